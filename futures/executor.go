@@ -1,0 +1,162 @@
+package futures
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// An Executor runs tasks: [ThreadPool] in goroutines of this process; the mp
+// package's Pool in worker processes. Users hand it work through [Submit] and
+// [Map]; they implement Executor only to provide a new way to run tasks.
+type Executor interface {
+	// Execute schedules t to run once, now or later, and returns without
+	// waiting for it. It may block while the executor has no room, until
+	// t.Context() ends. An error means t was not accepted and will never
+	// run: Submit then ends the task's future with that error (cancelled,
+	// when t's context has ended).
+	Execute(t Task) error
+
+	// Shutdown stops the executor from accepting tasks and waits, until ctx
+	// ends, for the accepted ones to finish. It is safe to call more than
+	// once and from any goroutine.
+	Shutdown(ctx context.Context) error
+}
+
+// A Task is one call made by [Submit], on its way to an Executor. An executor
+// calls Run once, in the goroutine or process it chose, or ends the task
+// without running it with Cancel or Reject. The zero Task does nothing.
+//
+// A Task is a small value, meant to be copied.
+type Task struct{ r runner }
+
+// runner is the task side of a *Future[T].
+type runner interface {
+	run()
+	cancel(cause error) bool
+	reject(err error) bool
+	context() context.Context
+}
+
+// Run calls the task's function in the calling goroutine with its context,
+// unless the task was cancelled first, and ends its future with what the
+// function returned. A panic in the function is recovered and fails the
+// future with a [*PanicError]; Run itself returns normally. Run does nothing
+// on a task that has already run or ended.
+func (t Task) Run() {
+	if t.r != nil {
+		t.r.run()
+	}
+}
+
+// Cancel ends a task that has not started: its future is cancelled with an
+// error that matches both [ErrCancelled] and cause. It reports whether it did
+// so; false means the task had already started or ended.
+func (t Task) Cancel(cause error) bool {
+	if t.r == nil {
+		return false
+	}
+	if cause == nil || errors.Is(cause, ErrCancelled) {
+		return t.r.cancel(ErrCancelled)
+	}
+	return t.r.cancel(fmt.Errorf("%w: %w", ErrCancelled, cause))
+}
+
+// Reject ends a task that has not started with err, for an executor that
+// cannot run it (a pool that broke, a task that cannot cross a process
+// boundary). It reports whether it did so.
+func (t Task) Reject(err error) bool {
+	if t.r == nil {
+		return false
+	}
+	return t.r.reject(err)
+}
+
+// Context returns the context the task was submitted with. Executors watch
+// it to drop tasks whose context ends before they start; the task's function
+// receives it when it runs.
+func (t Task) Context() context.Context {
+	if t.r == nil {
+		return context.Background()
+	}
+	return t.r.context()
+}
+
+// Submit hands fn to ex and returns a future for its result. It never fails:
+// every problem ends up in the future, which always ends.
+//
+// ctx governs the task. If ctx has already ended, fn never runs and the
+// future is cancelled at once. If ctx ends while the task waits for a worker,
+// the future is cancelled then (with an error matching both [ErrCancelled]
+// and ctx's error) and fn never runs. If ctx ends while fn runs, fn sees it
+// through the ctx it was given; what it does then is up to fn.
+//
+// Submit blocks only while ex has no room for the task (a [ThreadPool] with
+// a bounded queue), and no longer than ctx lasts. A nil fn or a nil ex fails
+// the future at once; an executor that has shut down fails it with
+// [ErrShutdown].
+func Submit[T any](ctx context.Context, ex Executor, fn func(ctx context.Context) (T, error)) *Future[T] {
+	f, ok := prepare(ctx, ex, fn)
+	if ok {
+		f.handedOff(ctx, ex.Execute(Task{f}))
+	}
+	return f
+}
+
+// TrySubmit is [Submit] that never waits for room: when ex is a [ThreadPool]
+// whose bounded queue is full, it returns [ErrQueueFull] and no future, and
+// fn is not run. Executors that never wait for room behave as with Submit.
+func TrySubmit[T any](ctx context.Context, ex Executor, fn func(ctx context.Context) (T, error)) (*Future[T], error) {
+	te, ok := ex.(interface{ TryExecute(Task) error })
+	if !ok {
+		return Submit(ctx, ex, fn), nil
+	}
+	f, ok := prepare(ctx, ex, fn)
+	if !ok {
+		return f, nil
+	}
+	err := te.TryExecute(Task{f})
+	if errors.Is(err, ErrQueueFull) {
+		if f.stopAfter != nil {
+			f.stopAfter()
+		}
+		return nil, err
+	}
+	f.handedOff(ctx, err)
+	return f, nil
+}
+
+// prepare makes the future of a call and arranges for it to be cancelled
+// when ctx ends. It reports false when the future has already ended: bad
+// arguments, or a context that has already ended.
+func prepare[T any](ctx context.Context, ex Executor, fn func(context.Context) (T, error)) (*Future[T], bool) {
+	f := &Future[T]{fn: fn, ctx: ctx}
+	switch {
+	case fn == nil:
+		f.reject(errNilFunc)
+		return f, false
+	case ex == nil:
+		f.reject(errNilExecutor)
+		return f, false
+	case ctx.Done() == nil:
+		return f, true
+	case ctx.Err() != nil:
+		f.cancel(cancelledBy(ctx))
+		return f, false
+	}
+	f.stopAfter = context.AfterFunc(ctx, func() { f.expire(ctx) })
+	return f, true
+}
+
+// handedOff ends the future when the executor refused it: cancelled if its
+// context ended meanwhile (an executor gives up waiting for room then), else
+// failed with the executor's reason.
+func (f *Future[T]) handedOff(ctx context.Context, err error) {
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		f.cancel(cancelledBy(ctx))
+	default:
+		f.reject(err)
+	}
+}

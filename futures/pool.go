@@ -1,0 +1,394 @@
+package futures
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"time"
+)
+
+// ErrBroken is the error of the futures of a [ThreadPool] whose initializer
+// failed, as Python's BrokenThreadPool: the tasks waiting in its queue and
+// every later submission fail with an error that matches ErrBroken and wraps
+// the initializer's error. Tasks already running finish normally.
+var ErrBroken = errors.New("futures: thread pool broken")
+
+// DefaultIdleTimeout is how long a [ThreadPool] worker waits for work before
+// it exits, unless [IdleTimeout] says otherwise.
+const DefaultIdleTimeout = 10 * time.Second
+
+// An Option configures a [ThreadPool]. Options accept every value: the few
+// that make no sense are given a documented meaning, as a worker count of 0
+// is, so a pool can always be built.
+type Option interface{ apply(*poolConfig) }
+
+type poolConfig struct {
+	queue       int           // 0: unbounded
+	idleTimeout time.Duration // 0: DefaultIdleTimeout; negative: never
+	init        func() error
+}
+
+type optionFunc func(*poolConfig)
+
+func (f optionFunc) apply(c *poolConfig) { f(c) }
+
+// QueueSize bounds the number of tasks that wait for a worker. When the
+// queue is full, [Submit] blocks until there is room or the task's context
+// ends, and [TrySubmit] returns [ErrQueueFull]. A size of 0 or less means an
+// unbounded queue, the default, as Python's ThreadPoolExecutor has.
+func QueueSize(n int) Option {
+	return optionFunc(func(c *poolConfig) { c.queue = max(n, 0) })
+}
+
+// IdleTimeout sets how long a worker waits for work before it exits; the
+// pool starts workers again, up to its size, as work arrives. The default is
+// [DefaultIdleTimeout]. A timeout of 0 or less keeps workers until Shutdown,
+// as Python's ThreadPoolExecutor does.
+func IdleTimeout(d time.Duration) Option {
+	return optionFunc(func(c *poolConfig) {
+		if d <= 0 {
+			d = -1
+		}
+		c.idleTimeout = d
+	})
+}
+
+// Initializer sets a function that each worker goroutine runs once before
+// its first task, as Python's initializer. It suits per-thread set-up, such
+// as runtime.LockOSThread for a C library that must always be called from
+// the same thread. If it returns an error or panics, the pool is broken: see
+// [ErrBroken]. A nil fn sets no initializer.
+func Initializer(fn func() error) Option {
+	return optionFunc(func(c *poolConfig) { c.init = fn })
+}
+
+// A ThreadPool is an [Executor] that runs tasks on a bounded set of
+// goroutines, Python's ThreadPoolExecutor. Workers start as tasks arrive, up
+// to the pool's size, and exit after [IdleTimeout] without work, so an idle
+// pool holds no goroutines. Tasks start in the order they were submitted.
+//
+// The zero ThreadPool is ready to use, with GOMAXPROCS workers and the
+// defaults of every option. A ThreadPool is safe for concurrent use and must
+// not be copied after first use.
+type ThreadPool struct {
+	size  int
+	cfg   poolConfig
+	setup sync.Once
+	slots chan struct{} // room in a bounded queue; nil when unbounded
+
+	// closing is closed when Shutdown begins; finished once every worker
+	// has exited after that.
+	closing, finished chan struct{}
+
+	mu      sync.Mutex // guards the fields below
+	queue   fifo[Task] // tasks waiting for a worker
+	idle    []*worker  // workers waiting for a task; the last is the warmest
+	workers int        // worker goroutines alive
+	closed  bool
+	broken  error
+}
+
+// A worker is the handle of a worker goroutine while it waits for work: a
+// task is handed to it directly, and closing tasks tells it to exit.
+type worker struct {
+	tasks chan Task
+}
+
+// NewThreadPool returns a pool of at most workers goroutines, or
+// runtime.GOMAXPROCS(0) of them when workers <= 0. It starts no goroutine
+// until the first task arrives.
+func NewThreadPool(workers int, opts ...Option) *ThreadPool {
+	p := &ThreadPool{size: workers}
+	for _, o := range opts {
+		o.apply(&p.cfg)
+	}
+	p.setup.Do(p.init)
+	return p
+}
+
+func (p *ThreadPool) init() {
+	if p.size <= 0 {
+		p.size = runtime.GOMAXPROCS(0)
+	}
+	if p.cfg.idleTimeout == 0 {
+		p.cfg.idleTimeout = DefaultIdleTimeout
+	}
+	if p.cfg.queue > 0 {
+		p.slots = make(chan struct{}, p.cfg.queue)
+	}
+	p.closing = make(chan struct{})
+	p.finished = make(chan struct{})
+}
+
+// Size returns the most workers the pool runs at once.
+func (p *ThreadPool) Size() int {
+	p.setup.Do(p.init)
+	return p.size
+}
+
+// Execute implements [Executor]; use [Submit] rather than calling it. It
+// blocks only when the pool's bounded queue is full, until there is room, t's
+// context ends, or Shutdown begins.
+func (p *ThreadPool) Execute(t Task) error {
+	if p == nil {
+		return errNilExecutor
+	}
+	p.setup.Do(p.init)
+	if p.slots != nil {
+		select {
+		case p.slots <- struct{}{}:
+		default:
+			select {
+			case p.slots <- struct{}{}:
+			case <-t.Context().Done():
+				return context.Cause(t.Context())
+			case <-p.closing:
+				return ErrShutdown
+			}
+		}
+	}
+	return p.enqueue(t)
+}
+
+// TryExecute is Execute that returns [ErrQueueFull] instead of waiting for
+// room; [TrySubmit] uses it.
+func (p *ThreadPool) TryExecute(t Task) error {
+	if p == nil {
+		return errNilExecutor
+	}
+	p.setup.Do(p.init)
+	if p.slots != nil {
+		select {
+		case p.slots <- struct{}{}:
+		default:
+			return ErrQueueFull
+		}
+	}
+	return p.enqueue(t)
+}
+
+// enqueue hands t to an idle worker, to a new worker, or to the queue, in
+// that order of preference. The caller holds a slot of a bounded queue; it
+// is given back unless t waits in the queue.
+func (p *ThreadPool) enqueue(t Task) error {
+	p.mu.Lock()
+	if err := p.refusal(); err != nil {
+		p.mu.Unlock()
+		p.freeSlot()
+		return err
+	}
+	if n := len(p.idle); n > 0 {
+		w := p.idle[n-1]
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		p.freeSlot()
+		w.tasks <- t // never blocks: an idle worker's channel is empty
+		return nil
+	}
+	if p.workers < p.size {
+		p.workers++
+		p.mu.Unlock()
+		p.freeSlot()
+		go p.work(t)
+		return nil
+	}
+	p.queue.push(t)
+	p.mu.Unlock()
+	return nil
+}
+
+// refusal says why the pool takes no more tasks, if it does not. The caller
+// holds p.mu.
+func (p *ThreadPool) refusal() error {
+	switch {
+	case p.broken != nil:
+		return p.broken
+	case p.closed:
+		return ErrShutdown
+	}
+	return nil
+}
+
+func (p *ThreadPool) freeSlot() {
+	if p.slots != nil {
+		<-p.slots
+	}
+}
+
+// work is a worker goroutine: it runs t, then tasks from the queue, and
+// waits for more while idle until the idle timeout or Shutdown.
+func (p *ThreadPool) work(t Task) {
+	defer p.exited()
+	if p.cfg.init != nil && !p.initialize(t) {
+		return
+	}
+	w := &worker{tasks: make(chan Task, 1)}
+	var idle *time.Timer
+	for ok := true; ok; {
+		t.Run()
+		if t, ok = p.next(w); !ok {
+			t, ok = p.wait(w, &idle)
+		}
+	}
+}
+
+// wait blocks an idle worker until a task is handed to it, or reports false
+// when it must exit: at Shutdown, or after the idle timeout. idle is the
+// worker's timer, made on first use.
+func (p *ThreadPool) wait(w *worker, idle **time.Timer) (Task, bool) {
+	if p.cfg.idleTimeout < 0 {
+		t, ok := <-w.tasks
+		return t, ok
+	}
+	if *idle == nil {
+		*idle = time.NewTimer(p.cfg.idleTimeout)
+	} else {
+		(*idle).Reset(p.cfg.idleTimeout)
+	}
+	select {
+	case t, ok := <-w.tasks:
+		(*idle).Stop()
+		return t, ok
+	case <-(*idle).C:
+		if p.retire(w) {
+			return Task{}, false
+		}
+		// Execute took this worker off the idle list just now: a task (or
+		// Shutdown's close) is on its way.
+		t, ok := <-w.tasks
+		return t, ok
+	}
+}
+
+// next returns the next queued task, or registers w as idle and returns
+// false. Once the pool is closed and its queue empty, it closes w's channel
+// instead, so that the worker sees at once that it must exit.
+func (p *ThreadPool) next(w *worker) (Task, bool) {
+	p.mu.Lock()
+	t, ok := p.queue.pop()
+	switch {
+	case ok:
+	case p.closed:
+		close(w.tasks)
+	default:
+		p.idle = append(p.idle, w)
+	}
+	p.mu.Unlock()
+	if ok {
+		p.freeSlot()
+	}
+	return t, ok
+}
+
+// retire takes w off the idle list after its idle timeout, and reports
+// whether it was still there, in which case the worker exits.
+func (p *ThreadPool) retire(w *worker) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, v := range p.idle {
+		if v == w {
+			p.idle = append(p.idle[:i], p.idle[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// initialize runs the initializer in a new worker. On failure the pool is
+// broken: first and every queued task fail, and later submissions too.
+func (p *ThreadPool) initialize(first Task) (ok bool) {
+	var err error
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				err = &PanicError{Value: r, Stack: debug.Stack()}
+			}
+		}()
+		err = p.cfg.init()
+	}()
+	if err == nil {
+		return true
+	}
+	broken := fmt.Errorf("%w: initializer failed: %w", ErrBroken, err)
+	p.mu.Lock()
+	if p.broken == nil {
+		p.broken = broken
+	}
+	broken = p.broken
+	queued := slices.Collect(p.queue.all())
+	p.mu.Unlock()
+	first.Reject(broken)
+	for _, t := range queued {
+		p.freeSlot()
+		t.Reject(broken)
+	}
+	return false
+}
+
+// exited accounts for a worker that ended: after its idle timeout, at
+// Shutdown, after a failed initializer, or because a task called
+// runtime.Goexit. In the last case work may be left in the queue with no
+// worker to see it, so a new worker takes over.
+func (p *ThreadPool) exited() {
+	p.mu.Lock()
+	p.workers--
+	if t, ok := p.queue.pop(); ok && p.broken == nil {
+		p.workers++
+		p.mu.Unlock()
+		p.freeSlot()
+		go p.work(t)
+		return
+	}
+	if p.closed && p.workers == 0 {
+		close(p.finished)
+	}
+	p.mu.Unlock()
+}
+
+// Shutdown stops the pool from accepting tasks (later submissions fail with
+// [ErrShutdown]) and waits until every task already accepted, queued or
+// running, has finished and every worker has exited. If ctx ends first,
+// Shutdown cancels the tasks that have not started, as Python's
+// cancel_futures, and returns ctx.Err(); the tasks still running go on (a
+// goroutine cannot be stopped from outside: cancel the contexts they were
+// submitted with) and their workers exit when they return.
+//
+// Shutdown is safe to call more than once and from any goroutine; each call
+// waits as described, and returns nil once all work has finished.
+func (p *ThreadPool) Shutdown(ctx context.Context) error {
+	if p == nil {
+		return nil
+	}
+	p.setup.Do(p.init)
+	p.mu.Lock()
+	if !p.closed {
+		p.closed = true
+		close(p.closing)
+		for _, w := range p.idle {
+			close(w.tasks)
+		}
+		p.idle = nil
+		if p.workers == 0 {
+			close(p.finished)
+		}
+	}
+	p.mu.Unlock()
+	select {
+	case <-p.finished:
+		return nil
+	case <-ctx.Done():
+	}
+	p.mu.Lock()
+	queued := slices.Collect(p.queue.all())
+	p.mu.Unlock()
+	for _, t := range queued {
+		p.freeSlot()
+		t.Cancel(ErrShutdown)
+	}
+	return ctx.Err()
+}

@@ -1,0 +1,3 @@
+module github.com/multitask-go/multitask
+
+go 1.26
