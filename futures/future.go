@@ -97,12 +97,12 @@ func (c *core) claim(s State) bool {
 	return c.state.CompareAndSwap(uint32(Pending), uint32(s))
 }
 
-// settle publishes the outcome of a future that the caller claimed, wakes
-// every waiter and runs the done callbacks, outside the lock.
-func (c *core) settle(err error) {
+// settle publishes the outcome of a future that the caller claimed, as
+// state s, wakes every waiter and runs the done callbacks, outside the lock.
+func (c *core) settle(s State, err error) {
 	c.err = err
 	c.mu.Lock()
-	c.state.Store(c.state.Load() | settled)
+	c.state.Store(uint32(s) | settled)
 	if c.done != nil {
 		close(c.done)
 	} else {
@@ -291,13 +291,13 @@ func (f *Future[T]) run() {
 			err = &PanicError{Value: r, Stack: debug.Stack()}
 		}
 		f.fn = nil
-		f.settle(err)
+		f.settle(Finished, err)
 	}()
 	v, err := f.fn(f.ctx)
 	returned = true
 	f.val = v
 	f.fn = nil
-	f.settle(err)
+	f.settle(Finished, err)
 }
 
 func (f *Future[T]) cancel(cause error) bool { return f.endEarly(Cancelled, cause, true) }
@@ -319,7 +319,7 @@ func (f *Future[T]) endEarly(s State, err error, stopAfter bool) bool {
 	if stopAfter && f.stopAfter != nil {
 		f.stopAfter()
 	}
-	f.settle(err)
+	f.settle(s, err)
 	return true
 }
 
