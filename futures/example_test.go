@@ -29,14 +29,15 @@ func ExampleSubmit_panic() {
 	defer pool.Shutdown(ctx)
 
 	f := futures.Submit(ctx, pool, func(ctx context.Context) (int, error) {
-		var m map[string]int
-		m["x"] = 1 // panics: assignment to entry in nil map
-		return 0, nil
+		panic("out of paper")
 	})
+	// The panic fails the future; the program goes on.
 	_, err := f.Result(ctx)
 	var pe *futures.PanicError
-	fmt.Println(errors.As(err, &pe))
-	// Output: true
+	if errors.As(err, &pe) {
+		fmt.Println("task panicked:", pe.Value)
+	}
+	// Output: task panicked: out of paper
 }
 
 func ExampleNewThreadPool() {

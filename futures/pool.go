@@ -299,21 +299,29 @@ func (p *ThreadPool) retire(w *worker) bool {
 	return false
 }
 
-// initialize runs the initializer in a new worker. On failure the pool is
-// broken: first and every queued task fail, and later submissions too.
+// initialize runs the initializer in a new worker and reports whether it
+// succeeded. On failure (an error, a panic, or runtime.Goexit) the pool is
+// broken: first and every queued task fail, and so do later submissions.
 func (p *ThreadPool) initialize(first Task) (ok bool) {
-	var err error
-	func() {
-		defer func() {
-			if r := recover(); r != nil {
-				err = &PanicError{Value: r, Stack: debug.Stack()}
-			}
-		}()
-		err = p.cfg.init()
+	err := errInitGoexit
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+		if err != nil {
+			p.breakDown(first, err)
+		}
 	}()
-	if err == nil {
-		return true
-	}
+	err = p.cfg.init()
+	return err == nil
+}
+
+// errInitGoexit is the initializer's error when it called runtime.Goexit.
+var errInitGoexit = errors.New("futures: initializer called runtime.Goexit instead of returning")
+
+// breakDown marks the pool broken by the initializer's err and fails first
+// and every queued task.
+func (p *ThreadPool) breakDown(first Task, err error) {
 	broken := fmt.Errorf("%w: initializer failed: %w", ErrBroken, err)
 	p.mu.Lock()
 	if p.broken == nil {
@@ -327,7 +335,6 @@ func (p *ThreadPool) initialize(first Task) (ok bool) {
 		p.freeSlot()
 		t.Reject(broken)
 	}
-	return false
 }
 
 // exited accounts for a worker that ended: after its idle timeout, at
@@ -337,12 +344,14 @@ func (p *ThreadPool) initialize(first Task) (ok bool) {
 func (p *ThreadPool) exited() {
 	p.mu.Lock()
 	p.workers--
-	if t, ok := p.queue.pop(); ok && p.broken == nil {
-		p.workers++
-		p.mu.Unlock()
-		p.freeSlot()
-		go p.work(t)
-		return
+	if p.broken == nil {
+		if t, ok := p.queue.pop(); ok {
+			p.workers++
+			p.mu.Unlock()
+			p.freeSlot()
+			go p.work(t)
+			return
+		}
 	}
 	if p.closed && p.workers == 0 {
 		close(p.finished)

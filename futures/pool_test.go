@@ -3,6 +3,7 @@ package futures_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -180,13 +181,14 @@ func TestInitializer(t *testing.T) {
 	for name, init := range map[string]func() error{
 		"fails":  func() error { return errInit },
 		"panics": func() error { panic(errInit) },
+		"exits":  func() error { runtime.Goexit(); return nil },
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			ctx := guard(t)
 			p := newPool(t, 1, futures.Initializer(init))
 			_, err := futures.Submit(ctx, p, value(1)).Result(ctx)
-			if !errors.Is(err, futures.ErrBroken) || !errors.Is(err, errInit) {
+			if !errors.Is(err, futures.ErrBroken) || (name != "exits" && !errors.Is(err, errInit)) {
 				t.Fatalf("first task: %v, want ErrBroken wrapping the initializer's error", err)
 			}
 			_, err = futures.Submit(ctx, p, value(2)).Result(ctx)
