@@ -1,0 +1,7 @@
+package threads
+
+// Unexported errors, exported for the external tests to match.
+var (
+	ErrNilFunc = errNilFunc
+	ErrNilMain = errNilMain
+)
