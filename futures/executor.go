@@ -131,6 +131,7 @@ func TrySubmit[T any](ctx context.Context, ex Executor, fn func(ctx context.Cont
 // arguments, or a context that has already ended.
 func prepare[T any](ctx context.Context, ex Executor, fn func(context.Context) (T, error)) (*Future[T], bool) {
 	f := &Future[T]{fn: fn, ctx: ctx}
+	f.settling.Add(1)
 	switch {
 	case fn == nil:
 		f.reject(errNilFunc)

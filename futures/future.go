@@ -72,6 +72,10 @@ type core struct {
 
 	err error // written by the owner before settling, read after
 
+	// settling counts 1 until the future settles; waits that cannot end
+	// early wait on it, which costs no allocation, unlike a channel.
+	settling sync.WaitGroup
+
 	// stopAfter undoes the context.AfterFunc that cancels the future when its
 	// context ends; nil when that context cannot end. Written before the
 	// future is handed to an executor.
@@ -111,6 +115,7 @@ func (c *core) settle(s State, err error) {
 	ls := c.listeners
 	c.listeners = nil
 	c.mu.Unlock()
+	c.settling.Done()
 	for _, l := range ls {
 		if l.fn != nil {
 			runCallback(l.fn)
@@ -135,6 +140,10 @@ func (c *core) doneChan() <-chan struct{} {
 // wait blocks until the future settles or ctx ends.
 func (c *core) wait(ctx context.Context) error {
 	if c.isSettled() {
+		return nil
+	}
+	if ctx.Done() == nil {
+		c.settling.Wait() // no channel to make for a wait that cannot end early
 		return nil
 	}
 	select {

@@ -150,6 +150,7 @@ func TestMapBreakStopsEverything(t *testing.T) {
 func TestMapContextEnds(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(guard(t))
+	defer cancel()
 	p := newPool(t, 2)
 	var read atomic.Int32
 	var errs []error

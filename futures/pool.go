@@ -44,8 +44,9 @@ func QueueSize(n int) Option {
 	return optionFunc(func(c *poolConfig) { c.queue = max(n, 0) })
 }
 
-// IdleTimeout sets how long a worker waits for work before it exits; the
-// pool starts workers again, up to its size, as work arrives. The default is
+// IdleTimeout sets how long a worker waits for work before it exits (at
+// most half as long again, as idle workers are retired in sweeps); the pool
+// starts workers again, up to its size, as work arrives. The default is
 // [DefaultIdleTimeout]. A timeout of 0 or less keeps workers until Shutdown,
 // as Python's ThreadPoolExecutor does.
 func IdleTimeout(d time.Duration) Option {
@@ -84,18 +85,22 @@ type ThreadPool struct {
 	// has exited after that.
 	closing, finished chan struct{}
 
-	mu      sync.Mutex // guards the fields below
-	queue   fifo[Task] // tasks waiting for a worker
-	idle    []*worker  // workers waiting for a task; the last is the warmest
-	workers int        // worker goroutines alive
-	closed  bool
-	broken  error
+	mu             sync.Mutex // guards the fields below
+	queue          fifo[Task] // tasks waiting for a worker
+	idle           []*worker  // workers waiting for a task, in the order they went idle
+	workers        int        // worker goroutines alive
+	sweeping       bool       // the sweep goroutine is running
+	epoch          uint64     // sweeper ticks so far
+	closed         bool
+	finishedClosed bool
+	broken         error
 }
 
 // A worker is the handle of a worker goroutine while it waits for work: a
 // task is handed to it directly, and closing tasks tells it to exit.
 type worker struct {
-	tasks chan Task
+	tasks     chan Task
+	idleSince uint64 // the sweeper's epoch when the worker went idle; guarded by ThreadPool.mu
 }
 
 // NewThreadPool returns a pool of at most workers goroutines, or
@@ -221,47 +226,18 @@ func (p *ThreadPool) freeSlot() {
 }
 
 // work is a worker goroutine: it runs t, then tasks from the queue, and
-// waits for more while idle until the idle timeout or Shutdown.
+// waits for more while idle, until the sweeper retires it or Shutdown.
 func (p *ThreadPool) work(t Task) {
 	defer p.exited()
 	if p.cfg.init != nil && !p.initialize(t) {
 		return
 	}
 	w := &worker{tasks: make(chan Task, 1)}
-	var idle *time.Timer
 	for ok := true; ok; {
 		t.Run()
 		if t, ok = p.next(w); !ok {
-			t, ok = p.wait(w, &idle)
+			t, ok = <-w.tasks // closed to retire the worker
 		}
-	}
-}
-
-// wait blocks an idle worker until a task is handed to it, or reports false
-// when it must exit: at Shutdown, or after the idle timeout. idle is the
-// worker's timer, made on first use.
-func (p *ThreadPool) wait(w *worker, idle **time.Timer) (Task, bool) {
-	if p.cfg.idleTimeout < 0 {
-		t, ok := <-w.tasks
-		return t, ok
-	}
-	if *idle == nil {
-		*idle = time.NewTimer(p.cfg.idleTimeout)
-	} else {
-		(*idle).Reset(p.cfg.idleTimeout)
-	}
-	select {
-	case t, ok := <-w.tasks:
-		(*idle).Stop()
-		return t, ok
-	case <-(*idle).C:
-		if p.retire(w) {
-			return Task{}, false
-		}
-		// Execute took this worker off the idle list just now: a task (or
-		// Shutdown's close) is on its way.
-		t, ok := <-w.tasks
-		return t, ok
 	}
 }
 
@@ -276,7 +252,12 @@ func (p *ThreadPool) next(w *worker) (Task, bool) {
 	case p.closed:
 		close(w.tasks)
 	default:
+		w.idleSince = p.epoch
 		p.idle = append(p.idle, w)
+		if !p.sweeping && p.cfg.idleTimeout > 0 {
+			p.sweeping = true
+			go p.sweep()
+		}
 	}
 	p.mu.Unlock()
 	if ok {
@@ -285,19 +266,41 @@ func (p *ThreadPool) next(w *worker) (Task, bool) {
 	return t, ok
 }
 
-// retire takes w off the idle list after its idle timeout, and reports
-// whether it was still there, in which case the worker exits.
-func (p *ThreadPool) retire(w *worker) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for i, v := range p.idle {
-		if v == w {
-			p.idle = append(p.idle[:i], p.idle[i+1:]...)
-			return true
+// sweep retires workers that have been idle for the idle timeout. It runs
+// only while some worker is idle, so an idle pool ends with no goroutine at
+// all. Workers note the sweep's epoch when they go idle, which spares the
+// hot path a clock read or a timer per idle spell: a worker is retired once
+// sweepEpochs ticks of idleTimeout/(sweepEpochs-1) have passed, that is
+// after between one and sweepEpochs/(sweepEpochs-1) idle timeouts.
+func (p *ThreadPool) sweep() {
+	tick := time.NewTicker(p.cfg.idleTimeout / (sweepEpochs - 1))
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+		case <-p.closing:
 		}
+		p.mu.Lock()
+		p.epoch++
+		// The idle list is in the order workers went idle: retire a prefix.
+		n := 0
+		for n < len(p.idle) && p.idle[n].idleSince+sweepEpochs <= p.epoch {
+			close(p.idle[n].tasks)
+			n++
+		}
+		p.idle = append(p.idle[:0], p.idle[n:]...)
+		if len(p.idle) == 0 || p.closed {
+			p.sweeping = false
+			p.finishIfDone()
+			p.mu.Unlock()
+			return
+		}
+		p.mu.Unlock()
 	}
-	return false
 }
+
+// sweepEpochs is how many sweeper ticks make an idle timeout, plus one.
+const sweepEpochs = 3
 
 // initialize runs the initializer in a new worker and reports whether it
 // succeeded. On failure (an error, a panic, or runtime.Goexit) the pool is
@@ -353,10 +356,17 @@ func (p *ThreadPool) exited() {
 			return
 		}
 	}
-	if p.closed && p.workers == 0 {
+	p.finishIfDone()
+	p.mu.Unlock()
+}
+
+// finishIfDone closes finished once Shutdown has begun and no goroutine of
+// the pool is left. The caller holds p.mu.
+func (p *ThreadPool) finishIfDone() {
+	if p.closed && p.workers == 0 && !p.sweeping && !p.finishedClosed {
+		p.finishedClosed = true
 		close(p.finished)
 	}
-	p.mu.Unlock()
 }
 
 // Shutdown stops the pool from accepting tasks (later submissions fail with
@@ -382,9 +392,7 @@ func (p *ThreadPool) Shutdown(ctx context.Context) error {
 			close(w.tasks)
 		}
 		p.idle = nil
-		if p.workers == 0 {
-			close(p.finished)
-		}
+		p.finishIfDone()
 	}
 	p.mu.Unlock()
 	select {
