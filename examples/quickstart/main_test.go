@@ -33,7 +33,7 @@ func TestRun(t *testing.T) {
 	got := out.String()
 	for _, want := range []string{
 		"hashing 3 files", "on 2 goroutines",
-		"ba7816bf8f01  " + filepath.Join(dir, "a.txt"), // SHA-256 of "abc"
+		"ba7816bf8f01  " + filepath.Join(dir, "a.txt"),   // SHA-256 of "abc"
 		"e3b0c44298fc  " + filepath.Join(dir, "b/c.txt"), // SHA-256 of ""
 		"3 files, 1048579 bytes hashed, 0 failed; largest: " + filepath.Join(dir, "b/d.bin"),
 	} {
