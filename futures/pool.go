@@ -81,8 +81,8 @@ type ThreadPool struct {
 	setup sync.Once
 	slots chan struct{} // room in a bounded queue; nil when unbounded
 
-	// closing is closed when Shutdown begins; finished once every worker
-	// has exited after that.
+	// closing is closed when Shutdown begins; finished once every goroutine
+	// of the pool, workers and sweeper, has exited after that.
 	closing, finished chan struct{}
 
 	mu             sync.Mutex // guards the fields below
@@ -92,8 +92,8 @@ type ThreadPool struct {
 	sweeping       bool       // the sweep goroutine is running
 	epoch          uint64     // sweeper ticks so far
 	closed         bool
-	finishedClosed bool
-	broken         error
+	finishedClosed bool  // finished has been closed
+	broken         error // why the pool takes no more tasks, once its initializer failed
 }
 
 // A worker is the handle of a worker goroutine while it waits for work: a
