@@ -138,7 +138,13 @@ func (p *ThreadPool) Size() int {
 // Execute implements [Executor]; use [Submit] rather than calling it. It
 // blocks only when the pool's bounded queue is full, until there is room, t's
 // context ends, or Shutdown begins.
-func (p *ThreadPool) Execute(t Task) error {
+func (p *ThreadPool) Execute(t Task) error { return p.execute(t, true) }
+
+// TryExecute is Execute that returns [ErrQueueFull] instead of waiting for
+// room; [TrySubmit] uses it.
+func (p *ThreadPool) TryExecute(t Task) error { return p.execute(t, false) }
+
+func (p *ThreadPool) execute(t Task, wait bool) error {
 	if p == nil {
 		return errNilExecutor
 	}
@@ -147,6 +153,9 @@ func (p *ThreadPool) Execute(t Task) error {
 		select {
 		case p.slots <- struct{}{}:
 		default:
+			if !wait {
+				return ErrQueueFull
+			}
 			select {
 			case p.slots <- struct{}{}:
 			case <-t.Context().Done():
@@ -154,23 +163,6 @@ func (p *ThreadPool) Execute(t Task) error {
 			case <-p.closing:
 				return ErrShutdown
 			}
-		}
-	}
-	return p.enqueue(t)
-}
-
-// TryExecute is Execute that returns [ErrQueueFull] instead of waiting for
-// room; [TrySubmit] uses it.
-func (p *ThreadPool) TryExecute(t Task) error {
-	if p == nil {
-		return errNilExecutor
-	}
-	p.setup.Do(p.init)
-	if p.slots != nil {
-		select {
-		case p.slots <- struct{}{}:
-		default:
-			return ErrQueueFull
 		}
 	}
 	return p.enqueue(t)
