@@ -1,0 +1,112 @@
+package codec
+
+import (
+	"fmt"
+	"reflect"
+
+	"github.com/fxamacker/cbor/v2"
+)
+
+// CBOR is the codec that writes CBOR (RFC 8949) with
+// github.com/fxamacker/cbor/v2, and the [Default]. Strings are carried byte
+// for byte, invalid UTF-8 included; nil and empty slices and maps stay
+// distinct; time.Time crosses as RFC 3339 text with nanoseconds and its zone
+// offset (years 0 to 9999; others fail to decode).
+//
+// It decodes with limits: at most 1024 levels of nesting (the limit Marshal
+// enforces too), 1<<30 elements per array and 1<<29 pairs per map. Every
+// element takes at least a byte on the wire, so the counts are those of the
+// largest message the frame layer lets through (1 GiB); anything Marshal can
+// produce within that decodes. Before allocating anything the decoder checks
+// that the data is well formed and holds every element it announces, so no
+// length or count in hostile bytes can make it allocate more than the data
+// size times the size of the target's element type.
+var CBOR Codec = cborCodec{}
+
+type cborCodec struct{}
+
+var cborChecker = &checker{
+	marshalerKind: func(t reflect.Type) (bool, string) {
+		if opaque, why := pairedMarshaler(t, typeCBORMarshaler, typeCBORUnmarshaler); opaque {
+			return opaque, why
+		}
+		return pairedMarshaler(t, typeBinaryMarshaler, typeBinaryUnmarshaler)
+	},
+}
+
+var (
+	typeCBORMarshaler   = reflect.TypeFor[cbor.Marshaler]()
+	typeCBORUnmarshaler = reflect.TypeFor[cbor.Unmarshaler]()
+)
+
+func cborEncOptions() cbor.EncOptions {
+	return cbor.EncOptions{
+		Sort:            cbor.SortNone,
+		ShortestFloat:   cbor.ShortestFloat16,
+		NaNConvert:      cbor.NaNConvertPreserveSignal,
+		InfConvert:      cbor.InfConvertFloat16,
+		Time:            cbor.TimeRFC3339Nano,
+		TimeTag:         cbor.EncTagRequired,
+		IndefLength:     cbor.IndefLengthForbidden,
+		NilContainers:   cbor.NilContainerAsNull,
+		TagsMd:          cbor.TagsAllowed,
+		String:          cbor.StringToTextString,
+		ByteArray:       cbor.ByteArrayToByteSlice,
+		BinaryMarshaler: cbor.BinaryMarshalerByteString,
+		TextMarshaler:   cbor.TextMarshalerNone, // as gob, which ignores it
+	}
+}
+
+func cborDecOptions() cbor.DecOptions {
+	return cbor.DecOptions{
+		MaxNestedLevels:   maxDepth,
+		MaxArrayElements:  1 << 30, // a byte per element in a 1 GiB frame
+		MaxMapPairs:       1 << 29, // two bytes per pair
+		IndefLength:       cbor.IndefLengthForbidden,
+		TagsMd:            cbor.TagsAllowed,
+		TimeTag:           cbor.DecTagRequired,
+		IntDec:            cbor.IntDecConvertSignedOrFail,
+		DefaultMapType:    reflect.TypeFor[map[string]any](),
+		UTF8:              cbor.UTF8DecodeInvalid,
+		FieldNameMatching: cbor.FieldNameMatchingCaseSensitive,
+		ExtraReturnErrors: cbor.ExtraDecErrorUnknownField,
+		BinaryUnmarshaler: cbor.BinaryUnmarshalerByteString,
+		TextUnmarshaler:   cbor.TextUnmarshalerNone,
+	}
+}
+
+// Marshal encodes v as CBOR. It returns an error wrapping [ErrUnsupported] if
+// v holds anything that cannot cross a process boundary.
+func (cborCodec) Marshal(v any) ([]byte, error) {
+	freeze()
+	if err := cborChecker.check(v); err != nil {
+		return nil, err
+	}
+	b, err := built.em.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("codec: cbor: encode %T: %w", v, err)
+	}
+	return b, nil
+}
+
+// Unmarshal decodes CBOR data into the value v points to.
+func (cborCodec) Unmarshal(data []byte, v any) (err error) {
+	freeze()
+	rv, err := target("cbor", v)
+	if err != nil {
+		return err
+	}
+	t := rv.Type()
+	if err := checkTarget(cborChecker, t); err != nil {
+		return err
+	}
+	defer recoverDecode("cbor", t, &err)
+	rv.SetZero()
+	if err := built.dm.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("codec: cbor: decode %v: %w: %w", t, ErrCorrupt, err)
+	}
+	if built.any {
+		fixForms(cborChecker, rv)
+	}
+	return nil
+}

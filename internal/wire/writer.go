@@ -1,0 +1,204 @@
+package wire
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"sync"
+)
+
+const (
+	// directWrite is the payload length from which WriteFrame writes the
+	// payload from the caller's slice instead of copying it into the batch.
+	directWrite = 64 << 10
+
+	// maxKeep is the largest batch buffer kept for reuse; a burst that grew
+	// the buffer beyond it gives the memory back.
+	maxKeep = 1 << 20
+)
+
+// A Writer writes frames to an io.Writer. It is safe for concurrent use: a
+// frame is never interleaved with another, and the frames of concurrent
+// callers are batched into one Write of the underlying writer (see the
+// package documentation). A Writer must not be copied after first use.
+type Writer struct {
+	w io.Writer
+
+	mu   sync.Mutex
+	cond sync.Cond // on mu; broadcast when a write of w ends
+
+	// Guarded by mu. Batches are numbered; buf gathers batch next.
+	buf     []byte // frames of batch next, waiting for a writer
+	spare   []byte // a used buffer, kept for the batch after next
+	writing bool   // a caller is writing to w; only that caller touches w
+	next    uint64 // the batch being gathered in buf
+	done    uint64 // batches up to this one have been written, or have failed
+	err     error  // the first write error, returned by every later call
+	failed  uint64 // with err: the first batch that was not written whole
+
+	// testHookQueued, when set by a test, is called with mu held when a frame
+	// joins a batch because another caller is writing.
+	testHookQueued func()
+}
+
+// NewWriter returns a Writer that writes frames to w. The Writer calls w.Write
+// from one goroutine at a time, and never holds a lock while it does.
+func NewWriter(w io.Writer) *Writer {
+	fw := &Writer{w: w, next: 1}
+	fw.cond.L = &fw.mu
+	return fw
+}
+
+// WriteFrame writes one frame. It returns once the frame has been handed to
+// the underlying writer in full, or has failed; while another caller is
+// writing, it waits and then writes its frame together with those that queued
+// meanwhile. The payload is not retained after WriteFrame returns.
+//
+// Kind 0 is refused with [ErrCorrupt], and a payload longer than 4 GiB - 1
+// with [ErrFrameTooLarge]; neither is written, nor breaks the Writer. A
+// failed write is sticky: the error, prefixed "wire: write", is returned by
+// this and every later call, because a frame may have been cut.
+func (w *Writer) WriteFrame(kind Kind, payload []byte) error {
+	if kind == 0 {
+		return fmt.Errorf("wire: write frame: %w: kind 0 is invalid", ErrCorrupt)
+	}
+	if uint64(len(payload)) > maxPayload {
+		return fmt.Errorf("wire: write frame: %w: %d bytes", ErrFrameTooLarge, len(payload))
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return w.err
+	}
+	if len(payload) >= directWrite {
+		return w.writeDirect(kind, payload)
+	}
+
+	w.buf = appendHeader(w.buf, kind, len(payload))
+	w.buf = append(w.buf, payload...)
+	batch := w.next
+	if w.writing && w.testHookQueued != nil {
+		w.testHookQueued()
+	}
+	for {
+		if w.done >= batch {
+			return w.result(batch)
+		}
+		if w.err != nil {
+			return w.err // an earlier batch failed; this one is dropped
+		}
+		if !w.writing {
+			// buf still holds batch (nobody took it), and nobody is writing:
+			// write it, with every frame that joined it.
+			data := w.take()
+			err := w.writeUnlocked(data)
+			w.finish(batch, data, err)
+			return w.result(batch)
+		}
+		w.cond.Wait()
+	}
+}
+
+// writeDirect writes a large payload without copying it: the frames already
+// batched and the header in one write, then the payload. It is called, and
+// returns, with mu held.
+func (w *Writer) writeDirect(kind Kind, payload []byte) error {
+	for w.writing && w.err == nil {
+		w.cond.Wait()
+	}
+	if w.err != nil {
+		return w.err
+	}
+	w.buf = appendHeader(w.buf, kind, len(payload))
+	batch := w.next
+	data := w.take()
+	err := w.writeUnlocked(data)
+	if err != nil {
+		w.finish(batch, data, err)
+		return w.result(batch)
+	}
+	// The batched frames are out: let their callers go while the payload is
+	// written. Keep writing set, so the payload follows its header directly.
+	w.done = batch
+	w.keep(data)
+	w.cond.Broadcast()
+	err = w.writeUnlocked(payload)
+	w.writing = false
+	if err != nil {
+		w.fail(batch+1, err)
+		return w.err
+	}
+	w.cond.Broadcast()
+	return nil
+}
+
+// writeUnlocked writes b to the underlying writer with mu released. It is
+// called, and returns, with mu held, also when the writer panics.
+func (w *Writer) writeUnlocked(b []byte) error {
+	w.mu.Unlock()
+	defer w.mu.Lock()
+	return write(w.w, b)
+}
+
+// take starts a write: it marks the Writer busy and hands over buf, whose
+// batch is next, gathering the following frames in a fresh batch. mu is held.
+func (w *Writer) take() []byte {
+	w.writing = true
+	data := w.buf
+	w.buf = w.spare[:0]
+	w.spare = nil
+	w.next++
+	return data
+}
+
+// finish ends the write of batch, whose bytes were data. mu is held.
+func (w *Writer) finish(batch uint64, data []byte, err error) {
+	w.writing = false
+	w.done = batch
+	w.keep(data)
+	if err != nil {
+		w.fail(batch, err)
+	}
+	w.cond.Broadcast()
+}
+
+// keep keeps a written buffer for reuse unless it grew too large.
+func (w *Writer) keep(data []byte) {
+	if cap(data) <= maxKeep {
+		w.spare = data[:0]
+	}
+}
+
+// fail records the first write error; batch is the first batch not written
+// whole. mu is held.
+func (w *Writer) fail(batch uint64, err error) {
+	if w.err == nil {
+		w.err = fmt.Errorf("wire: write: %w", err)
+		w.failed = batch
+		w.buf = nil // frames waiting now will never be written
+		w.spare = nil
+	}
+	w.cond.Broadcast()
+}
+
+// result returns the outcome of a batch that is done. mu is held.
+func (w *Writer) result(batch uint64) error {
+	if w.err != nil && batch >= w.failed {
+		return w.err
+	}
+	return nil
+}
+
+func appendHeader(b []byte, kind Kind, n int) []byte {
+	b = binary.LittleEndian.AppendUint32(b, uint32(n))
+	return append(b, byte(kind))
+}
+
+// write writes all of b to w.
+func write(w io.Writer, b []byte) error {
+	n, err := w.Write(b)
+	if err == nil && n != len(b) {
+		err = io.ErrShortWrite
+	}
+	return err
+}
