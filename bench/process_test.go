@@ -1,0 +1,319 @@
+package bench_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/multitask-go/multitask/mp"
+)
+
+// Functions the benchmarks run in child processes.
+var (
+	noop = mp.Register("bench-noop", func(ctx context.Context, _ struct{}) (struct{}, error) {
+		return struct{}{}, nil
+	})
+	// drain receives messages until EOF and returns how many bytes came.
+	drain = mp.Register("bench-drain", func(ctx context.Context, c *mp.Conn[[]byte]) (int, error) {
+		n := 0
+		for {
+			b, err := c.Recv(ctx)
+			if errors.Is(err, io.EOF) {
+				return n, nil
+			}
+			if err != nil {
+				return n, err
+			}
+			n += len(b)
+		}
+	})
+	// echo sends back every message until EOF.
+	echo = mp.Register("bench-echo", func(ctx context.Context, c *mp.Conn[int]) (int, error) {
+		for n := 0; ; n++ {
+			v, err := c.Recv(ctx)
+			if errors.Is(err, io.EOF) {
+				return n, nil
+			}
+			if err != nil {
+				return n, err
+			}
+			if err := c.Send(ctx, v); err != nil {
+				return n, err
+			}
+		}
+	})
+	idle = mp.Register("bench-idle", func(ctx context.Context, _ struct{}) (struct{}, error) {
+		<-ctx.Done()
+		return struct{}{}, nil
+	})
+)
+
+// BenchmarkProcessStart times Start → the function runs → Join for one
+// child, p50 over b.N starts, against the floor: exec of a small static Go
+// program that writes one byte to a pipe, waited for.
+func BenchmarkProcessStart(b *testing.B) {
+	ctx := context.Background()
+	for _, m := range []mp.StartMethod{mp.Spawn, mp.Fork} {
+		b.Run(m.String(), func(b *testing.B) {
+			p50(b, func() {
+				p := mp.NewProcess(noop, struct{}{}, mp.Method(m))
+				if err := p.Start(); err != nil {
+					b.Fatal(err)
+				}
+				if err := p.Join(ctx); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
+	}
+	b.Run("rawexec", func(b *testing.B) {
+		bin := buildProgram(b, oneByteSrc)
+		p50(b, func() {
+			r, w, err := os.Pipe()
+			if err != nil {
+				b.Fatal(err)
+			}
+			cmd := exec.Command(bin)
+			cmd.Stdout = w
+			if err := cmd.Start(); err != nil {
+				b.Fatal(err)
+			}
+			w.Close()
+			var one [1]byte
+			if _, err := io.ReadFull(r, one[:]); err != nil {
+				b.Fatal(err)
+			}
+			r.Close()
+			if err := cmd.Wait(); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+}
+
+// p50 runs op b.N times and reports the median as p50-ns.
+func p50(b *testing.B, op func()) {
+	b.Helper()
+	times := make([]time.Duration, 0, b.N)
+	for b.Loop() {
+		t0 := time.Now()
+		op()
+		times = append(times, time.Since(t0))
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	b.ReportMetric(float64(times[len(times)/2].Nanoseconds()), "p50-ns")
+}
+
+// Static Go programs for the raw baselines: one writes one byte and exits,
+// the other echoes 8-byte messages from stdin to stdout until EOF.
+const (
+	oneByteSrc = "package main\n\nimport \"os\"\n\nfunc main() { os.Stdout.Write([]byte{1}) }\n"
+	echo8Src   = `package main
+
+import (
+	"io"
+	"os"
+)
+
+func main() {
+	var b [8]byte
+	for {
+		if _, err := io.ReadFull(os.Stdin, b[:]); err != nil {
+			return
+		}
+		os.Stdout.Write(b[:])
+	}
+}
+`
+)
+
+// buildProgram builds src as a static Go program, in a directory removed
+// after the benchmark.
+func buildProgram(b *testing.B, src string) string {
+	b.Helper()
+	dir := b.TempDir()
+	err := errors.Join(
+		os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644),
+		os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module raw\n\ngo 1.26\n"), 0o644))
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := filepath.Join(dir, "raw")
+	cmd := exec.Command("go", "build", "-o", out, ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("build a baseline program: %v\n%s", err, msg)
+	}
+	return out
+}
+
+// BenchmarkPipe1MiB streams 1 MiB messages to a child that drains them,
+// against a raw os.Pipe between two goroutines whose reader reuses one
+// buffer; both report MB/s. Each message a Conn delivers is a new []byte
+// that Recv hands to its caller, which costs the allocation and page faults
+// a reused buffer does not.
+func BenchmarkPipe1MiB(b *testing.B) {
+	const size = 1 << 20
+	msg := make([]byte, size)
+	b.Run("multitask", func(b *testing.B) {
+		ctx := context.Background()
+		mine, theirs, err := mp.Pipe[[]byte]()
+		if err != nil {
+			b.Fatal(err)
+		}
+		p := mp.NewProcess(drain, theirs)
+		if err := p.Start(); err != nil {
+			b.Fatal(err)
+		}
+		theirs.Close()
+		b.SetBytes(size)
+		for b.Loop() {
+			if err := mine.Send(ctx, msg); err != nil {
+				b.Fatal(err)
+			}
+		}
+		mine.Close()
+		if n, err := drain.Result(ctx, p); err != nil || n != b.N*size {
+			b.Fatalf("child drained %d bytes, %v; want %d", n, err, b.N*size)
+		}
+	})
+	b.Run("rawpipe", func(b *testing.B) {
+		r, w, err := os.Pipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		// The reader takes whole messages into one reused buffer: the
+		// kernel's copy and nothing else.
+		done := make(chan int64)
+		go func() {
+			buf := make([]byte, size)
+			var n int64
+			for {
+				m, err := io.ReadFull(r, buf)
+				n += int64(m)
+				if err != nil {
+					done <- n
+					return
+				}
+			}
+		}()
+		b.SetBytes(size)
+		for b.Loop() {
+			if _, err := w.Write(msg); err != nil {
+				b.Fatal(err)
+			}
+		}
+		w.Close()
+		if n := <-done; n != int64(b.N)*size {
+			b.Fatalf("read %d bytes", n)
+		}
+		r.Close()
+	})
+}
+
+// BenchmarkPipeRoundTrip sends a small message to a child that echoes it,
+// one at a time, against a raw ping-pong with a static Go program that
+// echoes over its standard input and output.
+func BenchmarkPipeRoundTrip(b *testing.B) {
+	b.Run("multitask", func(b *testing.B) {
+		ctx := context.Background()
+		mine, theirs, err := mp.Pipe[int]()
+		if err != nil {
+			b.Fatal(err)
+		}
+		p := mp.NewProcess(echo, theirs)
+		if err := p.Start(); err != nil {
+			b.Fatal(err)
+		}
+		theirs.Close()
+		for i := 0; b.Loop(); i++ {
+			if err := mine.Send(ctx, i); err != nil {
+				b.Fatal(err)
+			}
+			if v, err := mine.Recv(ctx); v != i || err != nil {
+				b.Fatalf("echo %d: %d, %v", i, v, err)
+			}
+		}
+		mine.Close()
+		if _, err := echo.Result(ctx, p); err != nil {
+			b.Fatal(err)
+		}
+	})
+	b.Run("rawpipe", func(b *testing.B) {
+		cmd := exec.Command(buildProgram(b, echo8Src))
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		var buf [8]byte
+		for b.Loop() {
+			if _, err := in.Write(buf[:]); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := io.ReadFull(out, buf[:]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		in.Close()
+		if err := cmd.Wait(); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+// BenchmarkIdleChildRSS reports the resident memory of a child that waits
+// for its context, as rss-KiB.
+func BenchmarkIdleChildRSS(b *testing.B) {
+	b.Run("spawn", func(b *testing.B) {
+		ctx, cancel := context.WithCancel(context.Background())
+		p := mp.NewProcess(idle, struct{}{}, mp.Context(ctx))
+		if err := p.Start(); err != nil {
+			b.Fatal(err)
+		}
+		var rss int
+		for b.Loop() {
+			// Wait until the child is idle in its function: its RSS settles.
+			time.Sleep(20 * time.Millisecond)
+			rss = vmRSS(b, p.Pid())
+		}
+		cancel()
+		if err := p.Join(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(rss), "rss-KiB")
+	})
+}
+
+func vmRSS(b *testing.B, pid int) int {
+	data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for line := range strings.Lines(string(data)) {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kib, err := strconv.Atoi(strings.Fields(rest)[0])
+			if err != nil {
+				b.Fatal(err)
+			}
+			return kib
+		}
+	}
+	b.Fatal("no VmRSS")
+	return 0
+}

@@ -1,0 +1,182 @@
+// Package supervise starts child processes that cannot outlive their
+// parent and reaps each with exactly one goroutine.
+//
+// A child started here gets a parent-death signal (SIGKILL) on Linux. The
+// kernel ties that signal to the thread that forked the child, not to the
+// process, and the Go runtime ends a thread when a goroutine locked to it
+// exits; a child forked from such a thread would be killed at a random
+// moment. So every child is forked from one goroutine locked to its thread
+// for as long as any child it forked is alive; it exits, taking its thread
+// with it, only once none is.
+package supervise
+
+import (
+	"errors"
+	"os/exec"
+	"sync"
+	"syscall"
+)
+
+// ErrUnsupported is returned by Start on platforms where a child's death
+// cannot be tied to its parent's.
+var ErrUnsupported = errors.New("supervise: process supervision is not supported on this platform")
+
+// A Child is a started process and its one reaper.
+type Child struct {
+	cmd  *exec.Cmd
+	pid  int
+	done chan struct{} // closed once the child has been reaped
+
+	// Written by the reaper before done is closed.
+	code    int // Python's convention: exit status, or -N for signal N
+	waitErr error
+}
+
+// Options say how to start a child.
+type Options struct {
+	// Detached children survive their parent: no parent-death signal, and a
+	// session of their own so a terminal's signals pass them by.
+	Detached bool
+}
+
+// Start starts cmd, which must not have been started, and its reaper. The
+// caller must not call cmd.Wait; Child.Done tells when the child has ended.
+func Start(cmd *exec.Cmd, opts Options) (*Child, error) {
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	if err := configure(cmd.SysProcAttr, opts); err != nil {
+		return nil, err
+	}
+	var err error
+	if opts.Detached {
+		err = cmd.Start()
+	} else {
+		err = forker.start(cmd)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c := &Child{cmd: cmd, pid: cmd.Process.Pid, done: make(chan struct{})}
+	go c.reap(!opts.Detached)
+	return c, nil
+}
+
+func (c *Child) reap(linked bool) {
+	err := c.cmd.Wait()
+	c.code = exitCode(c.cmd.ProcessState)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		c.waitErr = err // copying output failed, or Wait itself did
+	}
+	close(c.done)
+	if linked {
+		forker.release()
+	}
+}
+
+// exitCode renders a process state in Python's convention: the exit status,
+// or -N when signal N killed the process.
+func exitCode(ps interface {
+	Sys() any
+	ExitCode() int
+}) int {
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return -int(ws.Signal())
+	}
+	return ps.ExitCode()
+}
+
+// Pid returns the child's process id.
+func (c *Child) Pid() int { return c.pid }
+
+// Done returns a channel closed once the child has exited and been reaped.
+func (c *Child) Done() <-chan struct{} { return c.done }
+
+// ExitCode returns the exit status, -N when signal N killed the child, or
+// -1 while it runs. Read it after Done is closed to tell the two -1 apart.
+func (c *Child) ExitCode() int {
+	select {
+	case <-c.done:
+		return c.code
+	default:
+		return -1
+	}
+}
+
+// WaitErr returns the error of waiting for the child other than its exit
+// status: a failure copying its captured output. Valid after Done.
+func (c *Child) WaitErr() error {
+	<-c.done
+	return c.waitErr
+}
+
+// Signal sends sig to the child unless it has already been reaped, in which
+// case it does nothing: the pid may belong to another process by then.
+func (c *Child) Signal(sig syscall.Signal) error {
+	select {
+	case <-c.done:
+		return nil
+	default:
+	}
+	err := c.cmd.Process.Signal(sig)
+	if errors.Is(err, errProcessDone) {
+		return nil
+	}
+	return err
+}
+
+// forker forks linked children from one locked thread; see the package doc.
+var forker = &lockedForker{}
+
+// lockedForker serves start requests on a goroutine locked to its thread.
+// Package state, as the thread it guards is a property of the process.
+type lockedForker struct {
+	mu   sync.Mutex // guards live and reqs
+	live int        // linked children started and not yet reaped
+	reqs chan forkReq
+}
+
+type forkReq struct {
+	cmd  *exec.Cmd
+	done chan error
+}
+
+func (f *lockedForker) start(cmd *exec.Cmd) error {
+	f.mu.Lock()
+	f.live++
+	if f.reqs == nil {
+		f.reqs = make(chan forkReq)
+		go f.serve(f.reqs)
+	}
+	reqs := f.reqs
+	f.mu.Unlock()
+	req := forkReq{cmd: cmd, done: make(chan error, 1)}
+	reqs <- req
+	err := <-req.done
+	if err != nil {
+		f.release()
+	}
+	return err
+}
+
+// release accounts for a linked child that was reaped or never started; the
+// last one ends the forking goroutine and its thread.
+func (f *lockedForker) release() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.live--
+	if f.live == 0 {
+		close(f.reqs)
+		f.reqs = nil
+	}
+}
+
+func (f *lockedForker) serve(reqs <-chan forkReq) {
+	// Never unlocked: when this goroutine returns, the runtime ends the
+	// thread, which is safe then because no child it forked is alive.
+	lockThread()
+	for req := range reqs {
+		req.done <- req.cmd.Start()
+	}
+}

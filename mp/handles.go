@@ -1,0 +1,184 @@
+package mp
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"reflect"
+	"sync"
+
+	"github.com/multitask-go/multitask/codec"
+)
+
+// A handle is a value that stands for an OS resource and crosses to a child
+// process as file descriptors: the ends of a [Pipe], and the other
+// process-shared objects. It encodes as its id (through MarshalBinary); the
+// descriptors travel beside the encoded argument, and the child binds them
+// to the decoded handle by id.
+type handle interface {
+	handleID() uint64
+	// handleFiles returns the descriptors to pass, or an error if the
+	// handle can no longer be passed (closed).
+	handleFiles() ([]*os.File, error)
+	// bindFiles adopts the descriptors in the child, after decoding.
+	bindFiles(files []*os.File) error
+}
+
+// errHandleResult fails a result that holds a handle: descriptors cross
+// from parent to child with the argument only.
+var errHandleResult = errors.New("mp: a result cannot carry a pipe, queue or other process-shared object; pass those to the child as arguments")
+
+// newHandleID returns a random id, unique among the handles of a program
+// without any shared counter.
+func newHandleID() uint64 { return rand.Uint64() | 1 }
+
+// encodeArg encodes v for a child process and returns the handles in it.
+func encodeArg(v any) ([]byte, []handle, error) {
+	hs, err := collectHandles(v)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := codec.Default().Marshal(v)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b, hs, nil
+}
+
+// encodeResult encodes a function's result, which may hold no handle.
+func encodeResult(v any) ([]byte, error) {
+	hs, err := collectHandles(v)
+	if err != nil {
+		return nil, err
+	}
+	if len(hs) > 0 {
+		return nil, errHandleResult
+	}
+	return codec.Default().Marshal(v)
+}
+
+// decodeArg decodes data into ptr and binds the descriptors files holds for
+// the handles in it.
+func decodeArg(data []byte, ptr any, files map[uint64][]*os.File) error {
+	if err := codec.Default().Unmarshal(data, ptr); err != nil {
+		return err
+	}
+	hs, err := collectHandles(ptr)
+	if err != nil {
+		return err
+	}
+	for _, h := range hs {
+		fs, ok := files[h.handleID()]
+		if !ok {
+			return fmt.Errorf("mp: the descriptors of handle %x did not arrive", h.handleID())
+		}
+		if err := h.bindFiles(fs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// collectHandles finds the handles in v: behind pointers, in exported
+// struct fields, slices, arrays, maps and interfaces, each once.
+func collectHandles(v any) ([]handle, error) {
+	rv := reflect.ValueOf(v)
+	if !rv.IsValid() || !mayHoldHandle(rv.Type()) {
+		return nil, nil
+	}
+	w := handleWalk{seen: make(map[uint64]bool), ptrs: make(map[uintptr]bool)}
+	w.walk(rv)
+	return w.found, nil
+}
+
+type handleWalk struct {
+	found []handle
+	seen  map[uint64]bool  // handle ids found
+	ptrs  map[uintptr]bool // pointers followed, against cycles
+}
+
+func (w *handleWalk) walk(v reflect.Value) {
+	if !v.IsValid() || !mayHoldHandle(v.Type()) {
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return
+		}
+		if h, ok := v.Interface().(handle); ok {
+			if id := h.handleID(); !w.seen[id] {
+				w.seen[id] = true
+				w.found = append(w.found, h)
+			}
+			return
+		}
+		if w.ptrs[v.Pointer()] {
+			return
+		}
+		w.ptrs[v.Pointer()] = true
+		w.walk(v.Elem())
+	case reflect.Interface:
+		if !v.IsNil() {
+			w.walk(v.Elem())
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			if t.Field(i).IsExported() {
+				w.walk(v.Field(i))
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			w.walk(v.Index(i))
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			w.walk(it.Key())
+			w.walk(it.Value())
+		}
+	}
+}
+
+var (
+	handleType = reflect.TypeFor[handle]()
+	holdCache  sync.Map // reflect.Type → bool: whether a value of the type may hold a handle
+)
+
+// mayHoldHandle reports whether a value of type t can hold a handle, so
+// that the walk skips at once the common arguments that cannot.
+func mayHoldHandle(t reflect.Type) bool {
+	if v, ok := holdCache.Load(t); ok {
+		return v.(bool)
+	}
+	v := typeMayHold(t, make(map[reflect.Type]bool))
+	holdCache.Store(t, v)
+	return v
+}
+
+func typeMayHold(t reflect.Type, visiting map[reflect.Type]bool) bool {
+	if visiting[t] {
+		return false // a cycle adds nothing the other paths do not find
+	}
+	visiting[t] = true
+	defer delete(visiting, t)
+	switch t.Kind() {
+	case reflect.Interface:
+		return true
+	case reflect.Pointer:
+		return t.Implements(handleType) || typeMayHold(t.Elem(), visiting)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() && typeMayHold(f.Type, visiting) {
+				return true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		return typeMayHold(t.Elem(), visiting)
+	case reflect.Map:
+		return typeMayHold(t.Key(), visiting) || typeMayHold(t.Elem(), visiting)
+	}
+	return false
+}

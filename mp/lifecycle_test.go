@@ -1,0 +1,98 @@
+package mp_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/multitask-go/multitask/mp"
+	"github.com/multitask-go/multitask/threads"
+)
+
+// Environment flags that turn this test binary into a misbehaving program.
+const (
+	envDupRegister = "MP_TEST_DUP_REGISTER"
+	envNoMain      = "MP_TEST_NO_MAIN"
+)
+
+var _ = func() int {
+	if os.Getenv(envDupRegister) != "" {
+		mp.Register("square", func(ctx context.Context, x int) (int, error) { return x, nil })
+	}
+	return 0
+}()
+
+func TestRunWaitsForNonDaemonProcesses(t *testing.T) {
+	t.Parallel()
+	var worker, daemon *mp.Process
+	err := threads.Run(func(ctx context.Context) error {
+		worker = mp.NewProcess(square, 4, mp.Context(ctx))
+		daemon = mp.NewProcess(hangs, struct{}{}, mp.Context(ctx), mp.Daemon(true), mp.Grace(10*time.Millisecond))
+		if err := worker.Start(); err != nil {
+			return err
+		}
+		return daemon.Start()
+	})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	// Run returned only after the non-daemon child exited by itself, and
+	// after stopping the daemon child.
+	if worker.Alive() || worker.ExitCode() != 0 {
+		t.Fatalf("non-daemon child: alive %v, exit code %d; want joined with 0", worker.Alive(), worker.ExitCode())
+	}
+	if v, err := square.Result(context.Background(), worker); v != 16 || err != nil {
+		t.Fatalf("non-daemon child's result: %v, %v", v, err)
+	}
+	if daemon.Alive() || daemon.ExitCode() >= 0 {
+		t.Fatalf("daemon child: alive %v, exit code %d; want stopped by a signal", daemon.Alive(), daemon.ExitCode())
+	}
+}
+
+func TestDuplicateRegistrationPanicsAtInit(t *testing.T) {
+	t.Parallel()
+	out, err := rerun(t, envDupRegister)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || !strings.Contains(string(out), `mp: Register("square"): the name is already registered`) {
+		t.Fatalf("binary with a duplicate name: %v, output:\n%s", err, out)
+	}
+}
+
+func TestChildWithoutMainSaysSo(t *testing.T) {
+	// Not parallel: the child must inherit envNoMain from this process.
+	t.Setenv(envNoMain, "1")
+	ctx := guard(t)
+	var stderr strings.Builder
+	p := start(t, mp.NewProcess(square, 2, mp.Output(nil, &stderr)))
+	if err := p.Join(ctx); !errors.Is(err, mp.ErrNoMain) {
+		t.Fatalf("Join = %v, want ErrNoMain", err)
+	}
+	if !strings.Contains(stderr.String(), "call mp.Main() first") {
+		t.Fatalf("the child did not say what is wrong; stderr:\n%s", stderr.String())
+	}
+}
+
+func TestChildRunByHand(t *testing.T) {
+	t.Parallel()
+	out, err := rerun(t, "MULTITASK_CHILD=1:00ff")
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 || !strings.Contains(string(out), "not started by a multitask parent") {
+		t.Fatalf("child run by hand: %v, output:\n%s", err, out)
+	}
+}
+
+// rerun runs this test binary with env set (NAME or NAME=VALUE) and no
+// test selected, and returns its combined output.
+func rerun(t *testing.T, env string) ([]byte, error) {
+	t.Helper()
+	if !strings.Contains(env, "=") {
+		env += "=1"
+	}
+	cmd := exec.CommandContext(guard(t), os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), env)
+	return cmd.CombinedOutput()
+}

@@ -1,0 +1,149 @@
+package mp
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+)
+
+// StartMethod says how a child process is made; see the package
+// documentation for what each gives the child.
+type StartMethod int
+
+const (
+	// Spawn starts a fresh process of the same binary (an exec of
+	// os.Executable); the child gets only its argument and the handles in it.
+	Spawn StartMethod = iota
+	// ForkServer has children made by a server process started from a clean
+	// state, which keeps warm spares so that a start is fast.
+	ForkServer
+	// Fork starts a fresh process of the same binary and recreates in it a
+	// snapshot of the parent: the variables registered with Inherit, the
+	// environment and the working directory at Start.
+	Fork
+)
+
+// String returns the method's name as Python spells it.
+func (m StartMethod) String() string {
+	switch m {
+	case Spawn:
+		return "spawn"
+	case ForkServer:
+		return "forkserver"
+	case Fork:
+		return "fork"
+	}
+	return fmt.Sprintf("StartMethod(%d)", int(m))
+}
+
+// A ProcessOption configures a [Process].
+type ProcessOption interface {
+	applyProcess(*processConfig) error
+}
+
+// An Option configures a [Process] and a process pool alike.
+type Option interface {
+	ProcessOption
+}
+
+type processConfig struct {
+	method         StartMethod
+	daemon         *bool
+	name           string
+	stdout, stderr io.Writer
+	ctx            context.Context
+	grace          time.Duration
+	detached       bool
+}
+
+// DefaultGrace is how long a child is given to return after its context is
+// cancelled before it is killed, unless [Grace] says otherwise.
+const DefaultGrace = time.Second
+
+type processOptionFunc func(*processConfig) error
+
+func (f processOptionFunc) applyProcess(c *processConfig) error { return f(c) }
+
+type methodOpt StartMethod
+
+func (m methodOpt) applyProcess(c *processConfig) error {
+	switch StartMethod(m) {
+	case Spawn, Fork, ForkServer:
+		c.method = StartMethod(m)
+		return nil
+	}
+	return fmt.Errorf("mp: Method(%d): no such start method", int(m))
+}
+
+// Method sets how the child is made: [Spawn] (the default), [ForkServer] or
+// [Fork].
+func Method(m StartMethod) Option { return methodOpt(m) }
+
+// Daemon sets whether the process is a daemon. Without it, a process is a
+// daemon when it is started from a daemon: a daemon thread (see [Context]),
+// or a process that is itself a daemon child. A daemon child of a
+// threads.Run is terminated when the run stops its daemons; a non-daemon one
+// is waited for. Daemons may start children of their own.
+func Daemon(daemon bool) ProcessOption {
+	return processOptionFunc(func(c *processConfig) error { c.daemon = &daemon; return nil })
+}
+
+// Name sets the process's name, for errors and [Process.Name]. The default
+// is the name of the function the process runs.
+func Name(name string) ProcessOption {
+	return processOptionFunc(func(c *processConfig) error { c.name = name; return nil })
+}
+
+// Output sends the child's standard output and error to stdout and stderr
+// instead of the parent's own. A nil writer discards that stream.
+func Output(stdout, stderr io.Writer) ProcessOption {
+	return processOptionFunc(func(c *processConfig) error {
+		c.stdout, c.stderr = orDiscard(stdout), orDiscard(stderr)
+		return nil
+	})
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+// Context ties the process to ctx, as exec.CommandContext does: when ctx
+// ends, the function's context in the child is cancelled, and the child is
+// killed if it has not exited after the grace period (see [Grace]). When
+// ctx belongs to a threads.Run, the process is one of the run's threads:
+// the run waits for it, or, for a daemon, stops it when it stops its
+// daemons; its daemon flag defaults to that of the thread ctx belongs to.
+func Context(ctx context.Context) ProcessOption {
+	return processOptionFunc(func(c *processConfig) error {
+		if ctx == nil {
+			return fmt.Errorf("mp: Context(nil): use context.Background() for no context")
+		}
+		c.ctx = ctx
+		return nil
+	})
+}
+
+// Grace sets how long a child whose context was cancelled may take to
+// return before it is killed; the default is [DefaultGrace]. Zero kills at
+// once.
+func Grace(d time.Duration) ProcessOption {
+	return processOptionFunc(func(c *processConfig) error {
+		if d < 0 {
+			return fmt.Errorf("mp: Grace(%v): the grace period must not be negative", d)
+		}
+		c.grace = d
+		return nil
+	})
+}
+
+// Detached lets the child outlive its parent: it gets no parent-death
+// signal and a session of its own. A detached child is the one exception to
+// the rule that no child outlives its parent; the parent still reaps it, if
+// it is still alive when the child exits.
+func Detached(detached bool) ProcessOption {
+	return processOptionFunc(func(c *processConfig) error { c.detached = detached; return nil })
+}

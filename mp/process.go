@@ -1,0 +1,397 @@
+package mp
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/multitask-go/multitask/internal/supervise"
+	"github.com/multitask-go/multitask/internal/wire"
+	"github.com/multitask-go/multitask/threads"
+)
+
+// A Process runs one registered function in a child process, as Python's
+// multiprocessing.Process: make it with [NewProcess], then Start, Join, and
+// read what the function returned with [Func.Result].
+//
+// Its methods are safe for concurrent use. A Process must not be copied.
+type Process struct {
+	fn    string
+	arg   []byte
+	hs    []handle
+	cfg   processConfig
+	setup error // what NewProcess found wrong, returned by Start
+
+	mu      sync.Mutex // guards started and child
+	started bool
+	child   *supervise.Child
+	ctl     *wire.Writer // the parent's end of the control channel, set by Start
+
+	done chan struct{} // closed once the child has exited and its report is read
+
+	// Set before done is closed.
+	value []byte
+	err   error
+}
+
+// NewProcess prepares a process that will run fn with in. It encodes in at
+// once, so an argument that cannot cross a process boundary makes Start
+// fail with a clear error; nothing runs until Start.
+func NewProcess[In, Out any](fn *Func[In, Out], in In, opts ...ProcessOption) *Process {
+	p := &Process{done: make(chan struct{}), cfg: processConfig{grace: DefaultGrace}}
+	if fn == nil {
+		p.setup = errors.New("mp: NewProcess with a nil *Func")
+		return p
+	}
+	p.fn = fn.name
+	p.cfg.name = fn.name
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o.applyProcess(&p.cfg); err != nil {
+			p.setup = err
+			return p
+		}
+	}
+	arg, hs, err := encodeArg(in)
+	if err != nil {
+		p.setup = fmt.Errorf("mp: encode the argument of %q: %w", fn.name, err)
+		return p
+	}
+	p.arg, p.hs = arg, hs
+	return p
+}
+
+// Name returns the process's name (see [Name]).
+func (p *Process) Name() string { return p.cfg.name }
+
+// Start starts the child process and returns once it runs; it does not wait
+// for the function. Start fails when the process was already started (even
+// if that start failed), when NewProcess found a problem, when [Main] was
+// not called in this program, or when the child cannot be started.
+func (p *Process) Start() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.started {
+		return ErrStarted
+	}
+	p.started = true
+	err := p.start()
+	if err != nil {
+		p.err = err
+		close(p.done)
+	}
+	return err
+}
+
+// start does the work of Start; the caller holds p.mu.
+func (p *Process) start() error {
+	if p.setup != nil {
+		return p.setup
+	}
+	if !mainCalled.Load() {
+		return fmt.Errorf("mp: start %q: mp.Main was not called; call it first in main (and in TestMain)", p.cfg.name)
+	}
+	freezeRegistry()
+	daemon := p.daemon()
+	if p.cfg.method == ForkServer {
+		return fmt.Errorf("mp: start %q: %v: %w", p.cfg.name, p.cfg.method, ErrUnsupported)
+	}
+	msg := startMsg{Func: p.fn, Arg: p.arg, Name: p.cfg.name, Daemon: daemon, Detached: p.cfg.detached}
+	var files []*os.File
+	for _, h := range p.hs {
+		fs, err := h.handleFiles()
+		if err != nil {
+			return fmt.Errorf("mp: start %q: %w", p.cfg.name, err)
+		}
+		msg.Handles = append(msg.Handles, handleRef{ID: h.handleID(), Files: len(fs)})
+		files = append(files, fs...)
+	}
+	if p.cfg.method == Fork {
+		inherit, err := snapshotInherited()
+		if err != nil {
+			return fmt.Errorf("mp: start %q: %w", p.cfg.name, err)
+		}
+		msg.Inherit = inherit
+	}
+	start, err := marshalMsg(msg)
+	if err != nil {
+		return fmt.Errorf("mp: start %q: %w", p.cfg.name, err)
+	}
+
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("mp: start %q: find this program: %w", p.cfg.name, err)
+	}
+	token := make([]byte, 16)
+	rand.Read(token)
+	mine, theirs, err := socketPair()
+	if err != nil {
+		return fmt.Errorf("mp: start %q: %w", p.cfg.name, err)
+	}
+	defer theirs.Close()
+	cmd := &exec.Cmd{
+		Path:       exe,
+		Args:       []string{os.Args[0]},
+		Env:        append(os.Environ(), childEnv(token)),
+		ExtraFiles: []*os.File{theirs},
+		Stdout:     p.cfg.stdout,
+		Stderr:     p.cfg.stderr,
+	}
+	if cmd.Stdout == nil {
+		cmd.Stdout = os.Stdout
+	}
+	if cmd.Stderr == nil {
+		cmd.Stderr = os.Stderr
+	}
+	child, err := supervise.Start(cmd, supervise.Options{Detached: p.cfg.detached})
+	if err != nil {
+		mine.Close()
+		return fmt.Errorf("mp: start %q: %w", p.cfg.name, err)
+	}
+	p.child = child
+	p.ctl = wire.NewWriter(mine)
+	// The start frame goes now, with the handles' descriptors, so that the
+	// caller may close its copies as soon as Start returns; the socket holds
+	// it until the child reads it.
+	if err := sendWithFiles(mine, wire.AppendFrame(nil, kindStart, start), files); err != nil {
+		err = fmt.Errorf("mp: start %q: send the start message: %w", p.cfg.name, err)
+		_ = child.Signal(syscall.SIGKILL)
+		<-child.Done()
+		mine.Close()
+		return err
+	}
+	go p.converse(mine, token)
+	if p.cfg.ctx != nil {
+		p.follow(p.cfg.ctx, daemon)
+	}
+	return nil
+}
+
+// daemon decides whether the process is a daemon: the option, else the
+// daemon flag of the thread of its context, else this process's own.
+func (p *Process) daemon() bool {
+	switch {
+	case p.cfg.daemon != nil:
+		return *p.cfg.daemon
+	case p.cfg.ctx != nil && threads.Current(p.cfg.ctx) != nil:
+		return threads.Current(p.cfg.ctx).IsDaemon()
+	}
+	return self.Daemon
+}
+
+// converse runs the parent's side of the control channel: it checks the
+// child's hello, sends the start frame, and reads the child's report until
+// the channel ends; then it waits for the child to be reaped and settles
+// the process.
+func (p *Process) converse(conn *os.File, token []byte) {
+	defer close(p.done)
+	rep, err := p.exchange(conn, token)
+	<-p.child.Done()
+	conn.Close()
+	code := p.child.ExitCode()
+	switch {
+	case rep != nil && rep.Err != nil:
+		p.err = rep.Err.rebuild()
+	case rep != nil && code == 0:
+		p.value = rep.Value
+	case code == exitNoMain:
+		p.err = fmt.Errorf("mp: process %q (pid %d): %w", p.cfg.name, p.child.Pid(), ErrNoMain)
+	case code != 0 || rep == nil:
+		p.err = &ExitError{Pid: p.child.Pid(), Code: code}
+		if err != nil && code == 0 {
+			p.err = fmt.Errorf("mp: process %q: %w", p.cfg.name, err)
+		}
+	}
+	if p.err == nil {
+		p.err = p.child.WaitErr()
+	}
+}
+
+// exchange checks the child's hello and returns its report, or nil when the
+// channel ended first.
+func (p *Process) exchange(conn *os.File, token []byte) (*resultMsg, error) {
+	got, err := wire.ReadHello(conn, maxToken)
+	if err != nil {
+		return nil, err
+	}
+	if string(got) != string(token) {
+		return nil, fmt.Errorf("mp: the child answered with the wrong token")
+	}
+	r := wire.NewReader(conn, 0)
+	var rep *resultMsg
+	for {
+		kind, payload, err := r.ReadFrame()
+		if err != nil {
+			return rep, nil // the child is gone; its exit status tells why
+		}
+		if kind != kindResult || rep != nil {
+			return rep, fmt.Errorf("mp: unexpected frame of kind %d from the child", kind)
+		}
+		rep = new(resultMsg)
+		if err := unmarshalMsg(payload, rep); err != nil {
+			return nil, fmt.Errorf("mp: corrupt report from the child: %w", err)
+		}
+	}
+}
+
+// follow cancels the child's function when ctx ends, and kills the child
+// after the grace period. In a threads.Run it does so from a thread of the
+// run, so that the run waits for a non-daemon child and stops a daemon one.
+func (p *Process) follow(ctx context.Context, daemon bool) {
+	watch := func(ctx context.Context) {
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+			p.stop()
+		}
+	}
+	t := threads.Start(ctx, watch, threads.Daemon(daemon), threads.Name(p.cfg.name))
+	select {
+	case <-t.Done():
+		if err := t.Join(context.Background()); errors.Is(err, threads.ErrStopped) {
+			// The run is stopping and takes no new non-daemon thread: the
+			// process must not outlive it either.
+			go p.stop()
+		}
+	default:
+	}
+}
+
+// stop asks the child's function to return and kills the child if it has
+// not exited after the grace period. It returns once the child has exited.
+func (p *Process) stop() {
+	_ = p.ctl.WriteFrame(kindCancel, nil) // fails only if the child is gone
+	if p.cfg.grace > 0 {
+		t := time.NewTimer(p.cfg.grace)
+		defer t.Stop()
+		select {
+		case <-p.done:
+			return
+		case <-t.C:
+		}
+	}
+	_ = p.child.Signal(syscall.SIGKILL)
+	<-p.done
+}
+
+// Join waits until the process has exited and returns its outcome: nil when
+// the function returned nil and the child exited with status 0; the
+// function's error (rebuilt, see the package documentation); or an
+// [*ExitError] when the child died without a report. When ctx ends first,
+// Join returns ctx.Err() and the process goes on. Join before Start returns
+// [ErrNotStarted].
+func (p *Process) Join(ctx context.Context) error {
+	p.mu.Lock()
+	started := p.started
+	p.mu.Unlock()
+	if !started {
+		return ErrNotStarted
+	}
+	select {
+	case <-p.done:
+		return p.err
+	default:
+	}
+	select {
+	case <-p.done:
+		return p.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Done returns a channel that is closed when the process has exited (or its
+// start failed). It is nil before Start.
+func (p *Process) Done() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.started {
+		return nil
+	}
+	return p.done
+}
+
+// Terminate sends SIGTERM to the child, which by default ends it as Python's
+// terminate does. It does nothing to a process that has exited.
+func (p *Process) Terminate() error { return p.signal(syscall.SIGTERM) }
+
+// Kill sends SIGKILL to the child. It does nothing to a process that has
+// exited.
+func (p *Process) Kill() error { return p.signal(syscall.SIGKILL) }
+
+func (p *Process) signal(sig syscall.Signal) error {
+	c := p.supervised()
+	if c == nil {
+		return ErrNotStarted
+	}
+	return c.Signal(sig)
+}
+
+func (p *Process) supervised() *supervise.Child {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.child
+}
+
+// Pid returns the child's process id, or 0 before it started.
+func (p *Process) Pid() int {
+	if c := p.supervised(); c != nil {
+		return c.Pid()
+	}
+	return 0
+}
+
+// ExitCode returns the child's exit status, -N when signal N killed it, or
+// -1 while it runs or before it started (use [Process.Alive] to tell).
+func (p *Process) ExitCode() int {
+	if c := p.supervised(); c != nil {
+		return c.ExitCode()
+	}
+	return -1
+}
+
+// Alive reports whether the child has started and not yet exited.
+func (p *Process) Alive() bool {
+	c := p.supervised()
+	if c == nil {
+		return false
+	}
+	select {
+	case <-c.Done():
+		return false
+	default:
+		return true
+	}
+}
+
+// Result waits for p, which must run f, and returns what the function
+// returned: its decoded result, or the error [Process.Join] returns. When
+// ctx ends first, it returns ctx.Err().
+func (f *Func[In, Out]) Result(ctx context.Context, p *Process) (Out, error) {
+	var out Out
+	if p.fn != f.name {
+		return out, fmt.Errorf("mp: Result of %q asked of a process that runs %q", f.name, p.fn)
+	}
+	if err := p.Join(ctx); err != nil {
+		return out, err
+	}
+	if err := decodeArg(p.value, &out, nil); err != nil {
+		return out, fmt.Errorf("mp: decode the result of %q: %w", f.name, err)
+	}
+	return out, nil
+}
+
+// exit statuses of a child that did not run its function.
+const (
+	exitFailed    = 1 // the function returned an error or panicked
+	exitBootstrap = 3 // not started by a parent of this binary, or the parent vanished
+	exitNoMain    = 4 // Main was never called
+)

@@ -1,0 +1,153 @@
+package mp
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/multitask-go/multitask/codec"
+	"github.com/multitask-go/multitask/futures"
+	"github.com/multitask-go/multitask/internal/wire"
+)
+
+// The control channel between a parent and a child is a unix socket on the
+// child's descriptor 3. The child speaks first, with the hello that proves
+// it is the child the parent started (the token came to it in the
+// environment); the parent answers with the start frame; the child reports
+// with one result frame and exits. Either side may be gone at any moment:
+// the child treats the end of the channel as its parent's death, the parent
+// as the child's exit.
+const (
+	kindStart  wire.Kind = 1 + iota // parent → child: startMsg
+	kindResult                      // child → parent: resultMsg
+	kindCancel                      // parent → child: cancel the function's context
+)
+
+// envChild marks a child process: the protocol version and the token.
+const (
+	envChild        = "MULTITASK_CHILD"
+	protocolVersion = "1"
+	controlFD       = 3
+	maxToken        = 64
+)
+
+// startMsg tells a child what to run.
+type startMsg struct {
+	Func     string
+	Arg      []byte
+	Name     string
+	Daemon   bool
+	Detached bool
+	Handles  []handleRef // the handles in Arg, whose descriptors follow controlFD in order
+	Inherit  [][]byte    // Fork: values of the variables registered with Inherit, in order
+}
+
+// handleRef says which descriptors belong to a handle.
+type handleRef struct {
+	ID    uint64
+	Files int
+}
+
+// resultMsg is what the function returned.
+type resultMsg struct {
+	Value []byte
+	Err   *errorMsg
+}
+
+// errorMsg carries an error across the process boundary: a kind that the
+// parent rebuilds into the same sentinel or type, else the type's name and
+// the message.
+type errorMsg struct {
+	Kind    string // one of the errKind constants
+	Type    string
+	Message string
+	Stack   []byte
+}
+
+const (
+	errKindRemote        = ""
+	errKindPanic         = "panic"
+	errKindCanceled      = "canceled"
+	errKindDeadline      = "deadline"
+	errKindNotRegistered = "not-registered"
+)
+
+func childEnv(token []byte) string {
+	return envChild + "=" + protocolVersion + ":" + hex.EncodeToString(token)
+}
+
+// parseChildEnv reads the token from the value of envChild.
+func parseChildEnv(v string) ([]byte, error) {
+	version, tok, ok := strings.Cut(v, ":")
+	if !ok || version != protocolVersion {
+		return nil, fmt.Errorf("mp: %s=%q: this binary speaks protocol %s", envChild, v, protocolVersion)
+	}
+	token, err := hex.DecodeString(tok)
+	if err != nil || len(token) == 0 || len(token) > maxToken {
+		return nil, fmt.Errorf("mp: %s=%q: malformed token", envChild, v)
+	}
+	return token, nil
+}
+
+// toErrorMsg describes err for the other process.
+func toErrorMsg(err error) *errorMsg {
+	if err == nil {
+		return nil
+	}
+	var pe *futures.PanicError
+	switch {
+	case errors.As(err, &pe):
+		return &errorMsg{Kind: errKindPanic, Type: fmt.Sprintf("%T", pe.Value), Message: fmt.Sprint(pe.Value), Stack: pe.Stack}
+	case errors.Is(err, ErrNotRegistered):
+		return &errorMsg{Kind: errKindNotRegistered, Message: err.Error()}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &errorMsg{Kind: errKindDeadline, Message: err.Error()}
+	case errors.Is(err, context.Canceled):
+		return &errorMsg{Kind: errKindCanceled, Message: err.Error()}
+	}
+	return &errorMsg{Type: fmt.Sprintf("%T", err), Message: err.Error()}
+}
+
+// rebuild turns an errorMsg back into an error that matches what the child
+// returned as far as the parent can tell.
+func (m *errorMsg) rebuild() error {
+	remote := &RemoteError{Type: m.Type, Message: m.Message}
+	switch m.Kind {
+	case errKindPanic:
+		return &futures.PanicError{Value: remote, Stack: m.Stack}
+	case errKindNotRegistered:
+		return fmt.Errorf("%w (in the child process): %s", ErrNotRegistered, m.Message)
+	case errKindDeadline:
+		return fmt.Errorf("mp: in the child process: %w", context.DeadlineExceeded)
+	case errKindCanceled:
+		return fmt.Errorf("mp: in the child process: %w", context.Canceled)
+	}
+	return remote
+}
+
+// marshalMsg and unmarshalMsg encode the protocol's own messages, always
+// with CBOR whatever codec user values use.
+func marshalMsg(v any) ([]byte, error) { return codec.CBOR.Marshal(v) }
+
+func unmarshalMsg(b []byte, v any) error { return codec.CBOR.Unmarshal(b, v) }
+
+// controlFile opens the child's end of the control channel, checking that
+// it is a socket: a process started by hand with envChild set has some
+// other file there, or none.
+func controlFile() (*os.File, error) {
+	f := openInherited(controlFD, "multitask-control")
+	if f == nil {
+		return nil, errors.New("no descriptor 3")
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.Mode()&os.ModeSocket == 0 {
+		return nil, fmt.Errorf("descriptor 3 is a %v, not the control socket", st.Mode().Type())
+	}
+	return f, nil
+}

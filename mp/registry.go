@@ -1,0 +1,126 @@
+package mp
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"sync"
+
+	"github.com/multitask-go/multitask/futures"
+)
+
+// A Func is a function registered by name, so that any process of the same
+// binary can run it: the name crosses the process boundary, the code does
+// not. Make one with [Register], at package level.
+type Func[In, Out any] struct {
+	name string
+	fn   func(context.Context, In) (Out, error)
+}
+
+// entry is what the registry keeps of a Func: enough to run it from the
+// bytes of its argument, whatever its types.
+type entry interface {
+	call(ctx context.Context, arg []byte, files map[uint64][]*os.File) ([]byte, error)
+}
+
+// registry is the only mutable package state: every process of the binary
+// fills it the same way during package initialisation, and it is frozen by
+// Main and by the first process started, after which processes rely on it
+// being the same everywhere.
+var registry = struct {
+	mu     sync.Mutex // guards funcs and frozen
+	funcs  map[string]entry
+	frozen bool
+}{funcs: make(map[string]entry)}
+
+// Register makes fn callable in other processes under name, and returns the
+// handle to call it with. Call it at package level, so that every process of
+// the binary registers the same functions before main runs:
+//
+//	var Square = mp.Register("square", func(ctx context.Context, x int) (int, error) {
+//		return x * x, nil
+//	})
+//
+// Register panics, as a programmer error found at init, when name is empty
+// or already taken, when fn is nil, or when it is called after [Main] or
+// after the first process started, since processes started before then would
+// not know the function.
+//
+// fn receives a context that is cancelled when the caller cancels the task
+// or the parent process dies. Its argument and result cross process
+// boundaries through the codec, so they must be types the codec can encode;
+// a value that cannot be is an error at Submit or Start, not later.
+func Register[In, Out any](name string, fn func(ctx context.Context, in In) (Out, error)) *Func[In, Out] {
+	if name == "" {
+		panic("mp: Register with an empty name")
+	}
+	if fn == nil {
+		panic(fmt.Sprintf("mp: Register(%q) with a nil function", name))
+	}
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	if registry.frozen {
+		panic(fmt.Sprintf("mp: Register(%q) after mp.Main or the first process started: "+
+			"register functions at package level (var F = mp.Register(...)) so that every process knows them", name))
+	}
+	if _, dup := registry.funcs[name]; dup {
+		panic(fmt.Sprintf("mp: Register(%q): the name is already registered", name))
+	}
+	f := &Func[In, Out]{name: name, fn: fn}
+	registry.funcs[name] = f
+	return f
+}
+
+// freezeRegistry closes the registry to new names.
+func freezeRegistry() {
+	registry.mu.Lock()
+	registry.frozen = true
+	registry.mu.Unlock()
+}
+
+func lookup(name string) (entry, bool) {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	e, ok := registry.funcs[name]
+	return e, ok
+}
+
+// Name returns the name the function was registered under.
+func (f *Func[In, Out]) Name() string { return f.name }
+
+// Call runs the function in the calling goroutine, as a plain function call,
+// with panics recovered into a [*futures.PanicError].
+func (f *Func[In, Out]) Call(ctx context.Context, in In) (out Out, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &futures.PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return f.fn(ctx, in)
+}
+
+// Submit runs the function on ex with in and returns a future for its
+// result. On an executor that runs tasks in this process, such as a
+// [futures.ThreadPool], it is a plain call in a goroutine of the pool.
+func (f *Func[In, Out]) Submit(ctx context.Context, ex futures.Executor, in In) *futures.Future[Out] {
+	return futures.Submit(ctx, ex, func(ctx context.Context) (Out, error) { return f.fn(ctx, in) })
+}
+
+// call decodes the argument, binds the descriptors of the handles in it,
+// runs the function and encodes its result.
+func (f *Func[In, Out]) call(ctx context.Context, arg []byte, files map[uint64][]*os.File) ([]byte, error) {
+	var in In
+	if err := decodeArg(arg, &in, files); err != nil {
+		return nil, fmt.Errorf("mp: decode the argument of %q: %w", f.name, err)
+	}
+	out, err := f.Call(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	b, err := encodeResult(out)
+	if err != nil {
+		return nil, fmt.Errorf("mp: encode the result of %q: %w", f.name, err)
+	}
+	return b, nil
+}

@@ -1,0 +1,192 @@
+package mp
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// socketPair returns the two ends of a connected unix stream socket, both
+// non-blocking so that their reads and writes go through the runtime's
+// poller: deadlines work, and Close wakes a blocked read. Descriptors of
+// sockets cross to other processes with sendWithFiles, which leaves that
+// mode alone (exec's ExtraFiles would switch it off).
+func socketPair() (a, b *os.File, err error) {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("socketpair: %w", err)
+	}
+	return os.NewFile(uintptr(fds[0]), "multitask-socket"), os.NewFile(uintptr(fds[1]), "multitask-socket"), nil
+}
+
+// openInherited opens an inherited descriptor as a pollable file.
+func openInherited(fd int, name string) *os.File {
+	if syscall.SetNonblock(fd, true) != nil {
+		return nil
+	}
+	return os.NewFile(uintptr(fd), name)
+}
+
+// maxRights is the most descriptors one message carries (the kernel's
+// SCM_MAX_FD is 253).
+const maxRights = 253
+
+// sendWithFiles writes b to the socket f, with the descriptors of files
+// attached to its first byte, and blocks until all of b is written.
+func sendWithFiles(f *os.File, b []byte, files []*os.File) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	if len(files) > maxRights {
+		return fmt.Errorf("%d descriptors in one argument; at most %d", len(files), maxRights)
+	}
+	fds := make([]int, len(files))
+	for i, file := range files {
+		frc, err := file.SyscallConn()
+		if err != nil {
+			return err
+		}
+		if err := frc.Control(func(fd uintptr) { fds[i] = int(fd) }); err != nil {
+			return err
+		}
+	}
+	rights := syscall.UnixRights(fds...)
+	if len(fds) == 0 {
+		rights = nil
+	}
+	for len(b) > 0 {
+		var n int
+		var serr error
+		err := rc.Write(func(fd uintptr) bool {
+			n, serr = syscall.SendmsgN(int(fd), b, rights, nil, 0)
+			return serr != syscall.EAGAIN
+		})
+		if err == nil {
+			err = serr
+		}
+		if err != nil {
+			return err
+		}
+		// Keep the files open until the kernel has taken their
+		// descriptors, which it has once the first byte went out.
+		for _, file := range files {
+			runtime.KeepAlive(file)
+		}
+		b, rights = b[n:], nil
+	}
+	return nil
+}
+
+// rightsReader reads a unix socket and keeps the descriptors that arrive
+// with the bytes, in order, for take.
+type rightsReader struct {
+	rc  syscall.RawConn
+	oob []byte
+	fds []int
+}
+
+func newRightsReader(f *os.File) (*rightsReader, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	return &rightsReader{rc: rc, oob: make([]byte, syscall.CmsgSpace(maxRights*4))}, nil
+}
+
+func (r *rightsReader) Read(p []byte) (int, error) {
+	var n, oobn int
+	var serr error
+	err := r.rc.Read(func(fd uintptr) bool {
+		n, oobn, _, _, serr = syscall.Recvmsg(int(fd), p, r.oob, syscall.MSG_CMSG_CLOEXEC)
+		return serr != syscall.EAGAIN
+	})
+	if err == nil {
+		err = serr
+	}
+	if err != nil {
+		return 0, err
+	}
+	if oobn > 0 {
+		msgs, err := syscall.ParseSocketControlMessage(r.oob[:oobn])
+		if err != nil {
+			return 0, err
+		}
+		for _, m := range msgs {
+			fds, err := syscall.ParseUnixRights(&m)
+			if err != nil {
+				return 0, err
+			}
+			r.fds = append(r.fds, fds...)
+		}
+	}
+	if n == 0 && len(p) > 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// take returns the next n descriptors received, as pollable files.
+func (r *rightsReader) take(n int, name string) ([]*os.File, error) {
+	if n > len(r.fds) {
+		return nil, fmt.Errorf("%d descriptors arrived, %d expected", len(r.fds), n)
+	}
+	files := make([]*os.File, n)
+	for i, fd := range r.fds[:n] {
+		if files[i] = openInherited(fd, name); files[i] == nil {
+			return nil, fmt.Errorf("descriptor %d unusable", fd)
+		}
+	}
+	r.fds = r.fds[n:]
+	return files, nil
+}
+
+// pipeSize is the buffer of a Conn's pipes: large messages cross in fewer
+// wake-ups than with the default 64 KiB. Unprivileged programs may ask for
+// up to fs.pipe-max-size (1 MiB by default); a refusal leaves the default.
+const pipeSize = 1 << 20
+
+// bigPipe returns an OS pipe, both ends pollable, with a larger buffer.
+func bigPipe() (r, w *os.File, err error) {
+	r, w, err = os.Pipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	if rc, err := w.SyscallConn(); err == nil {
+		rc.Control(func(fd uintptr) { setPipeSize(int(fd), pipeSize) })
+	}
+	return r, w, nil
+}
+
+// readNoWait reads what has arrived in f, without waiting: when nothing has,
+// it reports a passed deadline, as a read whose deadline expired would.
+func readNoWait(f *os.File, b []byte) (int, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	var rerr error
+	if err := rc.Read(func(fd uintptr) bool {
+		n, rerr = syscall.Read(int(fd), b)
+		return true // never wait
+	}); err != nil {
+		return 0, err
+	}
+	switch {
+	case rerr == syscall.EAGAIN:
+		return 0, os.ErrDeadlineExceeded
+	case rerr != nil:
+		return 0, rerr
+	case n == 0 && len(b) > 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// setPipeSize asks for a pipe buffer of n bytes; failing is harmless.
+func setPipeSize(fd, n int) { _, _ = unix.FcntlInt(uintptr(fd), unix.F_SETPIPE_SZ, n) }

@@ -1,0 +1,23 @@
+//go:build !linux
+
+package mp
+
+import "os"
+
+func socketPair() (mine, theirs *os.File, err error) { return nil, nil, ErrUnsupported }
+
+func openInherited(int, string) *os.File { return nil }
+
+func sendWithFiles(*os.File, []byte, []*os.File) error { return ErrUnsupported }
+
+type rightsReader struct{}
+
+func newRightsReader(*os.File) (*rightsReader, error) { return nil, ErrUnsupported }
+
+func (*rightsReader) Read([]byte) (int, error) { return 0, ErrUnsupported }
+
+func (*rightsReader) take(int, string) ([]*os.File, error) { return nil, ErrUnsupported }
+
+func bigPipe() (r, w *os.File, err error) { return nil, nil, ErrUnsupported }
+
+func readNoWait(*os.File, []byte) (int, error) { return 0, ErrUnsupported }
