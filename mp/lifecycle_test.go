@@ -96,3 +96,43 @@ func rerun(t *testing.T, env string) ([]byte, error) {
 	cmd.Env = append(os.Environ(), env)
 	return cmd.CombinedOutput()
 }
+
+// label is a variable that Fork children receive as it was at Start.
+var label = mp.Inherit(new(string))
+
+var readLabel = mp.Register("read-label", func(ctx context.Context, _ struct{}) (string, error) {
+	return *label, nil
+})
+
+func TestForkSnapshotsInheritedVariables(t *testing.T) {
+	// Not parallel: it writes the package-level variable.
+	ctx := guard(t)
+	*label = "at start"
+	fork := start(t, mp.NewProcess(readLabel, struct{}{}, mp.Method(mp.Fork)))
+	*label = "changed after start"
+	spawn := start(t, mp.NewProcess(readLabel, struct{}{}))
+	if got, err := readLabel.Result(ctx, fork); got != "at start" || err != nil {
+		t.Fatalf("Fork child saw %q, %v; want the value at its Start", got, err)
+	}
+	if got, err := readLabel.Result(ctx, spawn); got != "" || err != nil {
+		t.Fatalf("Spawn child saw %q, %v; want the zero value: Spawn carries no snapshot", got, err)
+	}
+}
+
+func TestDetachedChildRuns(t *testing.T) {
+	t.Parallel()
+	ctx := guard(t)
+	p := start(t, mp.NewProcess(square, 6, mp.Detached(true)))
+	if v, err := square.Result(ctx, p); v != 36 || err != nil {
+		t.Fatalf("detached child: %v, %v", v, err)
+	}
+}
+
+func TestStartMethodString(t *testing.T) {
+	t.Parallel()
+	for m, want := range map[mp.StartMethod]string{mp.Spawn: "spawn", mp.ForkServer: "forkserver", mp.Fork: "fork", 9: "StartMethod(9)"} {
+		if got := m.String(); got != want {
+			t.Errorf("%d: %q, want %q", m, got, want)
+		}
+	}
+}
