@@ -1,6 +1,8 @@
 package bench_test
 
 import (
+	"fmt"
+	"os"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -13,8 +15,16 @@ import (
 // are not ours: ants starts a default pool when its package initialises.
 //
 // mp.Main comes first: the process benchmarks start copies of this binary
-// as children, which run their task there and exit.
+// as children, which run their task there and exit. The fork server that
+// the ForkServer benchmark started is stopped before the check.
 func TestMain(m *testing.M) {
 	mp.Main()
-	goleak.VerifyTestMain(m, goleak.IgnoreCurrent())
+	before := goleak.IgnoreCurrent()
+	code := m.Run()
+	mp.StopForkServer()
+	if err := goleak.Find(before); code == 0 && err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
+	os.Exit(code)
 }

@@ -45,10 +45,11 @@
 //	Spawn       a fresh process of the same binary (an exec of os.Executable),
 //	            with the environment and working directory of the parent at
 //	            Start, and only the argument and the handles in it
-//	ForkServer  the same, made by a server process started early from a
-//	            clean state, so that nothing the parent did later leaks in;
-//	            warm spares make a start fast (not yet available: Start
-//	            returns an error matching ErrUnsupported)
+//	ForkServer  the same, made by a server process that starts from the
+//	            environment and working directory the parent had at Main, so
+//	            that nothing the parent did later leaks in; it keeps warm
+//	            spares, children already waiting for their task, so a start
+//	            costs a message instead of an exec
 //	Fork        Spawn, plus a snapshot of the parent: the values, at Start,
 //	            of every variable registered with Inherit
 //
@@ -60,6 +61,11 @@
 // problematic, and Python 3.14 moved away from fork as its default on Linux.
 // So the state a Fork child needs is named with [Inherit] and recreated
 // explicitly.
+//
+// The fork server is started by the first ForkServer start and ends with the
+// program, or with [StopForkServer]. Its children are its own: their output
+// goes where the parent's went at Main, and they end if the server does, so
+// [Output] and [Detached] need Spawn or Fork.
 //
 // # Lifetimes
 //

@@ -65,18 +65,22 @@ func init() {
 func Main() {
 	mainCalled.Store(true)
 	freezeRegistry()
-	v, child := os.LookupEnv(envChild)
-	if !child {
-		return
+	if v, ok := os.LookupEnv(envChild); ok {
+		os.Exit(runChild(v))
 	}
-	os.Exit(runChild(v))
+	if v, ok := os.LookupEnv(envServer); ok {
+		os.Exit(runServer(v))
+	}
+	// The fork server, when one is started, starts from this state.
+	mainState.env = os.Environ()
+	mainState.dir, _ = os.Getwd()
 }
 
 // runChild is the child's side of the control channel; it returns the exit
 // status.
 func runChild(env string) int {
 	os.Unsetenv(envChild) // for the programs the task may run
-	token, err := parseChildEnv(env)
+	token, err := parseMarker(envChild, env)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "mp: cannot run as a child process: %v\n", err)
 		return exitBootstrap

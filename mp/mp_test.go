@@ -25,6 +25,7 @@ func TestMain(m *testing.M) {
 	}
 	mp.Main() // in a child process: run its task and exit
 	code := m.Run()
+	mp.StopForkServer()
 	if code == 0 {
 		if kids := children(os.Getpid()); len(kids) > 0 {
 			fmt.Fprintf(os.Stderr, "child processes left behind: %v\n", kids)
@@ -431,9 +432,16 @@ func TestNoOrphans(t *testing.T) {
 	}
 	p.Kill() // SIGKILL: the child has no chance to clean up
 	p.Join(ctx)
-	for alive(grandchild) {
+	waitGone(t, ctx, grandchild)
+}
+
+// waitGone waits until pid has exited, and fails the test if it outlives
+// ctx.
+func waitGone(t *testing.T, ctx context.Context, pid int) {
+	t.Helper()
+	for alive(pid) {
 		if ctx.Err() != nil {
-			t.Fatalf("grandchild %d outlived its parent", grandchild)
+			t.Fatalf("process %d outlived its parent", pid)
 		}
 		time.Sleep(time.Millisecond) // polls /proc; the kernel's signal is immediate
 	}

@@ -1,12 +1,15 @@
 package mp
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -30,7 +33,7 @@ type Process struct {
 
 	mu      sync.Mutex // guards started and child
 	started bool
-	child   *supervise.Child
+	child   child
 	ctl     *wire.Writer // the parent's end of the control channel, set by Start
 
 	done chan struct{} // closed once the child has exited and its report is read
@@ -101,9 +104,6 @@ func (p *Process) start() error {
 	}
 	freezeRegistry()
 	daemon := p.daemon()
-	if p.cfg.method == ForkServer {
-		return fmt.Errorf("mp: start %q: %v: %w", p.cfg.name, p.cfg.method, ErrUnsupported)
-	}
 	msg := startMsg{Func: p.fn, Arg: p.arg, Name: p.cfg.name, Daemon: daemon, Detached: p.cfg.detached}
 	var files []*os.File
 	for _, h := range p.hs {
@@ -126,53 +126,88 @@ func (p *Process) start() error {
 		return fmt.Errorf("mp: start %q: %w", p.cfg.name, err)
 	}
 
+	var ctl *os.File
+	var token []byte
+	if p.cfg.method == ForkServer {
+		if p.cfg.stdout != nil || p.cfg.detached {
+			return fmt.Errorf("mp: start %q: Output and Detached need Spawn or Fork: "+
+				"a ForkServer child's output and lifetime are the fork server's", p.cfg.name)
+		}
+		p.child, ctl, token, err = forkServerChild()
+	} else {
+		out := launchOptions{env: os.Environ(), stdout: p.cfg.stdout, stderr: p.cfg.stderr, detached: p.cfg.detached}
+		p.child, ctl, token, err = launch(envChild, out)
+	}
+	if err != nil {
+		return fmt.Errorf("mp: start %q: %w", p.cfg.name, err)
+	}
+	p.ctl = wire.NewWriter(ctl)
+	// The start frame goes now, with the handles' descriptors, so that the
+	// caller may close its copies as soon as Start returns; the socket holds
+	// it until the child reads it.
+	if err := sendWithFiles(ctl, wire.AppendFrame(nil, kindStart, start), files); err != nil {
+		err = fmt.Errorf("mp: start %q: send the start message: %w", p.cfg.name, err)
+		_ = p.child.Signal(syscall.SIGKILL)
+		<-p.child.Done()
+		ctl.Close()
+		return err
+	}
+	go p.converse(ctl, token)
+	if p.cfg.ctx != nil {
+		p.follow(p.cfg.ctx, daemon)
+	}
+	return nil
+}
+
+// A child is a started process as its parent sees it: a child of this
+// process (a *supervise.Child), or one the fork server made.
+type child interface {
+	Pid() int
+	Done() <-chan struct{}
+	ExitCode() int
+	Signal(syscall.Signal) error
+	WaitErr() error
+}
+
+// launchOptions say how launch starts a process.
+type launchOptions struct {
+	env            []string
+	dir            string
+	stdout, stderr io.Writer // nil: this process's own
+	detached       bool
+}
+
+// launch starts this program again, marked with marker (envChild or
+// envServer) and a fresh token in its environment, with its end of a new
+// control socket on descriptor 3. It returns the process, this process's
+// end of the socket and the token.
+func launch(marker string, o launchOptions) (*supervise.Child, *os.File, []byte, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return fmt.Errorf("mp: start %q: find this program: %w", p.cfg.name, err)
+		return nil, nil, nil, fmt.Errorf("find this program: %w", err)
 	}
 	token := make([]byte, 16)
 	rand.Read(token)
 	mine, theirs, err := socketPair()
 	if err != nil {
-		return fmt.Errorf("mp: start %q: %w", p.cfg.name, err)
+		return nil, nil, nil, err
 	}
 	defer theirs.Close()
 	cmd := &exec.Cmd{
 		Path:       exe,
 		Args:       []string{os.Args[0]},
-		Env:        append(os.Environ(), childEnv(token)),
+		Env:        append(slices.Clip(o.env), markerEnv(marker, token)),
+		Dir:        o.dir,
 		ExtraFiles: []*os.File{theirs},
-		Stdout:     p.cfg.stdout,
-		Stderr:     p.cfg.stderr,
+		Stdout:     cmp.Or[io.Writer](o.stdout, os.Stdout),
+		Stderr:     cmp.Or[io.Writer](o.stderr, os.Stderr),
 	}
-	if cmd.Stdout == nil {
-		cmd.Stdout = os.Stdout
-	}
-	if cmd.Stderr == nil {
-		cmd.Stderr = os.Stderr
-	}
-	child, err := supervise.Start(cmd, supervise.Options{Detached: p.cfg.detached})
+	c, err := supervise.Start(cmd, supervise.Options{Detached: o.detached})
 	if err != nil {
 		mine.Close()
-		return fmt.Errorf("mp: start %q: %w", p.cfg.name, err)
+		return nil, nil, nil, err
 	}
-	p.child = child
-	p.ctl = wire.NewWriter(mine)
-	// The start frame goes now, with the handles' descriptors, so that the
-	// caller may close its copies as soon as Start returns; the socket holds
-	// it until the child reads it.
-	if err := sendWithFiles(mine, wire.AppendFrame(nil, kindStart, start), files); err != nil {
-		err = fmt.Errorf("mp: start %q: send the start message: %w", p.cfg.name, err)
-		_ = child.Signal(syscall.SIGKILL)
-		<-child.Done()
-		mine.Close()
-		return err
-	}
-	go p.converse(mine, token)
-	if p.cfg.ctx != nil {
-		p.follow(p.cfg.ctx, daemon)
-	}
-	return nil
+	return c, mine, token, nil
 }
 
 // daemon decides whether the process is a daemon: the option, else the
@@ -335,7 +370,7 @@ func (p *Process) signal(sig syscall.Signal) error {
 	return c.Signal(sig)
 }
 
-func (p *Process) supervised() *supervise.Child {
+func (p *Process) supervised() child {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.child

@@ -75,19 +75,21 @@ const (
 	errKindNotRegistered = "not-registered"
 )
 
-func childEnv(token []byte) string {
-	return envChild + "=" + protocolVersion + ":" + hex.EncodeToString(token)
+// markerEnv is the environment entry that marks a child (envChild) or the
+// fork server (envServer): the protocol version and the token.
+func markerEnv(marker string, token []byte) string {
+	return marker + "=" + protocolVersion + ":" + hex.EncodeToString(token)
 }
 
-// parseChildEnv reads the token from the value of envChild.
-func parseChildEnv(v string) ([]byte, error) {
+// parseMarker reads the token from the value v of the marker variable.
+func parseMarker(marker, v string) ([]byte, error) {
 	version, tok, ok := strings.Cut(v, ":")
 	if !ok || version != protocolVersion {
-		return nil, fmt.Errorf("mp: %s=%q: this binary speaks protocol %s", envChild, v, protocolVersion)
+		return nil, fmt.Errorf("mp: %s=%q: this binary speaks protocol %s", marker, v, protocolVersion)
 	}
 	token, err := hex.DecodeString(tok)
 	if err != nil || len(token) == 0 || len(token) > maxToken {
-		return nil, fmt.Errorf("mp: %s=%q: malformed token", envChild, v)
+		return nil, fmt.Errorf("mp: %s=%q: malformed token", marker, v)
 	}
 	return token, nil
 }

@@ -190,3 +190,27 @@ func readNoWait(f *os.File, b []byte) (int, error) {
 
 // setPipeSize asks for a pipe buffer of n bytes; failing is harmless.
 func setPipeSize(fd, n int) { _, _ = unix.FcntlInt(uintptr(fd), unix.F_SETPIPE_SZ, n) }
+
+// pidfdOpen returns a descriptor that refers to process pid for as long as
+// it is open, even after the pid is reused.
+func pidfdOpen(pid int) (*os.File, error) {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return nil, err
+	}
+	unix.CloseOnExec(fd)
+	return os.NewFile(uintptr(fd), "pidfd"), nil
+}
+
+// pidfdSignal sends sig to the process pidfd refers to.
+func pidfdSignal(pidfd *os.File, sig syscall.Signal) error {
+	rc, err := pidfd.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = unix.PidfdSendSignal(int(fd), sig, nil, 0) }); err != nil {
+		return err
+	}
+	return serr
+}

@@ -2,7 +2,10 @@
 
 package mp
 
-import "os"
+import (
+	"os"
+	"syscall"
+)
 
 func socketPair() (mine, theirs *os.File, err error) { return nil, nil, ErrUnsupported }
 
@@ -21,3 +24,7 @@ func (*rightsReader) take(int, string) ([]*os.File, error) { return nil, ErrUnsu
 func bigPipe() (r, w *os.File, err error) { return nil, nil, ErrUnsupported }
 
 func readNoWait(*os.File, []byte) (int, error) { return 0, ErrUnsupported }
+
+func pidfdOpen(int) (*os.File, error) { return nil, ErrUnsupported }
+
+func pidfdSignal(*os.File, syscall.Signal) error { return ErrUnsupported }

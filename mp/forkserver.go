@@ -1,0 +1,425 @@
+package mp
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+	"syscall"
+
+	"github.com/multitask-go/multitask/internal/supervise"
+	"github.com/multitask-go/multitask/internal/wire"
+)
+
+// The fork server is this program started again, early in the life of the
+// parent and from the environment and working directory the parent had when
+// it called Main, so that nothing the parent did later reaches the children
+// it makes. It keeps warm spares: children already started and waiting, at
+// Main, for their start message. A ForkServer start takes a spare: the server
+// sends the parent the spare's control socket and a pidfd for it, and starts
+// another. The parent then talks to the child directly; the server, whose
+// child it is, reaps it and reports its exit status.
+//
+// The server is tied to its parent like any child (parent-death signal and
+// control socket), and its children to it, so killing the parent ends them
+// all.
+
+// envServer marks the fork server's process.
+const envServer = "MULTITASK_FORKSERVER"
+
+// spares is how many started children the server keeps waiting.
+const spares = 2
+
+// Frames between the parent and the fork server.
+const (
+	kindSpawn   wire.Kind = 1 + iota // parent → server: spawnMsg
+	kindSpawned                      // server → parent: spawnedMsg, with [control socket, pidfd]
+	kindExited                       // server → parent: exitedMsg
+)
+
+type spawnMsg struct{ ID uint64 }
+
+type spawnedMsg struct {
+	ID    uint64
+	Pid   int
+	Token []byte
+	Err   string // why no child could be made, instead of the rest
+}
+
+type exitedMsg struct{ Pid, Code int }
+
+// mainState is the environment and working directory at Main, from which
+// the fork server starts.
+var mainState struct {
+	env []string
+	dir string
+}
+
+// The parent's side: one fork server per process, started by the first
+// ForkServer start, as a process-wide resource like the thread that forks
+// children.
+var forkServerState struct {
+	mu sync.Mutex // guards fs
+	fs *forkServer
+}
+
+// A forkServer is the parent's handle on the running server.
+type forkServer struct {
+	proc *supervise.Child
+	w    *wire.Writer
+	ctl  *os.File
+	done chan struct{} // closed when the reading goroutine has ended
+
+	mu       sync.Mutex // guards the fields below
+	nextID   uint64
+	pending  map[uint64]chan spawned
+	children map[int]*serverChild
+	err      error // set once the server is gone
+}
+
+type spawned struct {
+	msg   spawnedMsg
+	child *serverChild
+	ctl   *os.File // the parent's end of the child's control socket
+	err   error
+}
+
+// forkServerChild starts a child through the fork server, starting the
+// server first if need be, and returns it, the parent's end of its control
+// socket, and the token its hello must carry.
+func forkServerChild() (child, *os.File, []byte, error) {
+	fs, err := runningForkServer()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	reply := make(chan spawned, 1)
+	fs.mu.Lock()
+	if fs.err != nil {
+		fs.mu.Unlock()
+		return nil, nil, nil, fs.err
+	}
+	fs.nextID++
+	id := fs.nextID
+	fs.pending[id] = reply
+	fs.mu.Unlock()
+	b, err := marshalMsg(spawnMsg{ID: id})
+	if err == nil {
+		err = fs.w.WriteFrame(kindSpawn, b)
+	}
+	if err != nil {
+		fs.mu.Lock()
+		delete(fs.pending, id)
+		fs.mu.Unlock()
+		return nil, nil, nil, fmt.Errorf("fork server: %w", err)
+	}
+	r := <-reply
+	if r.err != nil {
+		return nil, nil, nil, r.err
+	}
+	return r.child, r.ctl, r.msg.Token, nil
+}
+
+// runningForkServer returns the fork server, starting it if there is none
+// or the last one died.
+func runningForkServer() (*forkServer, error) {
+	forkServerState.mu.Lock()
+	defer forkServerState.mu.Unlock()
+	if fs := forkServerState.fs; fs != nil {
+		select {
+		case <-fs.done:
+		default:
+			return fs, nil
+		}
+	}
+	proc, ctl, token, err := launch(envServer, launchOptions{env: mainState.env, dir: mainState.dir})
+	if err != nil {
+		return nil, fmt.Errorf("start the fork server: %w", err)
+	}
+	if err := wire.WriteHello(ctl, token); err != nil {
+		ctl.Close()
+		return nil, fmt.Errorf("start the fork server: %w", err)
+	}
+	fs := &forkServer{
+		proc: proc, ctl: ctl, w: wire.NewWriter(ctl), done: make(chan struct{}),
+		pending: make(map[uint64]chan spawned), children: make(map[int]*serverChild),
+	}
+	go fs.read()
+	forkServerState.fs = fs
+	return fs, nil
+}
+
+// read handles the server's frames until it is gone, then fails what waits
+// on it: its children died with it (parent-death signal).
+func (fs *forkServer) read() {
+	defer close(fs.done)
+	rights, err := newRightsReader(fs.ctl)
+	if err == nil {
+		err = fs.serve(rights)
+	}
+	<-fs.proc.Done()
+	fs.ctl.Close()
+	gone := fmt.Errorf("the fork server exited (status %d): %w", fs.proc.ExitCode(), err)
+	fs.mu.Lock()
+	fs.err = gone
+	pending, children := fs.pending, fs.children
+	fs.pending, fs.children = nil, nil
+	fs.mu.Unlock()
+	for _, reply := range pending {
+		reply <- spawned{err: gone}
+	}
+	for _, c := range children {
+		c.exit(-int(syscall.SIGKILL))
+	}
+}
+
+func (fs *forkServer) serve(rights *rightsReader) error {
+	r := wire.NewReader(rights, 0)
+	for {
+		kind, b, err := r.ReadFrame()
+		if err != nil {
+			return err
+		}
+		switch kind {
+		case kindSpawned:
+			var m spawnedMsg
+			if err := unmarshalMsg(b, &m); err != nil {
+				return err
+			}
+			fs.spawned(m, rights)
+		case kindExited:
+			var m exitedMsg
+			if err := unmarshalMsg(b, &m); err != nil {
+				return err
+			}
+			fs.mu.Lock()
+			c := fs.children[m.Pid]
+			delete(fs.children, m.Pid)
+			fs.mu.Unlock()
+			if c != nil {
+				c.exit(m.Code)
+			}
+		default:
+			return fmt.Errorf("unexpected frame of kind %d: %w", kind, wire.ErrCorrupt)
+		}
+	}
+}
+
+// spawned delivers a spawn reply to the Start waiting for it.
+func (fs *forkServer) spawned(m spawnedMsg, rights *rightsReader) {
+	r := spawned{msg: m}
+	if m.Err != "" {
+		r.err = fmt.Errorf("fork server: %s", m.Err)
+	} else if files, err := rights.take(2, "multitask-forkserver-child"); err != nil {
+		r.err = fmt.Errorf("fork server: %w", err)
+	} else {
+		r.ctl = files[0]
+		r.child = &serverChild{pid: m.Pid, pidfd: files[1], done: make(chan struct{})}
+		fs.mu.Lock()
+		fs.children[m.Pid] = r.child
+		fs.mu.Unlock()
+	}
+	fs.mu.Lock()
+	reply := fs.pending[m.ID]
+	delete(fs.pending, m.ID)
+	fs.mu.Unlock()
+	if reply != nil {
+		reply <- r
+	}
+}
+
+// StopForkServer stops the fork server, if one runs, with its warm spares
+// and every child it made that is still running, and waits until it has
+// exited. The next start with the [ForkServer] method starts a new server.
+// Programs need not call it: the server ends with the program. Tests that
+// check for leftover processes call it at the end.
+func StopForkServer() {
+	forkServerState.mu.Lock()
+	fs := forkServerState.fs
+	forkServerState.fs = nil
+	forkServerState.mu.Unlock()
+	if fs == nil {
+		return
+	}
+	_ = fs.proc.Signal(syscall.SIGKILL)
+	<-fs.done
+}
+
+// A serverChild is a child that the fork server made: the parent signals it
+// through a pidfd, which cannot reach another process that reused its pid,
+// and learns its exit status from the server.
+type serverChild struct {
+	pid   int
+	pidfd *os.File
+	done  chan struct{}
+	code  int // set before done is closed
+	once  sync.Once
+}
+
+func (c *serverChild) exit(code int) {
+	c.once.Do(func() {
+		c.code = code
+		c.pidfd.Close()
+		close(c.done)
+	})
+}
+
+func (c *serverChild) Pid() int { return c.pid }
+
+func (c *serverChild) Done() <-chan struct{} { return c.done }
+
+func (c *serverChild) ExitCode() int {
+	select {
+	case <-c.done:
+		return c.code
+	default:
+		return -1
+	}
+}
+
+func (c *serverChild) WaitErr() error { return nil }
+
+func (c *serverChild) Signal(sig syscall.Signal) error {
+	select {
+	case <-c.done:
+		return nil
+	default:
+	}
+	err := pidfdSignal(c.pidfd, sig)
+	if errors.Is(err, syscall.ESRCH) || errors.Is(err, os.ErrClosed) {
+		return nil // it has exited; the server's report is on its way
+	}
+	return err
+}
+
+// runServer is the fork server's main loop; it returns the exit status.
+func runServer(env string) int {
+	os.Unsetenv(envServer)
+	token, err := parseMarker(envServer, env)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mp: cannot run as the fork server: %v\n", err)
+		return exitBootstrap
+	}
+	ctl, err := controlFile()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mp: %s is set, but this process was not started by a multitask parent (%v)\n", envServer, err)
+		return exitBootstrap
+	}
+	if got, err := wire.ReadHello(ctl, maxToken); err != nil || string(got) != string(token) {
+		return exitBootstrap
+	}
+	s := &server{ctl: ctl, env: os.Environ()}
+	for range spares {
+		s.addSpare()
+	}
+	r := wire.NewReader(ctl, 0)
+	for {
+		kind, b, err := r.ReadFrame()
+		if err != nil {
+			return 0 // the parent is gone: the children follow us
+		}
+		var m spawnMsg
+		if kind != kindSpawn || unmarshalMsg(b, &m) != nil {
+			fmt.Fprintf(os.Stderr, "mp: fork server: corrupt request from the parent\n")
+			return exitBootstrap
+		}
+		s.handOut(m.ID)
+	}
+}
+
+// A server is the fork server's state.
+type server struct {
+	ctl *os.File
+	env []string
+
+	wmu sync.Mutex // serialises frames to the parent
+
+	mu     sync.Mutex // guards spares and spare.handed
+	spares []*spare
+}
+
+type spare struct {
+	proc   *supervise.Child
+	ctl    *os.File
+	token  []byte
+	handed bool // given to the parent
+}
+
+// send writes one frame to the parent, with files attached.
+func (s *server) send(kind wire.Kind, msg any, files []*os.File) {
+	b, err := marshalMsg(msg)
+	if err != nil {
+		return
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	_ = sendWithFiles(s.ctl, wire.AppendFrame(nil, kind, b), files) // fails only if the parent is gone
+}
+
+// addSpare starts a spare and its reaper.
+func (s *server) addSpare() {
+	proc, ctl, token, err := launch(envChild, launchOptions{env: s.env})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mp: fork server: start a spare: %v\n", err)
+		return
+	}
+	sp := &spare{proc: proc, ctl: ctl, token: token}
+	s.mu.Lock()
+	s.spares = append(s.spares, sp)
+	s.mu.Unlock()
+	go s.reap(sp)
+}
+
+// reap waits for a spare; once given out, its exit is the parent's to know.
+func (s *server) reap(sp *spare) {
+	<-sp.proc.Done()
+	s.mu.Lock()
+	handed := sp.handed
+	if !handed {
+		if i := slices.Index(s.spares, sp); i >= 0 {
+			s.spares = slices.Delete(s.spares, i, i+1)
+		}
+	}
+	s.mu.Unlock()
+	if !handed {
+		sp.ctl.Close()
+		go s.addSpare()
+		return
+	}
+	s.send(kindExited, exitedMsg{Pid: sp.proc.Pid(), Code: sp.proc.ExitCode()}, nil)
+}
+
+// handOut gives a spare to the parent and starts its replacement.
+func (s *server) handOut(id uint64) {
+	s.mu.Lock()
+	if len(s.spares) == 0 {
+		s.mu.Unlock()
+		s.addSpare()
+		s.mu.Lock()
+	}
+	var sp *spare
+	if len(s.spares) > 0 {
+		sp = s.spares[0]
+		s.spares = s.spares[1:]
+		sp.handed = true
+	}
+	s.mu.Unlock()
+	reply := spawnedMsg{ID: id}
+	var files []*os.File
+	if sp == nil {
+		reply.Err = "no child could be started"
+	} else {
+		pidfd, err := pidfdOpen(sp.proc.Pid())
+		if err != nil {
+			reply.Err = fmt.Sprintf("pidfd_open: %v", err)
+			_ = sp.proc.Signal(syscall.SIGKILL)
+		} else {
+			reply.Pid, reply.Token = sp.proc.Pid(), sp.token
+			files = []*os.File{sp.ctl, pidfd}
+			defer pidfd.Close()
+		}
+		defer sp.ctl.Close()
+	}
+	s.send(kindSpawned, reply, files)
+	go s.addSpare()
+}
