@@ -49,11 +49,12 @@ type spawnedMsg struct {
 
 type exitedMsg struct{ Pid, Code int }
 
-// mainState is the environment and working directory at Main, from which
-// the fork server starts.
+// mainState is the environment, working directory and standard output and
+// error at Main, from which the fork server starts.
 var mainState struct {
-	env []string
-	dir string
+	env            []string
+	dir            string
+	stdout, stderr *os.File
 }
 
 // The parent's side: one fork server per process, started by the first
@@ -132,7 +133,9 @@ func runningForkServer() (*forkServer, error) {
 			return fs, nil
 		}
 	}
-	proc, ctl, token, err := launch(envServer, launchOptions{env: mainState.env, dir: mainState.dir})
+	proc, ctl, token, err := launch(envServer, launchOptions{
+		env: mainState.env, dir: mainState.dir, stdout: mainState.stdout, stderr: mainState.stderr,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("start the fork server: %w", err)
 	}

@@ -74,6 +74,7 @@ func Main() {
 	// The fork server, when one is started, starts from this state.
 	mainState.env = os.Environ()
 	mainState.dir, _ = os.Getwd()
+	mainState.stdout, mainState.stderr = os.Stdout, os.Stderr
 }
 
 // runChild is the child's side of the control channel; it returns the exit
