@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every benchmark of the bench module with CPython's side, then prints
-# the ratio tables and targets. Flags go to cmd/report: bash run.sh -h.
+# Runs every benchmark of the bench module with CPython's side
+# (python/threadpool.py, python/process_start.py), then prints the tables and
+# targets. Flags go to cmd/report: bash run.sh -h.
 set -euo pipefail
 cd "$(dirname "$0")"
 go run ./cmd/report "$@"

@@ -1,11 +1,15 @@
 // Command report runs the benchmarks of the bench module side by side with
-// python/threadpool.py and prints, per benchmark group, each library's time
-// and allocations per task, its ratio to multitask and to a bare channel
-// pool, and whether multitask meets its performance targets.
+// python/threadpool.py and python/process_start.py and prints, per benchmark
+// group, a table of medians over the runs with ratios to a baseline: for the
+// thread pools each library's time and allocations per task against
+// multitask and a bare channel pool; for processes the start time against a
+// raw exec and CPython, pipe throughput and round trips against raw pipes,
+// and an idle child's memory; for the codecs each one's round trip and wire
+// size. Then whether multitask meets its performance targets.
 //
 // Run it from the bench directory, usually through run.sh:
 //
-//	go run ./cmd/report [-count 5] [-benchtime 500ms] [-bench .] [-python python3]
+//	go run ./cmd/report [-count 5] [-benchtime 500ms] [-bench .] [-python python3] [-py-starts 20]
 //
 // Progress (the raw go test output) goes to stderr, the tables to stdout. The
 // raw output is also saved under results/ for benchstat. The exit status is
@@ -26,6 +30,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -44,6 +49,7 @@ type config struct {
 	timeout   string
 	python    string
 	pyRepeat  int
+	pyStarts  int
 	input     string
 	save      string
 }
@@ -56,8 +62,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.benchtime, "benchtime", "500ms", "go test -benchtime for each run (a duration, or Nx)")
 	fs.StringVar(&c.bench, "bench", ".", "go test -bench pattern, e.g. 'SubmitResult|Latency'")
 	fs.StringVar(&c.timeout, "timeout", "30m", "go test -timeout")
-	fs.StringVar(&c.python, "python", "python3", "CPython interpreter for python/threadpool.py; empty to skip")
-	fs.IntVar(&c.pyRepeat, "py-repeat", 3, "timed runs of the Python script; it reports the best")
+	fs.StringVar(&c.python, "python", "python3", "CPython interpreter for the scripts in python/; empty to skip them")
+	fs.IntVar(&c.pyRepeat, "py-repeat", 3, "timed runs of python/threadpool.py; it reports the best")
+	fs.IntVar(&c.pyStarts, "py-starts", 20, "starts per method that python/process_start.py times; it reports the p50")
 	fs.StringVar(&c.input, "input", "", "read go test -bench output from this file instead of running the benchmarks")
 	fs.StringVar(&c.save, "save", "results", "directory to save the raw output in; empty to not save")
 	fs.Usage = func() {
@@ -70,8 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	if fs.NArg() > 0 || c.count < 1 || c.pyRepeat < 1 {
-		fmt.Fprintln(stderr, "report: -count and -py-repeat must be at least 1, and no arguments are taken")
+	if fs.NArg() > 0 || c.count < 1 || c.pyRepeat < 1 || c.pyStarts < 1 {
+		fmt.Fprintln(stderr, "report: -count, -py-repeat and -py-starts must be at least 1, and no arguments are taken")
 		return 2
 	}
 
@@ -90,11 +97,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
-	r := report{s: collect(out.results), header: out.header}
+	r := report{s: collect(out.results), header: out.header, pyStartsN: c.pyStarts}
 	for _, res := range out.results {
 		r.procs = max(r.procs, res.procs)
 	}
-	pyOut := ""
+	pyOut, startOut := "", ""
 	if _, ok := r.s.best("ThreadPool100k", ours, "ns/op"); !ok {
 		r.pyStatus = "not run (no ThreadPool100k result to compare with)"
 	} else if c.python == "" {
@@ -109,8 +116,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "report: python: %v\n", err)
 		}
 	}
+	switch {
+	case !r.hasGroup(groupStart):
+		// No table to put CPython's figures in.
+	case c.python == "":
+		r.pyStartStatus = "not run (-python is empty)"
+	case ctx.Err() != nil:
+		r.pyStartStatus = "not run (interrupted)"
+	default:
+		// A script that fails part way still printed the methods it timed.
+		startOut, err = c.runScript(ctx, stderr, "process_start.py", "--starts", strconv.Itoa(c.pyStarts))
+		starts, perr := parsePythonStarts(startOut)
+		if len(starts) > 0 {
+			r.pyStarts = starts
+		}
+		if err == nil {
+			err = perr
+		}
+		if err != nil {
+			r.pyStartStatus = "failed: " + err.Error()
+			fmt.Fprintf(stderr, "report: python: %v\n", err)
+		}
+	}
 	if c.save != "" && c.input == "" {
-		if path, err := save(c.save, start, raw, pyOut); err != nil {
+		if path, err := save(c.save, start, raw, pyOut+startOut); err != nil {
 			fmt.Fprintf(stderr, "report: save raw output: %v\n", err)
 		} else {
 			fmt.Fprintf(stderr, "report: raw output saved in %s\n", path)
@@ -139,6 +168,7 @@ func (c config) goBench(ctx context.Context, progress io.Writer) ([]byte, error)
 	fmt.Fprintf(progress, "report: go %s\n", quoteArgs(args))
 	var buf bytes.Buffer
 	cmd := exec.CommandContext(ctx, "go", args...)
+	progress = &lockedWriter{w: progress} // written by two of cmd's goroutines
 	cmd.Stdout = io.MultiWriter(&buf, progress)
 	cmd.Stderr = progress
 	err := cmd.Run()
@@ -150,10 +180,17 @@ func (c config) goBench(ctx context.Context, progress io.Writer) ([]byte, error)
 
 // runPython runs python/threadpool.py and returns what it printed on stdout.
 func (c config) runPython(ctx context.Context, progress io.Writer) (string, error) {
-	args := []string{filepath.Join("python", "threadpool.py"), "--repeat", strconv.Itoa(c.pyRepeat)}
+	return c.runScript(ctx, progress, "threadpool.py", "--repeat", strconv.Itoa(c.pyRepeat))
+}
+
+// runScript runs python/<script> with args and returns what it printed on
+// stdout, also when it fails. Its output is copied to progress.
+func (c config) runScript(ctx context.Context, progress io.Writer, script string, scriptArgs ...string) (string, error) {
+	args := append([]string{filepath.Join("python", script)}, scriptArgs...)
 	fmt.Fprintf(progress, "report: %s %s\n", c.python, quoteArgs(args))
 	var buf bytes.Buffer
 	cmd := exec.CommandContext(ctx, c.python, args...)
+	progress = &lockedWriter{w: progress} // written by two of cmd's goroutines
 	cmd.Stdout = io.MultiWriter(&buf, progress)
 	cmd.Stderr = progress
 	if err := cmd.Run(); err != nil {
@@ -162,7 +199,8 @@ func (c config) runPython(ctx context.Context, progress io.Writer) (string, erro
 	return buf.String(), nil
 }
 
-// save writes the raw outputs to dir/bench-<start time>.txt, in the format
+// save writes the raw outputs (go test's, then the scripts') to
+// dir/bench-<start time>.txt, in the format
 // benchstat reads, and returns the file's path.
 func save(dir string, start time.Time, raw []byte, pyOut string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -171,6 +209,20 @@ func save(dir string, start time.Time, raw []byte, pyOut string) (string, error)
 	path := filepath.Join(dir, "bench-"+start.Format("20060102-150405")+".txt")
 	data := append(bytes.Clone(raw), pyOut...)
 	return path, os.WriteFile(path, data, 0o644)
+}
+
+// A lockedWriter serialises writes to w, so that a command's stdout and
+// stderr can both be copied to one writer that is not safe for concurrent
+// use (os/exec shares a goroutine only when the two are the same writer).
+type lockedWriter struct {
+	mu sync.Mutex // guards w
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 func quoteArgs(args []string) string {

@@ -124,6 +124,45 @@ func parsePython(out string) (float64, error) {
 	return 0, fmt.Errorf("no %s line in the script's output", pythonMetric)
 }
 
+// The lines python/process_start.py prints, one per start method:
+//
+//	python_process_start_<method>_p50_seconds 0.012345
+const (
+	pythonStartPrefix = "python_process_start_"
+	pythonStartSuffix = "_p50_seconds"
+)
+
+// parsePythonStarts finds python/process_start.py's lines in its output and
+// returns the p50 seconds by start method. It fails when a line holds no
+// positive number or when there is no such line at all; a method the script
+// did not print is simply absent.
+func parsePythonStarts(out string) (map[string]float64, error) {
+	starts := map[string]float64{}
+	for line := range strings.Lines(out) {
+		f := strings.Fields(line)
+		if len(f) != 2 {
+			continue
+		}
+		method, ok := strings.CutPrefix(f[0], pythonStartPrefix)
+		if !ok {
+			continue
+		}
+		method, ok = strings.CutSuffix(method, pythonStartSuffix)
+		if !ok || method == "" {
+			continue
+		}
+		s, err := strconv.ParseFloat(f[1], 64)
+		if err != nil || s <= 0 {
+			return starts, fmt.Errorf("bad %s value %q", f[0], f[1])
+		}
+		starts[method] = s
+	}
+	if len(starts) == 0 {
+		return nil, fmt.Errorf("no %s<method>%s line in the script's output", pythonStartPrefix, pythonStartSuffix)
+	}
+	return starts, nil
+}
+
 // A key names one library's entry in one benchmark group.
 type key struct{ group, lib string }
 

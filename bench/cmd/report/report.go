@@ -19,8 +19,9 @@ var (
 	rivals   = []string{"ants", "pond", "conc", "errgroup"}
 )
 
-// groups describes the benchmark groups, in the order they are printed.
-var groups = []struct{ name, about string }{
+// groups describes the thread-pool benchmark groups, in the order they are
+// printed; processGroups lists the others.
+var groups = []groupInfo{
 	{"FireAndForget", "200k tiny tasks, wait for all, no results through the library"},
 	{"SubmitResult", "200k tiny tasks (x+1), the caller collects every result"},
 	{"CPU1us", "20k tasks of ~1µs CPU each; efficiency = CPU in tasks / CPU available"},
@@ -28,32 +29,58 @@ var groups = []struct{ name, about string }{
 	{"ThreadPool100k", "100k submit + result, multitask alone; CPython below"},
 }
 
+// A groupInfo names a thread-pool group and says what it measures.
+type groupInfo struct{ name, about string }
+
 // A report is what the tables are made from: the Go benchmarks and, when the
-// script ran, CPython's best time for 100k tasks.
+// scripts ran, CPython's best time for 100k tasks and its p50 process start
+// per start method.
 type report struct {
 	s        samples
 	header   map[string]string
 	procs    int     // GOMAXPROCS the benchmarks ran with
 	pySecs   float64 // 0: no CPython figure
 	pyStatus string  // why there is no CPython figure
+
+	pyStarts      map[string]float64 // CPython's p50 start in seconds by method; nil: none
+	pyStartsN     int                // starts per method the script timed
+	pyStartStatus string             // why CPython's start figures are missing or partial
 }
 
-// write prints one table per benchmark group that has results, the CPython
-// comparison and the targets.
+// write prints one table per benchmark group that has results: the thread
+// pools and their CPython comparison first (when any of them ran), then the
+// process and codec groups, then any group this program does not know; then
+// the targets.
 func (r report) write(w io.Writer) {
 	if cpu := r.header["cpu"]; cpu != "" {
 		fmt.Fprintf(w, "cpu: %s, ", cpu)
 	}
 	fmt.Fprintf(w, "GOMAXPROCS %d (the size of every pool)\n", r.procs)
-	fmt.Fprintf(w, "ns/task and allocs/task are medians over the runs; ×%s and ×%s divide a library's ns/task\n"+
-		"by theirs (above 1: slower).\n", ours, floor)
-	for _, g := range r.groupNames() {
-		r.writeGroup(w, g)
+	names := r.groupNames()
+	pools := slices.ContainsFunc(groups, func(g groupInfo) bool { return slices.Contains(names, g.name) })
+	if pools {
+		fmt.Fprintf(w, "ns/task and allocs/task are medians over the runs; ×%s and ×%s divide a library's ns/task\n"+
+			"by theirs (above 1: slower).\n", ours, floor)
 	}
-	r.writePython(w)
+	for _, g := range groups {
+		if slices.Contains(names, g.name) {
+			r.writeGroup(w, g.name)
+		}
+	}
+	if pools {
+		r.writePython(w)
+	}
+	for _, t := range r.processTables() {
+		t.write(w)
+	}
+	for _, g := range names {
+		if !slices.ContainsFunc(groups, func(k groupInfo) bool { return k.name == g }) && !slices.Contains(processGroups, g) {
+			r.writeGroup(w, g)
+		}
+	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "targets")
-	for _, t := range r.targets() {
+	for _, t := range append(r.targets(), r.processTargets()...) {
 		fmt.Fprintf(w, "  %-4s  %-52s %s\n", t.status, t.name, t.detail)
 	}
 }
@@ -92,14 +119,20 @@ func (r report) hasGroup(group string) bool {
 // libsOf returns the libraries with results in group: the known ones in
 // their order, then any others by name.
 func (r report) libsOf(group string) []string {
+	return r.libsIn(group, libOrder)
+}
+
+// libsIn returns the sub-benchmarks with results in group: those in order
+// first, in that order, then any others by name.
+func (r report) libsIn(group string, order []string) []string {
 	var libs, others []string
-	for _, l := range libOrder {
+	for _, l := range order {
 		if r.s.runs(group, l) > 0 {
 			libs = append(libs, l)
 		}
 	}
 	for k := range r.s {
-		if k.group == group && !slices.Contains(libOrder, k.lib) {
+		if k.group == group && !slices.Contains(order, k.lib) {
 			others = append(others, k.lib)
 		}
 	}
