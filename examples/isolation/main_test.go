@@ -1,0 +1,55 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/multitask-go/multitask/mp"
+)
+
+func TestMain(m *testing.M) {
+	mp.Main()
+	goleak.VerifyTestMain(m)
+}
+
+func TestRun(t *testing.T) {
+	for _, method := range []string{"spawn", "forkserver", "fork"} {
+		t.Run(method, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if code := run([]string{"-method", method, "-timeout", "2s"}, &out, &errOut); code != 0 {
+				t.Fatalf("exit %d; stderr:\n%s", code, errOut.String())
+			}
+			got := out.String()
+			for _, want := range []string{
+				"sum-1k     ok: 499500",
+				"refuses    failed: job refuses: bad input",
+				"panics     failed: panicked: job panics lost its way",
+				"segfaults  failed: crashed (exit code 2)",
+				"hangs      failed: past its 2s deadline, killed (exit code -9)",
+				"sum-1m     ok: 499999500000",
+				"6 jobs, 4 failed, and this process is fine",
+			} {
+				if !strings.Contains(got, want) {
+					t.Errorf("output lacks %q:\n%s", want, got)
+				}
+			}
+		})
+	}
+}
+
+func TestRunBadInput(t *testing.T) {
+	for name, args := range map[string][]string{
+		"unknown method": {"-method", "clone"},
+		"bad flag":       {"-timeout", "soon"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if code := run(args, &out, &errOut); code != 2 || errOut.Len() == 0 {
+				t.Fatalf("exit %d, stderr %q", code, errOut.String())
+			}
+		})
+	}
+}
