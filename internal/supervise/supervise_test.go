@@ -1,0 +1,97 @@
+package supervise
+
+import (
+	"os/exec"
+	"syscall"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain also checks that the forking goroutine ends once every child it
+// forked has been reaped.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+func TestExitCodes(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		script string
+		signal syscall.Signal
+		want   int
+	}{
+		{"success", "exit 0", 0, 0},
+		{"status", "exit 3", 0, 3},
+		{"killed", "exec sleep 60", syscall.SIGKILL, -int(syscall.SIGKILL)},
+		{"terminated", "exec sleep 60", syscall.SIGTERM, -int(syscall.SIGTERM)},
+	}
+	for _, tc := range cases {
+		for _, detached := range []bool{false, true} {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				c, err := Start(exec.Command("/bin/sh", "-c", tc.script), Options{Detached: detached})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.Pid() <= 0 {
+					t.Fatalf("Pid = %d", c.Pid())
+				}
+				if tc.signal != 0 {
+					if code := c.ExitCode(); code != -1 {
+						t.Fatalf("ExitCode of a running child = %d, want -1", code)
+					}
+					if err := c.Signal(tc.signal); err != nil {
+						t.Fatal(err)
+					}
+				}
+				<-c.Done()
+				if code := c.ExitCode(); code != tc.want {
+					t.Fatalf("ExitCode = %d, want %d", code, tc.want)
+				}
+				if err := c.WaitErr(); err != nil {
+					t.Fatalf("WaitErr = %v", err)
+				}
+				if err := c.Signal(syscall.SIGKILL); err != nil {
+					t.Fatalf("Signal after reaping = %v, want nil", err)
+				}
+			})
+		}
+	}
+}
+
+func TestStartFailure(t *testing.T) {
+	t.Parallel()
+	if _, err := Start(exec.Command("/nonexistent/program"), Options{}); err == nil {
+		t.Fatal("Start of a missing program succeeded")
+	}
+	// The failed start gave back its place: a later start still works,
+	// and the forking goroutine ends with it (goleak in TestMain).
+	c, err := Start(exec.Command("/bin/true"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-c.Done()
+}
+
+func TestParentDeathSignalIsSet(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command("/bin/true")
+	c, err := Start(cmd, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-c.Done()
+	if cmd.SysProcAttr.Pdeathsig != syscall.SIGKILL || cmd.SysProcAttr.Setsid {
+		t.Fatalf("linked child: %+v", cmd.SysProcAttr)
+	}
+	cmd = exec.Command("/bin/true")
+	if c, err = Start(cmd, Options{Detached: true}); err != nil {
+		t.Fatal(err)
+	}
+	<-c.Done()
+	if cmd.SysProcAttr.Pdeathsig != 0 || !cmd.SysProcAttr.Setsid {
+		t.Fatalf("detached child: %+v", cmd.SysProcAttr)
+	}
+}
