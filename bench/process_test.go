@@ -21,11 +21,13 @@ var (
 	noop = mp.Register("bench-noop", func(ctx context.Context, _ struct{}) (struct{}, error) {
 		return struct{}{}, nil
 	})
-	// drain receives messages until EOF and returns how many bytes came.
+	// drain receives messages into one buffer until EOF and returns how
+	// many bytes came.
 	drain = mp.Register("bench-drain", func(ctx context.Context, c *mp.Conn[[]byte]) (int, error) {
 		n := 0
+		var buf []byte
 		for {
-			b, err := c.Recv(ctx)
+			b, err := c.RecvBytes(ctx, buf)
 			if errors.Is(err, io.EOF) {
 				return n, nil
 			}
@@ -33,6 +35,7 @@ var (
 				return n, err
 			}
 			n += len(b)
+			buf = b
 		}
 	})
 	// echo sends back every message until EOF.

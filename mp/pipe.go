@@ -173,7 +173,7 @@ func (c *Conn[T]) Recv(ctx context.Context) (T, error) {
 	var v T
 	c.recvMu.Lock()
 	defer c.recvMu.Unlock()
-	m, err := c.next(ctx, false)
+	m, err := c.next(ctx, false, nil)
 	if err != nil {
 		return v, err
 	}
@@ -193,6 +193,20 @@ func (c *Conn[T]) Recv(ctx context.Context) (T, error) {
 	return v, nil
 }
 
+// RecvBytes receives the next message as the bytes that crossed: for a
+// value sent as a []byte, those bytes; for any other, its encoding by the
+// codec. It reads into buf when buf's capacity holds the message, so a loop
+// that passes back the slice it got receives without allocating; the
+// result then shares buf's memory. It waits, and heeds ctx, as Recv does.
+// On a Conn[[]byte] it is Recv for programs that move large buffers: it
+// spares the allocation, and the page faults, of a new slice per message.
+func (c *Conn[T]) RecvBytes(ctx context.Context, buf []byte) ([]byte, error) {
+	c.recvMu.Lock()
+	defer c.recvMu.Unlock()
+	m, err := c.next(ctx, false, buf)
+	return m.data, err
+}
+
 // Poll waits until a value can be received at once, or the other end has
 // closed so that Recv returns at once, and reports true; it reports false if
 // ctx ends first. With a ctx that has already ended, Poll does not wait:
@@ -203,7 +217,7 @@ func (c *Conn[T]) Poll(ctx context.Context) bool {
 	if c.peeked != nil {
 		return true
 	}
-	m, err := c.next(ctx, true)
+	m, err := c.next(ctx, true, nil)
 	switch {
 	case err == nil:
 		c.peeked = &m
@@ -214,9 +228,9 @@ func (c *Conn[T]) Poll(ctx context.Context) bool {
 	return true // Recv fails at once
 }
 
-// next reads the next message; with noWait and an ended ctx it reads only
-// what has arrived. The caller holds recvMu.
-func (c *Conn[T]) next(ctx context.Context, noWait bool) (message, error) {
+// next reads the next message, into buf if it fits; with noWait and an
+// ended ctx it reads only what has arrived. The caller holds recvMu.
+func (c *Conn[T]) next(ctx context.Context, noWait bool, buf []byte) (message, error) {
 	if c.peeked != nil {
 		m := *c.peeked
 		c.peeked = nil
@@ -235,7 +249,7 @@ func (c *Conn[T]) next(ctx context.Context, noWait bool) (message, error) {
 	}
 	var m message
 	read := func() (err error) {
-		m.kind, m.data, err = rd.ReadFrame()
+		m.kind, m.data, err = rd.ReadFrameInto(buf)
 		return err
 	}
 	if ctx.Err() != nil {

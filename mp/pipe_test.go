@@ -299,3 +299,38 @@ func TestClosedConnCannotBePassed(t *testing.T) {
 		t.Fatalf("Start with a closed Conn = %v, want ErrClosed", err)
 	}
 }
+
+func TestPipeRecvBytes(t *testing.T) {
+	t.Parallel()
+	ctx := guard(t)
+	raw, rawPeer := pipe[[]byte](t)
+	buf := make([]byte, 0, 1<<20)
+	for _, size := range []int{10, 1 << 20, 2 << 20} {
+		msg := bytes.Repeat([]byte{byte(size)}, size)
+		errc := make(chan error, 1)
+		go func() { errc <- raw.Send(ctx, msg) }()
+		got, err := rawPeer.RecvBytes(ctx, buf)
+		if err != nil || !bytes.Equal(got, msg) {
+			t.Fatalf("size %d: %d bytes, %v", size, len(got), err)
+		}
+		if shares := &got[:1][0] == &buf[:1][0]; shares != (size <= cap(buf)) {
+			t.Fatalf("size %d: shares the buffer %v, want %v", size, shares, size <= cap(buf))
+		}
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// On a Conn of another type, RecvBytes gives the codec's encoding.
+	typed, typedPeer := pipe[string](t)
+	if err := typed.Send(ctx, "hi"); err != nil {
+		t.Fatal(err)
+	}
+	b, err := typedPeer.RecvBytes(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s string
+	if err := codec.Default().Unmarshal(b, &s); err != nil || s != "hi" {
+		t.Fatalf("encoded message decodes to %q, %v", s, err)
+	}
+}

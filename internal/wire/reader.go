@@ -32,6 +32,7 @@ type Reader struct {
 	nhdr    int    // header bytes read
 	want    int    // payload length, once the header is in
 	payload []byte // payload read so far
+	into    []byte // a buffer offered by ReadFrameInto for the next payload
 }
 
 // NewReader returns a Reader of frames from r that refuses frames longer than
@@ -63,6 +64,16 @@ func NewReader(r io.Reader, maxFrame int) *Reader {
 // as its bytes arrive, so a stream that announces a frame and stops costs at
 // most 1 MiB plus twice what it delivered.
 func (r *Reader) ReadFrame() (Kind, []byte, error) {
+	return r.ReadFrameInto(nil)
+}
+
+// ReadFrameInto is ReadFrame that reads the payload into buf when buf's
+// capacity holds it, so that a caller who reuses one buffer reads without
+// allocating; the payload returned then shares buf's memory. A frame begun
+// before a deadline stopped it goes on in the memory it began in.
+func (r *Reader) ReadFrameInto(buf []byte) (Kind, []byte, error) {
+	r.into = buf
+	defer func() { r.into = nil }()
 	if r.err != nil {
 		return 0, nil, r.err
 	}
@@ -96,7 +107,11 @@ func (r *Reader) read() (Kind, []byte, error) {
 			return 0, nil, fmt.Errorf("wire: read frame of kind %d: %w: %d bytes, limit %d", r.hdr[4], ErrFrameTooLarge, n32, r.max)
 		}
 		r.want = int(n32)
-		r.payload = make([]byte, 0, min(r.want, readChunk))
+		if r.into != nil && cap(r.into) >= r.want {
+			r.payload = r.into[:0]
+		} else {
+			r.payload = make([]byte, 0, min(r.want, readChunk))
+		}
 	}
 	kind := Kind(r.hdr[4])
 	if err := r.readPayload(); err != nil {
@@ -122,7 +137,7 @@ func (r *Reader) readPayload() error {
 			copy(grown, p)
 			p = grown
 		}
-		m, err := io.ReadFull(r.r, p[len(p):cap(p)])
+		m, err := io.ReadFull(r.r, p[len(p):min(cap(p), r.want)])
 		p = p[:len(p)+m]
 		if err != nil {
 			return err

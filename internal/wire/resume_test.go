@@ -70,3 +70,23 @@ func TestReadResumesAfterDeadline(t *testing.T) {
 		})
 	}
 }
+
+func TestReadFrameIntoReusesBuffer(t *testing.T) {
+	t.Parallel()
+	var stream []byte
+	for _, n := range []int{10, 100, 5} {
+		stream = AppendFrame(stream, 1, bytes.Repeat([]byte{byte(n)}, n))
+	}
+	r := NewReader(bytes.NewReader(stream), 0)
+	buf := make([]byte, 64)
+	for _, n := range []int{10, 100, 5} {
+		_, got, err := r.ReadFrameInto(buf)
+		if err != nil || len(got) != n || got[0] != byte(n) {
+			t.Fatalf("frame of %d: %d bytes, %v", n, len(got), err)
+		}
+		shared := &got[0] == &buf[0]
+		if shared != (n <= cap(buf)) {
+			t.Fatalf("frame of %d: shares the buffer %v, want %v", n, shared, n <= cap(buf))
+		}
+	}
+}
