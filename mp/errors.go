@@ -22,6 +22,11 @@ var ErrNotStarted = errors.New("mp: process not started")
 // program again instead of its task.
 var ErrNoMain = errors.New("mp: child process did not call mp.Main")
 
+// ErrProtocol is the error of a child that sent its parent something other
+// than the protocol allows: a corrupt or oversized frame, a wrong token. The
+// parent kills such a child and goes on.
+var ErrProtocol = errors.New("mp: child broke the protocol")
+
 // ErrUnsupported is returned where the platform lacks what a feature needs:
 // process supervision and shared memory are Linux-first.
 var ErrUnsupported = errors.ErrUnsupported

@@ -342,10 +342,11 @@ type server struct {
 }
 
 type spare struct {
-	proc   *supervise.Child
-	ctl    *os.File
-	token  []byte
-	handed bool // given to the parent
+	proc    *supervise.Child
+	ctl     *os.File
+	token   []byte
+	handed  bool // given to the parent
+	replace bool // its replacement is due when it exits
 }
 
 // send writes one frame to the parent, with files attached.
@@ -377,7 +378,7 @@ func (s *server) addSpare() {
 func (s *server) reap(sp *spare) {
 	<-sp.proc.Done()
 	s.mu.Lock()
-	handed := sp.handed
+	handed, replace := sp.handed, sp.replace
 	if !handed {
 		if i := slices.Index(s.spares, sp); i >= 0 {
 			s.spares = slices.Delete(s.spares, i, i+1)
@@ -390,6 +391,9 @@ func (s *server) reap(sp *spare) {
 		return
 	}
 	s.send(kindExited, exitedMsg{Pid: sp.proc.Pid(), Code: sp.proc.ExitCode()}, nil)
+	if replace {
+		go s.addSpare()
+	}
 }
 
 // handOut gives a spare to the parent and starts its replacement.
@@ -401,10 +405,16 @@ func (s *server) handOut(id uint64) {
 		s.mu.Lock()
 	}
 	var sp *spare
+	replaceNow := true
 	if len(s.spares) > 0 {
 		sp = s.spares[0]
 		s.spares = s.spares[1:]
 		sp.handed = true
+		// While other spares wait, the replacement waits for this child to
+		// exit: starting a program takes a core for a while, which the
+		// child just handed out would otherwise share.
+		sp.replace = len(s.spares) > 0
+		replaceNow = !sp.replace
 	}
 	s.mu.Unlock()
 	reply := spawnedMsg{ID: id}
@@ -424,5 +434,7 @@ func (s *server) handOut(id uint64) {
 		defer sp.ctl.Close()
 	}
 	s.send(kindSpawned, reply, files)
-	go s.addSpare()
+	if replaceNow {
+		go s.addSpare()
+	}
 }

@@ -127,6 +127,12 @@ var (
 		}()
 		select {}
 	})
+	// garbles writes a frame header announcing 4 GiB on its control
+	// socket, then waits to be killed.
+	garbles = mp.Register("garbles", func(ctx context.Context, _ struct{}) (int, error) {
+		os.NewFile(3, "control").Write([]byte{0xff, 0xff, 0xff, 0xff, 9})
+		select {}
+	})
 	waits = mp.Register("waits", func(ctx context.Context, _ struct{}) (string, error) {
 		<-ctx.Done()
 		return "", ctx.Err()
@@ -192,6 +198,11 @@ func TestProcessOutcomes(t *testing.T) {
 			var ee *mp.ExitError
 			if !errors.As(err, &ee) || ee.Code != -int(syscall.SIGKILL) {
 				t.Fatalf("Join = %v, want killed by SIGKILL", err)
+			}
+		}},
+		{"corrupt frame", func() *mp.Process { return mp.NewProcess(garbles, struct{}{}) }, -int(syscall.SIGKILL), func(t *testing.T, err error) {
+			if !errors.Is(err, mp.ErrProtocol) {
+				t.Fatalf("Join = %v, want ErrProtocol", err)
 			}
 		}},
 		{"runtime crash", func() *mp.Process { return mp.NewProcess(crashes, struct{}{}, mp.Output(nil, io.Discard)) }, 2, func(t *testing.T, err error) {

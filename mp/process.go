@@ -229,10 +229,16 @@ func (p *Process) daemon() bool {
 func (p *Process) converse(conn *os.File, token []byte) {
 	defer close(p.done)
 	rep, err := p.exchange(conn, token)
+	if err != nil {
+		// A child that breaks the protocol cannot be trusted to finish.
+		_ = p.child.Signal(syscall.SIGKILL)
+	}
 	<-p.child.Done()
 	conn.Close()
 	code := p.child.ExitCode()
 	switch {
+	case err != nil:
+		p.err = fmt.Errorf("mp: process %q (pid %d): %w: %w", p.cfg.name, p.child.Pid(), ErrProtocol, err)
 	case rep != nil && rep.Err != nil:
 		p.err = rep.Err.rebuild()
 	case rep != nil && code == 0:
@@ -241,9 +247,6 @@ func (p *Process) converse(conn *os.File, token []byte) {
 		p.err = fmt.Errorf("mp: process %q (pid %d): %w", p.cfg.name, p.child.Pid(), ErrNoMain)
 	case code != 0 || rep == nil:
 		p.err = &ExitError{Pid: p.child.Pid(), Code: code}
-		if err != nil && code == 0 {
-			p.err = fmt.Errorf("mp: process %q: %w", p.cfg.name, err)
-		}
 	}
 	if p.err == nil {
 		p.err = p.child.WaitErr()
@@ -251,9 +254,13 @@ func (p *Process) converse(conn *os.File, token []byte) {
 }
 
 // exchange checks the child's hello and returns its report, or nil when the
-// channel ended first.
+// channel ended first (the child died, or exited without reporting). An
+// error means the child broke the protocol.
 func (p *Process) exchange(conn *os.File, token []byte) (*resultMsg, error) {
 	got, err := wire.ReadHello(conn, maxToken)
+	if channelEnded(err) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -264,8 +271,11 @@ func (p *Process) exchange(conn *os.File, token []byte) (*resultMsg, error) {
 	var rep *resultMsg
 	for {
 		kind, payload, err := r.ReadFrame()
-		if err != nil {
+		if channelEnded(err) {
 			return rep, nil // the child is gone; its exit status tells why
+		}
+		if err != nil {
+			return nil, err
 		}
 		if kind != kindResult || rep != nil {
 			return rep, fmt.Errorf("mp: unexpected frame of kind %d from the child", kind)
@@ -275,6 +285,13 @@ func (p *Process) exchange(conn *os.File, token []byte) (*resultMsg, error) {
 			return nil, fmt.Errorf("mp: corrupt report from the child: %w", err)
 		}
 	}
+}
+
+// channelEnded reports whether err is the end of a control channel, as the
+// death of the process at the other end makes it, rather than garbage.
+func channelEnded(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // follow cancels the child's function when ctx ends, and kills the child
