@@ -16,10 +16,13 @@ import (
 // parent and from the environment and working directory the parent had when
 // it called Main, so that nothing the parent did later reaches the children
 // it makes. It keeps warm spares: children already started and waiting, at
-// Main, for their start message. A ForkServer start takes a spare: the server
-// sends the parent the spare's control socket and a pidfd for it, and starts
-// another. The parent then talks to the child directly; the server, whose
-// child it is, reaps it and reports its exit status.
+// Main, for their start message. The server hands each spare to the parent
+// as soon as it starts it, by sending the spare's control socket and a pidfd
+// for it, so that a ForkServer start takes a spare the parent already holds
+// and costs no round trip to the server; the parent tells the server it took
+// one, and the server starts another. The parent talks to the child
+// directly; the server, whose child it is, reaps it and reports its exit
+// status.
 //
 // The server is tied to its parent like any child (parent-death signal and
 // control socket), and its children to it, so killing the parent ends them
@@ -33,19 +36,24 @@ const spares = 2
 
 // Frames between the parent and the fork server.
 const (
-	kindSpawn   wire.Kind = 1 + iota // parent → server: spawnMsg
+	kindSpawn   wire.Kind = 1 + iota // parent → server: spawnMsg, when it holds no spare
 	kindSpawned                      // server → parent: spawnedMsg, with [control socket, pidfd]
 	kindExited                       // server → parent: exitedMsg
+	kindTook                         // parent → server: tookMsg, a spare it held is now a child
 )
 
 type spawnMsg struct{ ID uint64 }
 
+// spawnedMsg hands a spare to the parent: in answer to the spawnMsg with
+// the same ID, or, with ID 0, ahead of any request.
 type spawnedMsg struct {
 	ID    uint64
 	Pid   int
 	Token []byte
 	Err   string // why no child could be made, instead of the rest
 }
+
+type tookMsg struct{ Pid int }
 
 type exitedMsg struct{ Pid, Code int }
 
@@ -75,6 +83,7 @@ type forkServer struct {
 	mu       sync.Mutex // guards the fields below
 	nextID   uint64
 	pending  map[uint64]chan spawned
+	ready    []spawned // spares handed over ahead of time, oldest first
 	children map[int]*serverChild
 	err      error // set once the server is gone
 }
@@ -99,6 +108,15 @@ func forkServerChild() (child, *os.File, []byte, error) {
 	if fs.err != nil {
 		fs.mu.Unlock()
 		return nil, nil, nil, fs.err
+	}
+	if len(fs.ready) > 0 {
+		r := fs.ready[0]
+		fs.ready = fs.ready[1:]
+		fs.mu.Unlock()
+		if b, err := marshalMsg(tookMsg{Pid: r.msg.Pid}); err == nil {
+			_ = fs.w.WriteFrame(kindTook, b) // if the server is gone, so is the child: Join says so
+		}
+		return r.child, r.ctl, r.msg.Token, nil
 	}
 	fs.nextID++
 	id := fs.nextID
@@ -165,11 +183,14 @@ func (fs *forkServer) read() {
 	gone := fmt.Errorf("the fork server exited (status %d): %w", fs.proc.ExitCode(), err)
 	fs.mu.Lock()
 	fs.err = gone
-	pending, children := fs.pending, fs.children
-	fs.pending, fs.children = nil, nil
+	pending, children, ready := fs.pending, fs.children, fs.ready
+	fs.pending, fs.children, fs.ready = nil, nil, nil
 	fs.mu.Unlock()
 	for _, reply := range pending {
 		reply <- spawned{err: gone}
+	}
+	for _, r := range ready {
+		r.ctl.Close()
 	}
 	for _, c := range children {
 		c.exit(-int(syscall.SIGKILL))
@@ -198,6 +219,11 @@ func (fs *forkServer) serve(rights *rightsReader) error {
 			fs.mu.Lock()
 			c := fs.children[m.Pid]
 			delete(fs.children, m.Pid)
+			// A spare that died before it was taken leaves the ready list.
+			if i := slices.IndexFunc(fs.ready, func(r spawned) bool { return r.msg.Pid == m.Pid }); i >= 0 {
+				fs.ready[i].ctl.Close()
+				fs.ready = slices.Delete(fs.ready, i, i+1)
+			}
 			fs.mu.Unlock()
 			if c != nil {
 				c.exit(m.Code)
@@ -223,11 +249,16 @@ func (fs *forkServer) spawned(m spawnedMsg, rights *rightsReader) {
 		fs.mu.Unlock()
 	}
 	fs.mu.Lock()
-	reply := fs.pending[m.ID]
-	delete(fs.pending, m.ID)
-	fs.mu.Unlock()
-	if reply != nil {
-		reply <- r
+	defer fs.mu.Unlock()
+	if m.ID == 0 {
+		if r.err == nil {
+			fs.ready = append(fs.ready, r)
+		}
+		return
+	}
+	if reply := fs.pending[m.ID]; reply != nil {
+		delete(fs.pending, m.ID)
+		reply <- r // buffered: never blocks
 	}
 }
 
@@ -311,9 +342,9 @@ func runServer(env string) int {
 	if got, err := wire.ReadHello(ctl, maxToken); err != nil || string(got) != string(token) {
 		return exitBootstrap
 	}
-	s := &server{ctl: ctl, env: os.Environ()}
+	s := &server{ctl: ctl, env: os.Environ(), spares: make(map[int]*spare)}
 	for range spares {
-		s.addSpare()
+		s.push(0)
 	}
 	r := wire.NewReader(ctl, 0)
 	for {
@@ -321,12 +352,23 @@ func runServer(env string) int {
 		if err != nil {
 			return 0 // the parent is gone: the children follow us
 		}
-		var m spawnMsg
-		if kind != kindSpawn || unmarshalMsg(b, &m) != nil {
-			fmt.Fprintf(os.Stderr, "mp: fork server: corrupt request from the parent\n")
-			return exitBootstrap
+		switch kind {
+		case kindSpawn:
+			var m spawnMsg
+			if unmarshalMsg(b, &m) == nil {
+				s.push(m.ID)
+				go s.push(0) // the parent ran dry: refill
+				continue
+			}
+		case kindTook:
+			var m tookMsg
+			if unmarshalMsg(b, &m) == nil {
+				s.took(m.Pid)
+				continue
+			}
 		}
-		s.handOut(m.ID)
+		fmt.Fprintf(os.Stderr, "mp: fork server: corrupt request from the parent\n")
+		return exitBootstrap
 	}
 }
 
@@ -337,15 +379,13 @@ type server struct {
 
 	wmu sync.Mutex // serialises frames to the parent
 
-	mu     sync.Mutex // guards spares and spare.handed
-	spares []*spare
+	mu     sync.Mutex     // guards spares and the spares' flags
+	spares map[int]*spare // the children it started, until they exit
 }
 
 type spare struct {
 	proc    *supervise.Child
-	ctl     *os.File
-	token   []byte
-	handed  bool // given to the parent
+	taken   bool // the parent made it a child
 	replace bool // its replacement is due when it exits
 }
 
@@ -360,81 +400,69 @@ func (s *server) send(kind wire.Kind, msg any, files []*os.File) {
 	_ = sendWithFiles(s.ctl, wire.AppendFrame(nil, kind, b), files) // fails only if the parent is gone
 }
 
-// addSpare starts a spare and its reaper.
-func (s *server) addSpare() {
+// push starts a spare and hands it to the parent: in answer to request id,
+// or ahead of time when id is 0.
+func (s *server) push(id uint64) {
+	reply := spawnedMsg{ID: id}
 	proc, ctl, token, err := launch(envChild, launchOptions{env: s.env})
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "mp: fork server: start a spare: %v\n", err)
+		reply.Err = fmt.Sprintf("start a child: %v", err)
+		s.send(kindSpawned, reply, nil)
 		return
 	}
-	sp := &spare{proc: proc, ctl: ctl, token: token}
+	defer ctl.Close()
+	sp := &spare{proc: proc, taken: id != 0}
 	s.mu.Lock()
-	s.spares = append(s.spares, sp)
+	s.spares[proc.Pid()] = sp
 	s.mu.Unlock()
 	go s.reap(sp)
+	pidfd, err := pidfdOpen(proc.Pid())
+	if err != nil {
+		_ = proc.Signal(syscall.SIGKILL)
+		reply.Err = fmt.Sprintf("pidfd_open: %v", err)
+		s.send(kindSpawned, reply, nil)
+		return
+	}
+	defer pidfd.Close()
+	reply.Pid, reply.Token = proc.Pid(), token
+	s.send(kindSpawned, reply, []*os.File{ctl, pidfd})
 }
 
-// reap waits for a spare; once given out, its exit is the parent's to know.
+// took records that the parent made spare pid a child, and arranges its
+// replacement. While the parent holds other spares, the replacement waits
+// for this child to exit: starting a program takes a core for a while,
+// which the child just taken would otherwise share.
+func (s *server) took(pid int) {
+	s.mu.Lock()
+	sp := s.spares[pid]
+	waiting := 0
+	for _, other := range s.spares {
+		if !other.taken {
+			waiting++
+		}
+	}
+	if sp != nil && !sp.taken {
+		sp.taken = true
+		waiting--
+		sp.replace = waiting > 0
+	}
+	now := sp == nil || !sp.replace
+	s.mu.Unlock()
+	if now {
+		go s.push(0)
+	}
+}
+
+// reap waits for a spare and reports its exit to the parent, which held it
+// as a spare or as a child; a spare that dies untaken is replaced.
 func (s *server) reap(sp *spare) {
 	<-sp.proc.Done()
 	s.mu.Lock()
-	handed, replace := sp.handed, sp.replace
-	if !handed {
-		if i := slices.Index(s.spares, sp); i >= 0 {
-			s.spares = slices.Delete(s.spares, i, i+1)
-		}
-	}
+	delete(s.spares, sp.proc.Pid())
+	replace := !sp.taken || sp.replace
 	s.mu.Unlock()
-	if !handed {
-		sp.ctl.Close()
-		go s.addSpare()
-		return
-	}
 	s.send(kindExited, exitedMsg{Pid: sp.proc.Pid(), Code: sp.proc.ExitCode()}, nil)
 	if replace {
-		go s.addSpare()
-	}
-}
-
-// handOut gives a spare to the parent and starts its replacement.
-func (s *server) handOut(id uint64) {
-	s.mu.Lock()
-	if len(s.spares) == 0 {
-		s.mu.Unlock()
-		s.addSpare()
-		s.mu.Lock()
-	}
-	var sp *spare
-	replaceNow := true
-	if len(s.spares) > 0 {
-		sp = s.spares[0]
-		s.spares = s.spares[1:]
-		sp.handed = true
-		// While other spares wait, the replacement waits for this child to
-		// exit: starting a program takes a core for a while, which the
-		// child just handed out would otherwise share.
-		sp.replace = len(s.spares) > 0
-		replaceNow = !sp.replace
-	}
-	s.mu.Unlock()
-	reply := spawnedMsg{ID: id}
-	var files []*os.File
-	if sp == nil {
-		reply.Err = "no child could be started"
-	} else {
-		pidfd, err := pidfdOpen(sp.proc.Pid())
-		if err != nil {
-			reply.Err = fmt.Sprintf("pidfd_open: %v", err)
-			_ = sp.proc.Signal(syscall.SIGKILL)
-		} else {
-			reply.Pid, reply.Token = sp.proc.Pid(), sp.token
-			files = []*os.File{sp.ctl, pidfd}
-			defer pidfd.Close()
-		}
-		defer sp.ctl.Close()
-	}
-	s.send(kindSpawned, reply, files)
-	if replaceNow {
-		go s.addSpare()
+		s.push(0)
 	}
 }
