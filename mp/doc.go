@@ -33,9 +33,20 @@
 // nothing else is shared. The argument and the result go through the codec
 // (see package codec); a value it cannot encode, such as a channel or a
 // function, is an error at [NewProcess] or [Process.Start], never a late
-// failure. [Pipe] ends are passed to a child as ordinary arguments, also
-// inside struct fields: they encode as handles, and their file descriptors
-// travel beside the argument. A result cannot hold one.
+// failure. [Pipe] ends and queues ([Queue], [SimpleQueue], [JoinableQueue])
+// are passed to a child as ordinary arguments, also inside struct fields:
+// they encode as handles, and what they need (a pipe's descriptors, a
+// queue's address) travels beside the argument. A result cannot hold one.
+//
+// # Pipes and queues
+//
+// A [Pipe] connects two ends, one each way, for a parent and a child or two
+// children. A [Queue] is for any number of producers and consumers in any
+// processes of the tree: it lives in the process that created it, which
+// serves the others over a unix socket and a ring of shared memory per
+// process, so that a Put costs no round trip and a Get returns an item
+// fetched ahead. No item is lost or delivered twice when a producer or a
+// consumer is killed part-way; see [Queue] for the exact guarantee.
 //
 // # Start methods
 //
@@ -93,7 +104,8 @@
 //
 // # Platforms
 //
-// Linux comes first: the parent-death link and the control sockets are
-// Linux facilities. Elsewhere, starting a process or making a pipe returns
-// an error matching [ErrUnsupported].
+// Linux comes first: the parent-death link, the control sockets and the
+// queues' shared memory are Linux facilities. Elsewhere, starting a process,
+// making a pipe or passing a queue to a child returns an error matching
+// [ErrUnsupported]; a queue still works within one process.
 package mp

@@ -27,6 +27,10 @@ var ErrNoMain = errors.New("mp: child process did not call mp.Main")
 // parent kills such a child and goes on.
 var ErrProtocol = errors.New("mp: child broke the protocol")
 
+// ErrTaskDone is returned by [JoinableQueue.TaskDone] called more times
+// than items were put: Python raises ValueError there.
+var ErrTaskDone = errors.New("mp: TaskDone called more times than items were put")
+
 // ErrUnsupported is returned where the platform lacks what a feature needs:
 // process supervision and shared memory are Linux-first.
 var ErrUnsupported = errors.ErrUnsupported

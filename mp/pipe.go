@@ -14,8 +14,9 @@ import (
 	"github.com/multitask-go/multitask/internal/wire"
 )
 
-// ErrClosed is returned by the methods of a [Conn] or queue that was closed
-// in this process.
+// ErrClosed is returned by the methods of a [Conn] or queue closed in this
+// process, and by those of a queue that its creator closed (once drained)
+// or whose creator has exited.
 var ErrClosed = errors.New("mp: closed")
 
 // ErrBroken is returned by Send on a [Conn] whose earlier Send was cut off
