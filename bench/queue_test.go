@@ -10,7 +10,7 @@ import (
 )
 
 // payload100 is a small record whose CBOR encoding is about 100 bytes, the
-// struct100 payload; python/queue.py sends a dict with the same fields.
+// struct100 payload; python/mp_queue.py sends a dict with the same fields.
 type payload100 struct {
 	ID    int64
 	Time  int64
@@ -83,7 +83,7 @@ var (
 )
 
 // BenchmarkQueue streams b.N items through an mp.Queue made here from one
-// producer process to one consumer process, as python/queue.py does with
+// producer process to one consumer process, as python/mp_queue.py does with
 // multiprocessing.Queue, and reports msgs/s. The time runs from the
 // producer's go to the consumer's last Get; starting the children is not
 // timed. ns/op is per message.

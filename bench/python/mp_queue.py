@@ -16,18 +16,10 @@ Prints one line per payload, the best of --repeat runs:
 Standard library only (CPython 3.11).
 """
 
-import os
-import sys
-
-# This file is named queue.py, which would hide the standard library's queue
-# module (that multiprocessing imports) from every script in its directory.
-_here = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _here]
-
-import argparse  # noqa: E402
-import multiprocessing as mp  # noqa: E402
-import pickle  # noqa: E402
-import time  # noqa: E402
+import argparse
+import multiprocessing as mp
+import pickle
+import time
 
 
 def make_int(i):
