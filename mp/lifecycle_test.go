@@ -3,6 +3,9 @@ package mp_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -134,5 +137,59 @@ func TestStartMethodString(t *testing.T) {
 		if got := m.String(); got != want {
 			t.Errorf("%d: %q, want %q", m, got, want)
 		}
+	}
+}
+
+// servesOnce accepts one connection on the listener it was passed and
+// writes a greeting to it.
+var servesOnce = mp.Register("serves-once", func(ctx context.Context, _ struct{}) (string, error) {
+	files := mp.InheritedFiles()
+	if len(files) != 1 {
+		return "", fmt.Errorf("%d files passed, want 1", len(files))
+	}
+	ln, err := net.FileListener(files[0])
+	files[0].Close()
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	c, err := ln.Accept()
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	_, err = c.Write([]byte("hello from the child"))
+	return ln.Addr().String(), err
+})
+
+func TestForkPassesListener(t *testing.T) {
+	t.Parallel()
+	ctx := guard(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := ln.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	p := start(t, mp.NewProcess(servesOnce, struct{}{}, mp.Method(mp.Fork), mp.PassFiles(f)))
+	f.Close()
+	ln.Close() // the child holds the listening socket now
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	got, err := io.ReadAll(c)
+	if err != nil || string(got) != "hello from the child" {
+		t.Fatalf("read %q, %v", got, err)
+	}
+	if served, err := servesOnce.Result(ctx, p); served != addr || err != nil {
+		t.Fatalf("child served %q, %v; want %q", served, err, addr)
+	}
+	if err := mp.NewProcess(servesOnce, struct{}{}, mp.PassFiles(os.Stdin)).Start(); err == nil {
+		t.Fatal("PassFiles with Spawn was accepted")
 	}
 }

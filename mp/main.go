@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -17,6 +18,15 @@ var mainCalled atomic.Bool
 // self is what this process knows of itself as a child, set once by Main
 // before the child's function runs.
 var self Info
+
+// inheritedFiles holds the files a Fork child was passed, set once by Main
+// before the child's function runs.
+var inheritedFiles []*os.File
+
+// InheritedFiles returns the files passed to this process with [PassFiles],
+// in the order given; nil in a process that was passed none. They belong
+// to the caller, who closes them.
+func InheritedFiles() []*os.File { return slices.Clone(inheritedFiles) }
 
 // Info describes a process of the program, as Python's current_process.
 type Info struct {
@@ -157,6 +167,11 @@ func run(ctx context.Context, msg *startMsg, rights *rightsReader) resultMsg {
 	}
 	if err := restoreInherited(msg.Inherit); err != nil {
 		return fail(err)
+	}
+	if passed, err := rights.take(msg.Files, "multitask-passed-file"); err != nil {
+		return fail(fmt.Errorf("mp: the files passed with PassFiles: %w", err))
+	} else if msg.Files > 0 {
+		inheritedFiles = passed
 	}
 	e, ok := lookup(msg.Func)
 	if !ok {

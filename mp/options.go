@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"time"
 )
 
@@ -55,6 +56,7 @@ type processConfig struct {
 	ctx            context.Context
 	grace          time.Duration
 	detached       bool
+	files          []*os.File
 }
 
 // DefaultGrace is how long a child is given to return after its context is
@@ -146,4 +148,22 @@ func Grace(d time.Duration) ProcessOption {
 // it is still alive when the child exits.
 func Detached(detached bool) ProcessOption {
 	return processOptionFunc(func(c *processConfig) error { c.detached = detached; return nil })
+}
+
+// PassFiles adds open files, such as listening sockets, to the snapshot a
+// [Fork] child receives: the child finds them, in this order, with
+// [InheritedFiles] (a listener comes back with net.FileListener). The
+// descriptors are sent at Start; the parent may close its files after that.
+// Spawn and ForkServer children get only their argument, so Start refuses
+// PassFiles with them.
+func PassFiles(files ...*os.File) ProcessOption {
+	return processOptionFunc(func(c *processConfig) error {
+		for i, f := range files {
+			if f == nil {
+				return fmt.Errorf("mp: PassFiles: file %d is nil", i)
+			}
+		}
+		c.files = append(c.files, files...)
+		return nil
+	})
 }

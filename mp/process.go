@@ -114,12 +114,18 @@ func (p *Process) start() error {
 		msg.Handles = append(msg.Handles, handleRef{ID: h.handleID(), Files: len(fs)})
 		files = append(files, fs...)
 	}
-	if p.cfg.method == Fork {
+	switch {
+	case p.cfg.method == Fork:
 		inherit, err := snapshotInherited()
 		if err != nil {
 			return fmt.Errorf("mp: start %q: %w", p.cfg.name, err)
 		}
 		msg.Inherit = inherit
+		msg.Files = len(p.cfg.files)
+		files = append(files, p.cfg.files...)
+	case len(p.cfg.files) > 0:
+		return fmt.Errorf("mp: start %q: PassFiles is part of the Fork method's snapshot; "+
+			"with %v, only the argument crosses", p.cfg.name, p.cfg.method)
 	}
 	start, err := marshalMsg(msg)
 	if err != nil {

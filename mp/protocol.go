@@ -41,8 +41,9 @@ type startMsg struct {
 	Name     string
 	Daemon   bool
 	Detached bool
-	Handles  []handleRef // the handles in Arg, whose descriptors follow controlFD in order
+	Handles  []handleRef // the handles in Arg, whose descriptors come with this message, in order
 	Inherit  [][]byte    // Fork: values of the variables registered with Inherit, in order
+	Files    int         // Fork: how many descriptors passed with PassFiles follow the handles'
 }
 
 // handleRef says which descriptors belong to a handle.
