@@ -62,7 +62,8 @@
 //	            spares, children already waiting for their task, so a start
 //	            costs a message instead of an exec
 //	Fork        Spawn, plus a snapshot of the parent: the values, at Start,
-//	            of every variable registered with Inherit
+//	            of every variable registered with Inherit, and the files
+//	            (listeners, say) given with PassFiles
 //
 // Fork is a snapshot on purpose. Python's fork copies the whole memory of
 // the parent, but a Go program is always multithreaded (the runtime's own
