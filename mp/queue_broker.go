@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"sync"
 	"time"
@@ -128,8 +127,8 @@ type broker struct {
 	scratch    []byte // forward's buffer
 	slab       []byte // the rest of the slab record cuts items from
 	addr       string
-	ln         *net.UnixListener
-	raw        map[*net.UnixConn]bool // every accepted connection, to close at stop
+	ln         *os.File          // the listening socket
+	raw        map[*os.File]bool // every accepted connection, to close at stop
 	stopped    bool
 
 	stop     chan struct{} // closed, once, to end the server
@@ -150,7 +149,7 @@ func newBroker(capacity int, joinable bool, token []byte) *broker {
 		joinable: joinable,
 		token:    token,
 		changed:  make(chan struct{}),
-		raw:      make(map[*net.UnixConn]bool),
+		raw:      make(map[*os.File]bool),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}
@@ -181,11 +180,11 @@ func (b *broker) serve() (string, error) {
 // has every connection send what it still has to say (the answer to a last
 // TaskDone, the bell that tells a Get the queue is drained) and close, waits
 // for their goroutines, and closes done.
-func (b *broker) supervise(ln *net.UnixListener) {
+func (b *broker) supervise(ln *os.File) {
 	<-b.stop
 	ln.Close()
 	b.mu.Lock()
-	admitted := make(map[*net.UnixConn]bool)
+	admitted := make(map[*os.File]bool)
 	for _, c := range b.conns {
 		admitted[c.nc] = true
 		close(c.stopping)
@@ -212,10 +211,10 @@ func (b *broker) stopServer() {
 	})
 }
 
-func (b *broker) accept(ln *net.UnixListener) {
+func (b *broker) accept(ln *os.File) {
 	defer b.wg.Done()
 	for {
-		nc, err := ln.AcceptUnix()
+		nc, err := queueAccept(ln)
 		if err != nil {
 			return // closed by supervise
 		}
@@ -234,7 +233,7 @@ func (b *broker) accept(ln *net.UnixListener) {
 
 // A bconn is the broker's side of a connection with a client process.
 type bconn struct {
-	nc       *net.UnixConn
+	nc       *os.File // the connection's socket, pollable
 	mem      []byte
 	ctl      *shmCtl
 	up, down ring
@@ -286,7 +285,7 @@ func (c *bconn) bell() {
 
 // conn serves one connection: the handshake, then its frames and its up
 // ring, until it ends.
-func (b *broker) conn(nc *net.UnixConn) {
+func (b *broker) conn(nc *os.File) {
 	defer b.wg.Done()
 	defer func() {
 		b.mu.Lock()
@@ -314,7 +313,7 @@ func (b *broker) conn(nc *net.UnixConn) {
 
 // admit checks a new connection's peer and token, maps its shared memory
 // and adds it.
-func (b *broker) admit(nc *net.UnixConn) (*bconn, error) {
+func (b *broker) admit(nc *os.File) (*bconn, error) {
 	nc.SetDeadline(time.Now().Add(handshakeTimeout))
 	if uid, err := peerUID(nc); err != nil || uid != uint32(os.Getuid()) {
 		return nil, errors.New("peer of another user")

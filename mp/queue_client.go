@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -17,7 +17,7 @@ import (
 // process. Its reader goroutine ends when the connection does; close ends
 // it and waits for it.
 type qclient struct {
-	nc       *net.UnixConn
+	nc       *os.File     // the connection's socket, pollable
 	w        *wire.Writer // on nc; safe for concurrent use
 	capacity int
 

@@ -2,16 +2,15 @@
 
 package mp
 
-import (
-	"net"
-	"os"
-)
+import "os"
 
-func queueListen() (*net.UnixListener, string, error) { return nil, "", ErrUnsupported }
+func queueListen() (*os.File, string, error) { return nil, "", ErrUnsupported }
 
-func queueDial(string) (*net.UnixConn, error) { return nil, ErrUnsupported }
+func queueAccept(*os.File) (*os.File, error) { return nil, ErrUnsupported }
 
-func peerUID(*net.UnixConn) (uint32, error) { return 0, ErrUnsupported }
+func queueDial(string) (*os.File, error) { return nil, ErrUnsupported }
+
+func peerUID(*os.File) (uint32, error) { return 0, ErrUnsupported }
 
 func newShm(int) (*os.File, []byte, error) { return nil, nil, ErrUnsupported }
 
@@ -19,6 +18,6 @@ func mapShm(*os.File, int) ([]byte, error) { return nil, ErrUnsupported }
 
 func unmapShm([]byte) error { return ErrUnsupported }
 
-func sendFile(*net.UnixConn, []byte, *os.File) error { return ErrUnsupported }
+func sendFile(*os.File, []byte, *os.File) error { return ErrUnsupported }
 
-func recvFile(*net.UnixConn, int) ([]byte, *os.File, error) { return nil, nil, ErrUnsupported }
+func recvFile(*os.File, int) ([]byte, *os.File, error) { return nil, nil, ErrUnsupported }

@@ -99,10 +99,10 @@ func newRightsReader(f *os.File) (*rightsReader, error) {
 }
 
 func (r *rightsReader) Read(p []byte) (int, error) {
-	var n, oobn int
+	var n, oobn, flags int
 	var serr error
 	err := r.rc.Read(func(fd uintptr) bool {
-		n, oobn, _, _, serr = syscall.Recvmsg(int(fd), p, r.oob, syscall.MSG_CMSG_CLOEXEC)
+		n, oobn, flags, _, serr = syscall.Recvmsg(int(fd), p, r.oob, syscall.MSG_CMSG_CLOEXEC)
 		return serr != syscall.EAGAIN
 	})
 	if err == nil {
@@ -110,6 +110,11 @@ func (r *rightsReader) Read(p []byte) (int, error) {
 	}
 	if err != nil {
 		return 0, err
+	}
+	if flags&syscall.MSG_CTRUNC != 0 {
+		// The kernel dropped descriptors it had no room for: the stream
+		// no longer matches what the sender meant.
+		return 0, fmt.Errorf("more than %d descriptors in one message", maxRights)
 	}
 	if oobn > 0 {
 		msgs, err := syscall.ParseSocketControlMessage(r.oob[:oobn])
