@@ -25,6 +25,16 @@ func newQueue[T any](t *testing.T, capacity int) *mp.Queue[T] {
 	return q
 }
 
+func newJoinableQueue(t *testing.T, capacity int) *mp.JoinableQueue[int] {
+	t.Helper()
+	q, err := mp.NewJoinableQueue[int](capacity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { shutdownQueue(t, q.Shutdown) })
+	return q
+}
+
 func shutdownQueue(t *testing.T, shutdown func(context.Context) error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -226,11 +236,7 @@ func TestSimpleQueue(t *testing.T) {
 func TestJoinableQueueInProcess(t *testing.T) {
 	t.Parallel()
 	ctx := guard(t)
-	q, err := mp.NewJoinableQueue[int](0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { shutdownQueue(t, q.Shutdown) })
+	q := newJoinableQueue(t, 0)
 	if err := q.Join(ctx); err != nil {
 		t.Fatalf("Join of a new queue = %v", err)
 	}
@@ -765,11 +771,7 @@ func TestQueueTakesBackFromIdle(t *testing.T) {
 func TestJoinableQueueAcrossProcesses(t *testing.T) {
 	t.Parallel()
 	ctx := guard(t)
-	q, err := mp.NewJoinableQueue[int](10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { shutdownQueue(t, q.Shutdown) })
+	q := newJoinableQueue(t, 10)
 	var ws []*mp.Process
 	for range 2 {
 		ws = append(ws, start(t, mp.NewProcess(worker, q)))
@@ -885,11 +887,7 @@ func TestQueueCloseHandle(t *testing.T) {
 func TestJoinableQueueTaskDoneRemote(t *testing.T) {
 	t.Parallel()
 	ctx := guard(t)
-	q, err := mp.NewJoinableQueue[int](0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { shutdownQueue(t, q.Shutdown) })
+	q := newJoinableQueue(t, 0)
 	p := start(t, mp.NewProcess(extraTaskDone, q))
 	if ok, err := extraTaskDone.Result(ctx, p); !ok || err != nil {
 		t.Fatalf("TaskDone with no task in a child: ErrTaskDone=%v, %v", ok, err)
