@@ -67,7 +67,7 @@ var errQueueGone = fmt.Errorf("mp: the process that made the queue has gone: %w"
 // connection. A process that exits releases its connection with it. The
 // items live in the creator and die with it: if the creator exits, the
 // other processes' Puts and Gets fail with an error that matches ErrClosed,
-// and the guarantees below hold only while the creator lives.
+// and the guarantees above hold only while the creator lives.
 //
 // A Queue is safe for concurrent use. It must not be copied, and its zero
 // value is not usable: make one with [NewQueue].
