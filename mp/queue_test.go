@@ -25,6 +25,21 @@ func newQueue[T any](t *testing.T, capacity int) *mp.Queue[T] {
 	return q
 }
 
+// getAll gets from q until it is closed and drained, and returns the items.
+func getAll[T any](ctx context.Context, q *mp.Queue[T]) ([]T, error) {
+	var got []T
+	for {
+		v, err := q.Get(ctx)
+		if errors.Is(err, mp.ErrClosed) {
+			return got, nil
+		}
+		if err != nil {
+			return got, err
+		}
+		got = append(got, v)
+	}
+}
+
 func newJoinableQueue(t *testing.T, capacity int) *mp.JoinableQueue[int] {
 	t.Helper()
 	q, err := mp.NewJoinableQueue[int](capacity)
@@ -291,17 +306,7 @@ var (
 	// consumer gets until the queue is closed and returns what it got.
 	consumer = mp.Register("queue-consumer", func(ctx context.Context, q *mp.Queue[int]) ([]int, error) {
 		defer q.Close()
-		var got []int
-		for {
-			v, err := q.Get(ctx)
-			if errors.Is(err, mp.ErrClosed) {
-				return got, nil
-			}
-			if err != nil {
-				return got, err
-			}
-			got = append(got, v)
-		}
+		return getAll(ctx, q)
 	})
 	// reporter gets items and sends each over a pipe once Get returned it.
 	reporter = mp.Register("queue-reporter", func(ctx context.Context, j reportJob) (int, error) {
@@ -492,17 +497,11 @@ func TestQueueAcrossProcesses(t *testing.T) {
 				}
 				got = append(got, more...)
 			}
-			for {
-				v, err := q.Get(ctx)
-				if errors.Is(err, mp.ErrClosed) {
-					break
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				got = append(got, v)
+			rest, err := getAll(ctx, q)
+			if err != nil {
+				t.Fatal(err)
 			}
-			checkSame(t, got, producers*each)
+			checkSame(t, append(got, rest...), producers*each)
 		})
 	}
 }
@@ -625,16 +624,9 @@ func TestQueueKilledConsumer(t *testing.T) {
 				}
 			}
 			q.Close()
-			var drained []int
-			for {
-				v, err := q.Get(ctx)
-				if errors.Is(err, mp.ErrClosed) {
-					break
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				drained = append(drained, v)
+			drained, err := getAll(ctx, q)
+			if err != nil {
+				t.Fatal(err)
 			}
 			all := append(slices.Clone(reported), drained...)
 			if len(all) == n-1 && stop == 0 {
@@ -683,15 +675,12 @@ func TestQueueKilledProducer(t *testing.T) {
 				last = v
 			}
 			q.Close()
+			items, err := getAll(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
 			var got []int
-			for {
-				b, err := q.Get(ctx)
-				if errors.Is(err, mp.ErrClosed) {
-					break
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
+			for _, b := range items {
 				i, whole := itemNumber(b)
 				if !whole || len(b) != size {
 					t.Fatalf("item of %d bytes damaged", len(b))
