@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/multitask-go/multitask/codec"
 	"github.com/multitask-go/multitask/internal/supervise"
 	"github.com/multitask-go/multitask/internal/wire"
 	"github.com/multitask-go/multitask/threads"
@@ -441,7 +442,7 @@ func (f *Func[In, Out]) Result(ctx context.Context, p *Process) (Out, error) {
 	if err := p.Join(ctx); err != nil {
 		return out, err
 	}
-	if err := decodeArg(p.value, &out, nil); err != nil {
+	if err := codec.Default().Unmarshal(p.value, &out); err != nil {
 		return out, fmt.Errorf("mp: decode the result of %q: %w", f.name, err)
 	}
 	return out, nil
