@@ -36,6 +36,8 @@ type runner interface {
 	cancel(cause error) bool
 	reject(err error) bool
 	context() context.Context
+	begin() bool
+	setGuard(g func() bool) bool
 }
 
 // Run calls the task's function in the calling goroutine with its context,
@@ -70,6 +72,28 @@ func (t Task) Reject(err error) bool {
 		return false
 	}
 	return t.r.reject(err)
+}
+
+// Begin marks the task as running without calling its function, for an
+// executor that runs the work elsewhere, such as in another process, and
+// calls Run later only to deliver the outcome (Run then calls the function
+// without claiming the task again). From Begin on, Cancel of the future
+// returns false. Begin reports false when the task has already ended or
+// started; the work must then not start.
+func (t Task) Begin() bool {
+	return t.r != nil && t.r.begin()
+}
+
+// Guard makes every later cancellation of the task ask g first:
+// [Future.Cancel], [Task.Cancel] and the end of the task's context cancel a
+// task that has not started only when g returns true. An executor that
+// hands the task to another process sets a guard that settles, in memory
+// that process shares, the race between the cancellation and the start
+// over there: g returns false once the work has begun. g must not block; it
+// may call Begin. Guard reports false, and sets nothing, when the task has
+// already ended: a cancellation came first, and the task must not run.
+func (t Task) Guard(g func() bool) bool {
+	return t.r != nil && g != nil && t.r.setGuard(g)
 }
 
 // Context returns the context the task was submitted with. Executors watch

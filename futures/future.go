@@ -215,6 +215,12 @@ type Future[T any] struct {
 	ctx context.Context
 
 	val T // written by the owner before settling
+
+	// For executors that run the task elsewhere (see Task.Begin and
+	// Task.Guard): begun is set once the executor has claimed the future as
+	// running, and guard, when set, must agree to a cancellation.
+	begun atomic.Bool
+	guard atomic.Pointer[func() bool]
 }
 
 // Done returns a channel that is closed when the future has finished, failed
@@ -282,7 +288,7 @@ func (f *Future[T]) futureCore() *core {
 // panics recovered, and settles the outcome. A future that was cancelled
 // before it started is left alone.
 func (f *Future[T]) run() {
-	if !f.claim(Running) {
+	if !f.begun.CompareAndSwap(true, false) && !f.claim(Running) {
 		return
 	}
 	if f.stopAfter != nil {
@@ -309,6 +315,26 @@ func (f *Future[T]) run() {
 	f.settle(Finished, err)
 }
 
+// begin claims the future as running for an executor that runs the task
+// elsewhere and calls run later only to deliver the outcome.
+func (f *Future[T]) begin() bool {
+	if !f.claim(Running) {
+		return false
+	}
+	if f.stopAfter != nil {
+		f.stopAfter()
+	}
+	f.begun.Store(true)
+	return true
+}
+
+// setGuard installs g and reports whether the future is still pending: a
+// cancellation that saw no guard has ended it otherwise.
+func (f *Future[T]) setGuard(g func() bool) bool {
+	f.guard.Store(&g)
+	return f.stateNow() == Pending
+}
+
 func (f *Future[T]) cancel(cause error) bool { return f.endEarly(Cancelled, cause, true) }
 
 func (f *Future[T]) reject(err error) bool { return f.endEarly(Finished, err, true) }
@@ -321,6 +347,11 @@ func (f *Future[T]) expire(ctx context.Context) {
 
 // endEarly ends a future whose task will never run, and drops the task.
 func (f *Future[T]) endEarly(s State, err error, stopAfter bool) bool {
+	if s == Cancelled && f.stateNow() == Pending {
+		if g := f.guard.Load(); g != nil && !(*g)() {
+			return false // the executor says the task has begun elsewhere
+		}
+	}
 	if !f.claim(s) {
 		return false
 	}

@@ -506,3 +506,25 @@ func TestGrowthBounded(t *testing.T) {
 		t.Errorf("allocated %d bytes after receiving %d, want at most %d", n, sent, bound)
 	}
 }
+
+func TestWriteFramesBatchesPrebuiltFrames(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf)
+	var frames []byte
+	for i := range 3 {
+		frames = AppendFrame(frames, Kind(i+1), []byte{byte(i)})
+	}
+	if err := w.WriteFrames(frames); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteFrame(4, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	r := NewReader(&buf, 0)
+	for i := range 4 {
+		kind, p, err := r.ReadFrame()
+		if err != nil || kind != Kind(i+1) || len(p) != 1 {
+			t.Fatalf("frame %d: kind %d, %q, %v", i, kind, p, err)
+		}
+	}
+}

@@ -76,6 +76,25 @@ func (w *Writer) WriteFrame(kind Kind, payload []byte) error {
 
 	w.buf = appendHeader(w.buf, kind, len(payload))
 	w.buf = append(w.buf, payload...)
+	return w.commit()
+}
+
+// WriteFrames writes frames that the caller built with [AppendFrame], in one
+// batch with those of concurrent callers, as WriteFrame does. It lets a
+// caller that has many small frames at once pay for one write.
+func (w *Writer) WriteFrames(frames []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return w.err
+	}
+	w.buf = append(w.buf, frames...)
+	return w.commit()
+}
+
+// commit waits until the batch gathering in buf has been written, writing
+// it unless another caller is. It is called, and returns, with mu held.
+func (w *Writer) commit() error {
 	batch := w.next
 	if w.writing && w.testHookQueued != nil {
 		w.testHookQueued()

@@ -1,0 +1,79 @@
+package futures_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+
+	"github.com/multitask-go/multitask/futures"
+)
+
+// holder is an executor that keeps its tasks, as one that sends them to
+// another process does, and lets the test play the other side.
+type holder struct{ tasks []futures.Task }
+
+func (h *holder) Execute(t futures.Task) error {
+	h.tasks = append(h.tasks, t)
+	return nil
+}
+
+func (h *holder) Shutdown(context.Context) error { return nil }
+
+func TestGuardDecidesCancellation(t *testing.T) {
+	h := &holder{}
+	ctx := context.Background()
+	f := futures.Submit(ctx, h, func(context.Context) (int, error) { return 7, nil })
+	task := h.tasks[0]
+	var begun atomic.Bool
+	var asked atomic.Int32
+	if !task.Guard(func() bool { asked.Add(1); return !begun.Load() }) {
+		t.Fatal("Guard on a pending task reported it ended")
+	}
+	begun.Store(true) // the other side began the work
+	if f.Cancel() {
+		t.Fatal("Cancel returned true though the guard refused")
+	}
+	if asked.Load() != 1 || f.State() != futures.Pending {
+		t.Fatalf("guard asked %d times, state %v", asked.Load(), f.State())
+	}
+	if !task.Begin() || f.State() != futures.Running {
+		t.Fatalf("Begin: state %v", f.State())
+	}
+	if task.Begin() {
+		t.Error("Begin twice reported true")
+	}
+	if f.Cancel() {
+		t.Error("Cancel of a begun task returned true")
+	}
+	task.Run() // delivers the outcome
+	if v, err := f.Result(ctx); v != 7 || err != nil {
+		t.Fatalf("Result = %d, %v", v, err)
+	}
+	task.Run() // does nothing now
+}
+
+func TestGuardAllowsCancellation(t *testing.T) {
+	h := &holder{}
+	ctx, cancel := context.WithCancel(context.Background())
+	f := futures.Submit(ctx, h, func(context.Context) (int, error) { return 7, nil })
+	task := h.tasks[0]
+	var asked atomic.Int32
+	task.Guard(func() bool { asked.Add(1); return true })
+	cancel() // the context's end asks the guard too
+	if err := f.Err(context.Background()); !errors.Is(err, futures.ErrCancelled) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Err = %v", err)
+	}
+	if asked.Load() != 1 {
+		t.Fatalf("guard asked %d times", asked.Load())
+	}
+	if task.Begin() {
+		t.Error("Begin of a cancelled task reported true")
+	}
+	if task.Guard(func() bool { return true }) {
+		t.Error("Guard of a cancelled task reported true")
+	}
+	if (futures.Task{}).Begin() || (futures.Task{}).Guard(func() bool { return true }) {
+		t.Error("the zero Task began or took a guard")
+	}
+}
