@@ -51,10 +51,40 @@ func (e *ExitError) Error() string {
 }
 
 // A RemoteError is an error returned in a child process whose type the
-// parent cannot rebuild: it keeps the type's name and the message.
+// parent cannot rebuild: it keeps the type's name and the message, and
+// matches the sentinel registered with [RegisterError] that the error
+// matched in the child.
 type RemoteError struct {
 	Type    string // the Go type of the error in the child, as %T prints it
 	Message string
+
+	sentinel error // the registered sentinel the error matched in the child
 }
 
 func (e *RemoteError) Error() string { return e.Message }
+
+// Unwrap returns the error registered with [RegisterError] that the
+// child's error matched, or nil.
+func (e *RemoteError) Unwrap() error { return e.sentinel }
+
+// ErrOwnerDead is matched by the error of [Lock.Lock], [RLock.Lock] and
+// [Condition.Wait] when they took the lock from a process that died holding
+// it: the caller holds the lock, and should repair the state it guards
+// before unlocking (POSIX robust mutexes' EOWNERDEAD). The error is an
+// [*OwnerDeadError], which tells the dead process's pid.
+var ErrOwnerDead = errors.New("mp: the lock's holder died")
+
+// ErrBrokenBarrier is matched by the error of [Barrier.Wait] on a barrier
+// that is broken or breaks while the party waits: aborted, reset, or a
+// waiting party died. Python raises BrokenBarrierError there.
+var ErrBrokenBarrier = errors.New("mp: barrier broken")
+
+// ErrNotHeld is matched by the error of an Unlock, or of a [Condition]
+// method, called by a process that does not hold the lock. Python raises
+// RuntimeError or ValueError there.
+var ErrNotHeld = errors.New("mp: lock not held by this process")
+
+// ErrTooManyReleases is matched by the error of [Semaphore.Release] on a
+// bounded semaphore whose count is back at its initial value. Python raises
+// ValueError there.
+var ErrTooManyReleases = errors.New("mp: semaphore released too many times")

@@ -120,6 +120,13 @@ func runChild(env string) int {
 		return exitBootstrap
 	}
 	self = Info{Name: msg.Name, Daemon: msg.Daemon, Child: true}
+	if msg.Worker != nil {
+		if err := restoreInherited(msg.Inherit); err != nil {
+			fmt.Fprintf(os.Stderr, "mp: pool worker: %v\n", err)
+			return exitBootstrap
+		}
+		return runWorker(ctl, r, rights, &msg)
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

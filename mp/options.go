@@ -43,9 +43,10 @@ type ProcessOption interface {
 	applyProcess(*processConfig) error
 }
 
-// An Option configures a [Process] and a process pool alike.
+// An Option configures a [Process] and a [Pool] alike.
 type Option interface {
 	ProcessOption
+	PoolOption
 }
 
 type processConfig struct {
@@ -131,15 +132,22 @@ func Context(ctx context.Context) ProcessOption {
 
 // Grace sets how long a child whose context was cancelled may take to
 // return before it is killed; the default is [DefaultGrace]. Zero kills at
-// once.
-func Grace(d time.Duration) ProcessOption {
-	return processOptionFunc(func(c *processConfig) error {
-		if d < 0 {
-			return fmt.Errorf("mp: Grace(%v): the grace period must not be negative", d)
-		}
-		c.grace = d
-		return nil
-	})
+// once. In a [Pool], it is the time a task whose context ended, or that
+// overran [Timeout], has to return before its worker is killed.
+func Grace(d time.Duration) Option { return graceOpt(d) }
+
+type graceOpt time.Duration
+
+func (g graceOpt) invalid() error {
+	return fmt.Errorf("mp: Grace(%v): the grace period must not be negative", time.Duration(g))
+}
+
+func (g graceOpt) applyProcess(c *processConfig) error {
+	if g < 0 {
+		return g.invalid()
+	}
+	c.grace = time.Duration(g)
+	return nil
 }
 
 // Detached lets the child outlive its parent: it gets no parent-death

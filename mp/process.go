@@ -133,37 +133,51 @@ func (p *Process) start() error {
 		return fmt.Errorf("mp: start %q: %w", p.cfg.name, err)
 	}
 
-	var ctl *os.File
-	var token []byte
-	if p.cfg.method == ForkServer {
-		if p.cfg.stdout != nil || p.cfg.detached {
-			return fmt.Errorf("mp: start %q: Output and Detached need Spawn or Fork: "+
-				"a ForkServer child's output and lifetime are the fork server's", p.cfg.name)
-		}
-		p.child, ctl, token, err = forkServerChild()
-	} else {
-		out := launchOptions{env: os.Environ(), stdout: p.cfg.stdout, stderr: p.cfg.stderr, detached: p.cfg.detached}
-		p.child, ctl, token, err = launch(envChild, out)
+	if p.cfg.method == ForkServer && (p.cfg.stdout != nil || p.cfg.detached) {
+		return fmt.Errorf("mp: start %q: Output and Detached need Spawn or Fork: "+
+			"a ForkServer child's output and lifetime are the fork server's", p.cfg.name)
 	}
+	out := launchOptions{env: os.Environ(), stdout: p.cfg.stdout, stderr: p.cfg.stderr, detached: p.cfg.detached}
+	c, ctl, token, err := startChild(p.cfg.method, out, start, files)
 	if err != nil {
 		return fmt.Errorf("mp: start %q: %w", p.cfg.name, err)
 	}
+	p.child = c
 	p.ctl = wire.NewWriter(ctl)
-	// The start frame goes now, with the handles' descriptors, so that the
-	// caller may close its copies as soon as Start returns; the socket holds
-	// it until the child reads it.
-	if err := sendWithFiles(ctl, wire.AppendFrame(nil, kindStart, start), files); err != nil {
-		err = fmt.Errorf("mp: start %q: send the start message: %w", p.cfg.name, err)
-		_ = p.child.Signal(syscall.SIGKILL)
-		<-p.child.Done()
-		ctl.Close()
-		return err
-	}
 	go p.converse(ctl, token)
 	if p.cfg.ctx != nil {
 		p.follow(p.cfg.ctx, daemon)
 	}
 	return nil
+}
+
+// startChild starts a child by method m (with o, unless the fork server
+// makes it) and sends it the start frame start with files. It returns the
+// child, this process's end of its control socket and the token the child
+// will answer with.
+func startChild(m StartMethod, o launchOptions, start []byte, files []*os.File) (child, *os.File, []byte, error) {
+	var c child
+	var ctl *os.File
+	var token []byte
+	var err error
+	if m == ForkServer {
+		c, ctl, token, err = forkServerChild()
+	} else {
+		c, ctl, token, err = launch(envChild, o)
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	// The start frame goes now, with the handles' descriptors, so that the
+	// caller may close its copies as soon as Start returns; the socket holds
+	// it until the child reads it.
+	if err := sendWithFiles(ctl, wire.AppendFrame(nil, kindStart, start), files); err != nil {
+		_ = c.Signal(syscall.SIGKILL)
+		<-c.Done()
+		ctl.Close()
+		return nil, nil, nil, fmt.Errorf("send the start message: %w", err)
+	}
+	return c, ctl, token, nil
 }
 
 // A child is a started process as its parent sees it: a child of this

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/multitask-go/multitask/codec"
 	"github.com/multitask-go/multitask/futures"
@@ -44,6 +46,7 @@ type startMsg struct {
 	Handles  []handleRef // the handles in Arg, whose descriptors come with this message, in order
 	Inherit  [][]byte    // Fork: values of the variables registered with Inherit, in order
 	Files    int         // Fork: how many descriptors passed with PassFiles follow the handles'
+	Worker   *workerMsg  // a pool worker: no function, tasks follow
 }
 
 // handleRef says which descriptors belong to a handle.
@@ -62,10 +65,11 @@ type resultMsg struct {
 // parent rebuilds into the same sentinel or type, else the type's name and
 // the message.
 type errorMsg struct {
-	Kind    string // one of the errKind constants
-	Type    string
-	Message string
-	Stack   []byte
+	Kind     string // one of the errKind constants
+	Type     string
+	Message  string
+	Stack    []byte
+	Sentinel string // the name of a sentinel registered with RegisterError that the error matches
 }
 
 const (
@@ -111,13 +115,13 @@ func toErrorMsg(err error) *errorMsg {
 	case errors.Is(err, context.Canceled):
 		return &errorMsg{Kind: errKindCanceled, Message: err.Error()}
 	}
-	return &errorMsg{Type: fmt.Sprintf("%T", err), Message: err.Error()}
+	return &errorMsg{Type: fmt.Sprintf("%T", err), Message: err.Error(), Sentinel: sentinelName(err)}
 }
 
 // rebuild turns an errorMsg back into an error that matches what the child
 // returned as far as the parent can tell.
 func (m *errorMsg) rebuild() error {
-	remote := &RemoteError{Type: m.Type, Message: m.Message}
+	remote := &RemoteError{Type: m.Type, Message: m.Message, sentinel: lookupSentinel(m.Sentinel)}
 	switch m.Kind {
 	case errKindPanic:
 		return &futures.PanicError{Value: remote, Stack: m.Stack}
@@ -153,4 +157,63 @@ func controlFile() (*os.File, error) {
 		return nil, fmt.Errorf("descriptor 3 is a %v, not the control socket", st.Mode().Type())
 	}
 	return f, nil
+}
+
+// sentinels are the errors registered with RegisterError, in order; like
+// the function registry, every process of the binary fills it the same way
+// at initialisation.
+var sentinels = struct {
+	sync.Mutex
+	names []string
+	errs  []error
+}{}
+
+// RegisterError gives err, a sentinel error such as io.ErrUnexpectedEOF or
+// one of your own, a name under which it crosses process boundaries: an
+// error returned in a child process that matches err (errors.Is) comes
+// back to the parent as a [*RemoteError] that matches err too. Call it at
+// package level, as [Register]; it panics on an empty or taken name, a nil
+// error, and after [Main].
+func RegisterError(name string, err error) {
+	if name == "" || err == nil {
+		panic(fmt.Sprintf("mp: RegisterError(%q, %v): want a name and an error", name, err))
+	}
+	registry.mu.Lock()
+	frozen := registry.frozen
+	registry.mu.Unlock()
+	if frozen {
+		panic(fmt.Sprintf("mp: RegisterError(%q) after mp.Main or the first process started: register errors at package level", name))
+	}
+	sentinels.Lock()
+	defer sentinels.Unlock()
+	if slices.Contains(sentinels.names, name) {
+		panic(fmt.Sprintf("mp: RegisterError(%q): the name is already registered", name))
+	}
+	sentinels.names = append(sentinels.names, name)
+	sentinels.errs = append(sentinels.errs, err)
+}
+
+// sentinelName returns the name of the first registered sentinel err
+// matches, or "".
+func sentinelName(err error) string {
+	sentinels.Lock()
+	defer sentinels.Unlock()
+	for i, s := range sentinels.errs {
+		if errors.Is(err, s) {
+			return sentinels.names[i]
+		}
+	}
+	return ""
+}
+
+func lookupSentinel(name string) error {
+	if name == "" {
+		return nil
+	}
+	sentinels.Lock()
+	defer sentinels.Unlock()
+	if i := slices.Index(sentinels.names, name); i >= 0 {
+		return sentinels.errs[i]
+	}
+	return nil
 }

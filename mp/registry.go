@@ -2,11 +2,13 @@ package mp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
 	"sync"
 
+	"github.com/multitask-go/multitask/codec"
 	"github.com/multitask-go/multitask/futures"
 )
 
@@ -22,6 +24,7 @@ type Func[In, Out any] struct {
 // bytes of its argument, whatever its types.
 type entry interface {
 	call(ctx context.Context, arg []byte, files map[uint64][]*os.File) ([]byte, error)
+	callBatch(ctx context.Context, arg []byte) ([]byte, error)
 }
 
 // registry is the only mutable package state: every process of the binary
@@ -101,10 +104,36 @@ func (f *Func[In, Out]) Call(ctx context.Context, in In) (out Out, err error) {
 }
 
 // Submit runs the function on ex with in and returns a future for its
-// result. On an executor that runs tasks in this process, such as a
-// [futures.ThreadPool], it is a plain call in a goroutine of the pool.
+// result. On a [Pool] it runs in a worker process: in is encoded now, so an
+// argument that cannot cross fails the future at once. On an executor that
+// runs tasks in this process, such as a [futures.ThreadPool], it is a plain
+// call in a goroutine of the pool.
 func (f *Func[In, Out]) Submit(ctx context.Context, ex futures.Executor, in In) *futures.Future[Out] {
-	return futures.Submit(ctx, ex, func(ctx context.Context) (Out, error) { return f.fn(ctx, in) })
+	p, ok := ex.(*Pool)
+	if !ok {
+		return futures.Submit(ctx, ex, func(ctx context.Context) (Out, error) { return f.fn(ctx, in) })
+	}
+	call, err := newRemoteCall(f.name, in, 0)
+	if err != nil {
+		return futures.Submit(ctx, refuse{err}, f.fn0)
+	}
+	return futures.Submit(ctx, poolSubmit{p, call}, func(context.Context) (Out, error) {
+		var out Out
+		if call.err != nil {
+			return out, call.err
+		}
+		if err := codec.Default().Unmarshal(call.value, &out); err != nil {
+			return out, fmt.Errorf("mp: decode the result of %q: %w", f.name, err)
+		}
+		return out, nil
+	})
+}
+
+// fn0 stands for the function of a future that fails before it is handed
+// to an executor; it never runs.
+func (f *Func[In, Out]) fn0(context.Context) (Out, error) {
+	var out Out
+	return out, errors.New("mp: unreachable")
 }
 
 // call decodes the argument, binds the descriptors of the handles in it,
@@ -123,4 +152,27 @@ func (f *Func[In, Out]) call(ctx context.Context, arg []byte, files map[uint64][
 		return nil, fmt.Errorf("mp: encode the result of %q: %w", f.name, err)
 	}
 	return b, nil
+}
+
+// callBatch runs the function on each argument of a chunk, in order, and
+// encodes their results and errors as a batchResult.
+func (f *Func[In, Out]) callBatch(ctx context.Context, arg []byte) ([]byte, error) {
+	var ins []In
+	if err := codec.Default().Unmarshal(arg, &ins); err != nil {
+		return nil, fmt.Errorf("mp: decode the arguments of %q: %w", f.name, err)
+	}
+	outs := make([]Out, len(ins))
+	var errs map[int]*errorMsg
+	for i, in := range ins {
+		out, err := f.Call(ctx, in)
+		if err != nil {
+			if errs == nil {
+				errs = make(map[int]*errorMsg)
+			}
+			errs[i] = toErrorMsg(err)
+			continue
+		}
+		outs[i] = out
+	}
+	return encodeBatch(f.name, outs, errs)
 }

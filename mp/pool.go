@@ -1,0 +1,808 @@
+package mp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/multitask-go/multitask/futures"
+	"github.com/multitask-go/multitask/internal/wire"
+)
+
+// ErrWorkerDied matches the error of a task whose worker process died while
+// it ran: the worker exited, crashed, was killed, or crossed the pool's hard
+// memory limit. errors.As to a [*WorkerDiedError] tells which.
+var ErrWorkerDied = errors.New("mp: worker process died")
+
+// A WorkerDiedError is the error of a task whose worker process died while
+// it ran. It matches [ErrWorkerDied].
+type WorkerDiedError struct {
+	Pid      int
+	ExitCode int    // exit status, or -N when signal N killed the worker
+	Reason   string // what the pool knows of why, or ""
+	Stderr   string // the last lines the worker wrote to standard error
+	Err      error  // what the pool saw go wrong, such as ErrProtocol, or nil
+}
+
+func (e *WorkerDiedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "mp: worker process %d died while running the task: ", e.Pid)
+	if e.ExitCode < 0 {
+		fmt.Fprintf(&b, "killed by signal %d (%v)", -e.ExitCode, syscall.Signal(-e.ExitCode))
+	} else {
+		fmt.Fprintf(&b, "exit status %d", e.ExitCode)
+	}
+	if e.Reason != "" {
+		b.WriteString(": " + e.Reason)
+	}
+	if e.Err != nil {
+		b.WriteString(": " + e.Err.Error())
+	}
+	if e.Stderr != "" {
+		b.WriteString("; its stderr ended with:\n" + e.Stderr)
+	}
+	return b.String()
+}
+
+// Is makes a WorkerDiedError match [ErrWorkerDied].
+func (e *WorkerDiedError) Is(target error) bool { return target == ErrWorkerDied }
+
+// Unwrap returns Err.
+func (e *WorkerDiedError) Unwrap() error { return e.Err }
+
+// errClosure fails a closure submitted to a Pool.
+var errClosure = fmt.Errorf("%w: a process pool runs registered functions only; "+
+	"register the function with mp.Register at package level and submit it with Func.Submit or Func.Map", ErrNotRegistered)
+
+// errPoolHandle fails a pool task whose argument holds descriptors.
+var errPoolHandle = errors.New("mp: a pool task's argument cannot carry a Pipe end or a shared-memory object; " +
+	"pass those to a Process (a Queue may be passed to pool tasks)")
+
+// exitMemory is the exit status of a worker that crossed the hard memory
+// limit.
+const exitMemory = 5
+
+// A Pool runs registered functions in worker processes, as Python's
+// ProcessPoolExecutor, and is a [futures.Executor]: submit with
+// [Func.Submit] and [Func.Map]. Unlike Python's pool, a worker that dies
+// fails only the task it was running; a task whose context ends is stopped,
+// by killing its worker if it will not return; and a task a worker holds
+// but has not begun can still be cancelled. See the package documentation.
+//
+// A Pool is safe for concurrent use. Shut it down when done: its workers
+// are processes.
+type Pool struct {
+	cfg poolConfig
+
+	mu          sync.Mutex
+	queue       []*job // FIFO of jobs no worker holds; cancelled ones are skipped
+	retry       []*job // jobs taken back from a worker, served first
+	queued      int    // live jobs in queue and retry
+	workers     []*worker
+	closing     bool          // Shutdown was called: no new task
+	retired     bool          // workers told to exit; none is started again
+	broken      error         // the pool cannot run tasks: an initializer failed, or a worker could not start
+	outstanding int           // accepted jobs that have not ended
+	idle        chan struct{} // closed once closing and outstanding is 0
+	space       chan struct{} // closed when queue room frees, for waiting submitters
+	seq         uint64
+	avgNanos    float64 // moving average of the tasks' running time
+	measured    bool
+	st          PoolStats
+	wg          sync.WaitGroup // one per worker goroutine
+}
+
+// A job is one task in the pool. Its fields are guarded by the pool's mu.
+type job struct {
+	t       futures.Task
+	call    *remoteCall
+	state   jobState
+	w       *worker // while sent
+	slot    int
+	seq     uint64
+	retries int
+	timer   *time.Timer // kills the worker when the task overruns
+	killErr error       // the error of a task killed with its worker
+	stop    func() bool // undoes the watch on the task's context
+}
+
+type jobState uint8
+
+const (
+	jobNew jobState = iota
+	jobQueued
+	jobSent    // a worker holds it
+	jobRunning // its worker said it began
+	jobEnded   // finished, failed or cancelled
+)
+
+// A remoteCall is what crosses to the worker, and the outcome that comes
+// back, read by the future's function when the pool runs the task's Run.
+type remoteCall struct {
+	fn    string
+	arg   []byte
+	flags byte
+
+	value []byte
+	err   error
+	nanos uint64
+}
+
+// PoolStats is a snapshot of a [Pool]'s counters, from [Pool.Stats].
+type PoolStats struct {
+	Submitted      int // tasks accepted
+	Queued         int // tasks waiting for a worker, or held by one and not begun
+	Running        int // tasks a worker has begun
+	Done           int // tasks that returned without error
+	Failed         int // tasks that ended with an error
+	Cancelled      int // tasks cancelled before they began
+	WorkerStarts   int // worker processes started, replacements included
+	WorkerRestarts int // workers started to replace one that died or was recycled
+	Workers        []WorkerStats
+}
+
+// WorkerStats describes one live worker process.
+type WorkerStats struct {
+	Pid   int
+	Tasks int   // tasks sent to it
+	RSS   int64 // resident memory in bytes; 0 if unknown
+}
+
+// NewPool starts a pool of worker processes. The workers start in the
+// background; tasks submitted meanwhile wait for them. NewPool fails on a
+// bad option, when [Main] was not called, and where processes or shared
+// memory are unsupported.
+func NewPool(opts ...PoolOption) (*Pool, error) {
+	cfg, err := newPoolConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	if !mainCalled.Load() {
+		return nil, errors.New("mp: NewPool: mp.Main was not called; call it first in main (and in TestMain)")
+	}
+	freezeRegistry()
+	if _, mem, err := newShm(slotPage); err != nil {
+		return nil, fmt.Errorf("mp: NewPool: %w", err)
+	} else {
+		_ = unmapShm(mem)
+	}
+	p := &Pool{cfg: cfg, idle: make(chan struct{})}
+	p.mu.Lock()
+	for range cfg.workers {
+		p.startWorkerLocked(false)
+	}
+	p.mu.Unlock()
+	return p, nil
+}
+
+// Size returns the number of worker processes.
+func (p *Pool) Size() int { return p.cfg.workers }
+
+// Execute implements [futures.Executor]. A Pool runs only registered
+// functions, so a task submitted with futures.Submit fails at once with an
+// error that matches [ErrNotRegistered] and says what to do; use
+// [Func.Submit].
+func (p *Pool) Execute(t futures.Task) error { return errClosure }
+
+// poolSubmit hands the tasks of Func.Submit and Func.Map to a Pool with
+// what crosses to the worker.
+type poolSubmit struct {
+	p    *Pool
+	call *remoteCall
+}
+
+func (s poolSubmit) Execute(t futures.Task) error       { return s.p.execute(t, s.call) }
+func (s poolSubmit) Shutdown(ctx context.Context) error { return s.p.Shutdown(ctx) }
+
+// refuse is an executor that accepts nothing, for a call that fails before
+// it reaches one.
+type refuse struct{ err error }
+
+func (r refuse) Execute(futures.Task) error         { return r.err }
+func (r refuse) Shutdown(ctx context.Context) error { return nil }
+
+// newRemoteCall encodes a call of fn with in for a worker.
+func newRemoteCall(fn string, in any, flags byte) (*remoteCall, error) {
+	arg, hs, err := encodeArg(in)
+	if err != nil {
+		return nil, fmt.Errorf("mp: encode the argument of %q: %w", fn, err)
+	}
+	for _, h := range hs {
+		fs, err := h.handleFiles()
+		if err != nil {
+			return nil, fmt.Errorf("mp: the argument of %q: %w", fn, err)
+		}
+		if len(fs) > 0 {
+			return nil, errPoolHandle
+		}
+	}
+	return &remoteCall{fn: fn, arg: arg, flags: flags}, nil
+}
+
+func (p *Pool) execute(t futures.Task, call *remoteCall) error {
+	j := &job{t: t, call: call, retries: p.cfg.retries}
+	if !t.Guard(func() bool { return p.guard(j) }) {
+		return nil // cancelled before it reached the pool
+	}
+	ctx := t.Context()
+	p.mu.Lock()
+	for p.cfg.maxQueued > 0 && p.queued >= p.cfg.maxQueued && !p.closing && p.broken == nil && j.state == jobNew {
+		if p.space == nil {
+			p.space = make(chan struct{})
+		}
+		space := p.space
+		p.mu.Unlock()
+		select {
+		case <-space:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		p.mu.Lock()
+	}
+	switch {
+	case j.state != jobNew: // cancelled while it waited for room
+		p.mu.Unlock()
+		return nil
+	case p.closing:
+		p.mu.Unlock()
+		return futures.ErrShutdown
+	case p.broken != nil:
+		err := p.broken
+		p.mu.Unlock()
+		return err
+	}
+	j.state = jobQueued
+	p.queue = append(p.queue, j)
+	p.queued++
+	p.outstanding++
+	p.st.Submitted++
+	sends := p.dispatchLocked()
+	p.mu.Unlock()
+	sends.flush()
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { p.contextEnded(j, ctx) })
+		p.mu.Lock()
+		ended := j.state == jobEnded
+		if !ended {
+			j.stop = stop
+		}
+		p.mu.Unlock()
+		if ended {
+			stop()
+		}
+	}
+	return nil
+}
+
+// guard decides a cancellation of j for its future: yes while no worker
+// has begun it.
+func (p *Pool) guard(j *job) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch j.state {
+	case jobNew:
+		j.state = jobEnded
+		return true
+	case jobQueued:
+		p.endLocked(j)
+		p.queued--
+		p.st.Cancelled++
+		p.roomLocked()
+		return true
+	case jobSent:
+		if !j.w.slots.cancel(j.slot, j.seq) {
+			// It began, and the worker has not said so yet.
+			p.beganLocked(j)
+			return false
+		}
+		p.endLocked(j)
+		p.st.Cancelled++
+		return true
+	}
+	return false
+}
+
+// endLocked ends j in the pool's books.
+func (p *Pool) endLocked(j *job) {
+	j.state = jobEnded
+	if j.timer != nil {
+		j.timer.Stop()
+	}
+	p.outstanding--
+	if p.outstanding == 0 && p.closing {
+		p.retireLocked()
+	}
+}
+
+// roomLocked wakes submitters waiting for queue room.
+func (p *Pool) roomLocked() {
+	if p.space != nil {
+		close(p.space)
+		p.space = nil
+	}
+}
+
+// contextEnded stops j when its context ends: a task not begun is
+// cancelled; a running one is told to stop, and killed with its worker
+// after the grace period.
+func (p *Pool) contextEnded(j *job, ctx context.Context) {
+	if j.t.Cancel(context.Cause(ctx)) {
+		return
+	}
+	p.mu.Lock()
+	if j.state != jobRunning {
+		p.mu.Unlock()
+		return
+	}
+	w, slot, seq := j.w, j.slot, j.seq
+	p.killLaterLocked(j, p.cfg.grace, fmt.Errorf("mp: task %q killed with its worker (pid %d) %v after its context ended: %w",
+		j.call.fn, w.pid(), p.cfg.grace, ctx.Err()))
+	p.mu.Unlock()
+	// A deadline the worker knows, and keeps by the same clock; any other
+	// end it must be told.
+	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		_ = w.w.WriteFrames(appendSlotSeq(nil, kindCancel, slot, seq))
+	}
+}
+
+// killLaterLocked kills j's worker after d unless j has ended by then.
+func (p *Pool) killLaterLocked(j *job, d time.Duration, err error) {
+	if j.timer != nil {
+		j.timer.Stop()
+	}
+	w := j.w
+	j.timer = time.AfterFunc(d, func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if j.state == jobRunning && j.w == w {
+			j.killErr = err
+			_ = w.child.Signal(syscall.SIGKILL)
+		}
+	})
+}
+
+// beganLocked records that j's worker began it.
+func (p *Pool) beganLocked(j *job) {
+	if j.state != jobSent {
+		return
+	}
+	j.state = jobRunning
+	j.t.Begin()
+	if p.cfg.timeout > 0 {
+		err := fmt.Errorf("mp: task %q ran past the pool's timeout of %v and was killed with its worker (pid %d): %w",
+			j.call.fn, p.cfg.timeout, j.w.pid(), context.DeadlineExceeded)
+		p.killLaterLocked(j, p.cfg.timeout+p.cfg.grace, err)
+	}
+}
+
+// depth is how many tasks a worker may hold.
+func (p *Pool) depth() int {
+	if p.cfg.prefetch > 0 {
+		return p.cfg.prefetch
+	}
+	switch {
+	case !p.measured:
+		return 1
+	case p.avgNanos < 50e3:
+		return maxPrefetch
+	case p.avgNanos < 500e3:
+		return 8
+	case p.avgNanos < 5e6:
+		return 2
+	}
+	return 1
+}
+
+// A batch of frames for one worker, written once the lock is released.
+type send struct {
+	w   *worker
+	buf []byte
+}
+
+type sends []send
+
+func (s sends) flush() {
+	for _, x := range s {
+		// A failed write means the worker is gone; its reader sees that too,
+		// and moves the tasks it never began to other workers.
+		_ = x.w.w.WriteFrames(x.buf)
+	}
+}
+
+// popLocked returns the next live queued job, or nil.
+func (p *Pool) popLocked() *job {
+	for len(p.retry) > 0 {
+		j := p.retry[0]
+		p.retry = p.retry[1:]
+		if j.state == jobQueued {
+			return j
+		}
+	}
+	for len(p.queue) > 0 {
+		j := p.queue[0]
+		p.queue[0] = nil
+		p.queue = p.queue[1:]
+		if j.state == jobQueued {
+			return j
+		}
+	}
+	return nil
+}
+
+// dispatchLocked hands queued jobs to workers with room, least loaded
+// first, and returns the frames to write.
+func (p *Pool) dispatchLocked() sends {
+	if p.broken != nil {
+		return nil
+	}
+	var out sends
+	depth := p.depth()
+	for p.queued > 0 {
+		var w *worker
+		for _, c := range p.workers {
+			if c.ready && !c.retiring && c.inflight < depth && (w == nil || c.inflight < w.inflight) {
+				w = c
+			}
+		}
+		if w == nil {
+			break
+		}
+		j := p.popLocked()
+		if j == nil {
+			break
+		}
+		p.queued--
+		p.seq++
+		slot := w.free[len(w.free)-1]
+		w.free = w.free[:len(w.free)-1]
+		j.state, j.w, j.slot, j.seq = jobSent, w, slot, p.seq
+		w.jobs[slot], w.seqs[slot] = j, j.seq
+		w.inflight++
+		w.sent++
+		if p.cfg.maxTasks > 0 && w.sent >= p.cfg.maxTasks {
+			w.retiring = true
+		}
+		w.slots.queue(slot, j.seq)
+		var deadline int64
+		if d, ok := j.t.Context().Deadline(); ok {
+			deadline = d.UnixNano()
+		}
+		i := len(out) - 1
+		for ; i >= 0 && out[i].w != w; i-- {
+		}
+		if i < 0 {
+			out = append(out, send{w: w})
+			i = len(out) - 1
+		}
+		out[i].buf = appendTask(out[i].buf, &taskFrame{slot: slot, flags: j.call.flags, seq: j.seq,
+			deadline: deadline, fn: j.call.fn, arg: j.call.arg})
+	}
+	if len(out) > 0 {
+		p.roomLocked()
+	}
+	return out
+}
+
+// Stats returns a snapshot of the pool's counters and workers.
+func (p *Pool) Stats() PoolStats {
+	p.mu.Lock()
+	st := p.st
+	st.Queued = p.queued
+	st.Workers = nil
+	for _, w := range p.workers {
+		for i := range w.jobs {
+			switch j := w.held(i); {
+			case j == nil:
+			case j.state == jobRunning:
+				st.Running++
+			case j.state == jobSent:
+				st.Queued++
+			}
+		}
+		if w.ready {
+			st.Workers = append(st.Workers, WorkerStats{Pid: w.pid(), Tasks: w.sent})
+		}
+	}
+	p.mu.Unlock()
+	for i := range st.Workers {
+		st.Workers[i].RSS = residentBytes(st.Workers[i].Pid)
+	}
+	return st
+}
+
+// residentBytes reads the resident memory of process pid, 0 if unknown.
+func residentBytes(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/statm")
+	if err != nil {
+		return 0
+	}
+	f := bytes.Fields(b)
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseInt(string(f[1]), 10, 64)
+	return pages * int64(os.Getpagesize())
+}
+
+// Shutdown stops the pool from accepting tasks, waits for the tasks it
+// holds to finish, and stops its workers. When ctx ends first, it cancels
+// the tasks that have not begun, kills the workers of those that run
+// (failing them with ctx's error), and returns ctx.Err() once every worker
+// has exited. No worker process outlives Shutdown. It is safe to call more
+// than once and concurrently.
+func (p *Pool) Shutdown(ctx context.Context) error {
+	p.mu.Lock()
+	if !p.closing {
+		p.closing = true
+		p.roomLocked()
+		if p.outstanding == 0 {
+			p.retireLocked()
+		}
+	}
+	p.mu.Unlock()
+	var err error
+	select {
+	case <-p.idle:
+	case <-ctx.Done():
+		err = ctx.Err()
+		p.abort(err)
+		<-p.idle
+	}
+	p.wg.Wait()
+	return err
+}
+
+// abort ends every task the pool holds: cancels those not begun and kills
+// the workers of those running.
+func (p *Pool) abort(cause error) {
+	p.mu.Lock()
+	var cancel []*job
+	for _, j := range append(p.retry, p.queue...) {
+		if j.state == jobQueued {
+			cancel = append(cancel, j)
+		}
+	}
+	for _, w := range p.workers {
+		for i := range w.jobs {
+			switch j := w.held(i); {
+			case j == nil:
+			case j.state == jobSent:
+				cancel = append(cancel, j)
+			case j.state == jobRunning:
+				j.killErr = fmt.Errorf("mp: task %q killed with its worker (pid %d) by Shutdown: %w", j.call.fn, w.pid(), cause)
+				_ = w.child.Signal(syscall.SIGKILL)
+			}
+		}
+	}
+	p.mu.Unlock()
+	for _, j := range cancel {
+		j.t.Cancel(fmt.Errorf("mp: pool shut down: %w", cause))
+	}
+}
+
+// retireLocked tells every worker to exit, once the pool is closing and
+// holds no task: it closes their control channels.
+func (p *Pool) retireLocked() {
+	if p.retired {
+		return
+	}
+	p.retired = true
+	close(p.idle)
+	for _, w := range p.workers {
+		w.retiring = true
+		w.closeOnce()
+	}
+}
+
+// startWorkerLocked starts a worker in the background.
+func (p *Pool) startWorkerLocked(replacement bool) {
+	w := &worker{p: p, free: make([]int, 0, maxPrefetch)}
+	for i := maxPrefetch - 1; i >= 0; i-- {
+		w.free = append(w.free, i)
+	}
+	p.workers = append(p.workers, w)
+	p.st.WorkerStarts++
+	if replacement {
+		p.st.WorkerRestarts++
+	}
+	p.wg.Add(1)
+	go w.run()
+}
+
+// breakLocked breaks the pool with err: queued jobs fail with it, as will
+// every later submission. It returns the jobs to reject.
+func (p *Pool) breakLocked(err error) []*job {
+	if p.broken != nil {
+		return nil
+	}
+	p.broken = err
+	var failed []*job
+	for {
+		j := p.popLocked()
+		if j == nil {
+			break
+		}
+		p.queued--
+		p.endLocked(j)
+		p.st.Failed++
+		failed = append(failed, j)
+	}
+	for _, w := range p.workers {
+		w.retiring = true
+		if w.inflight == 0 {
+			w.closeOnce()
+		}
+	}
+	p.roomLocked()
+	return failed
+}
+
+// A worker is the parent's side of one worker process. Its fields are
+// guarded by the pool's mu, except where said.
+type worker struct {
+	p *Pool
+
+	// Set by run before ready.
+	child  child
+	ctl    *os.File
+	w      *wire.Writer
+	shm    *os.File
+	slots  slots
+	stderr *tailWriter
+	r      *wire.Reader
+
+	ready    bool
+	retiring bool // takes no more tasks; exits once it holds none
+	closed   bool
+	jobs     [maxPrefetch]*job   // by slot; a job taken back may have moved on
+	seqs     [maxPrefetch]uint64 // the task each slot holds
+	free     []int
+	inflight int
+	sent     int
+}
+
+func (w *worker) pid() int {
+	if w.child == nil {
+		return 0
+	}
+	return w.child.Pid()
+}
+
+// closeOnce closes the control channel, which tells the worker to exit.
+func (w *worker) closeOnce() {
+	if !w.closed && w.ctl != nil {
+		w.closed = true
+		w.ctl.Close()
+	}
+}
+
+// run starts the worker process, serves its frames until it exits, and
+// settles what it held.
+func (w *worker) run() {
+	p := w.p
+	defer p.wg.Done()
+	ready, err := w.start()
+	if err != nil {
+		p.mu.Lock()
+		p.removeLocked(w)
+		failed := p.breakLocked(fmt.Errorf("%w: mp: start a pool worker: %w", futures.ErrBroken, err))
+		p.mu.Unlock()
+		p.reject(failed, p.broken)
+		return
+	}
+	p.mu.Lock()
+	w.ready = true
+	if p.retired {
+		w.retiring = true
+		w.closeOnce()
+	}
+	var failed []*job
+	if ready.Err != nil {
+		failed = p.breakLocked(fmt.Errorf("%w: the initializer %q failed in worker %d: %w",
+			futures.ErrBroken, p.cfg.initFunc, w.pid(), ready.Err.rebuild()))
+	}
+	sends := p.dispatchLocked()
+	p.mu.Unlock()
+	p.reject(failed, p.broken)
+	sends.flush()
+
+	readErr := w.serve()
+	if readErr != nil {
+		_ = w.child.Signal(syscall.SIGKILL)
+	}
+	<-w.child.Done()
+	w.exited(readErr)
+}
+
+// reject fails jobs that never began with err.
+func (p *Pool) reject(jobs []*job, err error) {
+	for _, j := range jobs {
+		p.mu.Lock()
+		stop := j.stop
+		p.mu.Unlock()
+		if stop != nil {
+			stop()
+		}
+		j.t.Reject(err)
+	}
+}
+
+// start starts the worker process and waits for it to be ready.
+func (w *worker) start() (*readyMsg, error) {
+	p := w.p
+	shm, mem, err := newShm(slotPage)
+	if err != nil {
+		return nil, err
+	}
+	wm := &workerMsg{Init: p.cfg.initFunc, InitArg: p.cfg.initArg, Timeout: int64(p.cfg.timeout),
+		SoftMemory: p.cfg.softMemory, HardMemory: p.cfg.hardMemory}
+	msg := startMsg{Name: "PoolWorker", Daemon: true, Worker: wm}
+	if p.cfg.method == Fork {
+		if msg.Inherit, err = snapshotInherited(); err != nil {
+			return nil, w.fail(shm, mem, err)
+		}
+	}
+	start, err := marshalMsg(msg)
+	if err != nil {
+		return nil, w.fail(shm, mem, err)
+	}
+	w.stderr = &tailWriter{w: os.Stderr}
+	c, ctl, token, err := startChild(p.cfg.method, launchOptions{env: os.Environ(), stderr: w.stderr}, start, []*os.File{shm})
+	if err != nil {
+		return nil, w.fail(shm, mem, err)
+	}
+	p.mu.Lock()
+	w.child, w.ctl, w.w, w.shm, w.slots = c, ctl, wire.NewWriter(ctl), shm, mem
+	p.mu.Unlock()
+	got, err := wire.ReadHello(ctl, maxToken)
+	if err == nil && string(got) != string(token) {
+		err = errors.New("the worker answered with the wrong token")
+	}
+	var ready readyMsg
+	if err == nil {
+		w.r = wire.NewReader(ctl, 0)
+		var kind wire.Kind
+		var payload []byte
+		kind, payload, err = w.r.ReadFrame()
+		if err == nil && kind != kindReady {
+			err = fmt.Errorf("unexpected frame of kind %d", kind)
+		}
+		if err == nil {
+			err = unmarshalMsg(payload, &ready)
+		}
+	}
+	if err != nil {
+		_ = c.Signal(syscall.SIGKILL)
+		<-c.Done()
+		if code := c.ExitCode(); code == exitNoMain {
+			err = ErrNoMain
+		} else if channelEnded(err) {
+			err = &WorkerDiedError{Pid: c.Pid(), ExitCode: code, Reason: "before it was ready", Stderr: w.stderr.String()}
+		}
+		w.release()
+		return nil, err
+	}
+	return &ready, nil
+}
+
+func (w *worker) fail(shm *os.File, mem []byte, err error) error {
+	shm.Close()
+	_ = unmapShm(mem)
+	return err
+}
+
+// release frees the worker's shared page and control channel.
+func (w *worker) release() {
+	w.p.mu.Lock()
+	w.closeOnce()
+	w.p.mu.Unlock()
+	_ = unmapShm(w.slots)
+	w.shm.Close()
+}

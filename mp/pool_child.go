@@ -1,0 +1,239 @@
+package mp
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/multitask-go/multitask/internal/wire"
+)
+
+// flushAt is how many bytes of frames a worker gathers before it writes
+// them even though more tasks wait.
+const flushAt = 64 << 10
+
+// runWorker is a pool worker's life: it runs the initializer, reports
+// ready, then runs the tasks the parent sends, one at a time, until the
+// control channel ends. It returns the exit status.
+func runWorker(ctl *os.File, r *wire.Reader, rights *rightsReader, msg *startMsg) int {
+	wm := msg.Worker
+	files, err := rights.take(1, "multitask-pool-slots")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mp: pool worker: %v\n", err)
+		return exitBootstrap
+	}
+	mem, err := mapShm(files[0], slotPage)
+	files[0].Close()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mp: pool worker: map the shared page: %v\n", err)
+		return exitBootstrap
+	}
+	out := wire.NewWriter(ctl)
+
+	var ready readyMsg
+	if wm.Init != "" {
+		if e, ok := lookup(wm.Init); !ok {
+			ready.Err = toErrorMsg(fmt.Errorf("%w: initializer %q", ErrNotRegistered, wm.Init))
+		} else if _, err := e.call(context.Background(), wm.InitArg, nil); err != nil {
+			ready.Err = toErrorMsg(err)
+		}
+	}
+	b, err := marshalMsg(ready)
+	if err == nil {
+		err = out.WriteFrame(kindReady, b)
+	}
+	if err != nil || ready.Err != nil {
+		return exitFailed
+	}
+	if wm.HardMemory > 0 {
+		debug.SetMemoryLimit(wm.HardMemory)
+		go watchMemory(wm.HardMemory)
+	}
+
+	wk := &poolWorker{msg: wm, slots: mem, out: out, tasks: make(chan taskFrame, maxPrefetch)}
+	wk.flushTimer = time.AfterFunc(time.Hour, wk.flush)
+	go wk.read(r)
+	wk.runTasks()
+	return 0
+}
+
+// poolWorker is the worker side of a pool worker process.
+type poolWorker struct {
+	msg   *workerMsg
+	slots slots
+	out   *wire.Writer
+	tasks chan taskFrame // the parent holds at most maxPrefetch tasks on a worker
+
+	outMu      sync.Mutex // guards buf
+	buf        []byte     // frames gathered for the parent
+	flushTimer *time.Timer
+
+	mu      sync.Mutex // guards current
+	current struct {
+		slot   int
+		seq    uint64
+		cancel context.CancelFunc
+	}
+}
+
+// read takes the parent's frames. The end of the channel means the pool is
+// done with this worker, or the parent died: either way the worker exits
+// at once.
+func (wk *poolWorker) read(r *wire.Reader) {
+	for {
+		kind, payload, err := r.ReadFrame()
+		if err != nil {
+			os.Exit(0)
+		}
+		switch kind {
+		case kindTask:
+			t, err := parseTask(payload)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "mp: pool worker: corrupt task from the parent: %v\n", err)
+				os.Exit(exitBootstrap)
+			}
+			t.arg = append([]byte(nil), t.arg...) // the reader reuses its buffer
+			wk.tasks <- t
+		case kindCancel:
+			slot, seq, err := parseSlotSeq(payload)
+			if err != nil {
+				continue
+			}
+			wk.mu.Lock()
+			if c := wk.current; c.cancel != nil && c.slot == slot && c.seq == seq {
+				c.cancel()
+			}
+			wk.mu.Unlock()
+		}
+	}
+}
+
+// runTasks runs the tasks in the order they came. It gathers the frames it
+// writes while more tasks wait, so that small tasks cost the parent one
+// read per batch, and writes them before it waits or starts a task with
+// none behind it, so that the parent learns at once that a lone task began.
+func (wk *poolWorker) runTasks() {
+	for {
+		var t taskFrame
+		select {
+		case t = <-wk.tasks:
+		default:
+			wk.flush()
+			t = <-wk.tasks
+		}
+		if !wk.slots.begin(t.slot, t.seq) {
+			wk.emit(appendDone(nil, &doneFrame{slot: t.slot, seq: t.seq, flags: doneSkipped}))
+			continue
+		}
+		wk.emit(appendSlotSeq(nil, kindBegan, t.slot, t.seq))
+		if len(wk.tasks) == 0 {
+			wk.flush()
+		}
+		d := wk.run(&t)
+		wk.emit(appendDone(nil, &d))
+	}
+}
+
+// flushDelay bounds how long a gathered frame waits: a long task that
+// began behind short ones is reported running, and the results before it
+// delivered, within about this time.
+const flushDelay = time.Millisecond
+
+// emit gathers frame to be written with the next flush.
+func (wk *poolWorker) emit(frame []byte) {
+	wk.outMu.Lock()
+	if len(wk.buf) == 0 {
+		wk.flushTimer.Reset(flushDelay)
+	}
+	wk.buf = append(wk.buf, frame...)
+	full := len(wk.buf) >= flushAt
+	wk.outMu.Unlock()
+	if full {
+		wk.flush()
+	}
+}
+
+// flush writes the gathered frames.
+func (wk *poolWorker) flush() {
+	wk.outMu.Lock()
+	defer wk.outMu.Unlock()
+	if len(wk.buf) == 0 {
+		return
+	}
+	if err := wk.out.WriteFrames(wk.buf); err != nil {
+		os.Exit(0) // the parent is gone
+	}
+	wk.buf = wk.buf[:0]
+}
+
+// run runs one task and returns its done frame.
+func (wk *poolWorker) run(t *taskFrame) doneFrame {
+	ctx, cancel := context.WithCancel(context.Background())
+	if t.deadline != 0 {
+		ctx, cancel = context.WithDeadline(ctx, time.Unix(0, t.deadline))
+	}
+	if wk.msg.Timeout > 0 {
+		var cancelTimeout context.CancelFunc
+		ctx, cancelTimeout = context.WithTimeout(ctx, time.Duration(wk.msg.Timeout))
+		defer cancelTimeout()
+	}
+	defer cancel()
+	wk.mu.Lock()
+	wk.current.slot, wk.current.seq, wk.current.cancel = t.slot, t.seq, cancel
+	wk.mu.Unlock()
+
+	start := time.Now()
+	var value []byte
+	var err error
+	if e, ok := lookup(t.fn); !ok {
+		err = fmt.Errorf("%w: %q is not registered in this build of the program", ErrNotRegistered, t.fn)
+	} else if t.flags&taskBatch != 0 {
+		value, err = e.callBatch(ctx, t.arg)
+	} else {
+		value, err = e.call(ctx, t.arg, nil)
+	}
+	d := doneFrame{slot: t.slot, seq: t.seq, nanos: uint64(time.Since(start)), rest: value}
+
+	wk.mu.Lock()
+	wk.current.cancel = nil
+	wk.mu.Unlock()
+	if err != nil {
+		d.flags |= doneErr
+		if d.rest, err = marshalMsg(toErrorMsg(err)); err != nil {
+			d.rest, _ = marshalMsg(toErrorMsg(fmt.Errorf("mp: encode the task's error: %w", err)))
+		}
+	}
+	if wk.msg.SoftMemory > 0 && peakRSS() > wk.msg.SoftMemory {
+		d.flags |= doneRecycle
+	}
+	return d
+}
+
+// peakRSS returns the process's peak resident memory in bytes.
+func peakRSS() int64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return int64(ru.Maxrss) * 1024 // kilobytes on Linux
+}
+
+// memoryCheck is how often a worker with a hard memory limit checks its
+// resident memory.
+const memoryCheck = 5 * time.Millisecond
+
+// watchMemory ends the worker when its resident memory crosses limit.
+func watchMemory(limit int64) {
+	pid := os.Getpid()
+	for range time.Tick(memoryCheck) {
+		if rss := residentBytes(pid); rss > limit {
+			fmt.Fprintf(os.Stderr, "mp: pool worker %d: resident memory of %d bytes crossed the hard limit of %d bytes; exiting\n",
+				pid, rss, limit)
+			os.Exit(exitMemory)
+		}
+	}
+}

@@ -1,0 +1,229 @@
+package mp
+
+import (
+	"fmt"
+	"runtime"
+	"time"
+)
+
+// A PoolOption configures a [Pool]. [Method] and [Grace] are options of
+// processes and pools alike.
+type PoolOption interface {
+	applyPool(*poolConfig) error
+}
+
+type poolConfig struct {
+	workers     int
+	method      StartMethod
+	grace       time.Duration
+	timeout     time.Duration
+	maxQueued   int
+	prefetch    int // 0: adaptive
+	maxTasks    int
+	softMemory  int64
+	hardMemory  int64
+	retries     int
+	initFunc    string
+	initArg     []byte
+	initProblem error
+}
+
+// maxPrefetch is the most tasks a worker holds at once: the slots of its
+// shared state page.
+const maxPrefetch = 64
+
+type poolOptionFunc func(*poolConfig) error
+
+func (f poolOptionFunc) applyPool(c *poolConfig) error { return f(c) }
+
+func (m methodOpt) applyPool(c *poolConfig) error {
+	var pc processConfig
+	if err := m.applyProcess(&pc); err != nil {
+		return err
+	}
+	c.method = pc.method
+	return nil
+}
+
+func (g graceOpt) applyPool(c *poolConfig) error {
+	if g < 0 {
+		return g.invalid()
+	}
+	c.grace = time.Duration(g)
+	return nil
+}
+
+// Workers sets how many worker processes a [Pool] runs; the default is
+// GOMAXPROCS.
+func Workers(n int) PoolOption {
+	return poolOptionFunc(func(c *poolConfig) error {
+		if n < 1 {
+			return fmt.Errorf("mp: Workers(%d): a pool needs at least one worker", n)
+		}
+		c.workers = n
+		return nil
+	})
+}
+
+// Timeout bounds how long each task may run in a [Pool], counted from the
+// moment its worker starts it: the task's context is cancelled with
+// [context.DeadlineExceeded] then, and the worker is killed and replaced if
+// the task has not returned after the grace period. The default is no
+// limit beyond the task's own context.
+func Timeout(d time.Duration) PoolOption {
+	return poolOptionFunc(func(c *poolConfig) error {
+		if d <= 0 {
+			return fmt.Errorf("mp: Timeout(%v): the timeout must be positive", d)
+		}
+		c.timeout = d
+		return nil
+	})
+}
+
+// MaxQueued bounds the tasks a [Pool] holds that no worker has taken yet:
+// submitting blocks while that many wait, until the task's context ends.
+// The default is no bound.
+func MaxQueued(n int) PoolOption {
+	return poolOptionFunc(func(c *poolConfig) error {
+		if n < 1 {
+			return fmt.Errorf("mp: MaxQueued(%d): the bound must be at least 1", n)
+		}
+		c.maxQueued = n
+		return nil
+	})
+}
+
+// Prefetch sets how many tasks each worker of a [Pool] holds at once: the
+// one it runs and those waiting behind it, which spares small tasks a round
+// trip each. Tasks a worker holds but has not started can still be
+// cancelled, and move to another worker if this one dies. The default
+// adapts to the tasks' running time: deep for tasks of microseconds, one
+// task at a time for tasks of milliseconds and more. At most 64.
+func Prefetch(n int) PoolOption {
+	return poolOptionFunc(func(c *poolConfig) error {
+		if n < 1 || n > maxPrefetch {
+			return fmt.Errorf("mp: Prefetch(%d): the depth must be between 1 and %d", n, maxPrefetch)
+		}
+		c.prefetch = n
+		return nil
+	})
+}
+
+// MaxTasksPerChild replaces each worker of a [Pool] after it has run n
+// tasks, as Python's max_tasks_per_child: a remedy for tasks that leak.
+func MaxTasksPerChild(n int) PoolOption {
+	return poolOptionFunc(func(c *poolConfig) error {
+		if n < 1 {
+			return fmt.Errorf("mp: MaxTasksPerChild(%d): the limit must be at least 1", n)
+		}
+		c.maxTasks = n
+		return nil
+	})
+}
+
+// MaxMemoryPerChild replaces a worker of a [Pool] after the task during
+// which its peak resident memory crossed soft bytes. When hard is positive,
+// a worker whose resident memory crosses hard bytes is killed at once (it is
+// checked every few milliseconds), failing only the task it runs with a
+// [*WorkerDiedError]; zero sets no hard limit.
+func MaxMemoryPerChild(soft, hard int64) PoolOption {
+	return poolOptionFunc(func(c *poolConfig) error {
+		if soft < 1 || hard < 0 || (hard > 0 && hard < soft) {
+			return fmt.Errorf("mp: MaxMemoryPerChild(%d, %d): want 0 < soft and hard 0 or at least soft", soft, hard)
+		}
+		c.softMemory, c.hardMemory = soft, hard
+		return nil
+	})
+}
+
+// Retries lets a [Pool] run a task again, up to n times, when the worker
+// running it dies. Use it for idempotent functions only: the task may have
+// done part of its work before the worker died. Tasks that a dead worker
+// held but had not started are always moved to another worker; they do not
+// count as retries.
+func Retries(n int) PoolOption {
+	return poolOptionFunc(func(c *poolConfig) error {
+		if n < 0 {
+			return fmt.Errorf("mp: Retries(%d): must not be negative", n)
+		}
+		c.retries = n
+		return nil
+	})
+}
+
+// Initializer makes every worker of a [Pool] call fn with in once, before
+// its first task, as Python's initializer. A worker whose initializer fails
+// breaks the pool: the error is reported once, in every pending and later
+// task (matching futures.ErrBroken and wrapping the initializer's error),
+// and no worker is started again.
+func Initializer[In, Out any](fn *Func[In, Out], in In) PoolOption {
+	return poolOptionFunc(func(c *poolConfig) error {
+		if fn == nil {
+			return fmt.Errorf("mp: Initializer with a nil *Func")
+		}
+		b, hs, err := encodeArg(in)
+		if err == nil && len(hs) > 0 {
+			err = errPoolHandle
+		}
+		if err != nil {
+			return fmt.Errorf("mp: Initializer %q: %w", fn.name, err)
+		}
+		c.initFunc, c.initArg = fn.name, b
+		return nil
+	})
+}
+
+func newPoolConfig(opts []PoolOption) (poolConfig, error) {
+	c := poolConfig{workers: runtime.GOMAXPROCS(0), grace: DefaultGrace}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o.applyPool(&c); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// A MapOption configures [Func.Map].
+type MapOption interface{ applyMap(*mapConfig) }
+
+type mapConfig struct {
+	readAhead int // inputs; 0: chosen from the executor
+	chunk     int // 0: adaptive on a Pool, 1 elsewhere
+	unordered bool
+	progress  func(done, submitted int)
+}
+
+type mapOptionFunc func(*mapConfig)
+
+func (f mapOptionFunc) applyMap(c *mapConfig) { f(c) }
+
+// ReadAhead bounds how many inputs [Func.Map] reads ahead of the result it
+// yields next, and so the memory it holds. The default keeps every worker
+// busy.
+func ReadAhead(n int) MapOption {
+	return mapOptionFunc(func(c *mapConfig) { c.readAhead = max(n, 1) })
+}
+
+// Chunk makes [Func.Map] send inputs to a process pool n at a time, one
+// message each way per chunk, as the chunksize of Python's Pool.map. On a
+// [Pool] the default adapts to the function's running time, so that tiny
+// functions travel by the hundred and slow ones one by one.
+func Chunk(n int) MapOption {
+	return mapOptionFunc(func(c *mapConfig) { c.chunk = max(n, 1) })
+}
+
+// Unordered makes [Func.Map] yield results as they finish rather than in
+// the order of the inputs, as Python's imap_unordered.
+func Unordered() MapOption {
+	return mapOptionFunc(func(c *mapConfig) { c.unordered = true })
+}
+
+// Progress makes [Func.Map] call fn, in the goroutine of the loop, each
+// time results arrive: done results so far, of submitted inputs read. It
+// suits a progress bar.
+func Progress(fn func(done, submitted int)) MapOption {
+	return mapOptionFunc(func(c *mapConfig) { c.progress = fn })
+}
