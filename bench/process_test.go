@@ -7,7 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -125,7 +125,12 @@ func p50(b *testing.B, settle, op func()) {
 		op()
 		times = append(times, time.Since(t0))
 	}
-	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	reportP50(b, times)
+}
+
+// reportP50 reports the median of times as p50-ns.
+func reportP50(b *testing.B, times []time.Duration) {
+	slices.Sort(times)
 	b.ReportMetric(float64(times[len(times)/2].Nanoseconds()), "p50-ns")
 }
 

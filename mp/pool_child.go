@@ -18,7 +18,8 @@ const flushAt = 64 << 10
 
 // runWorker is a pool worker's life: it runs the initializer, reports
 // ready, then runs the tasks the parent sends, one at a time, until the
-// control channel ends. It returns the exit status.
+// control channel ends and the worker exits. It returns the exit status of
+// a worker that could not start.
 func runWorker(ctl *os.File, r *wire.Reader, rights *rightsReader, msg *startMsg) int {
 	wm := msg.Worker
 	files, err := rights.take(1, "multitask-pool-slots")
@@ -54,38 +55,45 @@ func runWorker(ctl *os.File, r *wire.Reader, rights *rightsReader, msg *startMsg
 		go watchMemory(wm.HardMemory)
 	}
 
-	wk := &poolWorker{msg: wm, slots: mem, out: out, tasks: make(chan taskFrame, maxPrefetch)}
-	wk.flushTimer = time.AfterFunc(time.Hour, wk.flush)
-	go wk.read(r)
-	wk.runTasks()
-	return 0
+	wk := &poolWorker{msg: wm, slots: mem, out: out, r: r, wake: make(chan struct{}, 1)}
+	go wk.flushLoop()
+	go wk.read()
+	select {} // the readers exit the process when the parent is done with it
 }
 
 // poolWorker is the worker side of a pool worker process.
+//
+// One goroutine at a time reads the parent's frames. The reader that takes
+// a task when none runs becomes the runner: it starts a new reader and runs
+// that task, and those queued behind it meanwhile, then ends. A lone task
+// so starts in the goroutine that read it, without a hand-off.
 type poolWorker struct {
 	msg   *workerMsg
 	slots slots
 	out   *wire.Writer
-	tasks chan taskFrame // the parent holds at most maxPrefetch tasks on a worker
+	r     *wire.Reader
 
-	outMu      sync.Mutex // guards buf
-	buf        []byte     // frames gathered for the parent
-	flushTimer *time.Timer
-
-	mu      sync.Mutex // guards current
+	mu      sync.Mutex // guards the fields below
+	running bool       // a runner runs tasks
+	queue   []taskFrame
 	current struct {
 		slot   int
 		seq    uint64
 		cancel context.CancelFunc
 	}
+
+	outMu  sync.Mutex // guards buf and active
+	buf    []byte     // frames gathered for the parent
+	active bool       // frames were gathered since the flusher last looked
+	wake   chan struct{}
 }
 
 // read takes the parent's frames. The end of the channel means the pool is
 // done with this worker, or the parent died: either way the worker exits
 // at once.
-func (wk *poolWorker) read(r *wire.Reader) {
+func (wk *poolWorker) read() {
 	for {
-		kind, payload, err := r.ReadFrame()
+		kind, payload, err := wk.r.ReadFrame()
 		if err != nil {
 			os.Exit(0)
 		}
@@ -97,7 +105,17 @@ func (wk *poolWorker) read(r *wire.Reader) {
 				os.Exit(exitBootstrap)
 			}
 			t.arg = append([]byte(nil), t.arg...) // the reader reuses its buffer
-			wk.tasks <- t
+			wk.mu.Lock()
+			if wk.running {
+				wk.queue = append(wk.queue, t)
+				wk.mu.Unlock()
+				continue
+			}
+			wk.running = true
+			wk.mu.Unlock()
+			go wk.read()
+			wk.runFrom(t)
+			return
 		case kindCancel:
 			slot, seq, err := parseSlotSeq(payload)
 			if err != nil {
@@ -112,46 +130,54 @@ func (wk *poolWorker) read(r *wire.Reader) {
 	}
 }
 
-// runTasks runs the tasks in the order they came. It gathers the frames it
-// writes while more tasks wait, so that small tasks cost the parent one
-// read per batch, and writes them before it waits or starts a task with
-// none behind it, so that the parent learns at once that a lone task began.
-func (wk *poolWorker) runTasks() {
+// runFrom runs t, then the tasks queued behind it, in order. Each task's
+// outcome is written as soon as it has one, with the frame saying that it
+// began: a worker that dies later loses no result.
+func (wk *poolWorker) runFrom(t taskFrame) {
 	for {
-		var t taskFrame
-		select {
-		case t = <-wk.tasks:
-		default:
+		if wk.slots.begin(t.slot, t.seq) {
+			wk.emit(appendSlotSeq(nil, kindBegan, t.slot, t.seq))
+			d := wk.run(&t)
+			wk.emit(appendDone(nil, &d))
 			wk.flush()
-			t = <-wk.tasks
-		}
-		if !wk.slots.begin(t.slot, t.seq) {
+		} else {
 			wk.emit(appendDone(nil, &doneFrame{slot: t.slot, seq: t.seq, flags: doneSkipped}))
-			continue
 		}
-		wk.emit(appendSlotSeq(nil, kindBegan, t.slot, t.seq))
-		if len(wk.tasks) == 0 {
+		wk.mu.Lock()
+		if len(wk.queue) == 0 {
+			wk.running = false
+			wk.mu.Unlock()
 			wk.flush()
+			return
 		}
-		d := wk.run(&t)
-		wk.emit(appendDone(nil, &d))
+		t = wk.queue[0]
+		wk.queue = wk.queue[1:]
+		wk.mu.Unlock()
 	}
 }
 
-// flushDelay bounds how long a gathered frame waits: a long task that
-// began behind short ones is reported running, and the results before it
-// delivered, within about this time.
-const flushDelay = time.Millisecond
+// flushEvery bounds how long a gathered frame waits: a long task is
+// reported running within about this time. The flusher stops
+// after flushIdle ticks without frames, so an idle worker sleeps.
+const (
+	flushEvery = time.Millisecond
+	flushIdle  = 100
+)
 
 // emit gathers frame to be written with the next flush.
 func (wk *poolWorker) emit(frame []byte) {
 	wk.outMu.Lock()
-	if len(wk.buf) == 0 {
-		wk.flushTimer.Reset(flushDelay)
-	}
 	wk.buf = append(wk.buf, frame...)
 	full := len(wk.buf) >= flushAt
+	wasActive := wk.active
+	wk.active = true
 	wk.outMu.Unlock()
+	if !wasActive {
+		select {
+		case wk.wake <- struct{}{}:
+		default:
+		}
+	}
 	if full {
 		wk.flush()
 	}
@@ -168,6 +194,30 @@ func (wk *poolWorker) flush() {
 		os.Exit(0) // the parent is gone
 	}
 	wk.buf = wk.buf[:0]
+}
+
+// flushLoop writes frames that have waited a tick. It ticks while frames
+// come, and sleeps once none has for flushIdle ticks.
+func (wk *poolWorker) flushLoop() {
+	for range wk.wake {
+		tick := time.NewTicker(flushEvery)
+		for quiet := 0; quiet < flushIdle; {
+			<-tick.C
+			wk.outMu.Lock()
+			if wk.active {
+				quiet = 0
+			} else {
+				quiet++
+			}
+			wk.active = false
+			stale := len(wk.buf) > 0
+			wk.outMu.Unlock()
+			if stale {
+				wk.flush()
+			}
+		}
+		tick.Stop()
+	}
 }
 
 // run runs one task and returns its done frame.
