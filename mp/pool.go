@@ -89,6 +89,7 @@ type Pool struct {
 	closing     bool          // Shutdown was called: no new task
 	retired     bool          // workers told to exit; none is started again
 	broken      error         // the pool cannot run tasks: an initializer failed, or a worker could not start
+	aborted     error         // Shutdown's ctx ended: every task is ended at once
 	outstanding int           // accepted jobs that have not ended
 	idle        chan struct{} // closed once closing and outstanding is 0
 	space       chan struct{} // closed when queue room frees, for waiting submitters
@@ -375,6 +376,10 @@ func (p *Pool) beganLocked(j *job) {
 	}
 	j.state = jobRunning
 	j.t.Begin()
+	if p.aborted != nil {
+		p.killAbortedLocked(j)
+		return
+	}
 	if p.cfg.timeout > 0 {
 		err := fmt.Errorf("mp: task %q ran past the pool's timeout of %v and was killed with its worker (pid %d): %w",
 			j.call.fn, p.cfg.timeout, j.w.pid(), context.DeadlineExceeded)
@@ -439,7 +444,7 @@ func (p *Pool) popLocked() *job {
 // dispatchLocked hands queued jobs to workers with room, least loaded
 // first, and returns the frames to write.
 func (p *Pool) dispatchLocked() sends {
-	if p.broken != nil {
+	if p.broken != nil || p.aborted != nil {
 		return nil
 	}
 	var out sends
@@ -560,15 +565,12 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 }
 
 // abort ends every task the pool holds: cancels those not begun and kills
-// the workers of those running.
+// the workers of those running. Tasks that begin or come back to the queue
+// later (from a worker that died) are ended as they do.
 func (p *Pool) abort(cause error) {
 	p.mu.Lock()
+	p.aborted = fmt.Errorf("mp: pool shut down: %w", cause)
 	var cancel []*job
-	for _, j := range append(p.retry, p.queue...) {
-		if j.state == jobQueued {
-			cancel = append(cancel, j)
-		}
-	}
 	for _, w := range p.workers {
 		for i := range w.jobs {
 			switch j := w.held(i); {
@@ -576,14 +578,35 @@ func (p *Pool) abort(cause error) {
 			case j.state == jobSent:
 				cancel = append(cancel, j)
 			case j.state == jobRunning:
-				j.killErr = fmt.Errorf("mp: task %q killed with its worker (pid %d) by Shutdown: %w", j.call.fn, w.pid(), cause)
-				_ = w.child.Signal(syscall.SIGKILL)
+				p.killAbortedLocked(j)
 			}
 		}
 	}
+	cancel = append(cancel, p.takeQueuedLocked()...)
 	p.mu.Unlock()
-	for _, j := range cancel {
-		j.t.Cancel(fmt.Errorf("mp: pool shut down: %w", cause))
+	p.cancel(cancel)
+}
+
+// killAbortedLocked kills the worker of a running task of an aborted pool.
+func (p *Pool) killAbortedLocked(j *job) {
+	j.killErr = fmt.Errorf("mp: task %q killed with its worker (pid %d): %w", j.call.fn, j.w.pid(), p.aborted)
+	_ = j.w.child.Signal(syscall.SIGKILL)
+}
+
+// takeQueuedLocked empties the queue of an aborted pool and returns the
+// jobs to cancel.
+func (p *Pool) takeQueuedLocked() []*job {
+	var jobs []*job
+	for j := p.popLocked(); j != nil; j = p.popLocked() {
+		jobs = append(jobs, j)
+	}
+	return jobs
+}
+
+// cancel cancels jobs of an aborted pool that have not begun.
+func (p *Pool) cancel(jobs []*job) {
+	for _, j := range jobs {
+		j.t.Cancel(p.aborted)
 	}
 }
 
@@ -693,8 +716,9 @@ func (w *worker) run() {
 		p.mu.Lock()
 		p.removeLocked(w)
 		failed := p.breakLocked(fmt.Errorf("%w: mp: start a pool worker: %w", futures.ErrBroken, err))
+		broken := p.broken
 		p.mu.Unlock()
-		p.reject(failed, p.broken)
+		p.reject(failed, broken)
 		return
 	}
 	p.mu.Lock()
@@ -709,8 +733,9 @@ func (w *worker) run() {
 			futures.ErrBroken, p.cfg.initFunc, w.pid(), ready.Err.rebuild()))
 	}
 	sends := p.dispatchLocked()
+	broken := p.broken
 	p.mu.Unlock()
-	p.reject(failed, p.broken)
+	p.reject(failed, broken)
 	sends.flush()
 
 	readErr := w.serve()

@@ -104,7 +104,6 @@ func (wk *poolWorker) read() {
 				fmt.Fprintf(os.Stderr, "mp: pool worker: corrupt task from the parent: %v\n", err)
 				os.Exit(exitBootstrap)
 			}
-			t.arg = append([]byte(nil), t.arg...) // the reader reuses its buffer
 			wk.mu.Lock()
 			if wk.running {
 				wk.queue = append(wk.queue, t)

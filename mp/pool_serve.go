@@ -18,9 +18,12 @@ func (w *worker) held(i int) *job {
 	return nil
 }
 
-// serve reads the worker's frames until its channel ends. An error means
-// the worker broke the protocol.
+// serve reads the worker's frames until its channel ends. It hands the
+// worker new tasks once per batch of frames read together, not once per
+// result, so that a stream of small tasks costs one write for many. An
+// error means the worker broke the protocol.
 func (w *worker) serve() error {
+	owed := false // results settled since the worker was last given tasks
 	for {
 		kind, payload, err := w.r.ReadFrame()
 		if err != nil {
@@ -48,14 +51,21 @@ func (w *worker) serve() error {
 			if err := w.done(&d); err != nil {
 				return err
 			}
+			owed = true
 		default:
 			return fmt.Errorf("unexpected frame of kind %d from a pool worker", kind)
+		}
+		if owed && w.r.Buffered() == 0 {
+			owed = false
+			w.p.mu.Lock()
+			sends := w.p.dispatchLocked()
+			w.p.mu.Unlock()
+			sends.flush()
 		}
 	}
 }
 
-// done settles the task a done frame answers for, and hands the worker the
-// next ones.
+// done settles the task a done frame answers for.
 func (w *worker) done(d *doneFrame) error {
 	p := w.p
 	var outcome error
@@ -99,15 +109,11 @@ func (w *worker) done(d *doneFrame) error {
 	if w.retiring && w.inflight == 0 {
 		w.closeOnce()
 	}
-	sends := p.dispatchLocked()
 	p.mu.Unlock()
-	sends.flush()
 	if deliver {
 		if stop != nil {
 			stop()
 		}
-		// The value is read by the future's function before the next frame
-		// is read, so it may stay in the reader's buffer.
 		j.call.value, j.call.err, j.call.nanos = d.rest, outcome, d.nanos
 		j.t.Run()
 	}
@@ -177,12 +183,17 @@ func (w *worker) exited(readErr error) {
 		p.st.Failed++
 		failed[i].stop = f.j.stop
 	}
-	if !p.retired && p.broken == nil {
+	var cancel []*job
+	switch {
+	case p.aborted != nil:
+		cancel = p.takeQueuedLocked()
+	case !p.retired && p.broken == nil:
 		p.startWorkerLocked(true)
 	}
 	sends := p.dispatchLocked()
 	p.mu.Unlock()
 	w.release()
+	p.cancel(cancel)
 	sends.flush()
 	for _, f := range failed {
 		if f.stop != nil {

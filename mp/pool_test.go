@@ -635,3 +635,47 @@ func upTo(n int) func(func(int) bool) {
 		}
 	}
 }
+
+func TestPoolShutdownAbortsEverything(t *testing.T) {
+	t.Parallel()
+	ctx := guard(t)
+	pool, err := mp.NewPool(mp.Workers(2), mp.Prefetch(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fs []*futures.Future[int]
+	for i := range 200 {
+		if i%50 == 25 {
+			fs = append(fs, signals.Submit(ctx, pool, int(syscall.SIGKILL))) // workers die during the abort
+		}
+		fs = append(fs, sleepy.Submit(ctx, pool, 5))
+	}
+	fs = append(fs, crashes.Submit(ctx, pool, struct{}{}))
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
+	defer cancel()
+	if err := pool.Shutdown(sctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Shutdown = %v", err)
+	}
+	var done, cancelled, killed, died int
+	for i, f := range fs {
+		_, err := f.Result(ctx)
+		switch {
+		case err == nil:
+			done++
+		case errors.Is(err, futures.ErrCancelled):
+			cancelled++
+		case errors.Is(err, context.DeadlineExceeded):
+			killed++
+		case errors.Is(err, mp.ErrWorkerDied):
+			died++
+		default:
+			t.Errorf("task %d: %v", i, err)
+		}
+	}
+	if cancelled == 0 || done+cancelled+killed+died != len(fs) {
+		t.Errorf("%d done, %d cancelled, %d killed, %d died of %d", done, cancelled, killed, died, len(fs))
+	}
+	if st := pool.Stats(); len(st.Workers) != 0 || st.Running != 0 || st.Queued != 0 {
+		t.Errorf("after Shutdown: %+v", st)
+	}
+}

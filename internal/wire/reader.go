@@ -48,6 +48,11 @@ func NewReader(r io.Reader, maxFrame int) *Reader {
 	return &Reader{r: br, max: maxFrame}
 }
 
+// Buffered returns how many bytes the Reader has read ahead and not yet
+// returned. A caller that handles frames in batches reads while it is
+// nonzero, and acts on the batch when it is zero, before a read may block.
+func (r *Reader) Buffered() int { return r.r.Buffered() }
+
 // ReadFrame reads the next frame and returns its kind and payload, which is
 // newly allocated and belongs to the caller. It blocks until a whole frame has
 // arrived or the stream fails.
