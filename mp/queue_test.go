@@ -447,10 +447,10 @@ func checkSame(t *testing.T, got []int, n int) {
 // item is got exactly once.
 func TestQueueAcrossProcesses(t *testing.T) {
 	t.Parallel()
-	ctx := guard(t)
 	for _, capacity := range []int{0, 7} {
 		t.Run(fmt.Sprint("capacity=", capacity), func(t *testing.T) {
 			t.Parallel()
+			ctx := guard(t) // here: the subtest may start long after its parent
 			q := newQueue[int](t, capacity)
 			const producers, each = 3, 3000
 			var ps, cs []*mp.Process

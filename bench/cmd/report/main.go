@@ -1,11 +1,13 @@
 // Command report runs the benchmarks of the bench module side by side with
-// python/threadpool.py and python/process_start.py and prints, per benchmark
-// group, a table of medians over the runs with ratios to a baseline: for the
-// thread pools each library's time and allocations per task against
-// multitask and a bare channel pool; for processes the start time against a
-// raw exec and CPython, pipe throughput and round trips against raw pipes,
-// and an idle child's memory; for the codecs each one's round trip and wire
-// size. Then whether multitask meets its performance targets.
+// python/threadpool.py, python/process_start.py and python/mp_sync.py and
+// prints, per benchmark group, a table of medians over the runs with ratios
+// to a baseline: for the thread pools each library's time and allocations
+// per task against multitask and a bare channel pool; for processes the
+// start time against a raw exec and CPython, pipe throughput and round trips
+// against raw pipes, and an idle child's memory; for the codecs each one's
+// round trip and wire size; for the synchronisation primitives each one's
+// cost against CPython's. Then whether multitask meets its performance
+// targets.
 //
 // Run it from the bench directory, usually through run.sh:
 //
@@ -138,8 +140,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "report: python: %v\n", err)
 		}
 	}
+	syncOut := ""
+	switch {
+	case !r.hasGroup(groupSync):
+	case c.python == "":
+		r.pySyncStatus = "not run (-python is empty)"
+	case ctx.Err() != nil:
+		r.pySyncStatus = "not run (interrupted)"
+	default:
+		syncOut, err = c.runScript(ctx, stderr, "mp_sync.py")
+		figs, perr := parsePythonSync(syncOut)
+		if len(figs) > 0 {
+			r.pySync = figs
+		}
+		if err == nil {
+			err = perr
+		}
+		if err != nil {
+			r.pySyncStatus = "failed: " + err.Error()
+			fmt.Fprintf(stderr, "report: python: %v\n", err)
+		}
+	}
 	if c.save != "" && c.input == "" {
-		if path, err := save(c.save, start, raw, pyOut+startOut); err != nil {
+		if path, err := save(c.save, start, raw, pyOut+startOut+syncOut); err != nil {
 			fmt.Fprintf(stderr, "report: save raw output: %v\n", err)
 		} else {
 			fmt.Fprintf(stderr, "report: raw output saved in %s\n", path)

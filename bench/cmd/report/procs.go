@@ -30,7 +30,7 @@ var (
 )
 
 // processGroups are the groups that processTables prints, in that order.
-var processGroups = []string{groupStart, groupPipe, groupRoundTrip, groupRSS, groupCodec}
+var processGroups = []string{groupStart, groupPipe, groupRoundTrip, groupRSS, groupCodec, groupSync}
 
 // processTables returns a table for each process or codec group that has
 // results, in the order of processGroups.
@@ -55,6 +55,8 @@ func (r report) processTables() []table {
 			ts = append(ts, r.rssTable())
 		case groupCodec:
 			ts = append(ts, r.codecTable())
+		case groupSync:
+			ts = append(ts, r.syncTable())
 		}
 	}
 	return ts
@@ -263,7 +265,7 @@ func (r report) processTargets() []target {
 			ts = append(ts, check(name, kib <= 10*1024, fmt.Sprintf("%.2f MiB", kib/1024)))
 		}
 	}
-	return ts
+	return append(ts, r.syncTargets()...)
 }
 
 // noCPython is the n/a verdict of a target that needs CPython's figure for

@@ -45,6 +45,9 @@ type report struct {
 	pyStarts      map[string]float64 // CPython's p50 start in seconds by method; nil: none
 	pyStartsN     int                // starts per method the script timed
 	pyStartStatus string             // why CPython's start figures are missing or partial
+
+	pySync       map[string]float64 // python/mp_sync.py's figures by key; nil: none
+	pySyncStatus string             // why CPython's sync figures are missing or partial
 }
 
 // write prints one table per benchmark group that has results: the thread
