@@ -169,10 +169,10 @@ func NewPool(opts ...PoolOption) (*Pool, error) {
 		return nil, errors.New("mp: NewPool: mp.Main was not called; call it first in main (and in TestMain)")
 	}
 	freezeRegistry()
-	if _, mem, err := newShm(slotPage); err != nil {
+	if _, mem, err := shmCreate("multitask-pool", slotPage); err != nil {
 		return nil, fmt.Errorf("mp: NewPool: %w", err)
 	} else {
-		_ = unmapShm(mem)
+		_ = shmUnmap(mem)
 	}
 	p := &Pool{cfg: cfg, idle: make(chan struct{})}
 	p.mu.Lock()
@@ -762,7 +762,7 @@ func (p *Pool) reject(jobs []*job, err error) {
 // start starts the worker process and waits for it to be ready.
 func (w *worker) start() (*readyMsg, error) {
 	p := w.p
-	shm, mem, err := newShm(slotPage)
+	shm, mem, err := shmCreate("multitask-pool", slotPage)
 	if err != nil {
 		return nil, err
 	}
@@ -819,7 +819,7 @@ func (w *worker) start() (*readyMsg, error) {
 
 func (w *worker) fail(shm *os.File, mem []byte, err error) error {
 	shm.Close()
-	_ = unmapShm(mem)
+	_ = shmUnmap(mem)
 	return err
 }
 
@@ -828,6 +828,6 @@ func (w *worker) release() {
 	w.p.mu.Lock()
 	w.closeOnce()
 	w.p.mu.Unlock()
-	_ = unmapShm(w.slots)
+	_ = shmUnmap(w.slots)
 	w.shm.Close()
 }

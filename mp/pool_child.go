@@ -6,7 +6,6 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/multitask-go/multitask/internal/wire"
@@ -27,7 +26,7 @@ func runWorker(ctl *os.File, r *wire.Reader, rights *rightsReader, msg *startMsg
 		fmt.Fprintf(os.Stderr, "mp: pool worker: %v\n", err)
 		return exitBootstrap
 	}
-	mem, err := mapShm(files[0], slotPage)
+	mem, err := shmMap(files[0], slotPage)
 	files[0].Close()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "mp: pool worker: map the shared page: %v\n", err)
@@ -260,15 +259,6 @@ func (wk *poolWorker) run(t *taskFrame) doneFrame {
 		d.flags |= doneRecycle
 	}
 	return d
-}
-
-// peakRSS returns the process's peak resident memory in bytes.
-func peakRSS() int64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return int64(ru.Maxrss) * 1024 // kilobytes on Linux
 }
 
 // memoryCheck is how often a worker with a hard memory limit checks its

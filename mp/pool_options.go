@@ -13,19 +13,18 @@ type PoolOption interface {
 }
 
 type poolConfig struct {
-	workers     int
-	method      StartMethod
-	grace       time.Duration
-	timeout     time.Duration
-	maxQueued   int
-	prefetch    int // 0: adaptive
-	maxTasks    int
-	softMemory  int64
-	hardMemory  int64
-	retries     int
-	initFunc    string
-	initArg     []byte
-	initProblem error
+	workers    int
+	method     StartMethod
+	grace      time.Duration
+	timeout    time.Duration
+	maxQueued  int
+	prefetch   int // 0: adaptive
+	maxTasks   int
+	softMemory int64
+	hardMemory int64
+	retries    int
+	initFunc   string
+	initArg    []byte
 }
 
 // maxPrefetch is the most tasks a worker holds at once: the slots of its

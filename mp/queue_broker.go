@@ -327,7 +327,7 @@ func (b *broker) admit(nc *os.File) (*bconn, error) {
 	if err != nil || subtle.ConstantTimeCompare(token, b.token) != 1 {
 		return nil, errors.New("bad token")
 	}
-	mem, err := mapShm(f, shmSize)
+	mem, err := shmMap(f, shmSize)
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +343,7 @@ func (b *broker) admit(nc *os.File) (*bconn, error) {
 	b.mu.Lock()
 	if b.stopped {
 		b.mu.Unlock()
-		unmapShm(mem)
+		shmUnmap(mem)
 		return nil, ErrClosed
 	}
 	var st uint32
@@ -651,7 +651,7 @@ func (b *broker) detach(c *bconn) {
 		}
 	}
 	b.joins = joins
-	unmapShm(c.mem)
+	shmUnmap(c.mem)
 	c.mem, c.ctl = nil, nil
 	b.settle()
 }

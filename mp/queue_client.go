@@ -49,7 +49,7 @@ func dialBroker(addr string, token []byte, capacity int) (*qclient, error) {
 		// The broker stops listening once the queue is closed and drained.
 		return nil, fmt.Errorf("mp: connect to the queue: %w: %w", ErrClosed, err)
 	}
-	f, mem, err := newShm(shmSize)
+	f, mem, err := shmCreate("multitask-queue", shmSize)
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("mp: queue: %w", err)
@@ -60,7 +60,7 @@ func dialBroker(addr string, token []byte, capacity int) (*qclient, error) {
 	f.Close()
 	if err != nil {
 		nc.Close()
-		unmapShm(mem)
+		shmUnmap(mem)
 		return nil, fmt.Errorf("mp: connect to the queue: %w", err)
 	}
 	nc.SetReadDeadline(time.Now().Add(handshakeTimeout))
@@ -71,7 +71,7 @@ func dialBroker(addr string, token []byte, capacity int) (*qclient, error) {
 	}
 	if err != nil {
 		nc.Close()
-		unmapShm(mem)
+		shmUnmap(mem)
 		// The broker closes a connection it does not admit: it is
 		// stopping (the queue is closed and drained), or the handle is
 		// not one of its own.
@@ -468,7 +468,7 @@ func (c *qclient) close() {
 	<-c.done
 	c.memMu.Lock()
 	if c.mem != nil {
-		unmapShm(c.mem)
+		shmUnmap(c.mem)
 		c.mem, c.ctl = nil, nil
 	}
 	c.memMu.Unlock()

@@ -145,43 +145,6 @@ func peerUID(f *os.File) (uint32, error) {
 	return cred.Uid, nil
 }
 
-// newShm makes a shared memory object of size bytes and maps it.
-func newShm(size int) (*os.File, []byte, error) {
-	fd, err := unix.MemfdCreate("multitask-queue", unix.MFD_CLOEXEC)
-	if err != nil {
-		return nil, nil, fmt.Errorf("memfd_create: %w", err)
-	}
-	f := os.NewFile(uintptr(fd), "multitask-queue")
-	if err := f.Truncate(int64(size)); err != nil {
-		f.Close()
-		return nil, nil, err
-	}
-	mem, err := mapShm(f, size)
-	if err != nil {
-		f.Close()
-		return nil, nil, err
-	}
-	return f, mem, nil
-}
-
-// mapShm maps size bytes of the shared memory object f.
-func mapShm(f *os.File, size int) ([]byte, error) {
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.Size() != int64(size) {
-		return nil, fmt.Errorf("shared memory of %d bytes, want %d", st.Size(), size)
-	}
-	mem, err := unix.Mmap(int(f.Fd()), 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
-	if err != nil {
-		return nil, fmt.Errorf("mmap: %w", err)
-	}
-	return mem, nil
-}
-
-func unmapShm(mem []byte) error { return unix.Munmap(mem) }
-
 // sendFile writes b to the socket c with f's descriptor attached, and
 // blocks until all of b is written (or c's write deadline passes).
 func sendFile(c *os.File, b []byte, f *os.File) error {

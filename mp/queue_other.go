@@ -12,12 +12,6 @@ func queueDial(string) (*os.File, error) { return nil, ErrUnsupported }
 
 func peerUID(*os.File) (uint32, error) { return 0, ErrUnsupported }
 
-func newShm(int) (*os.File, []byte, error) { return nil, nil, ErrUnsupported }
-
-func mapShm(*os.File, int) ([]byte, error) { return nil, ErrUnsupported }
-
-func unmapShm([]byte) error { return ErrUnsupported }
-
 func sendFile(*os.File, []byte, *os.File) error { return ErrUnsupported }
 
 func recvFile(*os.File, int) ([]byte, *os.File, error) { return nil, nil, ErrUnsupported }

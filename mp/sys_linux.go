@@ -219,3 +219,12 @@ func pidfdSignal(pidfd *os.File, sig syscall.Signal) error {
 	}
 	return serr
 }
+
+// peakRSS returns the process's peak resident memory in bytes.
+func peakRSS() int64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return int64(ru.Maxrss) * 1024 // kilobytes on Linux
+}

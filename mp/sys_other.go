@@ -28,3 +28,5 @@ func readNoWait(*os.File, []byte) (int, error) { return 0, ErrUnsupported }
 func pidfdOpen(int) (*os.File, error) { return nil, ErrUnsupported }
 
 func pidfdSignal(*os.File, syscall.Signal) error { return ErrUnsupported }
+
+func peakRSS() int64 { return 0 }
