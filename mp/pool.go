@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -767,7 +768,8 @@ func (w *worker) start() (*readyMsg, error) {
 		return nil, err
 	}
 	wm := &workerMsg{Init: p.cfg.initFunc, InitArg: p.cfg.initArg, Timeout: int64(p.cfg.timeout),
-		SoftMemory: p.cfg.softMemory, HardMemory: p.cfg.hardMemory}
+		SoftMemory: p.cfg.softMemory, HardMemory: p.cfg.hardMemory,
+		Procs: max(1, runtime.GOMAXPROCS(0)/p.cfg.workers)}
 	msg := startMsg{Name: "PoolWorker", Daemon: true, Worker: wm}
 	if p.cfg.method == Fork {
 		if msg.Inherit, err = snapshotInherited(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -55,6 +56,9 @@ func runWorker(ctl *os.File, r *wire.Reader, rights *rightsReader, msg *startMsg
 	}
 
 	wk := &poolWorker{msg: wm, slots: mem, out: out, r: r, wake: make(chan struct{}, 1)}
+	if wm.Procs > 0 {
+		runtime.GOMAXPROCS(wm.Procs)
+	}
 	go wk.flushLoop()
 	go wk.read()
 	select {} // the readers exit the process when the parent is done with it

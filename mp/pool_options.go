@@ -53,7 +53,10 @@ func (g graceOpt) applyPool(c *poolConfig) error {
 }
 
 // Workers sets how many worker processes a [Pool] runs; the default is
-// GOMAXPROCS.
+// GOMAXPROCS. Each worker gets an equal share of this process's GOMAXPROCS
+// as its own (at least 1), so that the pool as a whole uses the CPUs this
+// process may use, as Python's single-threaded workers do, and a worker's
+// scheduler does not spin against the others.
 func Workers(n int) PoolOption {
 	return poolOptionFunc(func(c *poolConfig) error {
 		if n < 1 {

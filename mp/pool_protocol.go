@@ -37,6 +37,7 @@ type workerMsg struct {
 	Timeout    int64 // ns; 0 for none
 	SoftMemory int64 // bytes of peak RSS after which the worker asks to be replaced
 	HardMemory int64 // bytes of RSS at which the worker exits
+	Procs      int   // the worker's GOMAXPROCS
 }
 
 // readyMsg reports the outcome of the initializer.
