@@ -210,8 +210,14 @@ type refuse struct{ err error }
 func (r refuse) Execute(futures.Task) error         { return r.err }
 func (r refuse) Shutdown(ctx context.Context) error { return nil }
 
-// newRemoteCall encodes a call of fn with in for a worker.
-func newRemoteCall(fn string, in any, flags byte) (*remoteCall, error) {
+// errNilPool fails a call submitted to a nil *Pool.
+var errNilPool = errors.New("mp: submit to a nil *Pool")
+
+// newRemoteCall encodes a call of fn with in for pool p's workers.
+func newRemoteCall(p *Pool, fn string, in any, flags byte) (*remoteCall, error) {
+	if p == nil {
+		return nil, errNilPool
+	}
 	arg, hs, err := encodeArg(in)
 	if err != nil {
 		return nil, fmt.Errorf("mp: encode the argument of %q: %w", fn, err)

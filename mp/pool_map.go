@@ -88,7 +88,7 @@ func (f *Func[In, Out]) submitChunk(ctx context.Context, ex futures.Executor, in
 			return r, nil
 		})
 	}
-	call, err := newRemoteCall(f.name, ins, taskBatch)
+	call, err := newRemoteCall(p, f.name, ins, taskBatch)
 	if err != nil {
 		return futures.Submit(ctx, refuse{err}, func(context.Context) (batch[Out], error) { return batch[Out]{}, err })
 	}

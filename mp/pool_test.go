@@ -155,6 +155,10 @@ func TestPoolErrors(t *testing.T) {
 	if err == nil {
 		t.Error("a pipe end was accepted as a pool task's argument")
 	}
+	var nilPool *mp.Pool
+	if err := inc.Submit(ctx, nilPool, 1).Err(ctx); err == nil {
+		t.Error("a nil *Pool accepted a task")
+	}
 	if v, err := inc.Submit(ctx, pool, 1).Result(ctx); v != 2 || err != nil {
 		t.Errorf("after the errors: %d, %v", v, err)
 	}

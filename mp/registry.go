@@ -113,7 +113,7 @@ func (f *Func[In, Out]) Submit(ctx context.Context, ex futures.Executor, in In) 
 	if !ok {
 		return futures.Submit(ctx, ex, func(ctx context.Context) (Out, error) { return f.fn(ctx, in) })
 	}
-	call, err := newRemoteCall(f.name, in, 0)
+	call, err := newRemoteCall(p, f.name, in, 0)
 	if err != nil {
 		return futures.Submit(ctx, refuse{err}, f.fn0)
 	}
