@@ -1,13 +1,17 @@
 // Command report runs the benchmarks of the bench module side by side with
-// python/threadpool.py, python/process_start.py and python/mp_sync.py and
-// prints, per benchmark group, a table of medians over the runs with ratios
-// to a baseline: for the thread pools each library's time and allocations
-// per task against multitask and a bare channel pool; for processes the
-// start time against a raw exec and CPython, pipe throughput and round trips
-// against raw pipes, and an idle child's memory; for the codecs each one's
-// round trip and wire size; for the synchronisation primitives each one's
-// cost against CPython's. Then whether multitask meets its performance
-// targets.
+// the CPython scripts in python/ (threadpool.py, process_start.py,
+// mp_sync.py, process_pool.py and mp_queue.py, each only when the group it
+// is compared with ran) and prints, per benchmark group, a table of medians
+// over the runs with ratios to a baseline: for the thread pools each
+// library's time and allocations per task against multitask and a bare
+// channel pool; for processes the start time against a raw exec and
+// CPython, pipe throughput and round trips against raw pipes, and an idle
+// child's memory; for the codecs each one's round trip and wire size; for
+// the synchronisation primitives each one's cost against CPython's; for the
+// process pool its throughput, latency and crash recovery against raw
+// pipes, a process start and CPython's ProcessPoolExecutor; for the queue
+// its messages per second against CPython's multiprocessing.Queue. Then
+// whether multitask meets its performance targets.
 //
 // Run it from the bench directory, usually through run.sh:
 //
@@ -140,29 +144,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "report: python: %v\n", err)
 		}
 	}
-	syncOut := ""
-	switch {
-	case !r.hasGroup(groupSync):
-	case c.python == "":
-		r.pySyncStatus = "not run (-python is empty)"
-	case ctx.Err() != nil:
-		r.pySyncStatus = "not run (interrupted)"
-	default:
-		syncOut, err = c.runScript(ctx, stderr, "mp_sync.py")
-		figs, perr := parsePythonSync(syncOut)
-		if len(figs) > 0 {
-			r.pySync = figs
-		}
-		if err == nil {
-			err = perr
-		}
-		if err != nil {
-			r.pySyncStatus = "failed: " + err.Error()
-			fmt.Fprintf(stderr, "report: python: %v\n", err)
-		}
+	syncOut, poolOut, queueOut := "", "", ""
+	if r.hasGroup(groupSync) {
+		syncOut, r.pySync, r.pySyncStatus = c.scriptFigures(ctx, stderr, "mp_sync.py", parsePythonSync)
+	}
+	if r.hasGroup(groupProcPool) {
+		poolOut, r.pyPool, r.pyPoolStatus = c.scriptFigures(ctx, stderr, "process_pool.py", parsePythonPool)
+	}
+	if r.hasGroup(groupQueue) {
+		queueOut, r.pyQueue, r.pyQueueStatus = c.scriptFigures(ctx, stderr, "mp_queue.py", parsePythonQueue)
 	}
 	if c.save != "" && c.input == "" {
-		if path, err := save(c.save, start, raw, pyOut+startOut+syncOut); err != nil {
+		if path, err := save(c.save, start, raw, pyOut+startOut+syncOut+poolOut+queueOut); err != nil {
 			fmt.Fprintf(stderr, "report: save raw output: %v\n", err)
 		} else {
 			fmt.Fprintf(stderr, "report: raw output saved in %s\n", path)
@@ -220,6 +213,34 @@ func (c config) runScript(ctx context.Context, progress io.Writer, script string
 		return buf.String(), fmt.Errorf("%s: %w", c.python, err)
 	}
 	return buf.String(), nil
+}
+
+// scriptFigures runs python/<script>, when -python is set and the run was
+// not interrupted, and reads its figures with parse. It returns what the
+// script printed, its figures (also those of a script that failed part way;
+// nil when there are none) and why they are missing or partial ("" when
+// they are all there).
+func (c config) scriptFigures(ctx context.Context, stderr io.Writer, script string,
+	parse func(string) (map[string]float64, error)) (string, map[string]float64, string) {
+	switch {
+	case c.python == "":
+		return "", nil, "not run (-python is empty)"
+	case ctx.Err() != nil:
+		return "", nil, "not run (interrupted)"
+	}
+	out, err := c.runScript(ctx, stderr, script)
+	figs, perr := parse(out)
+	if len(figs) == 0 {
+		figs = nil
+	}
+	if err == nil {
+		err = perr
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "report: python: %v\n", err)
+		return out, figs, "failed: " + err.Error()
+	}
+	return out, figs, ""
 }
 
 // save writes the raw outputs (go test's, then the scripts') to

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -161,6 +162,55 @@ func parsePythonStarts(out string) (map[string]float64, error) {
 		return nil, fmt.Errorf("no %s<method>%s line in the script's output", pythonStartPrefix, pythonStartSuffix)
 	}
 	return starts, nil
+}
+
+// parseFigures finds the lines of a script's output that start with prefix,
+// in the form the scripts in python/ print them,
+//
+//	<prefix><key> <value> [<name> <value>]...
+//
+// and returns the values by key. A name and value after the figure, such as
+// "chunksize 512", is stored under "<key>/<name>". Other lines are skipped.
+// It fails when a value is not a positive number, when a line has a name
+// without a value, or when there is no such line at all; the figures read
+// until then are returned all the same, or nil when there are none.
+func parseFigures(out, prefix string) (map[string]float64, error) {
+	figs := map[string]float64{}
+	for line := range strings.Lines(out) {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		k, ok := strings.CutPrefix(f[0], prefix)
+		if !ok || k == "" {
+			continue
+		}
+		if len(f)%2 != 0 {
+			return nilIfEmpty(figs), fmt.Errorf("a name without a value in %q", strings.TrimSpace(line))
+		}
+		for i := 0; i < len(f); i += 2 {
+			name := k
+			if i > 0 {
+				name = k + "/" + f[i]
+			}
+			v, err := strconv.ParseFloat(f[i+1], 64)
+			if err != nil || !(v > 0) || math.IsInf(v, 0) {
+				return nilIfEmpty(figs), fmt.Errorf("bad %s value %q", prefix+name, f[i+1])
+			}
+			figs[name] = v
+		}
+	}
+	if len(figs) == 0 {
+		return nil, fmt.Errorf("no %s... line in the script's output", prefix)
+	}
+	return figs, nil
+}
+
+func nilIfEmpty(m map[string]float64) map[string]float64 {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
 }
 
 // A key names one library's entry in one benchmark group.

@@ -8,7 +8,8 @@ import (
 )
 
 // The process and codec groups (process_test.go, codec_test.go), each with
-// a table of its own, and the raw baselines they are measured against.
+// a table of its own, and the raw baselines they are measured against. The
+// groups Sync, ProcPool and Queue have files of their own here.
 const (
 	groupStart     = "ProcessStart"
 	groupPipe      = "Pipe1MiB"
@@ -30,7 +31,7 @@ var (
 )
 
 // processGroups are the groups that processTables prints, in that order.
-var processGroups = []string{groupStart, groupPipe, groupRoundTrip, groupRSS, groupCodec, groupSync}
+var processGroups = []string{groupStart, groupPipe, groupRoundTrip, groupRSS, groupCodec, groupSync, groupProcPool, groupQueue}
 
 // processTables returns a table for each process or codec group that has
 // results, in the order of processGroups.
@@ -57,6 +58,10 @@ func (r report) processTables() []table {
 			ts = append(ts, r.codecTable())
 		case groupSync:
 			ts = append(ts, r.syncTable())
+		case groupProcPool:
+			ts = append(ts, r.poolTable())
+		case groupQueue:
+			ts = append(ts, r.queueTable())
 		}
 	}
 	return ts
@@ -185,7 +190,10 @@ func (r report) codecTable() table {
 //     faster than CPython's fork. A forkserver that was not measured misses.
 //  2. Pipe1MiB: multitask at least 70% of rawpipe's MB/s.
 //  3. PipeRoundTrip: multitask at most 2× rawpipe's ns/op.
-//  4. IdleChildRSS: an idle spawned child at most 10 MiB resident.
+//  4. IdleChildRSS: an idle spawned child at most 10 MiB resident;
+//
+// then those of Sync, ProcPool and Queue (syncTargets, poolTargets,
+// queueTargets).
 func (r report) processTargets() []target {
 	var ts []target
 	med := func(group, lib, unit string) (float64, bool) { return r.s.median(group, lib, unit) }
@@ -265,7 +273,9 @@ func (r report) processTargets() []target {
 			ts = append(ts, check(name, kib <= 10*1024, fmt.Sprintf("%.2f MiB", kib/1024)))
 		}
 	}
-	return append(ts, r.syncTargets()...)
+	ts = append(ts, r.syncTargets()...)
+	ts = append(ts, r.poolTargets()...)
+	return append(ts, r.queueTargets()...)
 }
 
 // noCPython is the n/a verdict of a target that needs CPython's figure for

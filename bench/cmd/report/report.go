@@ -48,6 +48,12 @@ type report struct {
 
 	pySync       map[string]float64 // python/mp_sync.py's figures by key; nil: none
 	pySyncStatus string             // why CPython's sync figures are missing or partial
+
+	pyPool       map[string]float64 // python/process_pool.py's figures by key; nil: none
+	pyPoolStatus string             // why CPython's pool figures are missing or partial
+
+	pyQueue       map[string]float64 // python/mp_queue.py's figures by key; nil: none
+	pyQueueStatus string             // why CPython's queue figures are missing or partial
 }
 
 // write prints one table per benchmark group that has results: the thread
@@ -213,6 +219,16 @@ func check(name string, pass bool, detail string) target {
 
 func missing(name string, what ...string) target {
 	return target{status: "n/a", name: name, detail: "no result for " + strings.Join(what, ", ")}
+}
+
+// noPython is the n/a verdict of a target that needs a figure of a CPython
+// script that did not give it; status says why, when known.
+func noPython(name, status string) target {
+	detail := "no CPython figure"
+	if status != "" {
+		detail += ": " + status
+	}
+	return target{status: "n/a", name: name, detail: detail}
 }
 
 // targets checks multitask's performance goals:

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"strconv"
-	"strings"
 )
 
 // The Sync group (sync_test.go) times mp's primitives, and
@@ -28,29 +27,9 @@ var syncOps = []struct{ lib, about, unit, python string }{
 const pythonSyncPrefix = "python_sync_"
 
 // parsePythonSync finds python/mp_sync.py's lines in its output and returns
-// the figures by key (lock_ns_per_op, ...). It fails when a line holds no
-// positive number or when there is no such line at all.
+// the figures by key (lock_ns_per_op, ...), as parseFigures does.
 func parsePythonSync(out string) (map[string]float64, error) {
-	figs := map[string]float64{}
-	for line := range strings.Lines(out) {
-		f := strings.Fields(line)
-		if len(f) != 2 {
-			continue
-		}
-		k, ok := strings.CutPrefix(f[0], pythonSyncPrefix)
-		if !ok || k == "" {
-			continue
-		}
-		v, err := strconv.ParseFloat(f[1], 64)
-		if err != nil || v <= 0 {
-			return figs, fmt.Errorf("bad %s value %q", f[0], f[1])
-		}
-		figs[k] = v
-	}
-	if len(figs) == 0 {
-		return nil, fmt.Errorf("no %s... line in the script's output", pythonSyncPrefix)
-	}
-	return figs, nil
+	return parseFigures(out, pythonSyncPrefix)
 }
 
 // syncTable lists, per operation, the median over the runs of its time
@@ -92,13 +71,7 @@ func (r report) syncTargets() []target {
 	}
 	var ts []target
 	med := func(lib, unit string) (float64, bool) { return r.s.median(groupSync, lib, unit) }
-	noPy := func(name string) target {
-		detail := "no CPython figure"
-		if r.pySyncStatus != "" {
-			detail += ": " + r.pySyncStatus
-		}
-		return target{status: "n/a", name: name, detail: detail}
-	}
+	noPy := func(name string) target { return noPython(name, r.pySyncStatus) }
 
 	lock, okL := med("lock", "ns/op")
 	name := "Sync: Lock+Unlock ≤ 30 ns"
