@@ -218,9 +218,10 @@ type Future[T any] struct {
 
 	// For executors that run the task elsewhere (see Task.Begin and
 	// Task.Guard): begun is set once the executor has claimed the future as
-	// running, and guard, when set, must agree to a cancellation.
+	// running, and guard, when set, must agree to a cancellation. guard is
+	// guarded by mu.
 	begun atomic.Bool
-	guard atomic.Pointer[func() bool]
+	guard func() bool
 }
 
 // Done returns a channel that is closed when the future has finished, failed
@@ -331,7 +332,9 @@ func (f *Future[T]) begin() bool {
 // setGuard installs g and reports whether the future is still pending: a
 // cancellation that saw no guard has ended it otherwise.
 func (f *Future[T]) setGuard(g func() bool) bool {
-	f.guard.Store(&g)
+	f.mu.Lock()
+	f.guard = g
+	f.mu.Unlock()
 	return f.stateNow() == Pending
 }
 
@@ -348,7 +351,10 @@ func (f *Future[T]) expire(ctx context.Context) {
 // endEarly ends a future whose task will never run, and drops the task.
 func (f *Future[T]) endEarly(s State, err error, stopAfter bool) bool {
 	if s == Cancelled && f.stateNow() == Pending {
-		if g := f.guard.Load(); g != nil && !(*g)() {
+		f.mu.Lock()
+		g := f.guard
+		f.mu.Unlock()
+		if g != nil && !g() {
 			return false // the executor says the task has begun elsewhere
 		}
 	}

@@ -101,10 +101,23 @@ type Pool struct {
 	wg          sync.WaitGroup // one per worker goroutine
 }
 
-// A job is one task in the pool. Its fields are guarded by the pool's mu.
+// A job is one task in the pool: what crosses to the worker, the outcome
+// that comes back, and where the task stands. It is also the executor that
+// Func.Submit hands the task to, which passes the task on to its pool with
+// the job. The fields from t on are guarded by the pool's mu.
 type job struct {
+	p     *Pool
+	fn    string
+	arg   []byte
+	flags byte
+
+	// The outcome, written before the pool runs the task, whose function
+	// reads it.
+	value []byte
+	err   error
+	nanos uint64
+
 	t       futures.Task
-	call    *remoteCall
 	state   jobState
 	w       *worker // while sent
 	slot    int
@@ -124,18 +137,6 @@ const (
 	jobRunning // its worker said it began
 	jobEnded   // finished, failed or cancelled
 )
-
-// A remoteCall is what crosses to the worker, and the outcome that comes
-// back, read by the future's function when the pool runs the task's Run.
-type remoteCall struct {
-	fn    string
-	arg   []byte
-	flags byte
-
-	value []byte
-	err   error
-	nanos uint64
-}
 
 // PoolStats is a snapshot of a [Pool]'s counters, from [Pool.Stats].
 type PoolStats struct {
@@ -193,15 +194,11 @@ func (p *Pool) Size() int { return p.cfg.workers }
 // [Func.Submit].
 func (p *Pool) Execute(t futures.Task) error { return errClosure }
 
-// poolSubmit hands the tasks of Func.Submit and Func.Map to a Pool with
-// what crosses to the worker.
-type poolSubmit struct {
-	p    *Pool
-	call *remoteCall
-}
+// Execute hands t, the task of Func.Submit or Func.Map, to the job's pool.
+func (j *job) Execute(t futures.Task) error { return j.p.execute(j, t) }
 
-func (s poolSubmit) Execute(t futures.Task) error       { return s.p.execute(t, s.call) }
-func (s poolSubmit) Shutdown(ctx context.Context) error { return s.p.Shutdown(ctx) }
+// Shutdown shuts the job's pool down.
+func (j *job) Shutdown(ctx context.Context) error { return j.p.Shutdown(ctx) }
 
 // refuse is an executor that accepts nothing, for a call that fails before
 // it reaches one.
@@ -213,8 +210,8 @@ func (r refuse) Shutdown(ctx context.Context) error { return nil }
 // errNilPool fails a call submitted to a nil *Pool.
 var errNilPool = errors.New("mp: submit to a nil *Pool")
 
-// newRemoteCall encodes a call of fn with in for pool p's workers.
-func newRemoteCall(p *Pool, fn string, in any, flags byte) (*remoteCall, error) {
+// newJob encodes a call of fn with in for pool p's workers.
+func newJob(p *Pool, fn string, in any, flags byte) (*job, error) {
 	if p == nil {
 		return nil, errNilPool
 	}
@@ -231,11 +228,11 @@ func newRemoteCall(p *Pool, fn string, in any, flags byte) (*remoteCall, error) 
 			return nil, errPoolHandle
 		}
 	}
-	return &remoteCall{fn: fn, arg: arg, flags: flags}, nil
+	return &job{p: p, fn: fn, arg: arg, flags: flags, retries: p.cfg.retries}, nil
 }
 
-func (p *Pool) execute(t futures.Task, call *remoteCall) error {
-	j := &job{t: t, call: call, retries: p.cfg.retries}
+func (p *Pool) execute(j *job, t futures.Task) error {
+	j.t = t
 	if !t.Guard(func() bool { return p.guard(j) }) {
 		return nil // cancelled before it reached the pool
 	}
@@ -351,7 +348,7 @@ func (p *Pool) contextEnded(j *job, ctx context.Context) {
 	}
 	w, slot, seq := j.w, j.slot, j.seq
 	p.killLaterLocked(j, p.cfg.grace, fmt.Errorf("mp: task %q killed with its worker (pid %d) %v after its context ended: %w",
-		j.call.fn, w.pid(), p.cfg.grace, ctx.Err()))
+		j.fn, w.pid(), p.cfg.grace, ctx.Err()))
 	p.mu.Unlock()
 	// A deadline the worker knows, and keeps by the same clock; any other
 	// end it must be told.
@@ -389,7 +386,7 @@ func (p *Pool) beganLocked(j *job) {
 	}
 	if p.cfg.timeout > 0 {
 		err := fmt.Errorf("mp: task %q ran past the pool's timeout of %v and was killed with its worker (pid %d): %w",
-			j.call.fn, p.cfg.timeout, j.w.pid(), context.DeadlineExceeded)
+			j.fn, p.cfg.timeout, j.w.pid(), context.DeadlineExceeded)
 		p.killLaterLocked(j, p.cfg.timeout+p.cfg.grace, err)
 	}
 }
@@ -490,11 +487,11 @@ func (p *Pool) dispatchLocked() sends {
 		for ; i >= 0 && out[i].w != w; i-- {
 		}
 		if i < 0 {
-			out = append(out, send{w: w})
+			out = append(out, send{w: w, buf: make([]byte, 0, 32+len(j.fn)+len(j.arg))})
 			i = len(out) - 1
 		}
-		out[i].buf = appendTask(out[i].buf, &taskFrame{slot: slot, flags: j.call.flags, seq: j.seq,
-			deadline: deadline, fn: j.call.fn, arg: j.call.arg})
+		out[i].buf = appendTask(out[i].buf, &taskFrame{slot: slot, flags: j.flags, seq: j.seq,
+			deadline: deadline, fn: j.fn, arg: j.arg})
 	}
 	if len(out) > 0 {
 		p.roomLocked()
@@ -596,7 +593,7 @@ func (p *Pool) abort(cause error) {
 
 // killAbortedLocked kills the worker of a running task of an aborted pool.
 func (p *Pool) killAbortedLocked(j *job) {
-	j.killErr = fmt.Errorf("mp: task %q killed with its worker (pid %d): %w", j.call.fn, j.w.pid(), p.aborted)
+	j.killErr = fmt.Errorf("mp: task %q killed with its worker (pid %d): %w", j.fn, j.w.pid(), p.aborted)
 	_ = j.w.child.Signal(syscall.SIGKILL)
 }
 

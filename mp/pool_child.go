@@ -138,12 +138,14 @@ func (wk *poolWorker) read() {
 func (wk *poolWorker) runFrom(t taskFrame) {
 	for {
 		if wk.slots.begin(t.slot, t.seq) {
-			wk.emit(appendSlotSeq(nil, kindBegan, t.slot, t.seq))
+			wk.emit(func(b []byte) []byte { return appendSlotSeq(b, kindBegan, t.slot, t.seq) })
 			d := wk.run(&t)
-			wk.emit(appendDone(nil, &d))
+			wk.emit(func(b []byte) []byte { return appendDone(b, &d) })
 			wk.flush()
 		} else {
-			wk.emit(appendDone(nil, &doneFrame{slot: t.slot, seq: t.seq, flags: doneSkipped}))
+			wk.emit(func(b []byte) []byte {
+				return appendDone(b, &doneFrame{slot: t.slot, seq: t.seq, flags: doneSkipped})
+			})
 		}
 		wk.mu.Lock()
 		if len(wk.queue) == 0 {
@@ -166,10 +168,11 @@ const (
 	flushIdle  = 100
 )
 
-// emit gathers frame to be written with the next flush.
-func (wk *poolWorker) emit(frame []byte) {
+// emit gathers a frame, which add appends, to be written with the next
+// flush.
+func (wk *poolWorker) emit(add func([]byte) []byte) {
 	wk.outMu.Lock()
-	wk.buf = append(wk.buf, frame...)
+	wk.buf = add(wk.buf)
 	full := len(wk.buf) >= flushAt
 	wasActive := wk.active
 	wk.active = true

@@ -88,16 +88,16 @@ func (f *Func[In, Out]) submitChunk(ctx context.Context, ex futures.Executor, in
 			return r, nil
 		})
 	}
-	call, err := newRemoteCall(p, f.name, ins, taskBatch)
+	j, err := newJob(p, f.name, ins, taskBatch)
 	if err != nil {
 		return futures.Submit(ctx, refuse{err}, func(context.Context) (batch[Out], error) { return batch[Out]{}, err })
 	}
-	return futures.Submit(ctx, poolSubmit{p, call}, func(context.Context) (batch[Out], error) {
-		if call.err != nil {
-			return batch[Out]{}, call.err
+	return futures.Submit(ctx, j, func(context.Context) (batch[Out], error) {
+		if j.err != nil {
+			return batch[Out]{}, j.err
 		}
-		r, err := decodeBatch[Out](f.name, call.value, len(ins))
-		r.nanos = call.nanos
+		r, err := decodeBatch[Out](f.name, j.value, len(ins))
+		r.nanos = j.nanos
 		return r, err
 	})
 }

@@ -113,14 +113,15 @@ type taskFrame struct {
 }
 
 func appendTask(b []byte, t *taskFrame) []byte {
-	payload := make([]byte, 0, 24+len(t.fn)+len(t.arg))
-	payload = append(payload, byte(t.slot), t.flags)
-	payload = binary.AppendUvarint(payload, t.seq)
-	payload = binary.AppendVarint(payload, t.deadline)
-	payload = binary.AppendUvarint(payload, uint64(len(t.fn)))
-	payload = append(payload, t.fn...)
-	payload = append(payload, t.arg...)
-	return wire.AppendFrame(b, kindTask, payload)
+	start := len(b)
+	b = wire.StartFrame(b, kindTask)
+	b = append(b, byte(t.slot), t.flags)
+	b = binary.AppendUvarint(b, t.seq)
+	b = binary.AppendVarint(b, t.deadline)
+	b = binary.AppendUvarint(b, uint64(len(t.fn)))
+	b = append(b, t.fn...)
+	b = append(b, t.arg...)
+	return wire.EndFrame(b, start)
 }
 
 func parseTask(p []byte) (taskFrame, error) {
@@ -150,12 +151,13 @@ func parseTask(p []byte) (taskFrame, error) {
 	return t, nil
 }
 
-// appendSlotSeq is the payload of began and cancel frames.
+// appendSlotSeq appends a began or cancel frame.
 func appendSlotSeq(b []byte, kind wire.Kind, slot int, seq uint64) []byte {
-	var p [1 + binary.MaxVarintLen64]byte
-	p[0] = byte(slot)
-	n := binary.PutUvarint(p[1:], seq)
-	return wire.AppendFrame(b, kind, p[:1+n])
+	start := len(b)
+	b = wire.StartFrame(b, kind)
+	b = append(b, byte(slot))
+	b = binary.AppendUvarint(b, seq)
+	return wire.EndFrame(b, start)
 }
 
 func parseSlotSeq(p []byte) (int, uint64, error) {
@@ -179,12 +181,13 @@ type doneFrame struct {
 }
 
 func appendDone(b []byte, d *doneFrame) []byte {
-	payload := make([]byte, 0, 2+2*binary.MaxVarintLen64+len(d.rest))
-	payload = append(payload, byte(d.slot), d.flags)
-	payload = binary.AppendUvarint(payload, d.seq)
-	payload = binary.AppendUvarint(payload, d.nanos)
-	payload = append(payload, d.rest...)
-	return wire.AppendFrame(b, kindDone, payload)
+	start := len(b)
+	b = wire.StartFrame(b, kindDone)
+	b = append(b, byte(d.slot), d.flags)
+	b = binary.AppendUvarint(b, d.seq)
+	b = binary.AppendUvarint(b, d.nanos)
+	b = append(b, d.rest...)
+	return wire.EndFrame(b, start)
 }
 
 func parseDone(p []byte) (doneFrame, error) {

@@ -23,9 +23,10 @@ func (w *worker) held(i int) *job {
 // result, so that a stream of small tasks costs one write for many. An
 // error means the worker broke the protocol.
 func (w *worker) serve() error {
-	owed := false // results settled since the worker was last given tasks
+	owed := false  // results settled since the worker was last given tasks
+	var buf []byte // a frame is done with before the next is read
 	for {
-		kind, payload, err := w.r.ReadFrame()
+		kind, payload, err := w.r.ReadFrameInto(buf)
 		if err != nil {
 			if channelEnded(err) || errors.Is(err, os.ErrClosed) {
 				return nil
@@ -55,6 +56,9 @@ func (w *worker) serve() error {
 		default:
 			return fmt.Errorf("unexpected frame of kind %d from a pool worker", kind)
 		}
+		if cap(payload) <= maxKeptFrame {
+			buf = payload[:0]
+		}
 		if owed && w.r.Buffered() == 0 {
 			owed = false
 			w.p.mu.Lock()
@@ -65,7 +69,11 @@ func (w *worker) serve() error {
 	}
 }
 
-// done settles the task a done frame answers for.
+// maxKeptFrame is the largest frame buffer serve keeps for the next frame.
+const maxKeptFrame = 64 << 10
+
+// done settles the task a done frame answers for. The frame's memory is
+// reused once done returns: the future decodes the value before.
 func (w *worker) done(d *doneFrame) error {
 	p := w.p
 	var outcome error
@@ -114,7 +122,7 @@ func (w *worker) done(d *doneFrame) error {
 		if stop != nil {
 			stop()
 		}
-		j.call.value, j.call.err, j.call.nanos = d.rest, outcome, d.nanos
+		j.value, j.err, j.nanos = d.rest, outcome, d.nanos
 		j.t.Run()
 	}
 	return nil
@@ -199,7 +207,7 @@ func (w *worker) exited(readErr error) {
 		if f.stop != nil {
 			f.stop()
 		}
-		f.j.call.err = f.err
+		f.j.err = f.err
 		f.j.t.Run()
 	}
 }

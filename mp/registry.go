@@ -113,16 +113,16 @@ func (f *Func[In, Out]) Submit(ctx context.Context, ex futures.Executor, in In) 
 	if !ok {
 		return futures.Submit(ctx, ex, func(ctx context.Context) (Out, error) { return f.fn(ctx, in) })
 	}
-	call, err := newRemoteCall(p, f.name, in, 0)
+	j, err := newJob(p, f.name, in, 0)
 	if err != nil {
 		return futures.Submit(ctx, refuse{err}, f.fn0)
 	}
-	return futures.Submit(ctx, poolSubmit{p, call}, func(context.Context) (Out, error) {
+	return futures.Submit(ctx, j, func(context.Context) (Out, error) {
 		var out Out
-		if call.err != nil {
-			return out, call.err
+		if j.err != nil {
+			return out, j.err
 		}
-		if err := codec.Default().Unmarshal(call.value, &out); err != nil {
+		if err := codec.Default().Unmarshal(j.value, &out); err != nil {
 			return out, fmt.Errorf("mp: decode the result of %q: %w", f.name, err)
 		}
 		return out, nil

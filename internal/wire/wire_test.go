@@ -528,3 +528,22 @@ func TestWriteFramesBatchesPrebuiltFrames(t *testing.T) {
 		}
 	}
 }
+
+func TestStartEndFrame(t *testing.T) {
+	b := AppendFrame(nil, 1, []byte("first"))
+	start := len(b)
+	b = StartFrame(b, 2)
+	b = append(b, "in "...)
+	b = append(b, "place"...)
+	b = EndFrame(b, start)
+	r := NewReader(bytes.NewReader(b), 0)
+	for _, want := range []struct {
+		kind    Kind
+		payload string
+	}{{1, "first"}, {2, "in place"}} {
+		kind, p, err := r.ReadFrame()
+		if err != nil || kind != want.kind || string(p) != want.payload {
+			t.Fatalf("frame: %d %q %v, want %d %q", kind, p, err, want.kind, want.payload)
+		}
+	}
+}
