@@ -55,30 +55,26 @@ func runWorker(ctl *os.File, r *wire.Reader, rights *rightsReader, msg *startMsg
 		go watchMemory(wm.HardMemory)
 	}
 
-	wk := &poolWorker{msg: wm, slots: mem, out: out, r: r, wake: make(chan struct{}, 1)}
+	wk := &poolWorker{msg: wm, slots: mem, out: out, tasks: make(chan taskFrame, maxPrefetch), wake: make(chan struct{}, 1)}
 	if wm.Procs > 0 {
 		runtime.GOMAXPROCS(wm.Procs)
 	}
 	go wk.flushLoop()
-	go wk.read()
-	select {} // the readers exit the process when the parent is done with it
+	go wk.read(r)
+	wk.runTasks() // until the reader exits the process
+	return 0
 }
 
-// poolWorker is the worker side of a pool worker process.
-//
-// One goroutine at a time reads the parent's frames. The reader that takes
-// a task when none runs becomes the runner: it starts a new reader and runs
-// that task, and those queued behind it meanwhile, then ends. A lone task
-// so starts in the goroutine that read it, without a hand-off.
+// poolWorker is the worker side of a pool worker process: a reader takes
+// the parent's frames, a runner runs the tasks in the order they came.
+// Both live as long as the process, so that a task costs no goroutine.
 type poolWorker struct {
 	msg   *workerMsg
 	slots slots
 	out   *wire.Writer
-	r     *wire.Reader
+	tasks chan taskFrame // the parent holds at most maxPrefetch tasks on a worker
 
-	mu      sync.Mutex // guards the fields below
-	running bool       // a runner runs tasks
-	queue   []taskFrame
+	mu      sync.Mutex // guards current
 	current struct {
 		slot   int
 		seq    uint64
@@ -94,9 +90,9 @@ type poolWorker struct {
 // read takes the parent's frames. The end of the channel means the pool is
 // done with this worker, or the parent died: either way the worker exits
 // at once.
-func (wk *poolWorker) read() {
+func (wk *poolWorker) read(r *wire.Reader) {
 	for {
-		kind, payload, err := wk.r.ReadFrame()
+		kind, payload, err := r.ReadFrame()
 		if err != nil {
 			os.Exit(0)
 		}
@@ -107,17 +103,7 @@ func (wk *poolWorker) read() {
 				fmt.Fprintf(os.Stderr, "mp: pool worker: corrupt task from the parent: %v\n", err)
 				os.Exit(exitBootstrap)
 			}
-			wk.mu.Lock()
-			if wk.running {
-				wk.queue = append(wk.queue, t)
-				wk.mu.Unlock()
-				continue
-			}
-			wk.running = true
-			wk.mu.Unlock()
-			go wk.read()
-			wk.runFrom(t)
-			return
+			wk.tasks <- t
 		case kindCancel:
 			slot, seq, err := parseSlotSeq(payload)
 			if err != nil {
@@ -132,31 +118,22 @@ func (wk *poolWorker) read() {
 	}
 }
 
-// runFrom runs t, then the tasks queued behind it, in order. Each task's
-// outcome is written as soon as it has one, with the frame saying that it
-// began: a worker that dies later loses no result.
-func (wk *poolWorker) runFrom(t taskFrame) {
-	for {
-		if wk.slots.begin(t.slot, t.seq) {
-			wk.emit(func(b []byte) []byte { return appendSlotSeq(b, kindBegan, t.slot, t.seq) })
-			d := wk.run(&t)
-			wk.emit(func(b []byte) []byte { return appendDone(b, &d) })
-			wk.flush()
-		} else {
-			wk.emit(func(b []byte) []byte {
-				return appendDone(b, &doneFrame{slot: t.slot, seq: t.seq, flags: doneSkipped})
-			})
+// runTasks runs the tasks in the order they came. Each task's outcome is
+// written as soon as it has one, with the frame saying that it began: a
+// worker that dies later loses no result.
+func (wk *poolWorker) runTasks() {
+	for t := range wk.tasks {
+		if !wk.slots.begin(t.slot, t.seq) {
+			wk.emitDone(&doneFrame{slot: t.slot, seq: t.seq, flags: doneSkipped})
+			if len(wk.tasks) == 0 {
+				wk.flush()
+			}
+			continue
 		}
-		wk.mu.Lock()
-		if len(wk.queue) == 0 {
-			wk.running = false
-			wk.mu.Unlock()
-			wk.flush()
-			return
-		}
-		t = wk.queue[0]
-		wk.queue = wk.queue[1:]
-		wk.mu.Unlock()
+		wk.emitBegan(t.slot, t.seq)
+		d := wk.run(&t)
+		wk.emitDone(&d)
+		wk.flush()
 	}
 }
 
@@ -168,11 +145,22 @@ const (
 	flushIdle  = 100
 )
 
-// emit gathers a frame, which add appends, to be written with the next
-// flush.
-func (wk *poolWorker) emit(add func([]byte) []byte) {
+// emitBegan and emitDone gather a frame to be written with the next flush.
+func (wk *poolWorker) emitBegan(slot int, seq uint64) {
 	wk.outMu.Lock()
-	wk.buf = add(wk.buf)
+	wk.buf = appendSlotSeq(wk.buf, kindBegan, slot, seq)
+	wk.gathered()
+}
+
+func (wk *poolWorker) emitDone(d *doneFrame) {
+	wk.outMu.Lock()
+	wk.buf = appendDone(wk.buf, d)
+	wk.gathered()
+}
+
+// gathered ends an emit: it wakes the flusher if it sleeps, and writes the
+// frames if they fill the buffer. outMu is held, and released.
+func (wk *poolWorker) gathered() {
 	full := len(wk.buf) >= flushAt
 	wasActive := wk.active
 	wk.active = true
