@@ -72,8 +72,8 @@
 //     the worker, and the cancellation and the start are one
 //     compare-and-swap on it.
 //   - [MaxTasksPerChild] and [MaxMemoryPerChild] recycle workers after the
-//     task that crossed the limit; a hard memory limit kills a runaway
-//     worker before it takes the machine.
+//     task that crossed the limit; [MemoryLimit] kills a runaway worker
+//     before it takes the machine.
 //   - A closure cannot cross a process boundary: futures.Submit of one to
 //     a Pool fails at once with [ErrNotRegistered] and says what to do.
 //

@@ -124,16 +124,30 @@ func MaxTasksPerChild(n int) PoolOption {
 }
 
 // MaxMemoryPerChild replaces a worker of a [Pool] after the task during
-// which its peak resident memory crossed soft bytes. When hard is positive,
-// a worker whose resident memory crosses hard bytes is killed at once (it is
-// checked every few milliseconds), failing only the task it runs with a
-// [*WorkerDiedError]; zero sets no hard limit.
-func MaxMemoryPerChild(soft, hard int64) PoolOption {
+// which its peak resident memory crossed bytes, as MaxTasksPerChild does
+// after a number of tasks: a remedy for tasks that leak or bloat.
+func MaxMemoryPerChild(bytes int64) PoolOption {
 	return poolOptionFunc(func(c *poolConfig) error {
-		if soft < 1 || hard < 0 || (hard > 0 && hard < soft) {
-			return fmt.Errorf("mp: MaxMemoryPerChild(%d, %d): want 0 < soft and hard 0 or at least soft", soft, hard)
+		if bytes < 1 {
+			return fmt.Errorf("mp: MaxMemoryPerChild(%d): the limit must be positive", bytes)
 		}
-		c.softMemory, c.hardMemory = soft, hard
+		c.softMemory = bytes
+		return nil
+	})
+}
+
+// MemoryLimit kills a worker of a [Pool] whose resident memory crosses
+// bytes, checked every few milliseconds, before a runaway allocation takes
+// the machine: only the task it runs fails, with a [*WorkerDiedError] that
+// names the limit, and a new worker takes its place. The worker's Go
+// runtime is also told the limit (debug.SetMemoryLimit), so that it
+// collects harder as it nears it.
+func MemoryLimit(bytes int64) PoolOption {
+	return poolOptionFunc(func(c *poolConfig) error {
+		if bytes < 1 {
+			return fmt.Errorf("mp: MemoryLimit(%d): the limit must be positive", bytes)
+		}
+		c.hardMemory = bytes
 		return nil
 	})
 }
@@ -184,6 +198,10 @@ func newPoolConfig(opts []PoolOption) (poolConfig, error) {
 		if err := o.applyPool(&c); err != nil {
 			return c, err
 		}
+	}
+	if c.hardMemory > 0 && c.softMemory > c.hardMemory {
+		return c, fmt.Errorf("mp: MaxMemoryPerChild(%d) above MemoryLimit(%d): the worker would be killed before it is recycled",
+			c.softMemory, c.hardMemory)
 	}
 	return c, nil
 }

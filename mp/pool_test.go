@@ -414,7 +414,7 @@ func TestPoolRecycling(t *testing.T) {
 	t.Run("MaxMemoryPerChild", func(t *testing.T) {
 		t.Parallel()
 		ctx := guard(t)
-		pool := newPool(t, mp.Workers(1), mp.MaxMemoryPerChild(40<<20, 0))
+		pool := newPool(t, mp.Workers(1), mp.MaxMemoryPerChild(40<<20))
 		first, err := allocates.Submit(ctx, pool, 64).Result(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -427,7 +427,7 @@ func TestPoolRecycling(t *testing.T) {
 	t.Run("hard limit", func(t *testing.T) {
 		t.Parallel()
 		ctx := guard(t)
-		pool := newPool(t, mp.Workers(1), mp.MaxMemoryPerChild(32<<20, 64<<20))
+		pool := newPool(t, mp.Workers(1), mp.MemoryLimit(64<<20))
 		_, err := allocates.Submit(ctx, pool, 256).Result(ctx)
 		var wd *mp.WorkerDiedError
 		if !errors.As(err, &wd) || wd.Reason == "" {
@@ -620,12 +620,16 @@ func TestPoolNoOrphans(t *testing.T) {
 
 func TestPoolOptionsValidated(t *testing.T) {
 	for _, o := range []mp.PoolOption{mp.Workers(0), mp.Prefetch(0), mp.Prefetch(65), mp.Timeout(0),
-		mp.MaxQueued(0), mp.MaxTasksPerChild(0), mp.MaxMemoryPerChild(0, 0), mp.MaxMemoryPerChild(10, 5),
+		mp.MaxQueued(0), mp.MaxTasksPerChild(0), mp.MaxMemoryPerChild(0), mp.MemoryLimit(-1),
 		mp.Retries(-1), mp.Grace(-1), mp.Method(7), mp.Initializer[int, int](nil, 0)} {
 		if p, err := mp.NewPool(o); err == nil {
 			p.Shutdown(context.Background())
 			t.Errorf("NewPool accepted a bad option %v", o)
 		}
+	}
+	if p, err := mp.NewPool(mp.MaxMemoryPerChild(10<<20), mp.MemoryLimit(5<<20)); err == nil {
+		p.Shutdown(context.Background())
+		t.Error("NewPool accepted a recycling limit above the hard limit")
 	}
 }
 
