@@ -171,11 +171,14 @@ func NewPool(opts ...PoolOption) (*Pool, error) {
 		return nil, errors.New("mp: NewPool: mp.Main was not called; call it first in main (and in TestMain)")
 	}
 	freezeRegistry()
-	if _, mem, err := shmCreate("multitask-pool", slotPage); err != nil {
+	// Where a worker's shared page cannot be made, say so now rather than
+	// in every task.
+	f, mem, err := shmCreate("multitask-pool", slotPage)
+	if err != nil {
 		return nil, fmt.Errorf("mp: NewPool: %w", err)
-	} else {
-		_ = shmUnmap(mem)
 	}
+	f.Close()
+	_ = shmUnmap(mem)
 	p := &Pool{cfg: cfg, idle: make(chan struct{})}
 	p.mu.Lock()
 	for range cfg.workers {
