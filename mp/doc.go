@@ -77,6 +77,10 @@
 //   - A closure cannot cross a process boundary: futures.Submit of one to
 //     a Pool fails at once with [ErrNotRegistered] and says what to do.
 //
+// A task's argument may hold queues, which the worker releases when the
+// task returns; pipe ends and shared-memory objects, whose descriptors
+// would have to travel with every task, go to a [Process] instead.
+//
 // Workers prefetch small tasks to spare them a round trip each ([Prefetch]
 // sets the depth, which otherwise adapts to how long tasks run), and
 // [Func.Map] sends small tasks in chunks that grow until a chunk runs for

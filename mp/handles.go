@@ -2,6 +2,7 @@ package mp
 
 import (
 	"errors"
+	"io"
 	"math/rand/v2"
 	"os"
 	"reflect"
@@ -75,6 +76,18 @@ func decodeArg(data []byte, ptr any, files map[uint64][]*os.File) error {
 		}
 	}
 	return nil
+}
+
+// closeHandles closes the handles in v, which a pool worker decoded for
+// one task: a queue's connection to its broker, say, would otherwise stay
+// open in the worker for as long as it lives.
+func closeHandles(v any) {
+	hs, _ := collectHandles(v)
+	for _, h := range hs {
+		if c, ok := h.(io.Closer); ok {
+			c.Close()
+		}
+	}
 }
 
 // collectHandles finds the handles in v: behind pointers, in exported

@@ -184,7 +184,7 @@ func run(ctx context.Context, msg *startMsg, rights *rightsReader) resultMsg {
 	if !ok {
 		return fail(fmt.Errorf("%w: %q is not registered in this build of the program", ErrNotRegistered, msg.Func))
 	}
-	v, err := e.call(ctx, msg.Arg, files)
+	v, err := e.call(ctx, msg.Arg, files, false)
 	if err != nil {
 		return fail(err)
 	}

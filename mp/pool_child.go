@@ -39,7 +39,7 @@ func runWorker(ctl *os.File, r *wire.Reader, rights *rightsReader, msg *startMsg
 	if wm.Init != "" {
 		if e, ok := lookup(wm.Init); !ok {
 			ready.Err = toErrorMsg(fmt.Errorf("%w: initializer %q", ErrNotRegistered, wm.Init))
-		} else if _, err := e.call(context.Background(), wm.InitArg, nil); err != nil {
+		} else if _, err := e.call(context.Background(), wm.InitArg, nil, false); err != nil {
 			ready.Err = toErrorMsg(err)
 		}
 	}
@@ -237,7 +237,7 @@ func (wk *poolWorker) run(t *taskFrame) doneFrame {
 	} else if t.flags&taskBatch != 0 {
 		value, err = e.callBatch(ctx, t.arg)
 	} else {
-		value, err = e.call(ctx, t.arg, nil)
+		value, err = e.call(ctx, t.arg, nil, true)
 	}
 	d := doneFrame{slot: t.slot, seq: t.seq, nanos: uint64(time.Since(start)), rest: value}
 

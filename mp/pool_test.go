@@ -687,3 +687,55 @@ func TestPoolShutdownAbortsEverything(t *testing.T) {
 		t.Errorf("after Shutdown: %+v", st)
 	}
 }
+
+var putsPid = mp.Register("pool/puts-pid", func(ctx context.Context, q *mp.Queue[int]) (int, error) {
+	return os.Getpid(), q.Put(ctx, os.Getpid())
+})
+
+func TestPoolTaskGetsQueue(t *testing.T) {
+	t.Parallel()
+	ctx := guard(t)
+	pool := newPool(t, mp.Workers(2))
+	q := newQueue[int](t, 0)
+	var want []int
+	for range 4 {
+		v, err := putsPid.Submit(ctx, pool, q).Result(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, v)
+	}
+	for i, w := range want {
+		if got, err := q.Get(ctx); err != nil || got != w {
+			t.Fatalf("item %d from the queue: %d, %v; want %d", i, got, err, w)
+		}
+	}
+}
+
+// TestPoolReleasesHandles checks that a worker closes the queue handles of
+// each task when it returns, rather than keeping a connection per task.
+func TestPoolReleasesHandles(t *testing.T) {
+	t.Parallel()
+	ctx := guard(t)
+	pool := newPool(t, mp.Workers(1))
+	q := newQueue[int](t, 0)
+	fds := func(n int) int {
+		for range n {
+			if _, err := putsPid.Submit(ctx, pool, q).Result(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := q.Get(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pool.Stats().Workers[0].Pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(entries)
+	}
+	before := fds(5)
+	if after := fds(100); after > before+2 {
+		t.Fatalf("the worker's open files grew from %d to %d over 100 tasks that got a queue", before, after)
+	}
+}

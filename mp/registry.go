@@ -23,7 +23,11 @@ type Func[In, Out any] struct {
 // entry is what the registry keeps of a Func: enough to run it from the
 // bytes of its argument, whatever its types.
 type entry interface {
-	call(ctx context.Context, arg []byte, files map[uint64][]*os.File) ([]byte, error)
+	// call runs the function on the decoded argument; with release, it
+	// closes the handles in the argument when the function returns.
+	call(ctx context.Context, arg []byte, files map[uint64][]*os.File, release bool) ([]byte, error)
+	// callBatch runs the function on each argument of a chunk, and closes
+	// the handles in them when it is done.
 	callBatch(ctx context.Context, arg []byte) ([]byte, error)
 }
 
@@ -138,10 +142,13 @@ func (f *Func[In, Out]) fn0(context.Context) (Out, error) {
 
 // call decodes the argument, binds the descriptors of the handles in it,
 // runs the function and encodes its result.
-func (f *Func[In, Out]) call(ctx context.Context, arg []byte, files map[uint64][]*os.File) ([]byte, error) {
+func (f *Func[In, Out]) call(ctx context.Context, arg []byte, files map[uint64][]*os.File, release bool) ([]byte, error) {
 	var in In
 	if err := decodeArg(arg, &in, files); err != nil {
 		return nil, fmt.Errorf("mp: decode the argument of %q: %w", f.name, err)
+	}
+	if release {
+		defer closeHandles(&in)
 	}
 	out, err := f.Call(ctx, in)
 	if err != nil {
@@ -158,9 +165,10 @@ func (f *Func[In, Out]) call(ctx context.Context, arg []byte, files map[uint64][
 // encodes their results and errors as a batchResult.
 func (f *Func[In, Out]) callBatch(ctx context.Context, arg []byte) ([]byte, error) {
 	var ins []In
-	if err := codec.Default().Unmarshal(arg, &ins); err != nil {
+	if err := decodeArg(arg, &ins, nil); err != nil {
 		return nil, fmt.Errorf("mp: decode the arguments of %q: %w", f.name, err)
 	}
+	defer closeHandles(&ins)
 	outs := make([]Out, len(ins))
 	var errs map[int]*errorMsg
 	for i, in := range ins {
