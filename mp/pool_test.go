@@ -739,3 +739,28 @@ func TestPoolReleasesHandles(t *testing.T) {
 		t.Fatalf("the worker's open files grew from %d to %d over 100 tasks that got a queue", before, after)
 	}
 }
+
+func TestPoolStartMethods(t *testing.T) {
+	t.Parallel()
+	for _, m := range []mp.StartMethod{mp.ForkServer, mp.Fork} {
+		t.Run(m.String(), func(t *testing.T) {
+			t.Parallel()
+			ctx := guard(t)
+			pool := newPool(t, mp.Workers(2), mp.Method(m))
+			i := 0
+			for v, err := range inc.Map(ctx, pool, upTo(100)) {
+				if err != nil || v != i+1 {
+					t.Fatalf("result %d: %d, %v", i, v, err)
+				}
+				i++
+			}
+			// A crash is survived whatever made the worker.
+			if err := exits.Submit(ctx, pool, 3).Err(ctx); !errors.Is(err, mp.ErrWorkerDied) {
+				t.Fatalf("crash: %v", err)
+			}
+			if v, err := inc.Submit(ctx, pool, 1).Result(ctx); v != 2 || err != nil {
+				t.Fatalf("after the crash: %d, %v", v, err)
+			}
+		})
+	}
+}
