@@ -77,9 +77,10 @@
 //   - A closure cannot cross a process boundary: futures.Submit of one to
 //     a Pool fails at once with [ErrNotRegistered] and says what to do.
 //
-// A task's argument may hold queues, which the worker releases when the
-// task returns; pipe ends and shared-memory objects, whose descriptors
-// would have to travel with every task, go to a [Process] instead.
+// A task's argument may hold pipe ends, queues, locks and shared values,
+// as a Process's may: their descriptors travel with the task, copied when
+// the pool takes it (so the caller may close its own at once), and the
+// worker closes its copies when the task returns.
 //
 // Workers prefetch small tasks to spare them a round trip each ([Prefetch]
 // sets the depth, which otherwise adapts to how long tasks run), and

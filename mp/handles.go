@@ -25,6 +25,10 @@ type handle interface {
 	bindFiles(files []*os.File) error
 }
 
+// maxRights is the most descriptors one message carries (the kernel's
+// SCM_MAX_FD is 253).
+const maxRights = 253
+
 // errHandleResult fails a result that holds a handle: descriptors cross
 // from parent to child with the argument only.
 var errHandleResult = errors.New("mp: a result cannot carry a pipe, queue or other process-shared object; pass those to the child as arguments")
@@ -64,11 +68,7 @@ func decodeArg(data []byte, ptr any, files map[uint64][]*os.File) error {
 	if err := codec.Default().Unmarshal(data, ptr); err != nil {
 		return err
 	}
-	hs, err := collectHandles(ptr)
-	if err != nil {
-		return err
-	}
-	for _, h := range hs {
+	for _, h := range boundHandles(ptr) {
 		// A handle whose descriptors did not come has none to bind, and
 		// says whether it needs some.
 		if err := h.bindFiles(files[h.handleID()]); err != nil {
@@ -82,8 +82,7 @@ func decodeArg(data []byte, ptr any, files map[uint64][]*os.File) error {
 // one task: a queue's connection to its broker, say, would otherwise stay
 // open in the worker for as long as it lives.
 func closeHandles(v any) {
-	hs, _ := collectHandles(v)
-	for _, h := range hs {
+	for _, h := range boundHandles(v) {
 		if c, ok := h.(io.Closer); ok {
 			c.Close()
 		}
@@ -93,17 +92,29 @@ func closeHandles(v any) {
 // collectHandles finds the handles in v: behind pointers, in exported
 // struct fields, slices, arrays, maps and interfaces, each once.
 func collectHandles(v any) ([]handle, error) {
+	return walkHandles(v, false), nil
+}
+
+// boundHandles finds every handle object in a decoded value: the same
+// handle named twice in an argument decodes as two objects with one id,
+// and each must be bound to the descriptors, and closed.
+func boundHandles(v any) []handle {
+	return walkHandles(v, true)
+}
+
+func walkHandles(v any, every bool) []handle {
 	rv := reflect.ValueOf(v)
 	if !rv.IsValid() || !mayHoldHandle(rv.Type()) {
-		return nil, nil
+		return nil
 	}
-	w := handleWalk{seen: make(map[uint64]bool), ptrs: make(map[uintptr]bool)}
+	w := handleWalk{every: every, seen: make(map[uint64]bool), ptrs: make(map[uintptr]bool)}
 	w.walk(rv)
-	return w.found, nil
+	return w.found
 }
 
 type handleWalk struct {
 	found []handle
+	every bool             // every handle object, not one per id
 	seen  map[uint64]bool  // handle ids found
 	ptrs  map[uintptr]bool // pointers followed, against cycles
 }
@@ -118,8 +129,9 @@ func (w *handleWalk) walk(v reflect.Value) {
 			return
 		}
 		if h, ok := v.Interface().(handle); ok {
-			if id := h.handleID(); !w.seen[id] {
+			if id := h.handleID(); w.every && !w.ptrs[v.Pointer()] || !w.every && !w.seen[id] {
 				w.seen[id] = true
+				w.ptrs[v.Pointer()] = true
 				w.found = append(w.found, h)
 			}
 			return

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strconv"
@@ -62,10 +63,6 @@ func (e *WorkerDiedError) Unwrap() error { return e.Err }
 var errClosure = fmt.Errorf("%w: a process pool runs registered functions only; "+
 	"register the function with mp.Register at package level and submit it with Func.Submit or Func.Map", ErrNotRegistered)
 
-// errPoolHandle fails a pool task whose argument holds descriptors.
-var errPoolHandle = errors.New("mp: a pool task's argument cannot carry a Pipe end or a shared-memory object; " +
-	"pass those to a Process (a Queue may be passed to pool tasks)")
-
 // exitMemory is the exit status of a worker that crossed the hard memory
 // limit.
 const exitMemory = 5
@@ -110,6 +107,15 @@ type job struct {
 	fn    string
 	arg   []byte
 	flags byte
+	hs    []handle // the handles in arg that have descriptors
+
+	// Copies of the handles' descriptors, made when the pool takes the
+	// task, so that the caller may close its own; sent with the task each
+	// time it goes to a worker, and closed when the task has ended and no
+	// send of them is under way (sending counts those, under the pool's mu).
+	refs    []handleRef
+	files   []*os.File
+	sending int
 
 	// The outcome, written before the pool runs the task, whose function
 	// reads it.
@@ -222,21 +228,61 @@ func newJob(p *Pool, fn string, in any, flags byte) (*job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mp: encode the argument of %q: %w", fn, err)
 	}
+	j := &job{p: p, fn: fn, arg: arg, flags: flags, retries: p.cfg.retries}
 	for _, h := range hs {
 		fs, err := h.handleFiles()
 		if err != nil {
 			return nil, fmt.Errorf("mp: the argument of %q: %w", fn, err)
 		}
 		if len(fs) > 0 {
-			return nil, errPoolHandle
+			j.hs = append(j.hs, h)
 		}
 	}
-	return &job{p: p, fn: fn, arg: arg, flags: flags, retries: p.cfg.retries}, nil
+	return j, nil
 }
 
-func (p *Pool) execute(j *job, t futures.Task) error {
+// copyFiles copies the descriptors of the job's handles, for the pool to
+// send with the task.
+func (j *job) copyFiles() error {
+	for _, h := range j.hs {
+		fs, err := h.handleFiles()
+		if err != nil {
+			j.closeFiles()
+			return fmt.Errorf("mp: the argument of %q: %w", j.fn, err)
+		}
+		for _, f := range fs {
+			c, err := dupFile(f)
+			if err != nil {
+				j.closeFiles()
+				return fmt.Errorf("mp: the argument of %q: %w", j.fn, err)
+			}
+			j.files = append(j.files, c)
+		}
+		j.refs = append(j.refs, handleRef{ID: h.handleID(), Files: len(fs)})
+	}
+	return nil
+}
+
+// closeFiles closes the job's copies of descriptors.
+func (j *job) closeFiles() {
+	for _, f := range j.files {
+		f.Close()
+	}
+	j.files = nil
+}
+
+func (p *Pool) execute(j *job, t futures.Task) (err error) {
 	j.t = t
+	if err := j.copyFiles(); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			j.closeFiles()
+		}
+	}()
 	if !t.Guard(func() bool { return p.guard(j) }) {
+		j.closeFiles()
 		return nil // cancelled before it reached the pool
 	}
 	ctx := t.Context()
@@ -257,6 +303,7 @@ func (p *Pool) execute(j *job, t futures.Task) error {
 	switch {
 	case j.state != jobNew: // cancelled while it waited for room
 		p.mu.Unlock()
+		j.closeFiles()
 		return nil
 	case p.closing:
 		p.mu.Unlock()
@@ -320,6 +367,9 @@ func (p *Pool) guard(j *job) bool {
 // endLocked ends j in the pool's books.
 func (p *Pool) endLocked(j *job) {
 	j.state = jobEnded
+	if j.sending == 0 {
+		j.closeFiles()
+	}
 	if j.timer != nil {
 		j.timer.Stop()
 	}
@@ -412,10 +462,12 @@ func (p *Pool) depth() int {
 	return 1
 }
 
-// A batch of frames for one worker, written once the lock is released.
+// A batch of frames for one worker, written once the lock is released,
+// or the frame of one job whose descriptors go with it.
 type send struct {
 	w   *worker
 	buf []byte
+	j   *job // with descriptors
 }
 
 type sends []send
@@ -424,7 +476,17 @@ func (s sends) flush() {
 	for _, x := range s {
 		// A failed write means the worker is gone; its reader sees that too,
 		// and moves the tasks it never began to other workers.
-		_ = x.w.w.WriteFrames(x.buf)
+		if x.j == nil {
+			_ = x.w.w.WriteFrames(x.buf)
+			continue
+		}
+		_ = x.w.w.WriteFunc(func(io.Writer) error { return sendWithFiles(x.w.ctl, x.buf, x.j.files) })
+		p := x.w.p
+		p.mu.Lock()
+		if x.j.sending--; x.j.sending == 0 && x.j.state == jobEnded {
+			x.j.closeFiles()
+		}
+		p.mu.Unlock()
 	}
 }
 
@@ -486,15 +548,20 @@ func (p *Pool) dispatchLocked() sends {
 		if d, ok := j.t.Context().Deadline(); ok {
 			deadline = d.UnixNano()
 		}
+		tf := &taskFrame{slot: slot, flags: j.flags, seq: j.seq, deadline: deadline, fn: j.fn, refs: j.refs, arg: j.arg}
+		if len(j.files) > 0 {
+			j.sending++
+			out = append(out, send{w: w, buf: appendTask(nil, tf), j: j})
+			continue
+		}
 		i := len(out) - 1
-		for ; i >= 0 && out[i].w != w; i-- {
+		for ; i >= 0 && (out[i].w != w || out[i].j != nil); i-- {
 		}
 		if i < 0 {
 			out = append(out, send{w: w, buf: make([]byte, 0, 32+len(j.fn)+len(j.arg))})
 			i = len(out) - 1
 		}
-		out[i].buf = appendTask(out[i].buf, &taskFrame{slot: slot, flags: j.flags, seq: j.seq,
-			deadline: deadline, fn: j.fn, arg: j.arg})
+		out[i].buf = appendTask(out[i].buf, tf)
 	}
 	if len(out) > 0 {
 		p.roomLocked()

@@ -60,7 +60,7 @@ func runWorker(ctl *os.File, r *wire.Reader, rights *rightsReader, msg *startMsg
 		runtime.GOMAXPROCS(wm.Procs)
 	}
 	go wk.flushLoop()
-	go wk.read(r)
+	go wk.read(r, rights)
 	wk.runTasks() // until the reader exits the process
 	return 0
 }
@@ -90,7 +90,7 @@ type poolWorker struct {
 // read takes the parent's frames. The end of the channel means the pool is
 // done with this worker, or the parent died: either way the worker exits
 // at once.
-func (wk *poolWorker) read(r *wire.Reader) {
+func (wk *poolWorker) read(r *wire.Reader, rights *rightsReader) {
 	for {
 		kind, payload, err := r.ReadFrame()
 		if err != nil {
@@ -99,6 +99,10 @@ func (wk *poolWorker) read(r *wire.Reader) {
 		switch kind {
 		case kindTask:
 			t, err := parseTask(payload)
+			if err == nil && len(t.refs) > 0 {
+				// The descriptors came with the frame's bytes, in order.
+				t.files, err = handleFiles(t.refs, rights)
+			}
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "mp: pool worker: corrupt task from the parent: %v\n", err)
 				os.Exit(exitBootstrap)
@@ -235,9 +239,9 @@ func (wk *poolWorker) run(t *taskFrame) doneFrame {
 	if e, ok := lookup(t.fn); !ok {
 		err = fmt.Errorf("%w: %q is not registered in this build of the program", ErrNotRegistered, t.fn)
 	} else if t.flags&taskBatch != 0 {
-		value, err = e.callBatch(ctx, t.arg)
+		value, err = e.callBatch(ctx, t.arg, t.files)
 	} else {
-		value, err = e.call(ctx, t.arg, nil, true)
+		value, err = e.call(ctx, t.arg, t.files, true)
 	}
 	d := doneFrame{slot: t.slot, seq: t.seq, nanos: uint64(time.Since(start)), rest: value}
 

@@ -1,6 +1,7 @@
 package mp
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"time"
@@ -179,7 +180,8 @@ func Initializer[In, Out any](fn *Func[In, Out], in In) PoolOption {
 		}
 		b, hs, err := encodeArg(in)
 		if err == nil && len(hs) > 0 {
-			err = errPoolHandle
+			err = errors.New("an initializer's argument cannot hold a pipe, queue or shared object: " +
+				"every worker runs it, and those go to one task")
 		}
 		if err != nil {
 			return fmt.Errorf("mp: Initializer %q: %w", fn.name, err)

@@ -3,6 +3,7 @@ package mp
 import (
 	"encoding/binary"
 	"errors"
+	"os"
 	"sync/atomic"
 	"unsafe"
 
@@ -109,7 +110,9 @@ type taskFrame struct {
 	seq      uint64
 	deadline int64 // unix ns; 0 for none
 	fn       string
+	refs     []handleRef // the handles whose descriptors came with the frame, in order
 	arg      []byte
+	files    map[uint64][]*os.File // the worker's copies of those descriptors
 }
 
 func appendTask(b []byte, t *taskFrame) []byte {
@@ -120,6 +123,11 @@ func appendTask(b []byte, t *taskFrame) []byte {
 	b = binary.AppendVarint(b, t.deadline)
 	b = binary.AppendUvarint(b, uint64(len(t.fn)))
 	b = append(b, t.fn...)
+	b = binary.AppendUvarint(b, uint64(len(t.refs)))
+	for _, r := range t.refs {
+		b = binary.LittleEndian.AppendUint64(b, r.ID)
+		b = binary.AppendUvarint(b, uint64(r.Files))
+	}
 	b = append(b, t.arg...)
 	return wire.EndFrame(b, start)
 }
@@ -144,7 +152,25 @@ func parseTask(p []byte) (taskFrame, error) {
 		return t, errShortFrame
 	}
 	p = p[n:]
-	t.fn, t.arg = string(p[:l]), p[l:]
+	t.fn, p = string(p[:l]), p[l:]
+	nrefs, n := binary.Uvarint(p)
+	if n <= 0 || nrefs > maxRights {
+		return t, errShortFrame
+	}
+	p = p[n:]
+	for range nrefs {
+		if len(p) < 8 {
+			return t, errShortFrame
+		}
+		id := binary.LittleEndian.Uint64(p)
+		files, n := binary.Uvarint(p[8:])
+		if n <= 0 || files > maxRights {
+			return t, errShortFrame
+		}
+		t.refs = append(t.refs, handleRef{ID: id, Files: int(files)})
+		p = p[8+n:]
+	}
+	t.arg = p
 	if t.slot >= maxPrefetch {
 		return t, errShortFrame
 	}

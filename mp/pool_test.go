@@ -148,13 +148,6 @@ func TestPoolErrors(t *testing.T) {
 	if err == nil {
 		t.Error("an argument holding a channel was accepted")
 	}
-	a, b := pipe[int](t)
-	defer a.Close()
-	defer b.Close()
-	_, err = pipeLen.Submit(ctx, pool, a).Result(ctx)
-	if err == nil {
-		t.Error("a pipe end was accepted as a pool task's argument")
-	}
 	var nilPool *mp.Pool
 	if err := inc.Submit(ctx, nilPool, 1).Err(ctx); err == nil {
 		t.Error("a nil *Pool accepted a task")
@@ -163,8 +156,6 @@ func TestPoolErrors(t *testing.T) {
 		t.Errorf("after the errors: %d, %v", v, err)
 	}
 }
-
-var pipeLen = mp.Register("pool/pipe-len", func(ctx context.Context, c *mp.Conn[int]) (int, error) { return 0, nil })
 
 func TestPoolWorkerDeath(t *testing.T) {
 	t.Parallel()
@@ -685,6 +676,100 @@ func TestPoolShutdownAbortsEverything(t *testing.T) {
 	}
 	if st := pool.Stats(); len(st.Workers) != 0 || st.Running != 0 || st.Queued != 0 {
 		t.Errorf("after Shutdown: %+v", st)
+	}
+}
+
+// shared is a pool task's argument with descriptors in it.
+type shared struct {
+	Count *mp.Value[int64]
+	Mu    *mp.Lock
+	Reply *mp.Conn[int]
+}
+
+var (
+	// bumps adds to the shared count under the lock, and says so on the
+	// pipe when it has one.
+	bumps = mp.Register("pool/bumps", func(ctx context.Context, s shared) (int64, error) {
+		if err := s.Mu.Lock(ctx); err != nil {
+			return 0, err
+		}
+		n := s.Count.Add(1)
+		if err := s.Mu.Unlock(); err != nil {
+			return 0, err
+		}
+		if s.Reply != nil {
+			return n, s.Reply.Send(ctx, int(n))
+		}
+		return n, nil
+	})
+)
+
+// TestPoolTaskGetsDescriptors passes shared memory, a lock and a pipe end
+// to pool tasks, one by one and through Map, and checks that the workers
+// keep no descriptor of finished tasks.
+func TestPoolTaskGetsDescriptors(t *testing.T) {
+	t.Parallel()
+	ctx := guard(t)
+	pool := newPool(t, mp.Workers(2))
+	count, err := mp.NewValue[int64](0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer count.Close()
+	mu, err := mp.NewLock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mu.Close()
+	mine, theirs := pipe[int](t)
+
+	if _, err := bumps.Submit(ctx, pool, shared{Count: count, Mu: mu, Reply: theirs}).Result(ctx); err != nil {
+		t.Fatal(err)
+	}
+	theirs.Close() // the task has its own copy; so does the pool until the task ends
+	if v, err := mine.Recv(ctx); err != nil || v != 1 {
+		t.Fatalf("from the task, through the pipe: %d, %v", v, err)
+	}
+	openFiles := func() (n int) {
+		for _, w := range pool.Stats().Workers {
+			entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", w.Pid))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += len(entries)
+		}
+		return n
+	}
+	for len(pool.Stats().Workers) < 2 {
+		time.Sleep(time.Millisecond) // count the files of both workers, before and after
+	}
+	before := openFiles()
+	var fs []*futures.Future[int64]
+	for range 200 {
+		fs = append(fs, bumps.Submit(ctx, pool, shared{Count: count, Mu: mu}))
+	}
+	for _, f := range fs {
+		if _, err := f.Result(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := func(yield func(shared) bool) {
+		for range 300 {
+			if !yield(shared{Count: count, Mu: mu}) {
+				return
+			}
+		}
+	}
+	for _, err := range bumps.Map(ctx, pool, in, mp.Chunk(50)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := count.Load(); got != 501 {
+		t.Fatalf("count = %d after 501 tasks", got)
+	}
+	if after := openFiles(); after > before+4 {
+		t.Fatalf("the workers' open files grew from %d to %d over 500 tasks with descriptors", before, after)
 	}
 }
 

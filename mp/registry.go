@@ -28,7 +28,7 @@ type entry interface {
 	call(ctx context.Context, arg []byte, files map[uint64][]*os.File, release bool) ([]byte, error)
 	// callBatch runs the function on each argument of a chunk, and closes
 	// the handles in them when it is done.
-	callBatch(ctx context.Context, arg []byte) ([]byte, error)
+	callBatch(ctx context.Context, arg []byte, files map[uint64][]*os.File) ([]byte, error)
 }
 
 // registry is the only mutable package state: every process of the binary
@@ -163,9 +163,9 @@ func (f *Func[In, Out]) call(ctx context.Context, arg []byte, files map[uint64][
 
 // callBatch runs the function on each argument of a chunk, in order, and
 // encodes their results and errors as a batchResult.
-func (f *Func[In, Out]) callBatch(ctx context.Context, arg []byte) ([]byte, error) {
+func (f *Func[In, Out]) callBatch(ctx context.Context, arg []byte, files map[uint64][]*os.File) ([]byte, error) {
 	var ins []In
-	if err := decodeArg(arg, &ins, nil); err != nil {
+	if err := decodeArg(arg, &ins, files); err != nil {
 		return nil, fmt.Errorf("mp: decode the arguments of %q: %w", f.name, err)
 	}
 	defer closeHandles(&ins)

@@ -31,10 +31,6 @@ func openInherited(fd int, name string) *os.File {
 	return os.NewFile(uintptr(fd), name)
 }
 
-// maxRights is the most descriptors one message carries (the kernel's
-// SCM_MAX_FD is 253).
-const maxRights = 253
-
 // sendWithFiles writes b to the socket f, with the descriptors of files
 // attached to its first byte, and blocks until all of b is written.
 func sendWithFiles(f *os.File, b []byte, files []*os.File) error {
@@ -227,4 +223,22 @@ func peakRSS() int64 {
 		return 0
 	}
 	return int64(ru.Maxrss) * 1024 // kilobytes on Linux
+}
+
+// dupFile duplicates f's descriptor, close-on-exec, for a copy that lives
+// as long as the caller needs, whatever the owner of f does with it.
+func dupFile(f *os.File) (*os.File, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	var nfd int
+	var derr error
+	if err := rc.Control(func(fd uintptr) { nfd, derr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0) }); err != nil {
+		return nil, err
+	}
+	if derr != nil {
+		return nil, os.NewSyscallError("fcntl", derr)
+	}
+	return os.NewFile(uintptr(nfd), f.Name()), nil
 }

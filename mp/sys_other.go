@@ -30,3 +30,5 @@ func pidfdOpen(int) (*os.File, error) { return nil, ErrUnsupported }
 func pidfdSignal(*os.File, syscall.Signal) error { return ErrUnsupported }
 
 func peakRSS() int64 { return 0 }
+
+func dupFile(*os.File) (*os.File, error) { return nil, ErrUnsupported }

@@ -547,3 +547,34 @@ func TestStartEndFrame(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteFunc(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf)
+	if err := w.WriteFrame(1, []byte("before")); err != nil {
+		t.Fatal(err)
+	}
+	err := w.WriteFunc(func(u io.Writer) error {
+		_, err := u.Write(AppendFrame(nil, 2, []byte("mine")))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteFrame(3, []byte("after")); err != nil {
+		t.Fatal(err)
+	}
+	r := NewReader(&buf, 0)
+	for _, want := range []string{"before", "mine", "after"} {
+		if _, p, err := r.ReadFrame(); err != nil || string(p) != want {
+			t.Fatalf("frame %q, %v; want %q", p, err, want)
+		}
+	}
+	boom := errors.New("boom")
+	if err := w.WriteFunc(func(io.Writer) error { return boom }); !errors.Is(err, boom) {
+		t.Fatalf("failed send: %v", err)
+	}
+	if err := w.WriteFrame(4, nil); !errors.Is(err, boom) {
+		t.Fatalf("after a failed send: %v, want the Writer broken", err)
+	}
+}

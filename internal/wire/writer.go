@@ -118,6 +118,35 @@ func (w *Writer) commit() error {
 	}
 }
 
+// WriteFunc lets send write frames to the underlying writer itself, in turn
+// with the frames of concurrent callers, for a caller that must write by
+// other means than Write: a sendmsg that carries file descriptors along,
+// say. The frames batched before are written first. send must write whole
+// frames; if it fails, the Writer is broken, as by a failed write.
+func (w *Writer) WriteFunc(send func(io.Writer) error) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for w.writing && w.err == nil {
+		w.cond.Wait()
+	}
+	if w.err != nil {
+		return w.err
+	}
+	batch := w.next
+	data := w.take()
+	w.mu.Unlock()
+	var err error
+	if len(data) > 0 {
+		err = write(w.w, data)
+	}
+	if err == nil {
+		err = send(w.w)
+	}
+	w.mu.Lock()
+	w.finish(batch, data, err)
+	return w.result(batch)
+}
+
 // writeDirect writes a large payload without copying it: the frames already
 // batched and the header in one write, then the payload. It is called, and
 // returns, with mu held.
