@@ -216,6 +216,15 @@ type refuse struct{ err error }
 func (r refuse) Execute(futures.Task) error         { return r.err }
 func (r refuse) Shutdown(ctx context.Context) error { return nil }
 
+// failed returns a future that has failed with err, for a call that could
+// not be handed to its executor.
+func failed[T any](ctx context.Context, err error) *futures.Future[T] {
+	return futures.Submit(ctx, refuse{err}, func(context.Context) (T, error) {
+		var zero T
+		return zero, err
+	})
+}
+
 // errNilPool fails a call submitted to a nil *Pool.
 var errNilPool = errors.New("mp: submit to a nil *Pool")
 

@@ -90,7 +90,7 @@ func (f *Func[In, Out]) submitChunk(ctx context.Context, ex futures.Executor, in
 	}
 	j, err := newJob(p, f.name, ins, taskBatch)
 	if err != nil {
-		return futures.Submit(ctx, refuse{err}, func(context.Context) (batch[Out], error) { return batch[Out]{}, err })
+		return failed[batch[Out]](ctx, err)
 	}
 	return futures.Submit(ctx, j, func(context.Context) (batch[Out], error) {
 		if j.err != nil {

@@ -36,6 +36,18 @@ type poolOptionFunc func(*poolConfig) error
 
 func (f poolOptionFunc) applyPool(c *poolConfig) error { return f(c) }
 
+// atLeast makes the option name(v), which set applies, and which refuses a
+// v below low.
+func atLeast[T ~int | ~int64](name string, v, low T, set func(*poolConfig)) PoolOption {
+	return poolOptionFunc(func(c *poolConfig) error {
+		if v < low {
+			return fmt.Errorf("mp: %s(%v): must be at least %v", name, v, low)
+		}
+		set(c)
+		return nil
+	})
+}
+
 func (m methodOpt) applyPool(c *poolConfig) error {
 	var pc processConfig
 	if err := m.applyProcess(&pc); err != nil {
@@ -59,13 +71,7 @@ func (g graceOpt) applyPool(c *poolConfig) error {
 // process may use, as Python's single-threaded workers do, and a worker's
 // scheduler does not spin against the others.
 func Workers(n int) PoolOption {
-	return poolOptionFunc(func(c *poolConfig) error {
-		if n < 1 {
-			return fmt.Errorf("mp: Workers(%d): a pool needs at least one worker", n)
-		}
-		c.workers = n
-		return nil
-	})
+	return atLeast("Workers", n, 1, func(c *poolConfig) { c.workers = n })
 }
 
 // Timeout bounds how long each task may run in a [Pool], counted from the
@@ -74,26 +80,14 @@ func Workers(n int) PoolOption {
 // the task has not returned after the grace period. The default is no
 // limit beyond the task's own context.
 func Timeout(d time.Duration) PoolOption {
-	return poolOptionFunc(func(c *poolConfig) error {
-		if d <= 0 {
-			return fmt.Errorf("mp: Timeout(%v): the timeout must be positive", d)
-		}
-		c.timeout = d
-		return nil
-	})
+	return atLeast("Timeout", d, 1, func(c *poolConfig) { c.timeout = d })
 }
 
 // MaxQueued bounds the tasks a [Pool] holds that no worker has taken yet:
 // submitting blocks while that many wait, until the task's context ends.
 // The default is no bound.
 func MaxQueued(n int) PoolOption {
-	return poolOptionFunc(func(c *poolConfig) error {
-		if n < 1 {
-			return fmt.Errorf("mp: MaxQueued(%d): the bound must be at least 1", n)
-		}
-		c.maxQueued = n
-		return nil
-	})
+	return atLeast("MaxQueued", n, 1, func(c *poolConfig) { c.maxQueued = n })
 }
 
 // Prefetch sets how many tasks each worker of a [Pool] holds at once: the
@@ -115,26 +109,14 @@ func Prefetch(n int) PoolOption {
 // MaxTasksPerChild replaces each worker of a [Pool] after it has run n
 // tasks, as Python's max_tasks_per_child: a remedy for tasks that leak.
 func MaxTasksPerChild(n int) PoolOption {
-	return poolOptionFunc(func(c *poolConfig) error {
-		if n < 1 {
-			return fmt.Errorf("mp: MaxTasksPerChild(%d): the limit must be at least 1", n)
-		}
-		c.maxTasks = n
-		return nil
-	})
+	return atLeast("MaxTasksPerChild", n, 1, func(c *poolConfig) { c.maxTasks = n })
 }
 
 // MaxMemoryPerChild replaces a worker of a [Pool] after the task during
 // which its peak resident memory crossed bytes, as MaxTasksPerChild does
 // after a number of tasks: a remedy for tasks that leak or bloat.
 func MaxMemoryPerChild(bytes int64) PoolOption {
-	return poolOptionFunc(func(c *poolConfig) error {
-		if bytes < 1 {
-			return fmt.Errorf("mp: MaxMemoryPerChild(%d): the limit must be positive", bytes)
-		}
-		c.softMemory = bytes
-		return nil
-	})
+	return atLeast("MaxMemoryPerChild", bytes, 1, func(c *poolConfig) { c.softMemory = bytes })
 }
 
 // MemoryLimit kills a worker of a [Pool] whose resident memory crosses
@@ -144,13 +126,7 @@ func MaxMemoryPerChild(bytes int64) PoolOption {
 // runtime is also told the limit (debug.SetMemoryLimit), so that it
 // collects harder as it nears it.
 func MemoryLimit(bytes int64) PoolOption {
-	return poolOptionFunc(func(c *poolConfig) error {
-		if bytes < 1 {
-			return fmt.Errorf("mp: MemoryLimit(%d): the limit must be positive", bytes)
-		}
-		c.hardMemory = bytes
-		return nil
-	})
+	return atLeast("MemoryLimit", bytes, 1, func(c *poolConfig) { c.hardMemory = bytes })
 }
 
 // Retries lets a [Pool] run a task again, up to n times, when the worker
@@ -159,13 +135,7 @@ func MemoryLimit(bytes int64) PoolOption {
 // held but had not started are always moved to another worker; they do not
 // count as retries.
 func Retries(n int) PoolOption {
-	return poolOptionFunc(func(c *poolConfig) error {
-		if n < 0 {
-			return fmt.Errorf("mp: Retries(%d): must not be negative", n)
-		}
-		c.retries = n
-		return nil
-	})
+	return atLeast("Retries", n, 0, func(c *poolConfig) { c.retries = n })
 }
 
 // Initializer makes every worker of a [Pool] call fn with in once, before

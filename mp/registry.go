@@ -2,7 +2,6 @@ package mp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -119,7 +118,7 @@ func (f *Func[In, Out]) Submit(ctx context.Context, ex futures.Executor, in In) 
 	}
 	j, err := newJob(p, f.name, in, 0)
 	if err != nil {
-		return futures.Submit(ctx, refuse{err}, f.fn0)
+		return failed[Out](ctx, err)
 	}
 	return futures.Submit(ctx, j, func(context.Context) (Out, error) {
 		var out Out
@@ -131,13 +130,6 @@ func (f *Func[In, Out]) Submit(ctx context.Context, ex futures.Executor, in In) 
 		}
 		return out, nil
 	})
-}
-
-// fn0 stands for the function of a future that fails before it is handed
-// to an executor; it never runs.
-func (f *Func[In, Out]) fn0(context.Context) (Out, error) {
-	var out Out
-	return out, errors.New("mp: unreachable")
 }
 
 // call decodes the argument, binds the descriptors of the handles in it,
