@@ -131,14 +131,11 @@ func (r report) poolTable() table {
 	t.notes = append(t.notes, fmt.Sprintf(
 		"  %s is one Spawn start's p50 (%s µs) plus latency's p50: a crash should cost one worker start and the task;", startPlusLatency, num(start/1e3, okS)),
 		"  map sends many tasks per message, "+rawPipelined+" one, so map's ×floor can be below 1")
-	switch chunk, okC := r.pyPool[pyPoolChunk]; {
-	case r.pyPoolStatus != "":
-		t.notes = append(t.notes, "CPython: python/process_pool.py: "+r.pyPoolStatus)
-	case okC:
-		t.notes = append(t.notes, fmt.Sprintf("CPython: python/process_pool.py, ProcessPoolExecutor(2), one run; map at its best chunksize (%.0f), p50 of 500 tasks", chunk))
-	default:
-		t.notes = append(t.notes, "CPython: python/process_pool.py, ProcessPoolExecutor(2), one run")
+	how := "ProcessPoolExecutor(2), one run"
+	if chunk, ok := r.pyPool[pyPoolChunk]; ok {
+		how += fmt.Sprintf("; map at its best chunksize (%.0f), p50 of 500 tasks", chunk)
 	}
+	t.notes = append(t.notes, pythonNote("process_pool.py", r.pyPoolStatus, how))
 	return t
 }
 

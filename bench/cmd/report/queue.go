@@ -53,11 +53,8 @@ func (r report) queueTable() table {
 		t.rows = append(t.rows, []string{p, strconv.Itoa(r.s.runs(groupQueue, p)),
 			num(v, ok), num(py, okPy), ratio(v, py, ok && okPy)})
 	}
-	if r.pyQueueStatus != "" {
-		t.notes = append(t.notes, "CPython: python/mp_queue.py: "+r.pyQueueStatus)
-	} else {
-		t.notes = append(t.notes, "CPython: python/mp_queue.py, multiprocessing.Queue, best of 3 runs of 200k messages per payload")
-	}
+	t.notes = append(t.notes, pythonNote("mp_queue.py", r.pyQueueStatus,
+		"multiprocessing.Queue, best of 3 runs of 200k messages per payload"))
 	return t
 }
 

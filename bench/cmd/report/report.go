@@ -326,3 +326,12 @@ func ratio(v, base float64, ok bool) string {
 	}
 	return fmt.Sprintf("%.2f", v/base)
 }
+
+// pythonNote is a table's note on CPython's figures: how script measured
+// them, or why it gave none (status).
+func pythonNote(script, status, how string) string {
+	if status != "" {
+		return "CPython: python/" + script + ": " + status
+	}
+	return "CPython: python/" + script + ", " + how
+}

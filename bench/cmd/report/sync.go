@@ -52,11 +52,8 @@ func (r report) syncTable() table {
 		t.rows = append(t.rows, []string{op.lib, op.about, strconv.Itoa(n),
 			num(v, ok), num(py, okPy), ratio(py, v, ok && okPy)})
 	}
-	if r.pySyncStatus != "" {
-		t.notes = append(t.notes, "CPython: python/mp_sync.py: "+r.pySyncStatus)
-	} else {
-		t.notes = append(t.notes, "CPython: python/mp_sync.py, best of 3 runs (lock, semaphore, value-add), p50 of 200 wake-ups")
-	}
+	t.notes = append(t.notes, pythonNote("mp_sync.py", r.pySyncStatus,
+		"best of 3 runs (lock, semaphore, value-add), p50 of 200 wake-ups"))
 	return t
 }
 
