@@ -404,7 +404,7 @@ func (s *server) send(kind wire.Kind, msg any, files []*os.File) {
 // or ahead of time when id is 0.
 func (s *server) push(id uint64) {
 	reply := spawnedMsg{ID: id}
-	proc, ctl, token, err := launch(envChild, launchOptions{env: s.env})
+	proc, ctl, token, err := launch(envChild, launchOptions{env: append(slices.Clip(s.env), envSpare+"=1")})
 	if err != nil {
 		reply.Err = fmt.Sprintf("start a child: %v", err)
 		s.send(kindSpawned, reply, nil)

@@ -1,6 +1,7 @@
 package mp_test
 
 import (
+	"context"
 	"errors"
 	"syscall"
 	"testing"
@@ -101,4 +102,46 @@ func TestNoOrphansThroughForkServer(t *testing.T) {
 	p.Kill()
 	p.Join(ctx)
 	waitGone(t, ctx, grandchild)
+}
+
+// fussy panics when asked to encode its zero value, as careless marshalling
+// methods do.
+type fussy struct{ N int }
+
+func (f fussy) MarshalBinary() ([]byte, error) {
+	if f.N == 0 {
+		panic("fussy: zero")
+	}
+	return []byte{byte(f.N)}, nil
+}
+
+func (f *fussy) UnmarshalBinary(b []byte) error {
+	if len(b) != 1 {
+		return errors.New("fussy: want one byte")
+	}
+	f.N = int(b[0])
+	return nil
+}
+
+var double = mp.Register("fussy-double", func(ctx context.Context, f fussy) (int, error) { return 2 * f.N, nil })
+
+// Spares warm up by encoding zero values of every registered function's
+// types while they wait; a type that panics on that must not cost the spare,
+// and the task must not see the spare's mark in its environment.
+func TestForkServerSparesWarmUpSafely(t *testing.T) {
+	t.Parallel()
+	ctx := guard(t)
+	var ps []*mp.Process
+	for i := range 4 {
+		ps = append(ps, start(t, mp.NewProcess(double, fussy{N: i + 1}, mp.Method(mp.ForkServer))))
+	}
+	for i, p := range ps {
+		if v, err := double.Result(ctx, p); v != 2*(i+1) || err != nil {
+			t.Fatalf("process %d: %v, %v; want %d", i, v, err, 2*(i+1))
+		}
+	}
+	p := start(t, mp.NewProcess(env, "MULTITASK_SPARE", mp.Method(mp.ForkServer)))
+	if v, err := env.Result(ctx, p); v != "" || err != nil {
+		t.Fatalf("the task saw MULTITASK_SPARE=%q, %v", v, err)
+	}
 }

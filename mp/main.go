@@ -90,7 +90,9 @@ func Main() {
 // runChild is the child's side of the control channel; it returns the exit
 // status.
 func runChild(env string) int {
+	_, spare := os.LookupEnv(envSpare)
 	os.Unsetenv(envChild) // for the programs the task may run
+	os.Unsetenv(envSpare)
 	token, err := parseMarker(envChild, env)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "mp: cannot run as a child process: %v\n", err)
@@ -104,6 +106,9 @@ func runChild(env string) int {
 	}
 	if err := wire.WriteHello(ctl, token); err != nil {
 		return exitBootstrap // the parent is gone
+	}
+	if spare {
+		warmUp()
 	}
 	rights, err := newRightsReader(ctl)
 	if err != nil {

@@ -28,6 +28,8 @@ type entry interface {
 	// callBatch runs the function on each argument of a chunk, and closes
 	// the handles in them when it is done.
 	callBatch(ctx context.Context, arg []byte, files map[uint64][]*os.File) ([]byte, error)
+	// warm runs the codec on the function's types once (see warmUp).
+	warm()
 }
 
 // registry is the only mutable package state: every process of the binary
