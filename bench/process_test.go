@@ -60,11 +60,15 @@ var (
 )
 
 // BenchmarkProcessStart times Start → the function runs → Join for one
-// child, p50 over b.N starts, against the floor: exec of a small static Go
-// program that writes one byte to a pipe, waited for. Between two
-// ForkServer starts, untimed, the server gets the time to make its next
-// spare ready: a warm start is what the method is for, and back-to-back
-// starts would time the making of spares, which is a Spawn.
+// child, p50 over b.N starts, against two floors: rawexec, an exec of a
+// small static Go program that writes one byte to a pipe, waited for; and
+// rawwake, the same kind of program started ahead and given the time a
+// spare gets, then woken by a byte on its standard input, read and waited
+// for: the floor of a warm start, made of one wake-up, a Go program's exit
+// and its reaping. Between two ForkServer starts, untimed, the server gets
+// the time to make its next spare ready: a warm start is what the method is
+// for, and back-to-back starts would time the making of spares, which is a
+// Spawn.
 func BenchmarkProcessStart(b *testing.B) {
 	ctx := context.Background()
 	for _, m := range []mp.StartMethod{mp.Spawn, mp.ForkServer, mp.Fork} {
@@ -107,6 +111,38 @@ func BenchmarkProcessStart(b *testing.B) {
 			}
 		})
 	})
+	b.Run("rawwake", func(b *testing.B) {
+		bin := buildProgram(b, wakeByteSrc)
+		var cmd *exec.Cmd
+		var in io.WriteCloser
+		var out io.ReadCloser
+		start := func() {
+			cmd = exec.Command(bin)
+			var err error
+			if in, err = cmd.StdinPipe(); err != nil {
+				b.Fatal(err)
+			}
+			if out, err = cmd.StdoutPipe(); err != nil {
+				b.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				b.Fatal(err)
+			}
+			time.Sleep(spareReady)
+		}
+		p50(b, start, func() {
+			if _, err := in.Write([]byte{1}); err != nil {
+				b.Fatal(err)
+			}
+			var one [1]byte
+			if _, err := io.ReadFull(out, one[:]); err != nil {
+				b.Fatal(err)
+			}
+			if err := cmd.Wait(); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
 }
 
 // spareReady is more than a spare needs to start and wait at mp.Main.
@@ -135,10 +171,12 @@ func reportP50(b *testing.B, times []time.Duration) {
 }
 
 // Static Go programs for the raw baselines: one writes one byte and exits,
-// the other echoes 8-byte messages from stdin to stdout until EOF.
+// one waits for a byte on stdin and writes it back, and one echoes 8-byte
+// messages from stdin to stdout until EOF.
 const (
-	oneByteSrc = "package main\n\nimport \"os\"\n\nfunc main() { os.Stdout.Write([]byte{1}) }\n"
-	echo8Src   = `package main
+	oneByteSrc  = "package main\n\nimport \"os\"\n\nfunc main() { os.Stdout.Write([]byte{1}) }\n"
+	wakeByteSrc = "package main\n\nimport \"os\"\n\nfunc main() { b := make([]byte, 1); os.Stdin.Read(b); os.Stdout.Write(b) }\n"
+	echo8Src    = `package main
 
 import (
 	"io"

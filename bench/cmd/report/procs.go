@@ -18,6 +18,7 @@ const (
 	groupCodec     = "Codec"
 
 	rawExec = "rawexec" // exec of a static Go program that writes one byte
+	rawWake = "rawwake" // the same program, started ahead, woken to write it
 	rawPipe = "rawpipe" // os.Pipe with a reused buffer, or a static echo program
 	refJSON = "json"    // encoding/json, the codec table's reference point
 )
@@ -25,7 +26,7 @@ const (
 var (
 	// startMethods lists ProcessStart's rows: mp's start methods as Python
 	// spells them, then the floor.
-	startMethods = []string{"spawn", "forkserver", "fork", rawExec}
+	startMethods = []string{"spawn", "forkserver", "fork", rawExec, rawWake}
 	codecOrder   = []string{"cbor", "gob", "msgpack", refJSON}
 	payloadOrder = []string{"int", "struct100B", "struct1KiB", "bytes1MiB"}
 )
@@ -68,15 +69,16 @@ func (r report) processTables() []table {
 }
 
 // startTable lists, per start method, the median over the runs of each run's
-// p50, its ratio to rawexec, and CPython's p50 for the same method with the
-// ratio CPython/ours (above 1: CPython is slower).
+// p50, its ratios to rawexec and to rawwake, and CPython's p50 for the same
+// method with the ratio CPython/ours (above 1: CPython is slower).
 func (r report) startTable() table {
 	t := table{
 		title: groupStart,
 		about: "Start → the function runs → Join, one child; each run's p50, median over the runs",
-		head:  []string{"method", "runs", "p50 ms", "×" + rawExec, "CPython ms", "CPython/ours"},
+		head:  []string{"method", "runs", "p50 ms", "×" + rawExec, "×" + rawWake, "CPython ms", "CPython/ours"},
 	}
 	raw, okRaw := r.s.median(groupStart, rawExec, "p50-ns")
+	wake, okWake := r.s.median(groupStart, rawWake, "p50-ns")
 	methods := r.libsIn(groupStart, startMethods)
 	for _, m := range startMethods {
 		if _, ok := r.pyStarts[m]; ok && !slices.Contains(methods, m) {
@@ -88,7 +90,8 @@ func (r report) startTable() table {
 		ns, ok := r.s.median(groupStart, m, "p50-ns")
 		py, okPy := r.pyStarts[m]
 		t.rows = append(t.rows, []string{m, strconv.Itoa(r.s.runs(groupStart, m)),
-			fixed(ns/1e6, ok, 3), ratio(ns, raw, ok && okRaw), fixed(py*1e3, okPy, 3), ratio(py*1e9, ns, ok && okPy)})
+			fixed(ns/1e6, ok, 3), ratio(ns, raw, ok && okRaw), ratio(ns, wake, ok && okWake),
+			fixed(py*1e3, okPy, 3), ratio(py*1e9, ns, ok && okPy)})
 	}
 	if r.s.runs(groupStart, "forkserver") == 0 {
 		t.notes = append(t.notes, "forkserver: not measured (no ProcessStart/forkserver result)")
@@ -215,7 +218,11 @@ func (r report) processTargets() []target {
 		if !okF {
 			ts = append(ts, target{status: "MISS", name: name, detail: notMeasured})
 		} else {
-			ts = append(ts, check(name, fs <= 0.3e6, fmt.Sprintf("%.3f ms", fs/1e6)))
+			detail := fmt.Sprintf("%.3f ms", fs/1e6)
+			if wake, ok := med(groupStart, rawWake, "p50-ns"); ok {
+				detail += fmt.Sprintf(" (%s: %.3f ms)", rawWake, wake/1e6)
+			}
+			ts = append(ts, check(name, fs <= 0.3e6, detail))
 		}
 
 		name = "ProcessStart: spawn ≥ 10× faster than CPython spawn"
