@@ -97,26 +97,31 @@ type spawned struct {
 
 // forkServerChild starts a child through the fork server, starting the
 // server first if need be, and returns it, the parent's end of its control
-// socket, and the token its hello must carry.
-func forkServerChild() (child, *os.File, []byte, error) {
+// socket, and the token its hello must carry. When the child is a spare the
+// parent held, the server must hear that it was taken: the caller calls
+// took, if not nil, once it has sent the child its start frame. Telling the
+// server first would delay the child by a write that wakes another process.
+func forkServerChild() (c child, ctl *os.File, token []byte, took func(), err error) {
 	fs, err := runningForkServer()
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	reply := make(chan spawned, 1)
 	fs.mu.Lock()
 	if fs.err != nil {
 		fs.mu.Unlock()
-		return nil, nil, nil, fs.err
+		return nil, nil, nil, nil, fs.err
 	}
 	if len(fs.ready) > 0 {
 		r := fs.ready[0]
 		fs.ready = fs.ready[1:]
 		fs.mu.Unlock()
-		if b, err := marshalMsg(tookMsg{Pid: r.msg.Pid}); err == nil {
-			_ = fs.w.WriteFrame(kindTook, b) // if the server is gone, so is the child: Join says so
+		took = func() {
+			if b, err := marshalMsg(tookMsg{Pid: r.msg.Pid}); err == nil {
+				_ = fs.w.WriteFrame(kindTook, b) // if the server is gone, so is the child: Join says so
+			}
 		}
-		return r.child, r.ctl, r.msg.Token, nil
+		return r.child, r.ctl, r.msg.Token, took, nil
 	}
 	fs.nextID++
 	id := fs.nextID
@@ -130,13 +135,13 @@ func forkServerChild() (child, *os.File, []byte, error) {
 		fs.mu.Lock()
 		delete(fs.pending, id)
 		fs.mu.Unlock()
-		return nil, nil, nil, fmt.Errorf("fork server: %w", err)
+		return nil, nil, nil, nil, fmt.Errorf("fork server: %w", err)
 	}
 	r := <-reply
 	if r.err != nil {
-		return nil, nil, nil, r.err
+		return nil, nil, nil, nil, r.err
 	}
-	return r.child, r.ctl, r.msg.Token, nil
+	return r.child, r.ctl, r.msg.Token, nil, nil
 }
 
 // runningForkServer returns the fork server, starting it if there is none

@@ -159,9 +159,10 @@ func startChild(m StartMethod, o launchOptions, start []byte, files []*os.File) 
 	var c child
 	var ctl *os.File
 	var token []byte
+	var took func()
 	var err error
 	if m == ForkServer {
-		c, ctl, token, err = forkServerChild()
+		c, ctl, token, took, err = forkServerChild()
 	} else {
 		c, ctl, token, err = launch(envChild, o)
 	}
@@ -171,7 +172,11 @@ func startChild(m StartMethod, o launchOptions, start []byte, files []*os.File) 
 	// The start frame goes now, with the handles' descriptors, so that the
 	// caller may close its copies as soon as Start returns; the socket holds
 	// it until the child reads it.
-	if err := sendWithFiles(ctl, wire.AppendFrame(nil, kindStart, start), files); err != nil {
+	err = sendWithFiles(ctl, wire.AppendFrame(nil, kindStart, start), files)
+	if took != nil {
+		took()
+	}
+	if err != nil {
 		_ = c.Signal(syscall.SIGKILL)
 		<-c.Done()
 		ctl.Close()
