@@ -2,6 +2,7 @@ package mp
 
 import (
 	"maps"
+	"reflect"
 	"slices"
 
 	"github.com/multitask-go/multitask/codec"
@@ -38,15 +39,23 @@ func warmUp() {
 	}
 }
 
+// warmSize bounds the types warmUp runs the codec on: a large array's
+// zero value would cost a spare more than the warming saves.
+const warmSize = 4 << 10
+
 // warm encodes and decodes zero values of the function's types, as a task
 // would encode and decode real ones. A type's own marshalling may refuse a
 // zero value, or even panic on one: neither matters here.
 func (f *Func[In, Out]) warm() {
 	defer func() { _ = recover() }()
-	var in In
-	if b, err := codec.Default().Marshal(in); err == nil && codec.Default().Unmarshal(b, &in) == nil {
-		boundHandles(&in)
+	if reflect.TypeFor[In]().Size() <= warmSize {
+		var in In
+		if b, err := codec.Default().Marshal(in); err == nil && codec.Default().Unmarshal(b, &in) == nil {
+			boundHandles(&in)
+		}
 	}
-	var out Out
-	_, _ = encodeResult(out)
+	if reflect.TypeFor[Out]().Size() <= warmSize {
+		var out Out
+		_, _ = encodeResult(out)
+	}
 }
