@@ -289,7 +289,10 @@ func (f *Future[T]) futureCore() *core {
 // panics recovered, and settles the outcome. A future that was cancelled
 // before it started is left alone.
 func (f *Future[T]) run() {
-	if !f.begun.CompareAndSwap(true, false) && !f.claim(Running) {
+	// The load first: a task of an in-process executor never began
+	// elsewhere, and a failed compare-and-swap would still take the line.
+	begun := f.begun.Load() && f.begun.CompareAndSwap(true, false)
+	if !begun && !f.claim(Running) {
 		return
 	}
 	if f.stopAfter != nil {
