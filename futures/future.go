@@ -44,7 +44,13 @@ func (s State) String() string {
 
 // settled is or-ed into a core's state once its error and value are written
 // and its waiters told: readers wait for it, not for the claim of the state.
-const settled = 1 << 8
+// begunElsewhere is or-ed into Running by Task.Begin, for an executor that
+// runs the work in another process, until the run that delivers the
+// outcome takes it off (see Future.run).
+const (
+	settled        = 1 << 8
+	begunElsewhere = 1 << 9
+)
 
 // closedChan is the Done channel of every future that finished before anybody
 // asked for its channel, which saves one allocation per future.
@@ -93,7 +99,7 @@ type listener struct {
 
 func (c *core) isSettled() bool { return c.state.Load()&settled != 0 }
 
-func (c *core) stateNow() State { return State(c.state.Load() &^ settled) }
+func (c *core) stateNow() State { return State(c.state.Load() &^ (settled | begunElsewhere)) }
 
 // claim moves the future from Pending to s and reports whether this caller
 // won the right to settle it.
@@ -216,11 +222,8 @@ type Future[T any] struct {
 
 	val T // written by the owner before settling
 
-	// For executors that run the task elsewhere (see Task.Begin and
-	// Task.Guard): begun is set once the executor has claimed the future as
-	// running, and guard, when set, must agree to a cancellation. guard is
-	// guarded by mu.
-	begun atomic.Bool
+	// guard, when set, must agree to a cancellation (see Task.Guard).
+	// Guarded by mu.
 	guard func() bool
 }
 
@@ -291,8 +294,9 @@ func (f *Future[T]) futureCore() *core {
 func (f *Future[T]) run() {
 	// The load first: a task of an in-process executor never began
 	// elsewhere, and a failed compare-and-swap would still take the line.
-	begun := f.begun.Load() && f.begun.CompareAndSwap(true, false)
-	if !begun && !f.claim(Running) {
+	const begun = uint32(Running) | begunElsewhere
+	delivers := f.state.Load() == begun && f.state.CompareAndSwap(begun, uint32(Running))
+	if !delivers && !f.claim(Running) {
 		return
 	}
 	if f.stopAfter != nil {
@@ -322,13 +326,12 @@ func (f *Future[T]) run() {
 // begin claims the future as running for an executor that runs the task
 // elsewhere and calls run later only to deliver the outcome.
 func (f *Future[T]) begin() bool {
-	if !f.claim(Running) {
+	if !f.state.CompareAndSwap(uint32(Pending), uint32(Running)|begunElsewhere) {
 		return false
 	}
 	if f.stopAfter != nil {
 		f.stopAfter()
 	}
-	f.begun.Store(true)
 	return true
 }
 
