@@ -99,8 +99,8 @@
 //	ForkServer  the same, made by a server process that starts from the
 //	            environment and working directory the parent had at Main, so
 //	            that nothing the parent did later leaks in; it keeps warm
-//	            spares, children already waiting for their task, so a start
-//	            costs a message instead of an exec
+//	            spares, children already waiting (and warmed up) for their
+//	            task, so a start costs a message instead of an exec
 //	Fork        Spawn, plus a snapshot of the parent: the values, at Start,
 //	            of every variable registered with Inherit, and the files
 //	            (listeners, say) given with PassFiles

@@ -17,7 +17,11 @@ const (
 	// os.Executable); the child gets only its argument and the handles in it.
 	Spawn StartMethod = iota
 	// ForkServer has children made by a server process started from a clean
-	// state, which keeps warm spares so that a start is fast.
+	// state, which keeps warm spares so that a start is fast. While a spare
+	// waits, it encodes and decodes a zero value of the argument and result
+	// types of every registered function, so that the codec is ready for
+	// whichever the parent sends; a type's own marshalling methods, if it
+	// has them, run then too.
 	ForkServer
 	// Fork starts a fresh process of the same binary and recreates in it a
 	// snapshot of the parent: the variables registered with Inherit, the
