@@ -863,7 +863,7 @@ func (w *worker) start() (*readyMsg, error) {
 		return nil, w.fail(shm, mem, err)
 	}
 	w.stderr = &tailWriter{w: os.Stderr}
-	c, ctl, token, err := startChild(p.cfg.method, launchOptions{env: os.Environ(), stderr: w.stderr}, start, []*os.File{shm})
+	c, ctl, token, err := startChild(p.cfg.method, launchOptions{stderr: w.stderr}, start, []*os.File{shm})
 	if err != nil {
 		return nil, w.fail(shm, mem, err)
 	}

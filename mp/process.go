@@ -137,7 +137,7 @@ func (p *Process) start() error {
 		return fmt.Errorf("mp: start %q: Output and Detached need Spawn or Fork: "+
 			"a ForkServer child's output and lifetime are the fork server's", p.cfg.name)
 	}
-	out := launchOptions{env: os.Environ(), stdout: p.cfg.stdout, stderr: p.cfg.stderr, detached: p.cfg.detached}
+	out := launchOptions{stdout: p.cfg.stdout, stderr: p.cfg.stderr, detached: p.cfg.detached}
 	c, ctl, token, err := startChild(p.cfg.method, out, start, files)
 	if err != nil {
 		return fmt.Errorf("mp: start %q: %w", p.cfg.name, err)
@@ -197,7 +197,7 @@ type child interface {
 
 // launchOptions say how launch starts a process.
 type launchOptions struct {
-	env            []string
+	env            []string  // nil: this process's own, at launch
 	dir            string
 	stdout, stderr io.Writer // nil: this process's own
 	detached       bool
@@ -219,10 +219,14 @@ func launch(marker string, o launchOptions) (*supervise.Child, *os.File, []byte,
 		return nil, nil, nil, err
 	}
 	defer theirs.Close()
+	env := slices.Clip(o.env)
+	if env == nil {
+		env = os.Environ()
+	}
 	cmd := &exec.Cmd{
 		Path:       exe,
 		Args:       []string{os.Args[0]},
-		Env:        append(slices.Clip(o.env), markerEnv(marker, token)),
+		Env:        append(env, markerEnv(marker, token)),
 		Dir:        o.dir,
 		ExtraFiles: []*os.File{theirs},
 		Stdout:     cmp.Or[io.Writer](o.stdout, os.Stdout),
