@@ -409,7 +409,11 @@ func (s *server) send(kind wire.Kind, msg any, files []*os.File) {
 // or ahead of time when id is 0.
 func (s *server) push(id uint64) {
 	reply := spawnedMsg{ID: id}
-	proc, ctl, token, err := launch(envChild, launchOptions{env: append(slices.Clip(s.env), envSpare+"=1")})
+	env := s.env
+	if id == 0 {
+		env = append(slices.Clip(env), envSpare+"=1") // it has time to warm up; one asked for has not
+	}
+	proc, ctl, token, err := launch(envChild, launchOptions{env: env})
 	if err != nil {
 		reply.Err = fmt.Sprintf("start a child: %v", err)
 		s.send(kindSpawned, reply, nil)
