@@ -197,7 +197,7 @@ type child interface {
 
 // launchOptions say how launch starts a process.
 type launchOptions struct {
-	env            []string  // nil: this process's own, at launch
+	env            []string // nil: this process's own, at launch
 	dir            string
 	stdout, stderr io.Writer // nil: this process's own
 	detached       bool
