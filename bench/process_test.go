@@ -117,17 +117,7 @@ func BenchmarkProcessStart(b *testing.B) {
 		var in io.WriteCloser
 		var out io.ReadCloser
 		start := func() {
-			cmd = exec.Command(bin)
-			var err error
-			if in, err = cmd.StdinPipe(); err != nil {
-				b.Fatal(err)
-			}
-			if out, err = cmd.StdoutPipe(); err != nil {
-				b.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				b.Fatal(err)
-			}
+			cmd, in, out = startPiped(b, bin)
 			time.Sleep(spareReady)
 		}
 		p50(b, start, func() {
@@ -194,6 +184,24 @@ func main() {
 }
 `
 )
+
+// startPiped starts the program bin with pipes to its standard input and
+// from its standard output. The caller waits for it.
+func startPiped(b *testing.B, bin string) (cmd *exec.Cmd, in io.WriteCloser, out io.ReadCloser) {
+	b.Helper()
+	cmd = exec.Command(bin)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if out, err = cmd.StdoutPipe(); err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	return cmd, in, out
+}
 
 // buildProgram builds src as a static Go program, in a directory removed
 // after the benchmark.
@@ -309,18 +317,7 @@ func BenchmarkPipeRoundTrip(b *testing.B) {
 		}
 	})
 	b.Run("rawpipe", func(b *testing.B) {
-		cmd := exec.Command(buildProgram(b, echo8Src))
-		in, err := cmd.StdinPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
+		cmd, in, out := startPiped(b, buildProgram(b, echo8Src))
 		var buf [8]byte
 		for b.Loop() {
 			if _, err := in.Write(buf[:]); err != nil {

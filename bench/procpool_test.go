@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -171,18 +170,7 @@ func perSecond(b *testing.B, batch func()) {
 // startEcho starts the static echo program; out reads its replies through
 // a buffer, as the pool's reader does.
 func startEcho(b *testing.B) (io.WriteCloser, io.Reader, func()) {
-	cmd := exec.Command(buildProgram(b, echo8Src))
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
+	cmd, in, out := startPiped(b, buildProgram(b, echo8Src))
 	return in, bufio.NewReader(out), func() {
 		if err := cmd.Wait(); err != nil {
 			b.Error(err)
