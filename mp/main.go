@@ -130,7 +130,7 @@ func runChild(env string) int {
 			fmt.Fprintf(os.Stderr, "mp: pool worker: %v\n", err)
 			return exitBootstrap
 		}
-		return runWorker(ctl, r, rights, &msg)
+		return runWorker(rights, &msg)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())

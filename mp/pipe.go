@@ -60,17 +60,22 @@ type message struct {
 	data []byte
 }
 
+// pipeSize is the buffer of a Conn's pipes: large messages cross in fewer
+// wake-ups than with the default 64 KiB. Unprivileged programs may ask for
+// up to fs.pipe-max-size (1 MiB by default); a refusal leaves the default.
+const pipeSize = 1 << 20
+
 // Pipe returns the two ends of a duplex connection that carries values of
 // type T, Python's multiprocessing.Pipe. It is two OS pipes, one each way,
 // which carry small messages faster than a socket pair does: a message of
 // any size up to the codec's limits crosses, and a small one costs one write
 // and one read. A []byte goes as it is, without encoding.
 func Pipe[T any]() (*Conn[T], *Conn[T], error) {
-	ar, bw, err := bigPipe()
+	ar, bw, err := bigPipe(pipeSize)
 	if err != nil {
 		return nil, nil, fmt.Errorf("mp: Pipe: %w", err)
 	}
-	br, aw, err := bigPipe()
+	br, aw, err := bigPipe(pipeSize)
 	if err != nil {
 		ar.Close()
 		bw.Close()

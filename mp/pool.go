@@ -489,7 +489,15 @@ func (s sends) flush() {
 			_ = x.w.w.WriteFrames(x.buf)
 			continue
 		}
-		_ = x.w.w.WriteFunc(func(io.Writer) error { return sendWithFiles(x.w.ctl, x.buf, x.j.files) })
+		// The descriptors go first, on the control socket; the worker
+		// collects them when it reads the frame that names them.
+		_ = x.w.w.WriteFunc(func(tasks io.Writer) error {
+			if err := sendWithFiles(x.w.ctl, []byte{0}, x.j.files); err != nil {
+				return err
+			}
+			_, err := tasks.Write(x.buf)
+			return err
+		})
 		p := x.w.p
 		p.mu.Lock()
 		if x.j.sending--; x.j.sending == 0 && x.j.state == jobEnded {
@@ -752,17 +760,25 @@ func (p *Pool) breakLocked(err error) []*job {
 
 // A worker is the parent's side of one worker process. Its fields are
 // guarded by the pool's mu, except where said.
+//
+// Tasks and results cross on a pipe each way, not on the control socket:
+// reading from a unix socket tells the writer's end that it has room,
+// which wakes the writing process's poller for nothing, once per message
+// each way; that cost a lone task about a third of its round trip. The
+// control socket carries the hello and the descriptors that go with tasks.
 type worker struct {
 	p *Pool
 
 	// Set by run before ready.
-	child  child
-	ctl    *os.File
-	w      *wire.Writer
-	shm    *os.File
-	slots  slots
-	stderr *tailWriter
-	r      *wire.Reader
+	child   child
+	ctl     *os.File
+	tasks   *os.File     // the write end of the worker's task pipe
+	w       *wire.Writer // on tasks
+	results *os.File     // the read end of the worker's result pipe
+	shm     *os.File
+	slots   slots
+	stderr  *tailWriter
+	r       *wire.Reader // on results
 
 	ready    bool
 	retiring bool // takes no more tasks; exits once it holds none
@@ -781,10 +797,12 @@ func (w *worker) pid() int {
 	return w.child.Pid()
 }
 
-// closeOnce closes the control channel, which tells the worker to exit.
+// closeOnce closes the task pipe and the control socket, which tells the
+// worker to exit.
 func (w *worker) closeOnce() {
 	if !w.closed && w.ctl != nil {
 		w.closed = true
+		w.tasks.Close()
 		w.ctl.Close()
 	}
 }
@@ -862,13 +880,25 @@ func (w *worker) start() (*readyMsg, error) {
 	if err != nil {
 		return nil, w.fail(shm, mem, err)
 	}
-	w.stderr = &tailWriter{w: os.Stderr}
-	c, ctl, token, err := startChild(p.cfg.method, launchOptions{stderr: w.stderr}, start, []*os.File{shm})
+	pipes, err := workerPipes()
 	if err != nil {
 		return nil, w.fail(shm, mem, err)
 	}
+	w.stderr = &tailWriter{w: os.Stderr}
+	c, ctl, token, err := startChild(p.cfg.method, launchOptions{stderr: w.stderr}, start,
+		[]*os.File{shm, pipes.theirTasks, pipes.theirResults})
+	// The worker's ends are its own now, or no one's: a result pipe whose
+	// only writer is the worker ends when the worker does.
+	pipes.theirTasks.Close()
+	pipes.theirResults.Close()
+	if err != nil {
+		pipes.tasks.Close()
+		pipes.results.Close()
+		return nil, w.fail(shm, mem, err)
+	}
 	p.mu.Lock()
-	w.child, w.ctl, w.w, w.shm, w.slots = c, ctl, wire.NewWriter(ctl), shm, mem
+	w.child, w.ctl, w.shm, w.slots = c, ctl, shm, mem
+	w.tasks, w.w, w.results, w.r = pipes.tasks, wire.NewWriter(pipes.tasks), pipes.results, wire.NewReader(pipes.results, 0)
 	p.mu.Unlock()
 	got, err := wire.ReadHello(ctl, maxToken)
 	if err == nil && string(got) != string(token) {
@@ -876,7 +906,6 @@ func (w *worker) start() (*readyMsg, error) {
 	}
 	var ready readyMsg
 	if err == nil {
-		w.r = wire.NewReader(ctl, 0)
 		var kind wire.Kind
 		var payload []byte
 		kind, payload, err = w.r.ReadFrame()
@@ -914,4 +943,32 @@ func (w *worker) release() {
 	w.p.mu.Unlock()
 	_ = shmUnmap(w.slots)
 	w.shm.Close()
+	w.results.Close()
+}
+
+// The pipes of one worker: the parent writes tasks and reads results; the
+// worker gets the other ends.
+type poolPipes struct {
+	tasks, theirTasks     *os.File
+	results, theirResults *os.File
+}
+
+// poolPipeSize is the buffer of a worker's pipes: as much as a unix
+// socket's, so that a stream of small tasks rarely waits for room, and
+// small enough that many workers stay within the per-user pipe quota.
+const poolPipeSize = 256 << 10
+
+// workerPipes makes a worker's two pipes.
+func workerPipes() (poolPipes, error) {
+	var pp poolPipes
+	var err error
+	if pp.theirTasks, pp.tasks, err = bigPipe(poolPipeSize); err != nil {
+		return pp, fmt.Errorf("make a task pipe: %w", err)
+	}
+	if pp.results, pp.theirResults, err = bigPipe(poolPipeSize); err != nil {
+		pp.theirTasks.Close()
+		pp.tasks.Close()
+		return pp, fmt.Errorf("make a result pipe: %w", err)
+	}
+	return pp, nil
 }

@@ -18,11 +18,13 @@ const flushAt = 64 << 10
 
 // runWorker is a pool worker's life: it runs the initializer, reports
 // ready, then runs the tasks the parent sends, one at a time, until the
-// control channel ends and the worker exits. It returns the exit status of
-// a worker that could not start.
-func runWorker(ctl *os.File, r *wire.Reader, rights *rightsReader, msg *startMsg) int {
+// task pipe ends and the worker exits. It returns the exit status of a
+// worker that could not start.
+func runWorker(rights *rightsReader, msg *startMsg) int {
 	wm := msg.Worker
-	files, err := rights.take(1, "multitask-pool-slots")
+	// The shared page of slots, the read end of the task pipe and the
+	// write end of the result pipe.
+	files, err := rights.take(3, "multitask-pool")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "mp: pool worker: %v\n", err)
 		return exitBootstrap
@@ -33,7 +35,7 @@ func runWorker(ctl *os.File, r *wire.Reader, rights *rightsReader, msg *startMsg
 		fmt.Fprintf(os.Stderr, "mp: pool worker: map the shared page: %v\n", err)
 		return exitBootstrap
 	}
-	out := wire.NewWriter(ctl)
+	tasks, out := wire.NewReader(files[1], 0), wire.NewWriter(files[2])
 
 	var ready readyMsg
 	if wm.Init != "" {
@@ -60,7 +62,7 @@ func runWorker(ctl *os.File, r *wire.Reader, rights *rightsReader, msg *startMsg
 		runtime.GOMAXPROCS(wm.Procs)
 	}
 	go wk.flushLoop()
-	go wk.read(r, rights)
+	go wk.read(tasks, rights)
 	wk.runTasks() // until the reader exits the process
 	return 0
 }
@@ -87,9 +89,10 @@ type poolWorker struct {
 	wake   chan struct{}
 }
 
-// read takes the parent's frames. The end of the channel means the pool is
-// done with this worker, or the parent died: either way the worker exits
-// at once.
+// read takes the parent's frames from the task pipe, and the descriptors
+// a task names from the control socket, where the parent sent them before
+// the task. The end of the pipe means the pool is done with this worker,
+// or the parent died: either way the worker exits at once.
 func (wk *poolWorker) read(r *wire.Reader, rights *rightsReader) {
 	for {
 		kind, payload, err := r.ReadFrame()
@@ -100,8 +103,13 @@ func (wk *poolWorker) read(r *wire.Reader, rights *rightsReader) {
 		case kindTask:
 			t, err := parseTask(payload)
 			if err == nil && len(t.refs) > 0 {
-				// The descriptors came with the frame's bytes, in order.
-				t.files, err = handleFiles(t.refs, rights)
+				n := 0
+				for _, ref := range t.refs {
+					n += ref.Files
+				}
+				if err = rights.await(n); err == nil {
+					t.files, err = handleFiles(t.refs, rights)
+				}
 			}
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "mp: pool worker: corrupt task from the parent: %v\n", err)

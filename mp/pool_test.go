@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -54,6 +56,17 @@ var (
 		return struct{}{}, nil
 	})
 	readInit = mp.Register("pool/read-init", func(ctx context.Context, _ int) (string, error) { return initValue, nil })
+	// garblesResults writes a frame header announcing 4 GiB on its pool
+	// worker's result pipe, the one write-only pipe it holds beyond its
+	// standard streams, then waits to be killed.
+	garblesResults = mp.Register("pool/garbles", func(ctx context.Context, _ struct{}) (int, error) {
+		fd, err := resultPipe()
+		if err != nil {
+			return 0, err
+		}
+		os.NewFile(uintptr(fd), "results").Write([]byte{0xff, 0xff, 0xff, 0xff, 9})
+		select {}
+	})
 	// busyPool starts a pool whose workers all run long tasks, reports the
 	// workers' pids on c, and waits to be killed.
 	busyPool = mp.Register("pool/busy", func(ctx context.Context, c *mp.Conn[[]int]) (int, error) {
@@ -157,6 +170,30 @@ func TestPoolErrors(t *testing.T) {
 	}
 }
 
+// resultPipe finds the descriptor of a pool worker's result pipe.
+func resultPipe() (int, error) {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range entries {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil || fd <= 2 {
+			continue
+		}
+		target, _ := os.Readlink("/proc/self/fd/" + e.Name())
+		info, _ := os.ReadFile("/proc/self/fdinfo/" + e.Name())
+		for line := range strings.Lines(string(info)) {
+			flags, ok := strings.CutPrefix(line, "flags:")
+			mode, err := strconv.ParseUint(strings.TrimSpace(flags), 8, 32)
+			if ok && err == nil && strings.HasPrefix(target, "pipe:") && mode&syscall.O_ACCMODE == syscall.O_WRONLY {
+				return fd, nil
+			}
+		}
+	}
+	return 0, errors.New("no result pipe among the worker's descriptors")
+}
+
 func TestPoolWorkerDeath(t *testing.T) {
 	t.Parallel()
 	for name, die := range map[string]func(ctx context.Context, pool *mp.Pool) *futures.Future[int]{
@@ -168,7 +205,7 @@ func TestPoolWorkerDeath(t *testing.T) {
 			return crashes.Submit(ctx, pool, struct{}{})
 		},
 		"corrupt": func(ctx context.Context, pool *mp.Pool) *futures.Future[int] {
-			return garbles.Submit(ctx, pool, struct{}{})
+			return garblesResults.Submit(ctx, pool, struct{}{})
 		},
 	} {
 		t.Run(name, func(t *testing.T) {

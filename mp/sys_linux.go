@@ -131,6 +131,19 @@ func (r *rightsReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// await reads until at least n descriptors are held. It reads a byte at a
+// time, so that it takes no byte, and no descriptor, beyond the message
+// that completes them.
+func (r *rightsReader) await(n int) error {
+	var b [1]byte
+	for len(r.fds) < n {
+		if _, err := r.Read(b[:]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // take returns the next n descriptors received, as pollable files.
 func (r *rightsReader) take(n int, name string) ([]*os.File, error) {
 	if n > len(r.fds) {
@@ -146,19 +159,15 @@ func (r *rightsReader) take(n int, name string) ([]*os.File, error) {
 	return files, nil
 }
 
-// pipeSize is the buffer of a Conn's pipes: large messages cross in fewer
-// wake-ups than with the default 64 KiB. Unprivileged programs may ask for
-// up to fs.pipe-max-size (1 MiB by default); a refusal leaves the default.
-const pipeSize = 1 << 20
-
-// bigPipe returns an OS pipe, both ends pollable, with a larger buffer.
-func bigPipe() (r, w *os.File, err error) {
+// bigPipe returns an OS pipe, both ends pollable, with a buffer of size
+// bytes if the system allows it.
+func bigPipe(size int) (r, w *os.File, err error) {
 	r, w, err = os.Pipe()
 	if err != nil {
 		return nil, nil, err
 	}
 	if rc, err := w.SyscallConn(); err == nil {
-		rc.Control(func(fd uintptr) { setPipeSize(int(fd), pipeSize) })
+		rc.Control(func(fd uintptr) { setPipeSize(int(fd), size) })
 	}
 	return r, w, nil
 }

@@ -19,9 +19,11 @@ func newRightsReader(*os.File) (*rightsReader, error) { return nil, ErrUnsupport
 
 func (*rightsReader) Read([]byte) (int, error) { return 0, ErrUnsupported }
 
+func (*rightsReader) await(int) error { return ErrUnsupported }
+
 func (*rightsReader) take(int, string) ([]*os.File, error) { return nil, ErrUnsupported }
 
-func bigPipe() (r, w *os.File, err error) { return nil, nil, ErrUnsupported }
+func bigPipe(int) (r, w *os.File, err error) { return nil, nil, ErrUnsupported }
 
 func readNoWait(*os.File, []byte) (int, error) { return 0, ErrUnsupported }
 
