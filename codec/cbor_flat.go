@@ -1,0 +1,380 @@
+package codec
+
+import (
+	"encoding"
+	"encoding/binary"
+	"math"
+	"reflect"
+	"sync"
+
+	"github.com/x448/float16"
+)
+
+// The CBOR codec's fast path for flat types: the predeclared booleans,
+// integers, floats and strings, []byte, and structs whose fields are all of
+// those, exported and untagged. Such values are what most queue items and task
+// arguments are, and the general decoder spends most of its time on what
+// they cannot hold (a separate pass that checks the data is well formed,
+// field look-ups by name, reflection on every step). The fast path writes
+// the bytes the general encoder writes, and decodes only data of exactly
+// the shape the encoder writes; any other data goes to the general decoder,
+// so that results and errors are the same whichever path ran. The fuzz
+// tests hold both paths to that.
+
+// A flatPlan encodes and decodes one flat type.
+type flatPlan struct {
+	kind   reflect.Kind // of a scalar, or reflect.Struct
+	head   []byte       // of a struct: its map head
+	fields []flatField
+}
+
+type flatField struct {
+	key  []byte // the field's name as a CBOR text string
+	kind reflect.Kind
+}
+
+// flatPlans caches the plan of each type asked about: a *flatPlan, or nil
+// for a type that is not flat.
+var flatPlans sync.Map
+
+var (
+	typeTextUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+	typeTextMarshaler   = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+// flatPlanOf returns the plan of t, or nil if t is not flat.
+func flatPlanOf(t reflect.Type) *flatPlan {
+	if p, ok := flatPlans.Load(t); ok {
+		return p.(*flatPlan)
+	}
+	p := buildFlatPlan(t)
+	flatPlans.Store(t, p)
+	return p
+}
+
+func buildFlatPlan(t reflect.Type) *flatPlan {
+	if cborChecker.plan(t).tagged {
+		return nil // the encoder wraps it in its registered tag
+	}
+	if flatScalar(t) {
+		return &flatPlan{kind: t.Kind()}
+	}
+	if t.Kind() != reflect.Struct || t.NumField() == 0 || methodsOwnForm(t) {
+		return nil
+	}
+	p := &flatPlan{kind: reflect.Struct, head: appendHead(nil, majorMap, uint64(t.NumField()))}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() || f.Anonymous || f.Tag != "" || !flatScalar(f.Type) {
+			return nil
+		}
+		key := appendHead(nil, majorText, uint64(len(f.Name)))
+		p.fields = append(p.fields, flatField{key: append(key, f.Name...), kind: f.Type.Kind()})
+	}
+	return p
+}
+
+// flatScalar reports whether t is []byte or a predeclared boolean, integer,
+// float or string type: no type of a package, so no methods that change its
+// form.
+func flatScalar(t reflect.Type) bool {
+	if t == typeBytes {
+		return true
+	}
+	if t.PkgPath() != "" || t.Name() == "" {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Bool, reflect.String, reflect.Float32, reflect.Float64,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return true
+	}
+	return false
+}
+
+// methodsOwnForm reports whether t or *t has a method through which the
+// CBOR codec would encode or decode it.
+func methodsOwnForm(t reflect.Type) bool {
+	for _, m := range []reflect.Type{typeCBORMarshaler, typeCBORUnmarshaler, typeBinaryMarshaler,
+		typeBinaryUnmarshaler, typeTextMarshaler, typeTextUnmarshaler} {
+		if t.Implements(m) || reflect.PointerTo(t).Implements(m) {
+			return true
+		}
+	}
+	return false
+}
+
+// CBOR major types.
+const (
+	majorUint   = 0
+	majorNegint = 1
+	majorBytes  = 2
+	majorText   = 3
+	majorMap    = 5
+	majorSimple = 7
+)
+
+// CBOR's simple values and float heads.
+const (
+	cborFalse   = 0xf4
+	cborTrue    = 0xf5
+	cborNull    = 0xf6
+	cborFloat16 = 0xf9
+	cborFloat32 = 0xfa
+	cborFloat64 = 0xfb
+)
+
+// appendHead appends the shortest head of major type major with argument n.
+func appendHead(b []byte, major byte, n uint64) []byte {
+	m := major << 5
+	switch {
+	case n < 24:
+		return append(b, m|byte(n))
+	case n <= math.MaxUint8:
+		return append(b, m|24, byte(n))
+	case n <= math.MaxUint16:
+		return binary.BigEndian.AppendUint16(append(b, m|25), uint16(n))
+	case n <= math.MaxUint32:
+		return binary.BigEndian.AppendUint32(append(b, m|26), uint32(n))
+	}
+	return binary.BigEndian.AppendUint64(append(b, m|27), n)
+}
+
+// encode appends the encoding of v, a value of the plan's type, to b. It
+// returns false for a value it leaves to the general encoder (a NaN, whose
+// payload that encoder keeps).
+func (p *flatPlan) encode(b []byte, v reflect.Value) ([]byte, bool) {
+	if p.kind != reflect.Struct {
+		return appendFlat(b, p.kind, v)
+	}
+	b = append(b, p.head...)
+	for i := range p.fields {
+		f := &p.fields[i]
+		b = append(b, f.key...)
+		var ok bool
+		if b, ok = appendFlat(b, f.kind, v.Field(i)); !ok {
+			return nil, false
+		}
+	}
+	return b, true
+}
+
+// encodedSize is room enough for most values of the plan's type.
+func (p *flatPlan) encodedSize(v reflect.Value) int {
+	if p.kind != reflect.Struct {
+		if p.kind == reflect.String || p.kind == reflect.Slice {
+			return 9 + v.Len()
+		}
+		return 9
+	}
+	n := len(p.head)
+	for i := range p.fields {
+		n += len(p.fields[i].key) + 9
+		if k := p.fields[i].kind; k == reflect.String || k == reflect.Slice {
+			n += v.Field(i).Len()
+		}
+	}
+	return n
+}
+
+func appendFlat(b []byte, kind reflect.Kind, v reflect.Value) ([]byte, bool) {
+	switch kind {
+	case reflect.Bool:
+		if v.Bool() {
+			return append(b, cborTrue), true
+		}
+		return append(b, cborFalse), true
+	case reflect.String:
+		s := v.String()
+		return append(appendHead(b, majorText, uint64(len(s))), s...), true
+	case reflect.Slice: // []byte; nil stays apart from empty
+		if v.IsNil() {
+			return append(b, cborNull), true
+		}
+		s := v.Bytes()
+		return append(appendHead(b, majorBytes, uint64(len(s))), s...), true
+	case reflect.Float32, reflect.Float64:
+		return appendFloat(b, v.Float())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if n := v.Int(); n < 0 {
+			return appendHead(b, majorNegint, uint64(-1-n)), true
+		} else {
+			return appendHead(b, majorUint, uint64(n)), true
+		}
+	}
+	return appendHead(b, majorUint, v.Uint()), true
+}
+
+// appendFloat appends f in the shortest form that keeps it exactly, as the
+// general encoder does with ShortestFloat16; infinities go as float16.
+func appendFloat(b []byte, f float64) ([]byte, bool) {
+	switch {
+	case math.IsNaN(f):
+		return nil, false
+	case math.IsInf(f, 0):
+		h := float16.Inf(1)
+		if f < 0 {
+			h = float16.Inf(-1)
+		}
+		return binary.BigEndian.AppendUint16(append(b, cborFloat16), h.Bits()), true
+	}
+	f32 := float32(f)
+	if float64(f32) != f {
+		return binary.BigEndian.AppendUint64(append(b, cborFloat64), math.Float64bits(f)), true
+	}
+	exact := false
+	switch float16.PrecisionFromfloat32(f32) {
+	case float16.PrecisionExact:
+		exact = true
+	case float16.PrecisionUnknown:
+		exact = float16.Fromfloat32(f32).Float32() == f32
+	}
+	if exact {
+		return binary.BigEndian.AppendUint16(append(b, cborFloat16), float16.Fromfloat32(f32).Bits()), true
+	}
+	return binary.BigEndian.AppendUint32(append(b, cborFloat32), math.Float32bits(f32)), true
+}
+
+// decode decodes data into v, a settable value of the plan's type that
+// holds its zero value, if data is all one value in the shape the encoder
+// writes. It returns false otherwise, having perhaps set some of v.
+func (p *flatPlan) decode(data []byte, v reflect.Value) bool {
+	d := flatDecoder{data: data}
+	if p.kind != reflect.Struct {
+		return d.value(p.kind, v) && d.pos == len(data)
+	}
+	if !d.literal(p.head) {
+		return false
+	}
+	for i := range p.fields {
+		f := &p.fields[i]
+		if !d.literal(f.key) || !d.value(f.kind, v.Field(i)) {
+			return false
+		}
+	}
+	return d.pos == len(data)
+}
+
+type flatDecoder struct {
+	data []byte
+	pos  int
+}
+
+// literal consumes b if the data goes on with it. Field names and the map
+// head are compared as the encoder writes them, in the shortest form.
+func (d *flatDecoder) literal(b []byte) bool {
+	if len(d.data)-d.pos < len(b) || string(d.data[d.pos:d.pos+len(b)]) != string(b) {
+		return false
+	}
+	d.pos += len(b)
+	return true
+}
+
+// head consumes a head of any length and returns its major type and
+// argument; ok is false for a truncated or indefinite head.
+func (d *flatDecoder) head() (major byte, arg uint64, ok bool) {
+	if d.pos >= len(d.data) {
+		return 0, 0, false
+	}
+	ib := d.data[d.pos]
+	d.pos++
+	major, info := ib>>5, ib&31
+	var n int
+	switch {
+	case info < 24:
+		return major, uint64(info), true
+	case info == 24:
+		n = 1
+	case info == 25:
+		n = 2
+	case info == 26:
+		n = 4
+	case info == 27:
+		n = 8
+	default:
+		return 0, 0, false
+	}
+	if len(d.data)-d.pos < n {
+		return 0, 0, false
+	}
+	for _, c := range d.data[d.pos : d.pos+n] {
+		arg = arg<<8 | uint64(c)
+	}
+	d.pos += n
+	return major, arg, true
+}
+
+// value decodes one value of kind into v, where the data holds the form
+// the encoder writes for that kind.
+func (d *flatDecoder) value(kind reflect.Kind, v reflect.Value) bool {
+	start := d.pos
+	if kind == reflect.Slice && d.pos < len(d.data) && d.data[d.pos] == cborNull {
+		d.pos++
+		return true // v is nil already
+	}
+	major, arg, ok := d.head()
+	if !ok {
+		return false
+	}
+	switch kind {
+	case reflect.Bool:
+		if b := d.data[start]; b != cborFalse && b != cborTrue {
+			return false
+		}
+		v.SetBool(d.data[start] == cborTrue)
+		return true
+	case reflect.String:
+		if major != majorText || arg > uint64(len(d.data)-d.pos) {
+			return false
+		}
+		v.SetString(string(d.data[d.pos : d.pos+int(arg)]))
+		d.pos += int(arg)
+		return true
+	case reflect.Slice:
+		if major != majorBytes || arg > uint64(len(d.data)-d.pos) {
+			return false
+		}
+		v.SetBytes(append([]byte{}, d.data[d.pos:d.pos+int(arg)]...))
+		d.pos += int(arg)
+		return true
+	case reflect.Float32, reflect.Float64:
+		if major != majorSimple {
+			return false
+		}
+		var f float64
+		switch d.data[start] {
+		case cborFloat16:
+			f = float64(float16.Frombits(uint16(arg)).Float32())
+		case cborFloat32:
+			f = float64(math.Float32frombits(uint32(arg)))
+		case cborFloat64:
+			f = math.Float64frombits(arg)
+		default:
+			return false
+		}
+		if v.OverflowFloat(f) {
+			return false
+		}
+		v.SetFloat(f)
+		return true
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if (major != majorUint && major != majorNegint) || arg > math.MaxInt64 {
+			return false
+		}
+		n := int64(arg)
+		if major == majorNegint {
+			n = -1 - n
+		}
+		if v.OverflowInt(n) {
+			return false
+		}
+		v.SetInt(n)
+		return true
+	}
+	if major != majorUint || v.OverflowUint(arg) {
+		return false
+	}
+	v.SetUint(arg)
+	return true
+}

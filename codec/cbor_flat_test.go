@@ -1,0 +1,202 @@
+package codec
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// flatAll has a field of every kind the fast path handles.
+type flatAll struct {
+	B   bool
+	I   int
+	I8  int8
+	I16 int16
+	I32 int32
+	I64 int64
+	U   uint
+	U8  uint8
+	U16 uint16
+	U32 uint32
+	U64 uint64
+	F32 float32
+	F64 float64
+	S   string
+	Bs  []byte
+}
+
+type (
+	myInt  int
+	tagged struct {
+		A int `cbor:"a"`
+	}
+	jsonTagged struct {
+		A int `json:"a"`
+	}
+	unexported struct{ A, b int }
+	embedded   struct{ flatAll }
+	namedField struct{ A myInt }
+	nested     struct{ A flatAll }
+	withBinary struct{ A int }
+)
+
+func (withBinary) MarshalBinary() ([]byte, error) { return nil, nil }
+func (*withBinary) UnmarshalBinary([]byte) error  { return nil }
+
+func TestFlatPlanOnlyForFlatTypes(t *testing.T) {
+	for _, tc := range []struct {
+		v    any
+		flat bool
+	}{
+		{0, true}, {[]byte{}, true}, {[]uint8(nil), true}, {[]int{}, false}, {int8(0), true}, {uint64(0), true}, {"", true}, {true, true}, {float32(0), true},
+		{flatAll{}, true}, {struct{ A, B int }{}, true},
+		{myInt(0), false}, {tagged{}, false}, {jsonTagged{}, false}, {unexported{}, false},
+		{embedded{}, false}, {namedField{}, false}, {nested{}, false}, {withBinary{}, false},
+		{struct{}{}, false}, {&flatAll{}, false}, {time.Time{}, false}, {json.RawMessage{}, false},
+		{uintptr(0), false}, {complex(1, 2), false},
+	} {
+		if got := flatPlanOf(reflect.TypeOf(tc.v)) != nil; got != tc.flat {
+			t.Errorf("%T: flat %v, want %v", tc.v, got, tc.flat)
+		}
+	}
+}
+
+// flatEncode encodes v by the fast path, which must take it.
+func flatEncode(t testing.TB, v any) []byte {
+	t.Helper()
+	p := flatPlanOf(reflect.TypeOf(v))
+	if p == nil {
+		t.Fatalf("%T has no flat plan", v)
+	}
+	b, ok := p.encode(nil, reflect.ValueOf(v))
+	if !ok {
+		t.Fatalf("the fast path refused %#v", v)
+	}
+	return b
+}
+
+// checkFlatEncode holds the fast encoder to the bytes of the general one.
+func checkFlatEncode(t testing.TB, v any) {
+	t.Helper()
+	want, err := built.em.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := flatEncode(t, v); !bytes.Equal(got, want) {
+		t.Fatalf("%#v:\nfast    %x\ngeneral %x", v, got, want)
+	}
+}
+
+var flatFloats = []float64{
+	0, math.Copysign(0, -1), 1, -1, 0.5, 1.0 / 3, 65504, 65505, 1e-7, 5.960464477539063e-08,
+	float64(math.SmallestNonzeroFloat32), math.MaxFloat32, math.MaxFloat64, math.SmallestNonzeroFloat64,
+	math.Inf(1), math.Inf(-1), 3.4028235677973366e38, 1 << 24, 1<<24 + 1, -2.5e-5,
+}
+
+func TestFlatEncodeMatchesGeneral(t *testing.T) {
+	freeze()
+	for _, f := range flatFloats {
+		checkFlatEncode(t, f)
+		if !math.IsInf(f, 0) && math.Abs(f) <= math.MaxFloat32 {
+			checkFlatEncode(t, float32(f))
+		}
+	}
+	for _, n := range []int64{0, 1, 23, 24, 255, 256, 65535, 65536, 1<<32 - 1, 1 << 32, math.MaxInt64, -1, -24, -25, -256, -257, math.MinInt64} {
+		checkFlatEncode(t, n)
+		checkFlatEncode(t, int(n))
+	}
+	checkFlatEncode(t, uint64(math.MaxUint64))
+	for _, s := range []string{"", "a", string(make([]byte, 23)), string(make([]byte, 24)), string(make([]byte, 300)), "\xff\xfe not UTF-8"} {
+		checkFlatEncode(t, s)
+	}
+	for _, b := range [][]byte{nil, {}, {1, 2, 3}, make([]byte, 1000)} {
+		checkFlatEncode(t, b)
+		checkFlatEncode(t, flatAll{Bs: b})
+	}
+	checkFlatEncode(t, true)
+	checkFlatEncode(t, false)
+	checkFlatEncode(t, flatAll{})
+	checkFlatEncode(t, flatAll{B: true, I: -5, I8: math.MinInt8, I16: math.MaxInt16, I32: math.MinInt32, I64: math.MaxInt64,
+		U: 7, U8: 255, U16: 65535, U32: math.MaxUint32, U64: math.MaxUint64, F32: 0.1, F64: 1.0 / 3, S: "a string", Bs: []byte("bytes")})
+}
+
+func TestFlatNaNGoesToTheGeneralEncoder(t *testing.T) {
+	freeze()
+	p := flatPlanOf(reflect.TypeFor[flatAll]())
+	if _, ok := p.encode(nil, reflect.ValueOf(flatAll{F64: math.NaN()})); ok {
+		t.Fatal("the fast path took a NaN")
+	}
+	for _, v := range []any{math.NaN(), flatAll{F32: float32(math.NaN())}} {
+		b, err := CBOR.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := built.em.Marshal(v)
+		if !bytes.Equal(b, want) {
+			t.Errorf("%v: %x, want %x", v, b, want)
+		}
+	}
+}
+
+// sameDecoding decodes data into a new value of t both ways. When the fast
+// path takes data, the general decoder must take it too, to the same value.
+func sameDecoding(t *testing.T, typ reflect.Type, data []byte) {
+	fast := reflect.New(typ).Elem()
+	if !flatPlanOf(typ).decode(data, fast) {
+		return
+	}
+	general := reflect.New(typ)
+	if err := built.dm.Unmarshal(data, general.Interface()); err != nil {
+		t.Fatalf("%x: the fast path decoded %#v into %v, the general decoder failed: %v", data, fast, typ, err)
+	}
+	// Compare by encoding, which tells NaNs and signed zeros apart.
+	a, err1 := built.em.Marshal(fast.Interface())
+	b, err2 := built.em.Marshal(general.Elem().Interface())
+	if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
+		t.Fatalf("%x into %v: fast %#v, general %#v", data, typ, fast, general.Elem())
+	}
+}
+
+var flatTargets = []reflect.Type{
+	reflect.TypeFor[flatAll](), reflect.TypeFor[int64](), reflect.TypeFor[int8](), reflect.TypeFor[uint16](),
+	reflect.TypeFor[float32](), reflect.TypeFor[float64](), reflect.TypeFor[string](), reflect.TypeFor[bool](),
+	reflect.TypeFor[[]byte](),
+}
+
+func FuzzFlatDecode(f *testing.F) {
+	freeze()
+	f.Add(flatEncode(f, flatAll{B: true, I: -5, U64: math.MaxUint64, F32: 0.1, F64: 1.0 / 3, S: "x"}))
+	f.Add(flatEncode(f, flatAll{}))
+	for _, v := range []any{int64(-300), 1.5, float32(1e-3), "abc", true, uint16(9), []byte(nil), []byte{}, []byte{7}} {
+		f.Add(flatEncode(f, v))
+	}
+	f.Add([]byte{0xf8, 0x14})                         // a simple value in two bytes: not well formed
+	f.Add([]byte{0x19, 0x00, 0x05})                   // 5 in a longer head than needed
+	f.Add([]byte{0xfb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 1}) // a NaN with a payload
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, typ := range flatTargets {
+			sameDecoding(t, typ, data)
+		}
+	})
+}
+
+func FuzzFlatEncode(f *testing.F) {
+	freeze()
+	f.Add(true, int64(-5), uint64(7), 0.1, 1.0/3, "x", []byte(nil))
+	f.Add(false, int64(math.MinInt64), uint64(math.MaxUint64), math.Inf(-1), 65504.0, "\xff", []byte{})
+	f.Fuzz(func(t *testing.T, b bool, i int64, u uint64, f32, f64 float64, s string, bs []byte) {
+		v := flatAll{B: b, I: int(i), I8: int8(i), I16: int16(i), I32: int32(i), I64: i,
+			U: uint(u), U8: uint8(u), U16: uint16(u), U32: uint32(u), U64: u, F32: float32(f32), F64: f64, S: s, Bs: bs}
+		if math.IsNaN(f32) || math.IsNaN(f64) {
+			return // left to the general encoder
+		}
+		checkFlatEncode(t, v)
+		var back flatAll
+		if err := CBOR.Unmarshal(flatEncode(t, v), &back); err != nil || !reflect.DeepEqual(back, v) {
+			t.Fatalf("round trip of %#v: %#v, %v", v, back, err)
+		}
+	})
+}
