@@ -53,7 +53,7 @@ func TestFlatPlanOnlyForFlatTypes(t *testing.T) {
 	}{
 		{0, true}, {[]byte{}, true}, {[]uint8(nil), true}, {[]int{}, false}, {int8(0), true}, {uint64(0), true}, {"", true}, {true, true}, {float32(0), true},
 		{flatAll{}, true}, {struct{ A, B int }{}, true},
-		{myInt(0), false}, {tagged{}, false}, {jsonTagged{}, false}, {unexported{}, false},
+		{myInt(0), false}, {tagged{}, false}, {jsonTagged{}, false}, {unexported{b: 1}, false},
 		{embedded{}, false}, {namedField{}, false}, {nested{}, false}, {withBinary{}, false},
 		{struct{}{}, false}, {&flatAll{}, false}, {time.Time{}, false}, {json.RawMessage{}, false},
 		{uintptr(0), false}, {complex(1, 2), false},
