@@ -38,6 +38,7 @@ type runner interface {
 	context() context.Context
 	begin() bool
 	setGuard(g func() bool) bool
+	setAssist(help func(context.Context)) bool
 }
 
 // Run calls the task's function in the calling goroutine with its context,
@@ -94,6 +95,19 @@ func (t Task) Begin() bool {
 // already ended: a cancellation came first, and the task must not run.
 func (t Task) Guard(g func() bool) bool {
 	return t.r != nil && g != nil && t.r.setGuard(g)
+}
+
+// Assist lets a goroutine that waits for the task's outcome help it come:
+// a [Future.Result] or [Future.Err] call that would block calls help first,
+// with its own ctx, then waits as usual. An executor whose outcomes arrive
+// by I/O can have the waiter read its own outcome, which spares a hand-off
+// between goroutines: while processors idle, the Go scheduler wakes a
+// second thread for every goroutine it readies. help must return once the
+// future is done, once ctx ends, or at once when it cannot help; several
+// waiters may call it at a time. Assist reports false, and help goes
+// unused, when the task has already ended.
+func (t Task) Assist(help func(ctx context.Context)) bool {
+	return t.r != nil && help != nil && t.r.setAssist(help)
 }
 
 // Context returns the context the task was submitted with. Executors watch

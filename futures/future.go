@@ -72,9 +72,10 @@ type core struct {
 	// future's outcome until it settles it.
 	state atomic.Uint32
 
-	mu        sync.Mutex // guards done and listeners
+	mu        sync.Mutex // guards done, listeners and hooks
 	done      chan struct{}
 	listeners []listener
+	hooks     *hooks // what the executor set with Task.Guard and Task.Assist
 
 	err error // written by the owner before settling, read after
 
@@ -147,6 +148,12 @@ func (c *core) doneChan() <-chan struct{} {
 func (c *core) wait(ctx context.Context) error {
 	if c.isSettled() {
 		return nil
+	}
+	if help := c.assist(); help != nil {
+		help(ctx)
+		if c.isSettled() {
+			return nil
+		}
 	}
 	if ctx.Done() == nil {
 		c.settling.Wait() // no channel to make for a wait that cannot end early
@@ -221,10 +228,22 @@ type Future[T any] struct {
 	ctx context.Context
 
 	val T // written by the owner before settling
+}
 
-	// guard, when set, must agree to a cancellation (see Task.Guard).
-	// Guarded by mu.
-	guard func() bool
+// hooks are an executor's say in its task's future, kept apart from the
+// future itself since few executors set them.
+type hooks struct {
+	guard  func() bool               // must agree to a cancellation (see Task.Guard)
+	assist func(ctx context.Context) // called by a wait about to block (see Task.Assist)
+}
+
+// hooked returns the future's hooks, made at first need. The caller holds
+// c.mu.
+func (c *core) hooked() *hooks {
+	if c.hooks == nil {
+		c.hooks = new(hooks)
+	}
+	return c.hooks
 }
 
 // Done returns a channel that is closed when the future has finished, failed
@@ -339,9 +358,27 @@ func (f *Future[T]) begin() bool {
 // cancellation that saw no guard has ended it otherwise.
 func (f *Future[T]) setGuard(g func() bool) bool {
 	f.mu.Lock()
-	f.guard = g
+	f.hooked().guard = g
 	f.mu.Unlock()
 	return f.stateNow() == Pending
+}
+
+// setAssist installs help and reports whether the future is still pending.
+func (c *core) setAssist(help func(context.Context)) bool {
+	c.mu.Lock()
+	c.hooked().assist = help
+	c.mu.Unlock()
+	return !c.isSettled()
+}
+
+// assist returns the executor's help for a wait, or nil.
+func (c *core) assist() func(context.Context) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.hooks == nil {
+		return nil
+	}
+	return c.hooks.assist
 }
 
 func (f *Future[T]) cancel(cause error) bool { return f.endEarly(Cancelled, cause, true) }
@@ -357,8 +394,11 @@ func (f *Future[T]) expire(ctx context.Context) {
 // endEarly ends a future whose task will never run, and drops the task.
 func (f *Future[T]) endEarly(s State, err error, stopAfter bool) bool {
 	if s == Cancelled && f.stateNow() == Pending {
+		var g func() bool
 		f.mu.Lock()
-		g := f.guard
+		if f.hooks != nil {
+			g = f.hooks.guard
+		}
 		f.mu.Unlock()
 		if g != nil && !g() {
 			return false // the executor says the task has begun elsewhere

@@ -77,3 +77,44 @@ func TestGuardAllowsCancellation(t *testing.T) {
 		t.Error("the zero Task began or took a guard")
 	}
 }
+
+func TestAssistRunsInTheWaiter(t *testing.T) {
+	h := &holder{}
+	ctx := context.Background()
+	f := futures.Submit(ctx, h, func(context.Context) (int, error) { return 7, nil })
+	task := h.tasks[0]
+	var helped atomic.Int32
+	if !task.Assist(func(context.Context) {
+		helped.Add(1)
+		if task.Begin() {
+			task.Run() // the waiter brings the outcome itself
+		}
+	}) {
+		t.Fatal("Assist on a pending task reported it ended")
+	}
+	if v, err := f.Result(ctx); v != 7 || err != nil {
+		t.Fatalf("Result = %d, %v", v, err)
+	}
+	if err := f.Err(ctx); err != nil || helped.Load() != 1 {
+		t.Fatalf("Err = %v after %d helps; a done future needs none", err, helped.Load())
+	}
+}
+
+func TestAssistThatCannotHelp(t *testing.T) {
+	h := &holder{}
+	f := futures.Submit(context.Background(), h, func(context.Context) (int, error) { return 7, nil })
+	task := h.tasks[0]
+	task.Assist(func(context.Context) {}) // returns at once
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := f.Result(ctx); !errors.Is(err, context.Canceled) || f.State() != futures.Pending {
+		t.Fatalf("Result with an ended ctx: %v, state %v", err, f.State())
+	}
+	task.Run()
+	if v, err := f.Result(context.Background()); v != 7 || err != nil {
+		t.Fatalf("Result = %d, %v", v, err)
+	}
+	if task.Assist(func(context.Context) {}) || (futures.Task{}).Assist(func(context.Context) {}) {
+		t.Error("Assist of an ended task, or of the zero Task, reported true")
+	}
+}

@@ -290,6 +290,7 @@ func (p *Pool) execute(j *job, t futures.Task) (err error) {
 			j.closeFiles()
 		}
 	}()
+	t.Assist(j.assist)
 	if !t.Guard(func() bool { return p.guard(j) }) {
 		j.closeFiles()
 		return nil // cancelled before it reached the pool
@@ -366,6 +367,7 @@ func (p *Pool) guard(j *job) bool {
 			p.beganLocked(j)
 			return false
 		}
+		j.w.unassistLocked(j)
 		p.endLocked(j)
 		p.st.Cancelled++
 		return true
@@ -780,6 +782,16 @@ type worker struct {
 	stderr  *tailWriter
 	r       *wire.Reader // on results
 
+	// The assist pipe (see assist): one waiter at a time reads it, for the
+	// task assisting names, and closes assistEnd when it stops.
+	assistR      *os.File
+	ar           *wire.Reader
+	abuf         []byte
+	assisting    *job
+	assistEnd    chan struct{}
+	assistGen    uint64 // counts the readers of the assist pipe
+	assistPaused bool   // a read deadline stops the reader
+
 	ready    bool
 	retiring bool // takes no more tasks; exits once it holds none
 	closed   bool
@@ -886,19 +898,22 @@ func (w *worker) start() (*readyMsg, error) {
 	}
 	w.stderr = &tailWriter{w: os.Stderr}
 	c, ctl, token, err := startChild(p.cfg.method, launchOptions{stderr: w.stderr}, start,
-		[]*os.File{shm, pipes.theirTasks, pipes.theirResults})
+		[]*os.File{shm, pipes.theirTasks, pipes.theirResults, pipes.theirAssist})
 	// The worker's ends are its own now, or no one's: a result pipe whose
 	// only writer is the worker ends when the worker does.
 	pipes.theirTasks.Close()
 	pipes.theirResults.Close()
+	pipes.theirAssist.Close()
 	if err != nil {
 		pipes.tasks.Close()
 		pipes.results.Close()
+		pipes.assist.Close()
 		return nil, w.fail(shm, mem, err)
 	}
 	p.mu.Lock()
 	w.child, w.ctl, w.shm, w.slots = c, ctl, shm, mem
 	w.tasks, w.w, w.results, w.r = pipes.tasks, wire.NewWriter(pipes.tasks), pipes.results, wire.NewReader(pipes.results, 0)
+	w.assistR, w.ar = pipes.assist, wire.NewReader(pipes.assist, 0)
 	p.mu.Unlock()
 	got, err := wire.ReadHello(ctl, maxToken)
 	if err == nil && string(got) != string(token) {
@@ -944,13 +959,15 @@ func (w *worker) release() {
 	_ = shmUnmap(w.slots)
 	w.shm.Close()
 	w.results.Close()
+	w.assistR.Close()
 }
 
-// The pipes of one worker: the parent writes tasks and reads results; the
-// worker gets the other ends.
+// The pipes of one worker: the parent writes tasks and reads results and
+// assisted results; the worker gets the other ends.
 type poolPipes struct {
 	tasks, theirTasks     *os.File
 	results, theirResults *os.File
+	assist, theirAssist   *os.File
 }
 
 // poolPipeSize is the buffer of a worker's pipes: as much as a unix
@@ -969,6 +986,13 @@ func workerPipes() (poolPipes, error) {
 		pp.theirTasks.Close()
 		pp.tasks.Close()
 		return pp, fmt.Errorf("make a result pipe: %w", err)
+	}
+	// One task's frames at a time cross the assist pipe.
+	if pp.assist, pp.theirAssist, err = os.Pipe(); err != nil {
+		for _, f := range []*os.File{pp.tasks, pp.theirTasks, pp.results, pp.theirResults} {
+			f.Close()
+		}
+		return pp, fmt.Errorf("make an assist pipe: %w", err)
 	}
 	return pp, nil
 }

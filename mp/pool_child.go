@@ -22,9 +22,9 @@ const flushAt = 64 << 10
 // worker that could not start.
 func runWorker(rights *rightsReader, msg *startMsg) int {
 	wm := msg.Worker
-	// The shared page of slots, the read end of the task pipe and the
-	// write end of the result pipe.
-	files, err := rights.take(3, "multitask-pool")
+	// The shared page of slots, the read end of the task pipe, and the
+	// write ends of the result pipe and of the assist pipe.
+	files, err := rights.take(4, "multitask-pool")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "mp: pool worker: %v\n", err)
 		return exitBootstrap
@@ -35,7 +35,7 @@ func runWorker(rights *rightsReader, msg *startMsg) int {
 		fmt.Fprintf(os.Stderr, "mp: pool worker: map the shared page: %v\n", err)
 		return exitBootstrap
 	}
-	tasks, out := wire.NewReader(files[1], 0), wire.NewWriter(files[2])
+	tasks, out, assist := wire.NewReader(files[1], 0), wire.NewWriter(files[2]), wire.NewWriter(files[3])
 
 	var ready readyMsg
 	if wm.Init != "" {
@@ -57,7 +57,7 @@ func runWorker(rights *rightsReader, msg *startMsg) int {
 		go watchMemory(wm.HardMemory)
 	}
 
-	wk := &poolWorker{msg: wm, slots: mem, out: out, tasks: make(chan taskFrame, maxPrefetch), wake: make(chan struct{}, 1)}
+	wk := &poolWorker{msg: wm, slots: mem, out: out, assist: assist, tasks: make(chan taskFrame, maxPrefetch), wake: make(chan struct{}, 1)}
 	if wm.Procs > 0 {
 		runtime.GOMAXPROCS(wm.Procs)
 	}
@@ -71,10 +71,11 @@ func runWorker(rights *rightsReader, msg *startMsg) int {
 // the parent's frames, a runner runs the tasks in the order they came.
 // Both live as long as the process, so that a task costs no goroutine.
 type poolWorker struct {
-	msg   *workerMsg
-	slots slots
-	out   *wire.Writer
-	tasks chan taskFrame // the parent holds at most maxPrefetch tasks on a worker
+	msg    *workerMsg
+	slots  slots
+	out    *wire.Writer   // the result pipe
+	assist *wire.Writer   // the assist pipe, for a task whose waiter reads it
+	tasks  chan taskFrame // the parent holds at most maxPrefetch tasks on a worker
 
 	mu      sync.Mutex // guards current
 	current struct {
@@ -83,8 +84,9 @@ type poolWorker struct {
 		cancel context.CancelFunc
 	}
 
-	outMu  sync.Mutex // guards buf and active
-	buf    []byte     // frames gathered for the parent
+	outMu  sync.Mutex // guards buf, abuf and active
+	buf    []byte     // frames gathered for the result pipe
+	abuf   []byte     // frames gathered for the assist pipe
 	active bool       // frames were gathered since the flusher last looked
 	wake   chan struct{}
 }
@@ -132,19 +134,24 @@ func (wk *poolWorker) read(r *wire.Reader, rights *rightsReader) {
 
 // runTasks runs the tasks in the order they came. Each task's outcome is
 // written as soon as it has one, with the frame saying that it began: a
-// worker that dies later loses no result.
+// worker that dies later loses no result. The frames of a task whose
+// waiter asked for them go on the assist pipe.
 func (wk *poolWorker) runTasks() {
 	for t := range wk.tasks {
 		if !wk.slots.begin(t.slot, t.seq) {
-			wk.emitDone(&doneFrame{slot: t.slot, seq: t.seq, flags: doneSkipped})
+			wk.emitDone(&wk.buf, &doneFrame{slot: t.slot, seq: t.seq, flags: doneSkipped})
 			if len(wk.tasks) == 0 {
 				wk.flush()
 			}
 			continue
 		}
-		wk.emitBegan(t.slot, t.seq)
+		to := &wk.buf
+		if wk.slots.commitAssist(t.seq) {
+			to = &wk.abuf
+		}
+		wk.emitBegan(to, t.slot, t.seq)
 		d := wk.run(&t)
-		wk.emitDone(&d)
+		wk.emitDone(to, &d)
 		wk.flush()
 	}
 }
@@ -157,23 +164,24 @@ const (
 	flushIdle  = 100
 )
 
-// emitBegan and emitDone gather a frame to be written with the next flush.
-func (wk *poolWorker) emitBegan(slot int, seq uint64) {
+// emitBegan and emitDone gather a frame in to, buf or abuf, to be written
+// with the next flush.
+func (wk *poolWorker) emitBegan(to *[]byte, slot int, seq uint64) {
 	wk.outMu.Lock()
-	wk.buf = appendSlotSeq(wk.buf, kindBegan, slot, seq)
-	wk.gathered()
+	*to = appendSlotSeq(*to, kindBegan, slot, seq)
+	wk.gathered(to)
 }
 
-func (wk *poolWorker) emitDone(d *doneFrame) {
+func (wk *poolWorker) emitDone(to *[]byte, d *doneFrame) {
 	wk.outMu.Lock()
-	wk.buf = appendDone(wk.buf, d)
-	wk.gathered()
+	*to = appendDone(*to, d)
+	wk.gathered(to)
 }
 
-// gathered ends an emit: it wakes the flusher if it sleeps, and writes the
-// frames if they fill the buffer. outMu is held, and released.
-func (wk *poolWorker) gathered() {
-	full := len(wk.buf) >= flushAt
+// gathered ends an emit to to: it wakes the flusher if it sleeps, and
+// writes the frames if they fill the buffer. outMu is held, and released.
+func (wk *poolWorker) gathered(to *[]byte) {
+	full := len(*to) >= flushAt
 	wasActive := wk.active
 	wk.active = true
 	wk.outMu.Unlock()
@@ -188,17 +196,22 @@ func (wk *poolWorker) gathered() {
 	}
 }
 
-// flush writes the gathered frames.
+// flush writes the gathered frames, those a waiter reads for first.
 func (wk *poolWorker) flush() {
 	wk.outMu.Lock()
 	defer wk.outMu.Unlock()
-	if len(wk.buf) == 0 {
-		return
+	for _, x := range []struct {
+		w   *wire.Writer
+		buf *[]byte
+	}{{wk.assist, &wk.abuf}, {wk.out, &wk.buf}} {
+		if len(*x.buf) == 0 {
+			continue
+		}
+		if err := x.w.WriteFrames(*x.buf); err != nil {
+			os.Exit(0) // the parent is gone
+		}
+		*x.buf = (*x.buf)[:0]
 	}
-	if err := wk.out.WriteFrames(wk.buf); err != nil {
-		os.Exit(0) // the parent is gone
-	}
-	wk.buf = wk.buf[:0]
 }
 
 // flushLoop writes frames that have waited a tick. It ticks while frames
@@ -215,7 +228,7 @@ func (wk *poolWorker) flushLoop() {
 				quiet++
 			}
 			wk.active = false
-			stale := len(wk.buf) > 0
+			stale := len(wk.buf) > 0 || len(wk.abuf) > 0
 			wk.outMu.Unlock()
 			if stale {
 				wk.flush()

@@ -89,6 +89,32 @@ func (s slots) began(i int, seq uint64) bool {
 	return s.word(i).Load() == slotWord(seq, slotRunning)
 }
 
+// The assist word follows the slots. A waiter in the parent that will read
+// its task's outcome itself asks for it there, with the task's sequence
+// number (wanted); a worker that begins that task while the request stands
+// takes it (committed) and sends the task's frames on the assist pipe
+// instead of the result pipe. Taking and withdrawing the request are
+// compare-and-swaps on the word, so exactly one side wins.
+const (
+	assistWanted    = 1
+	assistCommitted = 2
+	assistWord      = maxPrefetch // the word's index, after the slots'
+)
+
+// wantAssist asks the worker to send task seq's frames on the assist pipe.
+func (s slots) wantAssist(seq uint64) { s.word(assistWord).Store(slotWord(seq, assistWanted)) }
+
+// commitAssist, in the worker, takes the request for task seq if it stands.
+func (s slots) commitAssist(seq uint64) bool {
+	return s.word(assistWord).CompareAndSwap(slotWord(seq, assistWanted), slotWord(seq, assistCommitted))
+}
+
+// withdrawAssist takes the request for task seq back; false means the
+// worker took it first.
+func (s slots) withdrawAssist(seq uint64) bool {
+	return s.word(assistWord).CompareAndSwap(slotWord(seq, assistWanted), 0)
+}
+
 // Task flags.
 const (
 	taskBatch = 1 << iota // the argument is a chunk of arguments

@@ -2,11 +2,14 @@ package mp
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sync"
+	"syscall"
+	"time"
 )
 
 // held returns the job in slot i if it is still this worker's: a job taken
@@ -49,7 +52,7 @@ func (w *worker) serve() error {
 			if err != nil {
 				return err
 			}
-			if err := w.done(&d); err != nil {
+			if err := w.done(&d, false); err != nil {
 				return err
 			}
 			owed = true
@@ -69,12 +72,142 @@ func (w *worker) serve() error {
 	}
 }
 
+// assist reads j's frames for a waiter of j from the worker's assist pipe,
+// where the worker sends them when asked before it begins j, so that the
+// waiter is woken by the poller itself rather than by serve. A waiter of
+// a task that has begun, or of a worker another waiter reads for, waits
+// as usual.
+func (j *job) assist(ctx context.Context) {
+	p := j.p
+	p.mu.Lock()
+	w := j.w
+	if j.state != jobSent || w.assisting != nil {
+		p.mu.Unlock()
+		return
+	}
+	w.assisting, w.assistEnd = j, make(chan struct{})
+	w.assistGen++
+	gen := w.assistGen
+	w.slots.wantAssist(j.seq)
+	p.mu.Unlock()
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() {
+			p.mu.Lock()
+			if w.assisting == j && w.assistGen == gen {
+				w.pauseAssistLocked()
+			}
+			p.mu.Unlock()
+		})
+		defer stop()
+	}
+	if w.readAssist(j, ctx) {
+		return
+	}
+	// The worker took the request, and the waiter's ctx has ended: the
+	// frames still come, and someone must read them.
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		w.readAssist(j, context.Background())
+	}()
+}
+
+// readAssist reads the assist pipe until j's outcome came, the request
+// was withdrawn, or the pipe ended. It returns false, still reading for j,
+// when ctx ended while the worker had taken the request.
+func (w *worker) readAssist(j *job, ctx context.Context) bool {
+	p := w.p
+	for {
+		kind, payload, err := w.ar.ReadFrameInto(w.abuf)
+		switch {
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			p.mu.Lock()
+			if w.slots.withdrawAssist(j.seq) {
+				w.releaseAssistLocked() // nothing will come
+				p.mu.Unlock()
+				return true
+			}
+			if ctx.Err() != nil {
+				p.mu.Unlock()
+				return false
+			}
+			w.assistPaused = false
+			_ = w.assistR.SetReadDeadline(time.Time{})
+			p.mu.Unlock()
+			continue
+		case err != nil:
+			// The worker died or broke: serve settles it, once this
+			// reader is done.
+			p.mu.Lock()
+			w.releaseAssistLocked()
+			p.mu.Unlock()
+			return true
+		}
+		switch kind {
+		case kindBegan:
+			if slot, seq, perr := parseSlotSeq(payload); perr == nil {
+				p.mu.Lock()
+				if jb := w.held(slot); jb == j && jb.seq == seq {
+					p.beganLocked(j)
+				}
+				p.mu.Unlock()
+			}
+		case kindDone:
+			if d, perr := parseDone(payload); perr == nil && d.seq == j.seq {
+				if err := w.done(&d, true); err != nil {
+					_ = w.child.Signal(syscall.SIGKILL)
+				}
+				p.mu.Lock()
+				w.releaseAssistLocked()
+				sends := p.dispatchLocked()
+				p.mu.Unlock()
+				sends.flush()
+				return true
+			}
+		}
+		// A frame that is not j's is a broken worker: its reader on the
+		// result pipe will not see it, so kill the worker here.
+		if kind != kindBegan {
+			_ = w.child.Signal(syscall.SIGKILL)
+		}
+		if cap(payload) <= maxKeptFrame {
+			w.abuf = payload[:0]
+		}
+	}
+}
+
+// unassistLocked stops the waiter that reads the assist pipe for j, if
+// any, when j's outcome will not come there: j ended or moved otherwise.
+func (w *worker) unassistLocked(j *job) {
+	if j != nil && w.assisting == j {
+		w.pauseAssistLocked()
+	}
+}
+
+// pauseAssistLocked makes the assist pipe's reader stop and look again.
+func (w *worker) pauseAssistLocked() {
+	w.assistPaused = true
+	_ = w.assistR.SetReadDeadline(time.Unix(1, 0))
+}
+
+// releaseAssistLocked ends the reading of the assist pipe.
+func (w *worker) releaseAssistLocked() {
+	if w.assistPaused {
+		w.assistPaused = false
+		_ = w.assistR.SetReadDeadline(time.Time{})
+	}
+	w.assisting = nil
+	close(w.assistEnd)
+	w.assistEnd = nil
+}
+
 // maxKeptFrame is the largest frame buffer serve keeps for the next frame.
 const maxKeptFrame = 64 << 10
 
-// done settles the task a done frame answers for. The frame's memory is
-// reused once done returns: the future decodes the value before.
-func (w *worker) done(d *doneFrame) error {
+// done settles the task a done frame answers for, read from the assist
+// pipe if assisted. The frame's memory is reused once done returns: the
+// future decodes the value before.
+func (w *worker) done(d *doneFrame, assisted bool) error {
 	p := w.p
 	var outcome error
 	if d.flags&doneErr != 0 {
@@ -90,6 +223,9 @@ func (w *worker) done(d *doneFrame) error {
 		return fmt.Errorf("a pool worker answered for task %d, which it does not hold", d.seq)
 	}
 	j := w.held(d.slot)
+	if !assisted {
+		w.unassistLocked(j) // a waiter asked too late: the frames came here
+	}
 	w.jobs[d.slot], w.seqs[d.slot] = nil, 0
 	w.free = append(w.free, d.slot)
 	w.inflight--
@@ -139,6 +275,7 @@ func (p *Pool) takeBackLocked(w *worker) {
 }
 
 func (p *Pool) requeueLocked(j *job) {
+	j.w.unassistLocked(j)
 	j.state, j.w = jobQueued, nil
 	p.retry = append(p.retry, j)
 	p.queued++
@@ -149,6 +286,14 @@ func (p *Pool) requeueLocked(j *job) {
 // again, with Retries). A replacement starts unless the pool is done.
 func (w *worker) exited(readErr error) {
 	p := w.p
+	// A waiter may still be reading an outcome the worker sent before it
+	// died; the assist pipe has ended, so it is about to be done.
+	p.mu.Lock()
+	end := w.assistEnd
+	p.mu.Unlock()
+	if end != nil {
+		<-end
+	}
 	code := w.child.ExitCode()
 	died := func() error {
 		e := &WorkerDiedError{Pid: w.pid(), ExitCode: code, Stderr: w.stderr.String()}

@@ -416,6 +416,94 @@ func TestPoolCancelPrefetched(t *testing.T) {
 	}
 }
 
+// warmUp waits until the pool's workers run tasks.
+func warmUp(t *testing.T, ctx context.Context, pool *mp.Pool) {
+	t.Helper()
+	if v, err := inc.Submit(ctx, pool, 0).Result(ctx); v != 1 || err != nil {
+		t.Fatalf("warm-up task: %d, %v", v, err)
+	}
+}
+
+// TestPoolWaiterReadsItsResult covers a Result call that reads its task's
+// outcome itself (the pool's assist pipe) when its wait ends early, when
+// the task is cancelled meanwhile, and beside other waiters.
+func TestPoolWaiterReadsItsResult(t *testing.T) {
+	t.Parallel()
+	t.Run("wait ends while the task runs", func(t *testing.T) {
+		t.Parallel()
+		ctx := guard(t)
+		pool := newPool(t, mp.Workers(1))
+		warmUp(t, ctx, pool)
+		f := sleepy.Submit(ctx, pool, 200)
+		short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+		defer cancel()
+		if _, err := f.Result(short); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Result with a short wait: %v, want DeadlineExceeded", err)
+		}
+		if v, err := f.Result(ctx); err != nil || v == 0 {
+			t.Fatalf("Result after the short wait: %d, %v", v, err)
+		}
+		if v, err := inc.Submit(ctx, pool, 1).Result(ctx); v != 2 || err != nil {
+			t.Fatalf("the next task: %d, %v", v, err)
+		}
+	})
+	t.Run("cancelled while its waiter waits", func(t *testing.T) {
+		t.Parallel()
+		ctx := guard(t)
+		pool := newPool(t, mp.Workers(1), mp.Prefetch(2))
+		tctx, cancel := context.WithCancel(ctx)
+		running := waits.Submit(tctx, pool, struct{}{})
+		behind := inc.Submit(ctx, pool, 1)
+		errc := make(chan error, 1)
+		go func() { errc <- behind.Err(ctx) }()
+		for running.State() != futures.Running {
+			time.Sleep(time.Millisecond)
+		}
+		if !behind.Cancel() {
+			t.Error("Cancel of a prefetched task returned false")
+		}
+		if err := <-errc; !errors.Is(err, futures.ErrCancelled) {
+			t.Errorf("the waiter of the cancelled task: %v", err)
+		}
+		cancel()
+		if err := running.Err(ctx); !errors.Is(err, context.Canceled) {
+			t.Errorf("running task after its context was cancelled: %v", err)
+		}
+		if v, err := inc.Submit(ctx, pool, 1).Result(ctx); v != 2 || err != nil {
+			t.Fatalf("the next task: %d, %v", v, err)
+		}
+	})
+	t.Run("worker dies while its waiter reads", func(t *testing.T) {
+		t.Parallel()
+		ctx := guard(t)
+		pool := newPool(t, mp.Workers(1))
+		warmUp(t, ctx, pool)
+		if err := exits.Submit(ctx, pool, 3).Err(ctx); !errors.Is(err, mp.ErrWorkerDied) {
+			t.Fatalf("a task that exits its worker: %v, want ErrWorkerDied", err)
+		}
+		if v, err := inc.Submit(ctx, pool, 1).Result(ctx); v != 2 || err != nil {
+			t.Fatalf("the next task: %d, %v", v, err)
+		}
+	})
+	t.Run("many waiters", func(t *testing.T) {
+		t.Parallel()
+		ctx := guard(t)
+		pool := newPool(t, mp.Workers(2), mp.Prefetch(8))
+		for round := range 50 {
+			var wg sync.WaitGroup
+			for i := range 16 {
+				f := inc.Submit(ctx, pool, i)
+				wg.Go(func() {
+					if v, err := f.Result(ctx); v != i+1 || err != nil {
+						t.Errorf("round %d, task %d: %d, %v", round, i, v, err)
+					}
+				})
+			}
+			wg.Wait()
+		}
+	})
+}
+
 func TestPoolRecycling(t *testing.T) {
 	t.Parallel()
 	t.Run("MaxTasksPerChild", func(t *testing.T) {
