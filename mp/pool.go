@@ -768,6 +768,8 @@ func (p *Pool) breakLocked(err error) []*job {
 // which wakes the writing process's poller for nothing, once per message
 // each way; that cost a lone task about a third of its round trip. The
 // control socket carries the hello and the descriptors that go with tasks.
+// A third pipe carries the frames of a task whose waiter reads them itself
+// (see assist).
 type worker struct {
 	p *Pool
 
