@@ -416,11 +416,12 @@ func TestPoolCancelPrefetched(t *testing.T) {
 	}
 }
 
-// warmUp waits until the pool's workers run tasks.
-func warmUp(t *testing.T, ctx context.Context, pool *mp.Pool) {
+// runsTasks checks that the pool runs a task, and so waits until its
+// workers have started.
+func runsTasks(t *testing.T, ctx context.Context, pool *mp.Pool) {
 	t.Helper()
-	if v, err := inc.Submit(ctx, pool, 0).Result(ctx); v != 1 || err != nil {
-		t.Fatalf("warm-up task: %d, %v", v, err)
+	if v, err := inc.Submit(ctx, pool, 1).Result(ctx); v != 2 || err != nil {
+		t.Fatalf("a task: %d, %v", v, err)
 	}
 }
 
@@ -433,7 +434,7 @@ func TestPoolWaiterReadsItsResult(t *testing.T) {
 		t.Parallel()
 		ctx := guard(t)
 		pool := newPool(t, mp.Workers(1))
-		warmUp(t, ctx, pool)
+		runsTasks(t, ctx, pool)
 		f := sleepy.Submit(ctx, pool, 200)
 		short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 		defer cancel()
@@ -443,9 +444,7 @@ func TestPoolWaiterReadsItsResult(t *testing.T) {
 		if v, err := f.Result(ctx); err != nil || v == 0 {
 			t.Fatalf("Result after the short wait: %d, %v", v, err)
 		}
-		if v, err := inc.Submit(ctx, pool, 1).Result(ctx); v != 2 || err != nil {
-			t.Fatalf("the next task: %d, %v", v, err)
-		}
+		runsTasks(t, ctx, pool)
 	})
 	t.Run("cancelled while its waiter waits", func(t *testing.T) {
 		t.Parallel()
@@ -469,21 +468,17 @@ func TestPoolWaiterReadsItsResult(t *testing.T) {
 		if err := running.Err(ctx); !errors.Is(err, context.Canceled) {
 			t.Errorf("running task after its context was cancelled: %v", err)
 		}
-		if v, err := inc.Submit(ctx, pool, 1).Result(ctx); v != 2 || err != nil {
-			t.Fatalf("the next task: %d, %v", v, err)
-		}
+		runsTasks(t, ctx, pool)
 	})
 	t.Run("worker dies while its waiter reads", func(t *testing.T) {
 		t.Parallel()
 		ctx := guard(t)
 		pool := newPool(t, mp.Workers(1))
-		warmUp(t, ctx, pool)
+		runsTasks(t, ctx, pool)
 		if err := exits.Submit(ctx, pool, 3).Err(ctx); !errors.Is(err, mp.ErrWorkerDied) {
 			t.Fatalf("a task that exits its worker: %v, want ErrWorkerDied", err)
 		}
-		if v, err := inc.Submit(ctx, pool, 1).Result(ctx); v != 2 || err != nil {
-			t.Fatalf("the next task: %d, %v", v, err)
-		}
+		runsTasks(t, ctx, pool)
 	})
 	t.Run("many waiters", func(t *testing.T) {
 		t.Parallel()
