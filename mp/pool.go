@@ -784,15 +784,16 @@ type worker struct {
 	stderr  *tailWriter
 	r       *wire.Reader // on results
 
-	// The assist pipe (see assist): one waiter at a time reads it, for the
-	// task assisting names, and closes assistEnd when it stops.
+	// The assist pipe (see assist): one reader at a time reads it, for
+	// the task assisting names, counted by assistReads until it stops.
 	assistR      *os.File
 	ar           *wire.Reader
 	abuf         []byte
 	assisting    *job
-	assistEnd    chan struct{}
+	assistReads  sync.WaitGroup
 	assistGen    uint64 // counts the readers of the assist pipe
 	assistPaused bool   // a read deadline stops the reader
+	exiting      bool   // the worker has exited; no reader starts
 
 	ready    bool
 	retiring bool // takes no more tasks; exits once it holds none
@@ -977,7 +978,7 @@ type poolPipes struct {
 // small enough that many workers stay within the per-user pipe quota.
 const poolPipeSize = 256 << 10
 
-// workerPipes makes a worker's two pipes.
+// workerPipes makes a worker's three pipes.
 func workerPipes() (poolPipes, error) {
 	var pp poolPipes
 	var err error

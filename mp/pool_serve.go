@@ -10,6 +10,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/multitask-go/multitask/internal/wire"
 )
 
 // held returns the job in slot i if it is still this worker's: a job taken
@@ -36,29 +38,10 @@ func (w *worker) serve() error {
 			}
 			return err
 		}
-		switch kind {
-		case kindBegan:
-			slot, seq, err := parseSlotSeq(payload)
-			if err != nil {
-				return err
-			}
-			w.p.mu.Lock()
-			if j := w.held(slot); j != nil && j.seq == seq {
-				w.p.beganLocked(j)
-			}
-			w.p.mu.Unlock()
-		case kindDone:
-			d, err := parseDone(payload)
-			if err != nil {
-				return err
-			}
-			if err := w.done(&d, false); err != nil {
-				return err
-			}
-			owed = true
-		default:
-			return fmt.Errorf("unexpected frame of kind %d from a pool worker", kind)
+		if _, err := w.frame(kind, payload, false); err != nil {
+			return err
 		}
+		owed = owed || kind == kindDone
 		if cap(payload) <= maxKeptFrame {
 			buf = payload[:0]
 		}
@@ -72,6 +55,32 @@ func (w *worker) serve() error {
 	}
 }
 
+// frame settles one frame from the worker, read from the assist pipe if
+// assisted, and returns the sequence number of the task a done frame
+// settled. An error means the worker broke the protocol.
+func (w *worker) frame(kind wire.Kind, payload []byte, assisted bool) (uint64, error) {
+	switch kind {
+	case kindBegan:
+		slot, seq, err := parseSlotSeq(payload)
+		if err != nil {
+			return 0, err
+		}
+		w.p.mu.Lock()
+		if j := w.held(slot); j != nil && j.seq == seq {
+			w.p.beganLocked(j)
+		}
+		w.p.mu.Unlock()
+		return 0, nil
+	case kindDone:
+		d, err := parseDone(payload)
+		if err != nil {
+			return 0, err
+		}
+		return d.seq, w.done(&d, assisted)
+	}
+	return 0, fmt.Errorf("unexpected frame of kind %d from a pool worker", kind)
+}
+
 // assist reads j's frames for a waiter of j from the worker's assist pipe,
 // where the worker sends them when asked before it begins j, so that the
 // waiter is woken by the poller itself rather than by serve. A waiter of
@@ -81,11 +90,12 @@ func (j *job) assist(ctx context.Context) {
 	p := j.p
 	p.mu.Lock()
 	w := j.w
-	if j.state != jobSent || w.assisting != nil {
+	if j.state != jobSent || w.assisting != nil || w.exiting {
 		p.mu.Unlock()
 		return
 	}
-	w.assisting, w.assistEnd = j, make(chan struct{})
+	w.assisting = j
+	w.assistReads.Add(1)
 	w.assistGen++
 	gen := w.assistGen
 	w.slots.wantAssist(j.seq)
@@ -143,32 +153,19 @@ func (w *worker) readAssist(j *job, ctx context.Context) bool {
 			p.mu.Unlock()
 			return true
 		}
-		switch kind {
-		case kindBegan:
-			if slot, seq, perr := parseSlotSeq(payload); perr == nil {
-				p.mu.Lock()
-				if jb := w.held(slot); jb == j && jb.seq == seq {
-					p.beganLocked(j)
-				}
-				p.mu.Unlock()
-			}
-		case kindDone:
-			if d, perr := parseDone(payload); perr == nil && d.seq == j.seq {
-				if err := w.done(&d, true); err != nil {
-					_ = w.child.Signal(syscall.SIGKILL)
-				}
-				p.mu.Lock()
-				w.releaseAssistLocked()
-				sends := p.dispatchLocked()
-				p.mu.Unlock()
-				sends.flush()
-				return true
-			}
-		}
-		// A frame that is not j's is a broken worker: its reader on the
-		// result pipe will not see it, so kill the worker here.
-		if kind != kindBegan {
+		settled, err := w.frame(kind, payload, true)
+		if err != nil {
+			// A broken worker; its reader on the result pipe cannot see
+			// this frame, so the kill is this reader's to make.
 			_ = w.child.Signal(syscall.SIGKILL)
+		}
+		if settled == j.seq {
+			p.mu.Lock()
+			w.releaseAssistLocked()
+			sends := p.dispatchLocked()
+			p.mu.Unlock()
+			sends.flush()
+			return true
 		}
 		if cap(payload) <= maxKeptFrame {
 			w.abuf = payload[:0]
@@ -197,8 +194,7 @@ func (w *worker) releaseAssistLocked() {
 		_ = w.assistR.SetReadDeadline(time.Time{})
 	}
 	w.assisting = nil
-	close(w.assistEnd)
-	w.assistEnd = nil
+	w.assistReads.Done()
 }
 
 // maxKeptFrame is the largest frame buffer serve keeps for the next frame.
@@ -289,11 +285,9 @@ func (w *worker) exited(readErr error) {
 	// A waiter may still be reading an outcome the worker sent before it
 	// died; the assist pipe has ended, so it is about to be done.
 	p.mu.Lock()
-	end := w.assistEnd
+	w.exiting = true // no reader starts now
 	p.mu.Unlock()
-	if end != nil {
-		<-end
-	}
+	w.assistReads.Wait()
 	code := w.child.ExitCode()
 	died := func() error {
 		e := &WorkerDiedError{Pid: w.pid(), ExitCode: code, Stderr: w.stderr.String()}
