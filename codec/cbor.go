@@ -91,7 +91,7 @@ func (cborCodec) Marshal(v any) ([]byte, error) {
 	if v != nil {
 		if p := flatPlanOf(reflect.TypeOf(v)); p != nil {
 			rv := reflect.ValueOf(v)
-			if b, ok := p.encode(make([]byte, 0, p.encodedSize(rv)), rv); ok {
+			if b, ok := p.encode(make([]byte, 0, p.size), rv); ok {
 				return b, nil
 			}
 		}

@@ -26,12 +26,18 @@ type flatPlan struct {
 	kind   reflect.Kind // of a scalar, or reflect.Struct
 	head   []byte       // of a struct: its map head
 	fields []flatField
+	size   int // room for an encoding whose strings are short
 }
 
 type flatField struct {
 	key  []byte // the field's name as a CBOR text string
 	kind reflect.Kind
 }
+
+// shortString is the room a plan's size leaves for each value's bytes
+// beyond its head: enough for a name or a short note, so that most small
+// records encode into their first buffer, and a longer one grows it.
+const shortString = 8
 
 // flatPlans caches the plan of each type asked about: a *flatPlan, or nil
 // for a type that is not flat.
@@ -57,12 +63,13 @@ func buildFlatPlan(t reflect.Type) *flatPlan {
 		return nil // the encoder wraps it in its registered tag
 	}
 	if flatScalar(t) {
-		return &flatPlan{kind: t.Kind()}
+		return &flatPlan{kind: t.Kind(), size: 9 + shortString}
 	}
 	if t.Kind() != reflect.Struct || t.NumField() == 0 || methodsOwnForm(t) {
 		return nil
 	}
 	p := &flatPlan{kind: reflect.Struct, head: appendHead(nil, majorMap, uint64(t.NumField()))}
+	p.size = len(p.head)
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if !f.IsExported() || f.Anonymous || f.Tag != "" || !flatScalar(f.Type) {
@@ -70,6 +77,7 @@ func buildFlatPlan(t reflect.Type) *flatPlan {
 		}
 		key := appendHead(nil, majorText, uint64(len(f.Name)))
 		p.fields = append(p.fields, flatField{key: append(key, f.Name...), kind: f.Type.Kind()})
+		p.size += len(p.fields[i].key) + 9 + shortString
 	}
 	return p
 }
@@ -158,24 +166,6 @@ func (p *flatPlan) encode(b []byte, v reflect.Value) ([]byte, bool) {
 		}
 	}
 	return b, true
-}
-
-// encodedSize is room enough for most values of the plan's type.
-func (p *flatPlan) encodedSize(v reflect.Value) int {
-	if p.kind != reflect.Struct {
-		if p.kind == reflect.String || p.kind == reflect.Slice {
-			return 9 + v.Len()
-		}
-		return 9
-	}
-	n := len(p.head)
-	for i := range p.fields {
-		n += len(p.fields[i].key) + 9
-		if k := p.fields[i].kind; k == reflect.String || k == reflect.Slice {
-			n += v.Field(i).Len()
-		}
-	}
-	return n
 }
 
 func appendFlat(b []byte, kind reflect.Kind, v reflect.Value) ([]byte, bool) {
