@@ -85,16 +85,16 @@ func cborDecOptions() cbor.DecOptions {
 // v holds anything that cannot cross a process boundary.
 func (cborCodec) Marshal(v any) ([]byte, error) {
 	freeze()
-	if err := cborChecker.check(v); err != nil {
-		return nil, err
-	}
 	if v != nil {
+		// A flat value is always encodable: no check needed.
 		if p := flatPlanOf(reflect.TypeOf(v)); p != nil {
-			rv := reflect.ValueOf(v)
-			if b, ok := p.encode(make([]byte, 0, p.size), rv); ok {
+			if b, ok := p.encode(make([]byte, 0, p.size), reflect.ValueOf(v)); ok {
 				return b, nil
 			}
 		}
+	}
+	if err := cborChecker.check(v); err != nil {
+		return nil, err
 	}
 	b, err := built.em.Marshal(v)
 	if err != nil {
@@ -111,17 +111,16 @@ func (cborCodec) Unmarshal(data []byte, v any) (err error) {
 		return err
 	}
 	t := rv.Type()
+	defer recoverDecode("cbor", t, &err)
+	// A flat target is always decodable, and the fast path sets all of it
+	// or fails.
+	if p := flatPlanOf(t); p != nil && p.decode(data, reflect.ValueOf(v).UnsafePointer()) {
+		return nil
+	}
 	if err := checkTarget(cborChecker, t); err != nil {
 		return err
 	}
-	defer recoverDecode("cbor", t, &err)
 	rv.SetZero()
-	if p := flatPlanOf(t); p != nil {
-		if p.decode(data, rv) {
-			return nil
-		}
-		rv.SetZero()
-	}
 	if err := built.dm.Unmarshal(data, v); err != nil {
 		return fmt.Errorf("codec: cbor: decode %v: %w: %w", t, ErrCorrupt, err)
 	}
