@@ -58,52 +58,6 @@ type qitem struct {
 	data []byte
 }
 
-// deque is a double-ended queue of items.
-type deque struct {
-	buf  []qitem
-	head int
-	n    int
-}
-
-func (d *deque) len() int { return d.n }
-
-func (d *deque) grow() {
-	if d.n < len(d.buf) {
-		return
-	}
-	nb := make([]qitem, max(16, 2*len(d.buf)))
-	for i := range d.n {
-		nb[i] = d.buf[(d.head+i)%len(d.buf)]
-	}
-	d.buf, d.head = nb, 0
-}
-
-func (d *deque) pushBack(it qitem) {
-	d.grow()
-	d.buf[(d.head+d.n)%len(d.buf)] = it
-	d.n++
-}
-
-func (d *deque) pushFront(it qitem) {
-	d.grow()
-	d.head = (d.head - 1 + len(d.buf)) % len(d.buf)
-	d.buf[d.head] = it
-	d.n++
-}
-
-func (d *deque) front() qitem { return d.buf[d.head] }
-
-func (d *deque) popFront() qitem {
-	it := d.buf[d.head]
-	d.buf[d.head] = qitem{}
-	d.head = (d.head + 1) % len(d.buf)
-	d.n--
-	if d.n == 0 && len(d.buf) > 1<<16 {
-		d.buf, d.head = nil, 0 // give back the memory of a big burst
-	}
-	return it
-}
-
 // A broker is a queue in the process that made it: the items, and the
 // server through which other processes reach them.
 type broker struct {
@@ -112,7 +66,7 @@ type broker struct {
 	token    []byte
 
 	mu         sync.Mutex // guards the fields below, the fields of every bconn marked so, and the broker's side of their shared memory
-	items      deque
+	items      itemLog
 	closed     bool
 	exhausted  bool // closed and nothing left for a Get
 	unfinished int  // items put and not yet marked done
@@ -124,8 +78,6 @@ type broker struct {
 	getters    int           // of them, Gets
 	changed    chan struct{} // closed and replaced on a change while waiters > 0
 	nextBig    uint64
-	scratch    []byte // forward's buffer
-	slab       []byte // the rest of the slab record cuts items from
 	addr       string
 	ln         *os.File          // the listening socket
 	raw        map[*os.File]bool // every accepted connection, to close at stop
@@ -507,32 +459,32 @@ func (b *broker) drainUp(c *bconn) int {
 		if t == h {
 			return n
 		}
-		kind, p, next, ok := b.record(c.up, t, h)
+		kind, size, ok := c.up.header(t, h)
 		if !ok || h-t > ringSize {
 			c.nc.Close() // a client that writes garbage loses its connection
 			return n
 		}
-		it := qitem{kind: kind, data: p}
 		switch kind {
 		case kindMessage, kindBytes:
+			c.up.copyOut(t+recHeader, b.items.reserveBack(kind, size))
 		case recBig:
-			if len(p) != 8 {
+			var id [8]byte
+			if size != len(id) {
 				c.nc.Close()
 				return n
 			}
-			id := binary.LittleEndian.Uint64(p)
-			big, ok := c.bigs[id]
+			c.up.copyOut(t+recHeader, id[:])
+			big, ok := c.bigs[binary.LittleEndian.Uint64(id[:])]
 			if !ok {
 				return n // its bytes are on the way
 			}
-			delete(c.bigs, id)
-			it = big
+			delete(c.bigs, binary.LittleEndian.Uint64(id[:]))
+			b.items.pushBack(big)
 		default:
 			c.nc.Close()
 			return n
 		}
-		c.ctl.upTail.Store(next)
-		b.items.pushBack(it)
+		c.ctl.upTail.Store(t + recHeader + uint64(size))
 		b.unfinished++
 		if b.capacity > 0 && b.reserved > 0 {
 			b.reserved--
@@ -540,34 +492,6 @@ func (b *broker) drainUp(c *bconn) int {
 		n++
 	}
 }
-
-// record reads a record of an up ring, as ring.record does, into memory
-// cut from a slab shared by many items: one allocation per slab rather
-// than per item. An item's slice is capped, so appending to it never
-// touches the next one. The caller holds b.mu.
-func (b *broker) record(r ring, t, h uint64) (kind wire.Kind, payload []byte, next uint64, ok bool) {
-	var hdr [recHeader]byte
-	r.copyOut(t, hdr[:])
-	n := uint64(binary.LittleEndian.Uint32(hdr[:]))
-	if h-t < recHeader || n > h-t-recHeader {
-		return 0, nil, 0, false
-	}
-	if n > slabSize/4 {
-		payload = make([]byte, n)
-	} else {
-		if uint64(cap(b.slab)-len(b.slab)) < n {
-			b.slab = make([]byte, 0, slabSize)
-		}
-		start := len(b.slab)
-		b.slab = b.slab[:start+int(n)]
-		payload = b.slab[start : start+int(n) : start+int(n)]
-	}
-	r.copyOut(t+recHeader, payload)
-	return wire.Kind(hdr[4]), payload, t + recHeader + n, true
-}
-
-// slabSize is the size of the slabs small items are read into.
-const slabSize = 64 << 10
 
 // acks forgets the items c took from its down ring. The caller holds b.mu.
 func (b *broker) acks(c *bconn) { b.acksUpTo(c, c.ctl.downTail.Load()) }
@@ -690,7 +614,6 @@ func (b *broker) settle() {
 	for _, c := range b.conns {
 		b.acks(c)
 	}
-	b.forward()
 	for _, c := range b.conns {
 		b.drainUp(c)
 	}
@@ -731,65 +654,6 @@ func (b *broker) settle() {
 	if b.waiters > 0 {
 		close(b.changed)
 		b.changed = make(chan struct{})
-	}
-}
-
-// forward moves records straight from the up rings to the down ring of
-// the one client that wants items, when nothing is queued and no Get of
-// this process waits: the common case of one consumer process, served
-// without an allocation per item. Anything else (several consumers, big
-// items) goes through the queue. The caller holds b.mu.
-func (b *broker) forward() {
-	if b.items.len() > 0 || b.getters > 0 {
-		return
-	}
-	var to *bconn
-	for _, c := range b.conns {
-		if c.ctl.want.Load() == 1 {
-			if to != nil {
-				return
-			}
-			to = c
-		}
-	}
-	if to == nil {
-		return
-	}
-	sent := 0
-	for _, c := range b.conns {
-		for len(to.flight) < prefetch {
-			t, h := c.ctl.upTail.Load(), c.ctl.upHead.Load()
-			if t == h || h-t > ringSize {
-				break
-			}
-			var hdr [recHeader]byte
-			c.up.copyOut(t, hdr[:])
-			n := uint64(binary.LittleEndian.Uint32(hdr[:]))
-			kind := wire.Kind(hdr[4])
-			if h-t < recHeader || n > h-t-recHeader || (kind != kindMessage && kind != kindBytes) {
-				break // a marker, or garbage: drainUp deals with it
-			}
-			if !to.down.fits(int(n)) {
-				break
-			}
-			if uint64(cap(b.scratch)) < n {
-				b.scratch = make([]byte, n)
-			}
-			p := b.scratch[:n]
-			c.up.copyOut(t+recHeader, p)
-			to.down.put(kind, p)
-			c.ctl.upTail.Store(t + recHeader + n)
-			b.unfinished++
-			if b.capacity > 0 && b.reserved > 0 {
-				b.reserved--
-			}
-			to.flight = append(to.flight, flight{end: to.ctl.downHead.Load()})
-			b.inflight++
-			sent++
-		}
-	}
-	if sent > 0 {
-		to.bell()
 	}
 }
 
@@ -880,7 +744,7 @@ func (b *broker) dispatch() {
 			} else if !c.down.put(it.kind, it.data) {
 				break
 			}
-			b.items.popFront()
+			b.items.dropFront()
 			f := flight{end: c.ctl.downHead.Load(), big: big}
 			if big != 0 {
 				f.it = it
@@ -1007,7 +871,7 @@ func (b *broker) get(ctx context.Context) (qitem, error) {
 			return qitem{}, ErrClosed
 		}
 		if b.items.len() > 0 {
-			it := b.items.popFront()
+			it := b.items.takeFront()
 			b.settle()
 			return it, nil
 		}
@@ -1110,7 +974,7 @@ func (b *broker) shutdown(ctx context.Context) error {
 	b.mu.Lock()
 	b.exhausted = true
 	b.stopServer()
-	b.items = deque{}
+	b.items = itemLog{}
 	b.notify()
 	b.mu.Unlock()
 	<-b.done

@@ -125,19 +125,30 @@ func (r ring) copyOut(off uint64, b []byte) {
 	copy(b[n:], r.data)
 }
 
+// header reads the header of the record at offset t, which must be below
+// h, the head the caller loaded: its kind and payload length. ok is false
+// when the record would not end by h.
+func (r ring) header(t, h uint64) (kind wire.Kind, n int, ok bool) {
+	var hdr [recHeader]byte
+	r.copyOut(t, hdr[:])
+	size := uint64(binary.LittleEndian.Uint32(hdr[:]))
+	if h-t < recHeader || size > h-t-recHeader {
+		return 0, 0, false
+	}
+	return wire.Kind(hdr[4]), int(size), true
+}
+
 // record reads the record at offset t, which must be below h, the head the
 // caller loaded: its kind, a copy of its payload, and the offset after it.
 // ok is false when the bytes are not a record that ends by h, which happens
 // only when the writer reused the space meanwhile (the broker stole the
 // records back): the caller reloads tail and tries again.
 func (r ring) record(t, h uint64) (kind wire.Kind, payload []byte, next uint64, ok bool) {
-	var hdr [recHeader]byte
-	r.copyOut(t, hdr[:])
-	n := uint64(binary.LittleEndian.Uint32(hdr[:]))
-	if h-t < recHeader || n > h-t-recHeader {
+	kind, n, ok := r.header(t, h)
+	if !ok {
 		return 0, nil, 0, false
 	}
 	payload = make([]byte, n)
 	r.copyOut(t+recHeader, payload)
-	return wire.Kind(hdr[4]), payload, t + recHeader + n, true
+	return kind, payload, t + recHeader + uint64(n), true
 }
