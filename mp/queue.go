@@ -54,7 +54,7 @@ var errQueueGone = fmt.Errorf("mp: the process that made the queue has gone: %w"
 //     process that is the only one getting.
 //
 // To save round trips, the broker sends items ahead to a process whose Gets
-// keep taking them, up to a few hundred; while no Get runs there, another
+// keep taking them, up to a few thousand; while no Get runs there, another
 // process that waits for an item takes them back.
 //
 // # Lifetime
