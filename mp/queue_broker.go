@@ -197,7 +197,7 @@ type bconn struct {
 	gone     bool
 	bigs     map[uint64]qitem // big items come over the socket, waiting for their marker
 	flight   []flight         // records in the down ring not yet taken, oldest first
-	lastGets uint64
+	lastTail uint64           // the down ring's tail at the last dispatch: the client's progress
 
 	omu      sync.Mutex // guards out
 	out      []outFrame
@@ -708,11 +708,11 @@ func (b *broker) tasksDone() bool {
 func (b *broker) dispatch() {
 	var wanting []*bconn
 	for _, c := range b.conns {
-		gets := c.ctl.gets.Load()
-		if c.ctl.want.Load() == 1 && gets == c.lastGets && c.ctl.inGet.Load() == 0 && len(c.flight) > 0 {
+		tail := c.ctl.downTail.Load()
+		if c.ctl.want.Load() == 1 && tail == c.lastTail && c.ctl.inGet.Load() == 0 && len(c.flight) > 0 {
 			c.ctl.want.Store(0) // idle with items: send no more
 		}
-		c.lastGets = gets
+		c.lastTail = tail
 		if c.ctl.want.Load() == 1 && len(c.flight) < prefetch {
 			wanting = append(wanting, c)
 		}

@@ -29,7 +29,8 @@ type qclient struct {
 	ctl      *shmCtl
 	up, down ring
 	putMu    sync.Mutex // serialises writers of the up ring
-	getMu    sync.Mutex // serialises takers of the down ring
+	getMu    sync.Mutex // serialises takers of the down ring, and guards downHead
+	downHead uint64     // the down ring's head when take last loaded it
 
 	mu      sync.Mutex // guards the fields below
 	changed chan struct{}
@@ -308,8 +309,15 @@ func (c *qclient) get(ctx context.Context) (wire.Kind, []byte, error) {
 		return 0, nil, err
 	}
 	ctl := c.ctl
+	// The common case, an item at hand while the broker keeps sending, needs
+	// no write to memory the broker reads but the take itself.
+	if ctl.want.Load() == 1 {
+		if it, took, _ := c.take(); took {
+			c.tookFromRing()
+			return it.kind, it.data, nil
+		}
+	}
 	ctl.inGet.Add(1)
-	ctl.gets.Add(1)
 	wanted := ctl.want.Load() == 0
 	if wanted {
 		ctl.want.Store(1)
@@ -329,11 +337,7 @@ func (c *qclient) get(ctx context.Context) (wire.Kind, []byte, error) {
 		}
 		it, took, waitBig := c.take()
 		if took {
-			tell := ctl.tellTakes.Load() == 1 && ctl.tellTakes.CompareAndSwap(1, 0)
-			c.memMu.RUnlock()
-			if tell {
-				c.ring() // a Put waits for the room this take made
-			}
+			c.tookFromRing()
 			return it.kind, it.data, nil
 		}
 		if !waitBig {
@@ -355,6 +359,17 @@ func (c *qclient) get(ctx context.Context) (wire.Kind, []byte, error) {
 		if err := c.wait(ctx, ch); err != nil {
 			return 0, nil, err
 		}
+	}
+}
+
+// tookFromRing ends a Get that took an item: it rings the broker if a Put
+// waits for the room the take made. The caller holds memMu for reading,
+// which it releases.
+func (c *qclient) tookFromRing() {
+	tell := c.ctl.tellTakes.Load() == 1 && c.ctl.tellTakes.CompareAndSwap(1, 0)
+	c.memMu.RUnlock()
+	if tell {
+		c.ring()
 	}
 }
 
@@ -380,9 +395,15 @@ func (c *qclient) take() (it qitem, took, waitBig bool) {
 	c.getMu.Lock()
 	defer c.getMu.Unlock()
 	for {
-		t, h := c.ctl.downTail.Load(), c.ctl.downHead.Load()
-		if t == h {
-			return qitem{}, false, false
+		t, h := c.ctl.downTail.Load(), c.downHead
+		if t >= h {
+			// Load the head only when the records seen are used up: it
+			// sits on a cache line the broker writes.
+			h = c.ctl.downHead.Load()
+			c.downHead = h
+			if t == h {
+				return qitem{}, false, false
+			}
 		}
 		kind, p, next, ok := c.down.record(t, h)
 		if !ok || c.ctl.downTail.Load() != t {

@@ -52,8 +52,7 @@ type shmCtl struct {
 	downTail atomic.Uint64 // bytes of the down ring taken: client CAS, broker CAS to steal back
 	_        [56]byte
 	credits  atomic.Int64 // items the client may put to a bounded queue; broker adds and swaps, client decrements
-	gets     atomic.Uint64
-	_        [48]byte
+	_        [56]byte
 
 	// Each flag is set by one side and cleared with a swap by the other.
 	brokerAsleep atomic.Uint32 // broker: wake me with a qRing when the up ring gets a record
