@@ -3,6 +3,7 @@ package codec
 import (
 	"fmt"
 	"reflect"
+	"unsafe"
 
 	"github.com/fxamacker/cbor/v2"
 )
@@ -103,6 +104,24 @@ func (cborCodec) Marshal(v any) ([]byte, error) {
 	return b, nil
 }
 
+// decodeFlat decodes data into the value of type t at ptr by the fast path,
+// if t is flat and data has the form the fast path takes. It sets all of the
+// value or reports false, having perhaps set part of it: a flat type is
+// always decodable, so nothing else needs checking.
+func decodeFlat(data []byte, t reflect.Type, ptr unsafe.Pointer) (ok bool) {
+	freeze()
+	p := flatPlanOf(t)
+	if p == nil {
+		return false
+	}
+	defer func() {
+		if recover() != nil {
+			ok = false // a bug of the fast path: the general decoder decides
+		}
+	}()
+	return p.decode(data, ptr)
+}
+
 // Unmarshal decodes CBOR data into the value v points to.
 func (cborCodec) Unmarshal(data []byte, v any) (err error) {
 	freeze()
@@ -111,12 +130,10 @@ func (cborCodec) Unmarshal(data []byte, v any) (err error) {
 		return err
 	}
 	t := rv.Type()
-	defer recoverDecode("cbor", t, &err)
-	// A flat target is always decodable, and the fast path sets all of it
-	// or fails.
-	if p := flatPlanOf(t); p != nil && p.decode(data, reflect.ValueOf(v).UnsafePointer()) {
+	if decodeFlat(data, t, reflect.ValueOf(v).UnsafePointer()) {
 		return nil
 	}
+	defer recoverDecode("cbor", t, &err)
 	if err := checkTarget(cborChecker, t); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package codec
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"reflect"
 	"testing"
@@ -199,4 +200,40 @@ func FuzzFlatEncode(f *testing.F) {
 			t.Fatalf("round trip of %#v: %#v, %v", v, back, err)
 		}
 	})
+}
+
+// Decode agrees with Unmarshal, by the fast path and off it, and decodes
+// a flat value without allocating it.
+func TestDecode(t *testing.T) {
+	v := flatAll{B: true, I: -5, U64: math.MaxUint64, F64: 1.0 / 3, S: "a string", Bs: []byte("bytes")}
+	data, err := CBOR.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []Codec{CBOR, Gob} {
+		data := data
+		if c == Gob {
+			if data, err = Gob.Marshal(v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := Decode[flatAll](c, data); err != nil || !reflect.DeepEqual(got, v) {
+			t.Errorf("%T: Decode = %#v, %v", c, got, err)
+		}
+	}
+	// Off the fast path: a pointer, and data in a longer form than the
+	// encoder writes (5 in a two-byte head).
+	if got, err := Decode[*flatAll](CBOR, data); err != nil || !reflect.DeepEqual(*got, v) {
+		t.Errorf("Decode[*flatAll] = %#v, %v", got, err)
+	}
+	if got, err := Decode[int](CBOR, []byte{0x18, 0x05}); err != nil || got != 5 {
+		t.Errorf("Decode[int] of a long head = %v, %v", got, err)
+	}
+	if _, err := Decode[int](CBOR, []byte{0x61, 'x'}); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("Decode[int] of a string: %v, want ErrCorrupt", err)
+	}
+	n, _ := CBOR.Marshal(12345)
+	if allocs := testing.AllocsPerRun(100, func() { Decode[int](CBOR, n) }); allocs != 0 {
+		t.Errorf("Decode[int] allocates %v times", allocs)
+	}
 }

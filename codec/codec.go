@@ -3,6 +3,7 @@ package codec
 import (
 	"fmt"
 	"reflect"
+	"unsafe"
 )
 
 // A Codec turns values into bytes and back. Implementations are safe for
@@ -36,6 +37,20 @@ type Codec interface {
 // structs, where Gob's numbered fields win. The package documentation has the
 // whole table.
 func Default() Codec { return CBOR }
+
+// Decode decodes data with c as a T and returns it: what c.Unmarshal(data,
+// &v) leaves in a new T v. A call through the interface makes &v escape, so
+// it allocates v; Decode does not, when c is [CBOR] and T is a flat type
+// (see CBOR), which makes it the cheaper way to decode a stream of small
+// values of one type.
+func Decode[T any](c Codec, data []byte) (v T, err error) {
+	if _, ok := c.(cborCodec); ok && decodeFlat(data, reflect.TypeFor[T](), unsafe.Pointer(&v)) {
+		return v, nil
+	}
+	p := new(T)
+	err = c.Unmarshal(data, p)
+	return *p, err
+}
 
 // target checks the argument of Unmarshal and returns the value it points to.
 func target(name string, v any) (reflect.Value, error) {
