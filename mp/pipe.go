@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/multitask-go/multitask/codec"
 	"github.com/multitask-go/multitask/internal/wire"
 )
 
@@ -93,15 +92,9 @@ func Pipe[T any]() (*Conn[T], *Conn[T], error) {
 // Send is blocked, the message may be cut off part-way, so Send returns
 // ctx.Err() and the connection is broken: later Sends return [ErrBroken].
 func (c *Conn[T]) Send(ctx context.Context, v T) error {
-	kind, b := kindBytes, []byte(nil)
-	if raw, ok := any(v).([]byte); ok {
-		b = raw
-	} else {
-		var err error
-		if b, err = codec.Default().Marshal(v); err != nil {
-			return fmt.Errorf("mp: Send: %w", err)
-		}
-		kind = kindMessage
+	kind, b, err := encodeMsg(v)
+	if err != nil {
+		return fmt.Errorf("mp: Send: %w", err)
 	}
 	c.sendMu.Lock()
 	defer c.sendMu.Unlock()
@@ -183,17 +176,8 @@ func (c *Conn[T]) Recv(ctx context.Context) (T, error) {
 	if err != nil {
 		return v, err
 	}
-	if m.kind == kindBytes {
-		switch p := any(&v).(type) {
-		case *[]byte:
-			*p = m.data
-			return v, nil
-		case *any:
-			*p = m.data
-			return v, nil
-		}
-	}
-	if err := codec.Default().Unmarshal(m.data, &v); err != nil {
+	v, err = decodeMsg[T](m.kind, m.data)
+	if err != nil {
 		return v, fmt.Errorf("mp: Recv: %w", err)
 	}
 	return v, nil

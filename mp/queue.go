@@ -135,7 +135,7 @@ func NewJoinableQueue[T any](capacity int) (*JoinableQueue[T], error) {
 // connection's socket and ctx no longer cuts it off: Put returns when the
 // operating system holds all of it.
 func (q *Queue[T]) Put(ctx context.Context, v T) error {
-	kind, b, err := encodeItem(v)
+	kind, b, err := encodeMsg(v)
 	if err != nil {
 		return fmt.Errorf("mp: Put: %w", err)
 	}
@@ -160,7 +160,11 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 	if err != nil {
 		return v, err
 	}
-	return decodeItem[T](kind, b)
+	v, err = decodeMsg[T](kind, b)
+	if err != nil {
+		return v, fmt.Errorf("mp: Get: %w", err)
+	}
+	return v, nil
 }
 
 // Empty reports whether the queue looked empty a moment ago: like Python's
@@ -248,9 +252,9 @@ func bindNone(files []*os.File) error {
 	return nil
 }
 
-// encodeItem encodes a value to put: a []byte as it is, anything else
-// through the codec.
-func encodeItem[T any](v T) (wire.Kind, []byte, error) {
+// encodeMsg encodes a value to send or put: a []byte as it is, anything
+// else with the codec.
+func encodeMsg[T any](v T) (wire.Kind, []byte, error) {
 	if raw, ok := any(v).([]byte); ok {
 		return kindBytes, raw, nil
 	}
@@ -261,9 +265,10 @@ func encodeItem[T any](v T) (wire.Kind, []byte, error) {
 	return kindMessage, b, nil
 }
 
-// decodeItem decodes an item got from a queue, as Conn.Recv does.
-func decodeItem[T any](kind wire.Kind, b []byte) (T, error) {
-	var v T
+// decodeMsg decodes a message or queue item of the given kind as a T: a
+// []byte (or any) item sent as bytes is those bytes, anything else goes
+// through the codec.
+func decodeMsg[T any](kind wire.Kind, b []byte) (v T, err error) {
 	if kind == kindBytes {
 		switch p := any(&v).(type) {
 		case *[]byte:
@@ -274,10 +279,7 @@ func decodeItem[T any](kind wire.Kind, b []byte) (T, error) {
 			return v, nil
 		}
 	}
-	if err := codec.Default().Unmarshal(b, &v); err != nil {
-		return v, fmt.Errorf("mp: Get: %w", err)
-	}
-	return v, nil
+	return codec.Decode[T](codec.Default(), b)
 }
 
 // A qcore is a queue as one process holds it: the broker itself in the
