@@ -85,15 +85,25 @@ func cborDecOptions() cbor.DecOptions {
 // Marshal encodes v as CBOR. It returns an error wrapping [ErrUnsupported] if
 // v holds anything that cannot cross a process boundary.
 func (cborCodec) Marshal(v any) ([]byte, error) {
-	freeze()
 	if v != nil {
-		// A flat value is always encodable: no check needed.
-		if p := flatPlanOf(reflect.TypeOf(v)); p != nil {
-			if b, ok := p.encode(make([]byte, 0, p.size), reflect.ValueOf(v)); ok {
+		rv := reflect.ValueOf(v)
+		t := rv.Type()
+		if t.Kind() == reflect.Pointer && !rv.IsNil() {
+			// CBOR writes a pointer as what it points to.
+			if b, ok := encodeFlat(t.Elem(), rv.UnsafePointer()); ok {
+				return b, nil
+			}
+		} else if flatPlanOf(t) != nil {
+			// The fast path reads through a pointer; a value in an
+			// interface has none to give, so it reads a copy.
+			c := reflect.New(t)
+			c.Elem().Set(rv)
+			if b, ok := encodeFlat(t, c.UnsafePointer()); ok {
 				return b, nil
 			}
 		}
 	}
+	freeze()
 	if err := cborChecker.check(v); err != nil {
 		return nil, err
 	}
@@ -102,6 +112,18 @@ func (cborCodec) Marshal(v any) ([]byte, error) {
 		return nil, fmt.Errorf("codec: cbor: encode %T: %w", v, err)
 	}
 	return b, nil
+}
+
+// encodeFlat encodes the value of type t at ptr by the fast path, if t is
+// flat and the fast path takes the value. A flat value is always
+// encodable: nothing needs checking.
+func encodeFlat(t reflect.Type, ptr unsafe.Pointer) ([]byte, bool) {
+	freeze()
+	p := flatPlanOf(t)
+	if p == nil {
+		return nil, false
+	}
+	return p.encode(make([]byte, 0, p.size), ptr)
 }
 
 // decodeFlat decodes data into the value of type t at ptr by the fast path,

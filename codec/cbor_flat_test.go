@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // flatAll has a field of every kind the fast path handles.
@@ -72,7 +73,9 @@ func flatEncode(t testing.TB, v any) []byte {
 	if p == nil {
 		t.Fatalf("%T has no flat plan", v)
 	}
-	b, ok := p.encode(nil, reflect.ValueOf(v))
+	c := reflect.New(reflect.TypeOf(v))
+	c.Elem().Set(reflect.ValueOf(v))
+	b, ok := p.encode(nil, c.UnsafePointer())
 	if !ok {
 		t.Fatalf("the fast path refused %#v", v)
 	}
@@ -127,7 +130,7 @@ func TestFlatEncodeMatchesGeneral(t *testing.T) {
 func TestFlatNaNGoesToTheGeneralEncoder(t *testing.T) {
 	freeze()
 	p := flatPlanOf(reflect.TypeFor[flatAll]())
-	if _, ok := p.encode(nil, reflect.ValueOf(flatAll{F64: math.NaN()})); ok {
+	if _, ok := p.encode(nil, unsafe.Pointer(&flatAll{F64: math.NaN()})); ok {
 		t.Fatal("the fast path took a NaN")
 	}
 	for _, v := range []any{math.NaN(), flatAll{F32: float32(math.NaN())}} {
@@ -235,5 +238,35 @@ func TestDecode(t *testing.T) {
 	n, _ := CBOR.Marshal(12345)
 	if allocs := testing.AllocsPerRun(100, func() { Decode[int](CBOR, n) }); allocs != 0 {
 		t.Errorf("Decode[int] allocates %v times", allocs)
+	}
+}
+
+// Encode, and Marshal of a value or of a pointer to it, write what the
+// general encoder writes; Encode allocates only the encoding.
+func TestEncode(t *testing.T) {
+	freeze()
+	v := flatAll{B: true, I: -5, U64: math.MaxUint64, F64: 1.0 / 3, S: "a string", Bs: []byte("bytes")}
+	want, err := built.em.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, got := range map[string]func() ([]byte, error){
+		"Encode":          func() ([]byte, error) { return Encode(CBOR, v) },
+		"Marshal":         func() ([]byte, error) { return CBOR.Marshal(v) },
+		"Marshal pointer": func() ([]byte, error) { return CBOR.Marshal(&v) },
+		"Encode pointer":  func() ([]byte, error) { return Encode(CBOR, &v) },
+	} {
+		if b, err := got(); err != nil || !bytes.Equal(b, want) {
+			t.Errorf("%s: %x, %v; want %x", name, b, err, want)
+		}
+	}
+	if b, err := CBOR.Marshal((*flatAll)(nil)); err != nil || !bytes.Equal(b, []byte{cborNull}) {
+		t.Errorf("Marshal of a nil pointer: %x, %v", b, err)
+	}
+	if _, err := Encode(CBOR, struct{ C chan int }{}); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("Encode of a channel field: %v, want ErrUnsupported", err)
+	}
+	if allocs := testing.AllocsPerRun(100, func() { Encode(CBOR, 12345) }); allocs != 1 {
+		t.Errorf("Encode of an int allocates %v times, want 1", allocs)
 	}
 }

@@ -38,6 +38,19 @@ type Codec interface {
 // whole table.
 func Default() Codec { return CBOR }
 
+// Encode encodes v with c: what c.Marshal(v) returns. A call through the
+// interface copies v to the heap; Encode does not, when c is [CBOR] and T is
+// a flat type (see CBOR), which makes it the cheaper way to encode a stream
+// of small values of one type.
+func Encode[T any](c Codec, v T) ([]byte, error) {
+	if _, ok := c.(cborCodec); ok {
+		if b, ok := encodeFlat(reflect.TypeFor[T](), unsafe.Pointer(&v)); ok {
+			return b, nil
+		}
+	}
+	return c.Marshal(v)
+}
+
 // Decode decodes data with c as a T and returns it: what c.Unmarshal(data,
 // &v) leaves in a new T v. A call through the interface makes &v escape, so
 // it allocates v; Decode does not, when c is [CBOR] and T is a flat type
