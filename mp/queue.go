@@ -255,10 +255,10 @@ func bindNone(files []*os.File) error {
 // encodeMsg encodes a value to send or put: a []byte as it is, anything
 // else with the codec.
 func encodeMsg[T any](v T) (wire.Kind, []byte, error) {
-	if raw, ok := any(v).([]byte); ok {
-		return kindBytes, raw, nil
+	if raw, ok := any(&v).(*[]byte); ok {
+		return kindBytes, *raw, nil
 	}
-	b, err := codec.Default().Marshal(v)
+	b, err := codec.Encode(codec.Default(), v)
 	if err != nil {
 		return 0, nil, err
 	}
