@@ -129,8 +129,9 @@ func encodeFlat(t reflect.Type, ptr unsafe.Pointer) ([]byte, bool) {
 // decodeFlat decodes data into the value of type t at ptr by the fast path,
 // if t is flat and data has the form the fast path takes. It sets all of the
 // value or reports false, having perhaps set part of it: a flat type is
-// always decodable, so nothing else needs checking.
-func decodeFlat(data []byte, t reflect.Type, ptr unsafe.Pointer) (ok bool) {
+// always decodable, so nothing else needs checking. With owned, the value's
+// strings and byte slices point into data.
+func decodeFlat(data []byte, t reflect.Type, ptr unsafe.Pointer, owned bool) (ok bool) {
 	freeze()
 	p := flatPlanOf(t)
 	if p == nil {
@@ -141,7 +142,7 @@ func decodeFlat(data []byte, t reflect.Type, ptr unsafe.Pointer) (ok bool) {
 			ok = false // a bug of the fast path: the general decoder decides
 		}
 	}()
-	return p.decode(data, ptr)
+	return p.decode(data, ptr, owned)
 }
 
 // Unmarshal decodes CBOR data into the value v points to.
@@ -152,7 +153,7 @@ func (cborCodec) Unmarshal(data []byte, v any) (err error) {
 		return err
 	}
 	t := rv.Type()
-	if decodeFlat(data, t, reflect.ValueOf(v).UnsafePointer()) {
+	if decodeFlat(data, t, reflect.ValueOf(v).UnsafePointer(), false) {
 		return nil
 	}
 	defer recoverDecode("cbor", t, &err)

@@ -257,8 +257,9 @@ func appendFloat(b []byte, f float64) ([]byte, bool) {
 // decode decodes data into the value of the plan's type at ptr, if data is
 // all one value in the shape the encoder writes. It returns false otherwise,
 // having perhaps set some of the value; on success it has set all of it.
-func (p *flatPlan) decode(data []byte, ptr unsafe.Pointer) bool {
-	d := flatDecoder{data: data}
+// With owned, strings and byte slices point into data rather than copies.
+func (p *flatPlan) decode(data []byte, ptr unsafe.Pointer, owned bool) bool {
+	d := flatDecoder{data: data, owned: owned}
 	if p.kind != reflect.Struct {
 		return d.value(p.kind, ptr) && d.pos == len(data)
 	}
@@ -275,8 +276,9 @@ func (p *flatPlan) decode(data []byte, ptr unsafe.Pointer) bool {
 }
 
 type flatDecoder struct {
-	data []byte
-	pos  int
+	data  []byte
+	pos   int
+	owned bool // the caller gave data up: the value may point into it
 }
 
 // literal consumes b if the data goes on with it. Field names and the map
@@ -345,15 +347,25 @@ func (d *flatDecoder) value(kind reflect.Kind, ptr unsafe.Pointer) bool {
 		if major != majorText || arg > uint64(len(d.data)-d.pos) {
 			return false
 		}
-		*(*string)(ptr) = string(d.data[d.pos : d.pos+int(arg)])
+		b := d.data[d.pos : d.pos+int(arg)]
+		if d.owned && len(b) > 0 {
+			*(*string)(ptr) = unsafe.String(&b[0], len(b))
+		} else {
+			*(*string)(ptr) = string(b)
+		}
 		d.pos += int(arg)
 		return true
 	case reflect.Slice:
 		if major != majorBytes || arg > uint64(len(d.data)-d.pos) {
 			return false
 		}
-		*(*[]byte)(ptr) = append([]byte{}, d.data[d.pos:d.pos+int(arg)]...)
-		d.pos += int(arg)
+		end := d.pos + int(arg)
+		if d.owned {
+			*(*[]byte)(ptr) = d.data[d.pos:end:end] // capped: an append copies
+		} else {
+			*(*[]byte)(ptr) = append([]byte{}, d.data[d.pos:end]...)
+		}
+		d.pos = end
 		return true
 	case reflect.Float32, reflect.Float64:
 		if major != majorSimple {

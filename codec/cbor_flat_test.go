@@ -149,8 +149,12 @@ func TestFlatNaNGoesToTheGeneralEncoder(t *testing.T) {
 // path takes data, the general decoder must take it too, to the same value.
 func sameDecoding(t *testing.T, typ reflect.Type, data []byte) {
 	fast := reflect.New(typ).Elem()
-	if !flatPlanOf(typ).decode(data, fast.Addr().UnsafePointer()) {
+	if !flatPlanOf(typ).decode(data, fast.Addr().UnsafePointer(), false) {
 		return
+	}
+	owned := reflect.New(typ).Elem()
+	if !flatPlanOf(typ).decode(bytes.Clone(data), owned.Addr().UnsafePointer(), true) || !reflect.DeepEqual(owned.Interface(), fast.Interface()) && !hasNaN(fast) {
+		t.Fatalf("%x into %v: owned %#v, copied %#v", data, typ, owned, fast)
 	}
 	general := reflect.New(typ)
 	if err := built.dm.Unmarshal(data, general.Interface()); err != nil {
@@ -268,5 +272,51 @@ func TestEncode(t *testing.T) {
 	}
 	if allocs := testing.AllocsPerRun(100, func() { Encode(CBOR, 12345) }); allocs != 1 {
 		t.Errorf("Encode of an int allocates %v times, want 1", allocs)
+	}
+}
+
+// hasNaN reports whether a value of a flat type holds a NaN, which
+// reflect.DeepEqual finds unequal to itself.
+func hasNaN(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Float32, reflect.Float64:
+		return math.IsNaN(v.Float())
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if hasNaN(v.Field(i)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// DecodeOwned's strings and byte slices point into the data it was given,
+// capped so that an append cannot write over the rest, and the value costs
+// no allocation at all.
+func TestDecodeOwned(t *testing.T) {
+	v := flatAll{I: 7, S: "a string", Bs: []byte("bytes")}
+	data, err := CBOR.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeOwned[flatAll](CBOR, data)
+	if err != nil || !reflect.DeepEqual(got, v) {
+		t.Fatalf("DecodeOwned = %#v, %v", got, err)
+	}
+	within := func(p unsafe.Pointer) bool {
+		return uintptr(p) >= uintptr(unsafe.Pointer(&data[0])) && uintptr(p) < uintptr(unsafe.Pointer(&data[0]))+uintptr(len(data))
+	}
+	if !within(unsafe.Pointer(unsafe.StringData(got.S))) || !within(unsafe.Pointer(&got.Bs[0])) {
+		t.Error("DecodeOwned copied the string or the bytes")
+	}
+	if cap(got.Bs) != len(got.Bs) {
+		t.Errorf("the byte slice has room %d beyond its %d bytes", cap(got.Bs)-len(got.Bs), len(got.Bs))
+	}
+	if allocs := testing.AllocsPerRun(100, func() { DecodeOwned[flatAll](CBOR, data) }); allocs != 0 {
+		t.Errorf("DecodeOwned allocates %v times", allocs)
+	}
+	if got, err := Decode[flatAll](CBOR, data); err != nil || within(unsafe.Pointer(unsafe.StringData(got.S))) {
+		t.Errorf("Decode kept the data: %v", err)
 	}
 }

@@ -56,8 +56,17 @@ func Encode[T any](c Codec, v T) ([]byte, error) {
 // it allocates v; Decode does not, when c is [CBOR] and T is a flat type
 // (see CBOR), which makes it the cheaper way to decode a stream of small
 // values of one type.
-func Decode[T any](c Codec, data []byte) (v T, err error) {
-	if _, ok := c.(cborCodec); ok && decodeFlat(data, reflect.TypeFor[T](), unsafe.Pointer(&v)) {
+func Decode[T any](c Codec, data []byte) (T, error) { return decode[T](c, data, false) }
+
+// DecodeOwned is [Decode] for data that the caller hands over: the value
+// may keep it. When c is [CBOR] and T is a flat type, the strings and byte
+// slices of the value point into data instead of into copies, which spares
+// an allocation each. The caller must not change data afterwards; the value
+// keeps all of it alive while any of those fields is reachable.
+func DecodeOwned[T any](c Codec, data []byte) (T, error) { return decode[T](c, data, true) }
+
+func decode[T any](c Codec, data []byte, owned bool) (v T, err error) {
+	if _, ok := c.(cborCodec); ok && decodeFlat(data, reflect.TypeFor[T](), unsafe.Pointer(&v), owned) {
 		return v, nil
 	}
 	p := new(T)
