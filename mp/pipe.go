@@ -176,7 +176,8 @@ func (c *Conn[T]) Recv(ctx context.Context) (T, error) {
 	if err != nil {
 		return v, err
 	}
-	v, err = decodeMsg[T](m.kind, m.data)
+	// Not owned: a frame a RecvBytes began may have gone into its buffer.
+	v, err = decodeMsg[T](m.kind, m.data, false)
 	if err != nil {
 		return v, fmt.Errorf("mp: Recv: %w", err)
 	}

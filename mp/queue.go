@@ -160,7 +160,7 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 	if err != nil {
 		return v, err
 	}
-	v, err = decodeMsg[T](kind, b)
+	v, err = decodeMsg[T](kind, b, true) // b is a copy made for this Get
 	if err != nil {
 		return v, fmt.Errorf("mp: Get: %w", err)
 	}
@@ -267,8 +267,9 @@ func encodeMsg[T any](v T) (wire.Kind, []byte, error) {
 
 // decodeMsg decodes a message or queue item of the given kind as a T: a
 // []byte (or any) item sent as bytes is those bytes, anything else goes
-// through the codec.
-func decodeMsg[T any](kind wire.Kind, b []byte) (v T, err error) {
+// through the codec. With owned, b is the caller's to give up, and the value
+// may point into it.
+func decodeMsg[T any](kind wire.Kind, b []byte, owned bool) (v T, err error) {
 	if kind == kindBytes {
 		switch p := any(&v).(type) {
 		case *[]byte:
@@ -278,6 +279,9 @@ func decodeMsg[T any](kind wire.Kind, b []byte) (v T, err error) {
 			*p = b
 			return v, nil
 		}
+	}
+	if owned {
+		return codec.DecodeOwned[T](codec.Default(), b)
 	}
 	return codec.Decode[T](codec.Default(), b)
 }
@@ -408,8 +412,10 @@ func (q *qcore) client() (*qclient, error) {
 
 func (q *qcore) put(ctx context.Context, kind wire.Kind, b []byte) error {
 	if q.b != nil {
-		if kind == kindBytes {
-			b = append([]byte(nil), b...) // the caller may reuse its slice
+		if kind == kindBytes && len(b) >= bigItem {
+			// The caller may reuse its slice; the queue copies smaller
+			// items into its log, but keeps a big one as it is.
+			b = append([]byte(nil), b...)
 		}
 		return q.b.put(ctx, qitem{kind: kind, data: b})
 	}
