@@ -23,11 +23,14 @@ import (
 // length or count in hostile bytes can make it allocate more than the data
 // size times the size of the target's element type.
 //
-// Flat values, the predeclared booleans, integers, floats and strings and
-// structs of only those (exported, untagged fields), take a fast path that
-// writes the same bytes and decodes data of the form it writes several
-// times faster; other data of such a type goes to the general decoder, so
-// results and errors do not depend on the path.
+// Flat values, the predeclared booleans, integers, floats and strings,
+// []byte, and structs of only those (exported, untagged fields), take a fast
+// path that writes the same bytes and decodes data of the form it writes
+// several times faster; other data of such a type goes to the general
+// decoder, so results and errors do not depend on the path. The fast path
+// reads a value through a pointer: Marshal of a pointer to a flat value, and
+// [Encode], read it in place; Marshal of the value itself reads a copy,
+// since reflect gives no pointer into an interface.
 var CBOR Codec = cborCodec{}
 
 type cborCodec struct{}

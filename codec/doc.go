@@ -76,6 +76,15 @@
 // whose static type is an interface, pass a pointer to it (Marshal(&err)), so
 // that the codec sees the interface; Gob needs this, CBOR accepts either.
 //
+// # Streams of one type
+//
+// [Encode], [Decode] and [DecodeOwned] are Marshal and Unmarshal for a type
+// known at compile time. A call through the interface copies its argument to
+// the heap (the value to encode, the target to decode into); these keep it
+// in the caller's frame when the value is flat (see [CBOR]), and DecodeOwned
+// also lets the value's strings point into data the caller gives up. The
+// process layer's queues and pipes use them for every item.
+//
 // Register types from package-level declarations or init functions, so that
 // the parent and every child register the same names before any value
 // crosses; the first Marshal or Unmarshal freezes the registry and a later

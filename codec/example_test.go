@@ -51,3 +51,19 @@ func ExampleCodec_unsupported() {
 	// codec: cannot encode field Job.Done of type chan struct {}: channels cannot cross a process boundary
 	// true
 }
+
+func ExampleDecode() {
+	type Reading struct {
+		Sensor string
+		Value  float64
+	}
+	c := codec.Default()
+	data, err := codec.Encode(c, Reading{Sensor: "t1", Value: 21.5})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r, err := codec.Decode[Reading](c, data)
+	fmt.Println(r.Sensor, r.Value, err)
+	// Output: t1 21.5 <nil>
+}
