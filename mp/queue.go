@@ -128,8 +128,8 @@ func NewJoinableQueue[T any](capacity int) (*JoinableQueue[T], error) {
 // Cost: in a process other than the creator, a Put copies the encoded item
 // into memory shared with the broker, and makes a system call only when the
 // broker has gone idle; bench/queue_test.go measured one producer process
-// streaming to one consumer process at about 1M ints/s on a shared 2-core
-// machine.
+// streaming to one consumer process at 2.4–2.6M ints/s, and 1.3–2.0M
+// 100-byte structs/s, on a shared 2-core machine.
 //
 // An item of 128 KiB or more, once there is room for it, goes over the
 // connection's socket and ctx no longer cuts it off: Put returns when the
