@@ -88,25 +88,12 @@ func cborDecOptions() cbor.DecOptions {
 // Marshal encodes v as CBOR. It returns an error wrapping [ErrUnsupported] if
 // v holds anything that cannot cross a process boundary.
 func (cborCodec) Marshal(v any) ([]byte, error) {
+	freeze()
 	if v != nil {
-		rv := reflect.ValueOf(v)
-		t := rv.Type()
-		if t.Kind() == reflect.Pointer && !rv.IsNil() {
-			// CBOR writes a pointer as what it points to.
-			if b, ok := encodeFlat(t.Elem(), rv.UnsafePointer()); ok {
-				return b, nil
-			}
-		} else if flatPlanOf(t) != nil {
-			// The fast path reads through a pointer; a value in an
-			// interface has none to give, so it reads a copy.
-			c := reflect.New(t)
-			c.Elem().Set(rv)
-			if b, ok := encodeFlat(t, c.UnsafePointer()); ok {
-				return b, nil
-			}
+		if b, ok := marshalFlat(reflect.ValueOf(v)); ok {
+			return b, nil
 		}
 	}
-	freeze()
 	if err := cborChecker.check(v); err != nil {
 		return nil, err
 	}
@@ -115,6 +102,28 @@ func (cborCodec) Marshal(v any) ([]byte, error) {
 		return nil, fmt.Errorf("codec: cbor: encode %T: %w", v, err)
 	}
 	return b, nil
+}
+
+// marshalFlat encodes rv by the fast path, if it is a flat value or a
+// non-nil pointer to one (CBOR writes a pointer as what it points to) and
+// the fast path takes it. The registry is frozen.
+func marshalFlat(rv reflect.Value) ([]byte, bool) {
+	t := rv.Type()
+	if t.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return nil, false
+		}
+		return encodeFlat(t.Elem(), rv.UnsafePointer())
+	}
+	p := flatPlanOf(t)
+	if p == nil {
+		return nil, false
+	}
+	// The fast path reads through a pointer; a value in an interface has
+	// none to give, so it reads a copy.
+	c := reflect.New(t)
+	c.Elem().Set(rv)
+	return p.encode(make([]byte, 0, p.size), c.UnsafePointer())
 }
 
 // encodeFlat encodes the value of type t at ptr by the fast path, if t is
