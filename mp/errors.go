@@ -88,3 +88,11 @@ var ErrNotHeld = errors.New("mp: lock not held by this process")
 // bounded semaphore whose count is back at its initial value. Python raises
 // ValueError there.
 var ErrTooManyReleases = errors.New("mp: semaphore released too many times")
+
+// ErrEmpty is returned by [Queue.TryGet] when no item is at hand: Python's
+// queue.Empty. It is not [ErrClosed]: more items may come.
+var ErrEmpty = errors.New("mp: queue empty")
+
+// ErrFull is returned by [Queue.TryPut] when the queue has no room now:
+// Python's queue.Full. It is not [ErrClosed]: room may come.
+var ErrFull = errors.New("mp: queue full")

@@ -187,6 +187,42 @@ func (q *Queue[T]) Close() error { return q.core.close() }
 // and returns ctx.Err(). In another process it is Close.
 func (q *Queue[T]) Shutdown(ctx context.Context) error { return q.core.shutdown(ctx) }
 
+// TryPut adds v at the back of the queue if there is room now, without
+// waiting: Python's put_nowait. It returns [ErrFull] when there is none, which
+// in a process other than the creator means no room the broker has already
+// granted to this process (it grants a bounded queue's room in small
+// batches, on demand), so TryPut may report full a moment before room
+// arrives. It returns [ErrClosed] once the queue is closed.
+func (q *Queue[T]) TryPut(v T) error {
+	err := q.Put(ended, v)
+	if errors.Is(err, context.Canceled) {
+		return ErrFull
+	}
+	return err
+}
+
+// TryGet removes and returns the item at the front of the queue if one is at
+// hand now, without waiting: Python's get_nowait. It returns [ErrEmpty] when
+// none is, which in a process other than the creator means none that the
+// broker has already sent ahead to this process, so TryGet may report empty
+// a moment before an item arrives. It returns [ErrClosed] once the queue is
+// closed and drained.
+func (q *Queue[T]) TryGet() (T, error) {
+	v, err := q.Get(ended)
+	if errors.Is(err, context.Canceled) {
+		return v, ErrEmpty
+	}
+	return v, err
+}
+
+// ended is a context that has already ended: a Put or Get given it does not
+// wait.
+var ended = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()
+
 // TaskDone tells that the work on an item got from the queue is finished.
 // It returns [ErrTaskDone] when called more times than items were put, and
 // [ErrClosed] after Close. From a process other than the creator it waits

@@ -161,6 +161,42 @@ func TestQueueBounded(t *testing.T) {
 	}
 }
 
+// TestQueueTryPutTryGet mirrors Python's put_nowait and get_nowait: full
+// and empty are told apart from closed.
+func TestQueueTryPutTryGet(t *testing.T) {
+	t.Parallel()
+	q := newQueue[int](t, 2)
+	if _, err := q.TryGet(); !errors.Is(err, mp.ErrEmpty) {
+		t.Fatalf("TryGet of an empty queue = %v, want ErrEmpty", err)
+	}
+	for i := range 2 {
+		if err := q.TryPut(i); err != nil {
+			t.Fatalf("TryPut with room = %v", err)
+		}
+	}
+	if err := q.TryPut(2); !errors.Is(err, mp.ErrFull) || errors.Is(err, mp.ErrClosed) {
+		t.Fatalf("TryPut to a full queue = %v, want ErrFull", err)
+	}
+	if v, err := q.TryGet(); v != 0 || err != nil {
+		t.Fatalf("TryGet = %v, %v; want 0, nil", v, err)
+	}
+	if err := q.TryPut(2); err != nil {
+		t.Fatalf("TryPut after a TryGet made room = %v", err)
+	}
+	q.Close()
+	if err := q.TryPut(3); !errors.Is(err, mp.ErrClosed) {
+		t.Fatalf("TryPut after Close = %v, want ErrClosed", err)
+	}
+	for _, want := range []int{1, 2} {
+		if v, err := q.TryGet(); v != want || err != nil {
+			t.Fatalf("TryGet after Close = %v, %v; want %d, nil (the items left)", v, err, want)
+		}
+	}
+	if _, err := q.TryGet(); !errors.Is(err, mp.ErrClosed) || errors.Is(err, mp.ErrEmpty) {
+		t.Fatalf("TryGet of a closed, drained queue = %v, want ErrClosed", err)
+	}
+}
+
 func TestQueueGetContext(t *testing.T) {
 	t.Parallel()
 	ctx := guard(t)
