@@ -74,8 +74,8 @@ func (r report) processTables() []table {
 func (r report) startTable() table {
 	t := table{
 		title: groupStart,
-		about: "Start → the function runs → Join, one child; each run's p50, median over the runs",
-		head:  []string{"method", "runs", "p50 ms", "×" + rawExec, "×" + rawWake, "CPython ms", "CPython/ours"},
+		about: "Start → the function runs → Join, one child (p50 ms), and Start → the function begins (→run ms); each run's p50, median over the runs",
+		head:  []string{"method", "runs", "p50 ms", "→run ms", "×" + rawExec, "×" + rawWake, "CPython ms", "CPython/ours"},
 	}
 	raw, okRaw := r.s.median(groupStart, rawExec, "p50-ns")
 	wake, okWake := r.s.median(groupStart, rawWake, "p50-ns")
@@ -88,9 +88,10 @@ func (r report) startTable() table {
 	slices.SortStableFunc(methods, func(a, b string) int { return rank(startMethods, a) - rank(startMethods, b) })
 	for _, m := range methods {
 		ns, ok := r.s.median(groupStart, m, "p50-ns")
+		run, okRun := r.s.median(groupStart, m, "run-p50-ns")
 		py, okPy := r.pyStarts[m]
 		t.rows = append(t.rows, []string{m, strconv.Itoa(r.s.runs(groupStart, m)),
-			fixed(ns/1e6, ok, 3), ratio(ns, raw, ok && okRaw), ratio(ns, wake, ok && okWake),
+			fixed(ns/1e6, ok, 3), fixed(run/1e6, okRun, 3), ratio(ns, raw, ok && okRaw), ratio(ns, wake, ok && okWake),
 			fixed(py*1e3, okPy, 3), ratio(py*1e9, ns, ok && okPy)})
 	}
 	if r.s.runs(groupStart, "forkserver") == 0 {
@@ -188,9 +189,10 @@ func (r report) codecTable() table {
 
 // processTargets checks the goals of the process groups that ran; a group
 // that did not run adds no line:
-//  1. ProcessStart: spawn's p50 at most 2× rawexec's; forkserver's at most
-//     0.3 ms; spawn at least 10× faster than CPython's spawn; forkserver
-//     faster than CPython's fork. A forkserver that was not measured misses.
+//  1. ProcessStart: spawn's p50 at most 2× rawexec's; forkserver's Start →
+//     the function begins at most 0.3 ms (a warm spare); spawn at least 10×
+//     faster than CPython's spawn; forkserver's start → join at most 0.8×
+//     CPython's fork. A forkserver that was not measured misses.
 //  2. Pipe1MiB: multitask at least 70% of rawpipe's MB/s.
 //  3. PipeRoundTrip: multitask at most 2× rawpipe's ns/op.
 //  4. IdleChildRSS: an idle spawned child at most 10 MiB resident;
@@ -214,15 +216,11 @@ func (r report) processTargets() []target {
 				fmt.Sprintf("%.2f× (%.3f ms vs %.3f ms)", spawn/raw, spawn/1e6, raw/1e6)))
 		}
 
-		name = "ProcessStart: forkserver p50 ≤ 0.3 ms"
-		if !okF {
+		name = "ProcessStart: forkserver Start → running p50 ≤ 0.3 ms"
+		if run, ok := med(groupStart, "forkserver", "run-p50-ns"); !ok {
 			ts = append(ts, target{status: "MISS", name: name, detail: notMeasured})
 		} else {
-			detail := fmt.Sprintf("%.3f ms", fs/1e6)
-			if wake, ok := med(groupStart, rawWake, "p50-ns"); ok {
-				detail += fmt.Sprintf(" (%s: %.3f ms)", rawWake, wake/1e6)
-			}
-			ts = append(ts, check(name, fs <= 0.3e6, detail))
+			ts = append(ts, check(name, run <= 0.3e6, fmt.Sprintf("%.3f ms", run/1e6)))
 		}
 
 		name = "ProcessStart: spawn ≥ 10× faster than CPython spawn"
@@ -237,7 +235,7 @@ func (r report) processTargets() []target {
 				fmt.Sprintf("%.1f× (CPython %.3f ms vs %.3f ms)", py*1e9/spawn, py*1e3, spawn/1e6)))
 		}
 
-		name = "ProcessStart: forkserver faster than CPython fork"
+		name = "ProcessStart: forkserver p50 ≤ 0.8× CPython fork"
 		py, okPy = r.pyStarts["fork"]
 		switch {
 		case !okF:
@@ -245,8 +243,11 @@ func (r report) processTargets() []target {
 		case !okPy:
 			ts = append(ts, r.noCPython(name, "fork"))
 		default:
-			ts = append(ts, check(name, fs < py*1e9,
-				fmt.Sprintf("%.3f ms vs CPython fork %.3f ms", fs/1e6, py*1e3)))
+			detail := fmt.Sprintf("%.2f× (%.3f ms vs CPython fork %.3f ms)", fs/(py*1e9), fs/1e6, py*1e3)
+			if wake, ok := med(groupStart, rawWake, "p50-ns"); ok {
+				detail += fmt.Sprintf("; %s: %.3f ms", rawWake, wake/1e6)
+			}
+			ts = append(ts, check(name, fs <= 0.8*py*1e9, detail))
 		}
 	}
 
