@@ -56,6 +56,19 @@
 // cancelled from the start and Run waits for it with the others. After Run
 // has returned, every Start with one of its contexts is refused.
 //
+// # Child processes
+//
+// A child process is not a goroutine, but Python's rules cover it too: at
+// exit, daemon children are terminated and the others joined. [Adopt] puts
+// such an [External] under the rules of a run, as one of its threads: a
+// non-daemon keeps the run going until it ends, and a daemon is stopped
+// with its Stop method when the run stops its daemons, then waited for
+// with them. An external whose context belongs to no run is adopted by
+// every run in progress, since a process has one life however its
+// goroutines are arranged; this is the one piece of process-wide state of
+// the package. Package mp adopts every child process it starts, so a
+// program that runs its main function in Run needs no extra call.
+//
 // # Contexts
 //
 // The context a thread's function gets carries the values of the context

@@ -86,6 +86,7 @@ func Run(main func(ctx context.Context) error, opts ...RunOption) error {
 
 	g := &group{daemons: make(map[*Thread]context.CancelFunc), quiet: make(chan struct{}), nonDaemon: 1}
 	mt := &Thread{name: "MainThread", group: g, done: make(chan struct{})}
+	inProgress.add(g)
 	ctx := context.WithValue(context.Background(), threadKey{}, mt)
 
 	finished := false
@@ -251,6 +252,7 @@ func (g *group) stop(grace time.Duration) []error {
 		g.mu.Lock()
 	}
 	g.state = stopped
+	inProgress.remove(g)
 	g.idle = nil
 	errs := g.errs
 	left := make([]*Thread, 0, len(g.daemons))
