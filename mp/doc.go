@@ -126,11 +126,35 @@
 // sees its control socket close and exits. Children of children follow the
 // same rule, so killing a parent, even with SIGKILL, ends its whole tree.
 //
-// Daemon rules, as Python defines them, hold with [Context] and threads.Run:
-// a non-daemon child of a run is waited for before Run returns; a daemon
-// child is terminated when the run stops its daemons. A process started
-// from a daemon (thread or process) is a daemon unless told otherwise, and
-// daemons may start children, which Python forbids.
+// Daemon rules, as Python defines them, hold for every [Process] started
+// while a threads.Run is in progress, whatever context it was given with
+// [Context], or none: the process belongs to the run of that context or,
+// when the context belongs to no run, to every run in progress (see
+// threads.Adopt). Once main and the run's non-daemon threads have returned,
+// Run waits for the run's non-daemon children to exit by themselves, as
+// Python joins them at exit, and terminates its daemon children as Python
+// does: SIGTERM first, which ends a Go child with exit code -15 unless it
+// handles the signal, then SIGKILL if the child is still alive after its
+// grace period (see [Grace]). Run returns as soon as they have exited. A
+// process started from a daemon (thread or process) is a daemon unless told
+// otherwise, and daemons may start children, which Python forbids. A
+// [Detached] process belongs to no run.
+//
+// A program that does not run its main function in threads.Run gets no
+// such wait. When main returns, Go exits at once, and every child that is
+// not Detached, daemon or not, ends with it: the parent-death signal kills
+// it (SIGKILL, exit code -9 to anyone who asks), and a child that the
+// signal misses sees its control socket close and exits with status 3. Its
+// work is lost, where Python would have joined a non-daemon child: join the
+// processes before main returns, or use threads.Run.
+//
+// Signals reach a Go child as the Go runtime handles them (see os/signal),
+// not as they reach a Python one. SIGTERM, SIGINT and SIGHUP end it with
+// exit code -N unless it has asked for them with signal.Notify; but SIGUSR1,
+// SIGUSR2, SIGALRM and the other signals Go catches without acting on are
+// ignored unless the child installs a handler, where a Python child dies of
+// them. [Process.Terminate] and [Process.Kill] send SIGTERM and SIGKILL,
+// which behave as in Python.
 //
 // # Errors
 //

@@ -19,6 +19,7 @@ import (
 const (
 	envDupRegister = "MP_TEST_DUP_REGISTER"
 	envNoMain      = "MP_TEST_NO_MAIN"
+	envRunExit     = "MP_TEST_RUN_EXIT" // the value says which context runExitProgram gives
 )
 
 var _ = func() int {
@@ -28,8 +29,68 @@ var _ = func() int {
 	return 0
 }()
 
-func TestRunWaitsForNonDaemonProcesses(t *testing.T) {
+// exitKey is a context key for runExitProgram's derived context.
+type exitKey struct{}
+
+// runExitProgram is the program a Python user writes: inside threads.Run,
+// main starts a non-daemon and a daemon process and returns, with how
+// saying which context the processes get. It prints what became of them
+// once Run has returned, and returns the exit status.
+func runExitProgram(how string) int {
+	var worker, daemon *mp.Process
+	err := threads.Run(func(ctx context.Context) error {
+		var opts []mp.ProcessOption
+		switch how {
+		case "none":
+		case "main's":
+			opts = append(opts, mp.Context(ctx))
+		case "derived from main's":
+			opts = append(opts, mp.Context(context.WithValue(ctx, exitKey{}, how)))
+		case "unrelated":
+			opts = append(opts, mp.Context(context.Background()))
+		default:
+			return fmt.Errorf("no context %q", how)
+		}
+		worker = mp.NewProcess(square, 4, opts...)
+		// The daemon ignores its context and its grace outlasts the test,
+		// so only the SIGTERM that ends a daemon at exit ends it.
+		daemon = mp.NewProcess(hangs, struct{}{}, append(opts, mp.Daemon(true), mp.Grace(time.Hour))...)
+		if err := worker.Start(); err != nil {
+			return err
+		}
+		return daemon.Start()
+	})
+	if err != nil {
+		fmt.Println("Run:", err)
+		return 1
+	}
+	// Alive first: Result would wait for a worker still running.
+	fmt.Printf("worker alive=%v code=%d; daemon alive=%v code=%d; children left %d\n",
+		worker.Alive(), worker.ExitCode(), daemon.Alive(), daemon.ExitCode(), len(children(os.Getpid())))
+	v, err := square.Result(context.Background(), worker)
+	fmt.Printf("worker result %d, %v\n", v, err)
+	return 0
+}
+
+// As in Python, a program's non-daemon children are joined at exit and its
+// daemon children terminated, with SIGTERM, without an extra call and
+// whatever context they were given.
+func TestDaemonRulesAtRunExit(t *testing.T) {
 	t.Parallel()
+	want := "worker alive=false code=0; daemon alive=false code=-15; children left 0\nworker result 16, <nil>\n"
+	for _, how := range []string{"none", "main's", "derived from main's", "unrelated"} {
+		t.Run(how+" context", func(t *testing.T) {
+			t.Parallel()
+			out, err := rerun(t, envRunExit+"="+how)
+			if err != nil || string(out) != want {
+				t.Fatalf("the program: %v; it printed:\n%s\nwant:\n%s", err, out, want)
+			}
+		})
+	}
+}
+
+func TestRunWaitsForNonDaemonProcesses(t *testing.T) {
+	// Not parallel: the run adopts every process started while it runs.
 	var worker, daemon *mp.Process
 	err := threads.Run(func(ctx context.Context) error {
 		worker = mp.NewProcess(square, 4, mp.Context(ctx))

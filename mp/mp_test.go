@@ -24,6 +24,9 @@ func TestMain(m *testing.M) {
 		time.Sleep(time.Hour) // a child whose program forgot mp.Main
 	}
 	mp.Main() // in a child process: run its task and exit
+	if how := os.Getenv(envRunExit); how != "" {
+		os.Exit(runExitProgram(how))
+	}
 	code := m.Run()
 	mp.StopForkServer()
 	if code == 0 {

@@ -89,9 +89,11 @@ func Method(m StartMethod) Option { return methodOpt(m) }
 
 // Daemon sets whether the process is a daemon. Without it, a process is a
 // daemon when it is started from a daemon: a daemon thread (see [Context]),
-// or a process that is itself a daemon child. A daemon child of a
-// threads.Run is terminated when the run stops its daemons; a non-daemon one
-// is waited for. Daemons may start children of their own.
+// or a process that is itself a daemon child. A threads.Run in progress
+// terminates its daemon children (SIGTERM, then SIGKILL after the grace
+// period) when it stops its daemons, and waits for the others; see the
+// package documentation, "Lifetimes". Daemons may start children of their
+// own.
 func Daemon(daemon bool) ProcessOption {
 	return processOptionFunc(func(c *processConfig) error { c.daemon = &daemon; return nil })
 }
@@ -121,9 +123,10 @@ func orDiscard(w io.Writer) io.Writer {
 // Context ties the process to ctx, as exec.CommandContext does: when ctx
 // ends, the function's context in the child is cancelled, and the child is
 // killed if it has not exited after the grace period (see [Grace]). When
-// ctx belongs to a threads.Run, the process is one of the run's threads:
-// the run waits for it, or, for a daemon, stops it when it stops its
-// daemons; its daemon flag defaults to that of the thread ctx belongs to.
+// ctx belongs to a threads.Run, the process belongs to that run, which
+// waits for it, or, for a daemon, terminates it when it stops its daemons;
+// its daemon flag defaults to that of the thread ctx belongs to. A process
+// started without Context belongs to every run in progress.
 func Context(ctx context.Context) ProcessOption {
 	return processOptionFunc(func(c *processConfig) error {
 		if ctx == nil {
@@ -135,8 +138,9 @@ func Context(ctx context.Context) ProcessOption {
 }
 
 // Grace sets how long a child whose context was cancelled may take to
-// return before it is killed; the default is [DefaultGrace]. Zero kills at
-// once. In a [Pool], it is the time a task whose context ended, or that
+// return before it is killed, and how long a daemon child that a
+// threads.Run terminated may take to die of SIGTERM before it gets SIGKILL;
+// the default is [DefaultGrace]. Zero kills at once. In a [Pool], it is the time a task whose context ended, or that
 // overran [Timeout], has to return before its worker is killed.
 func Grace(d time.Duration) Option { return graceOpt(d) }
 

@@ -146,7 +146,11 @@ func (p *Process) start() error {
 	p.ctl = wire.NewWriter(ctl)
 	go p.converse(ctl, token)
 	if p.cfg.ctx != nil {
-		p.follow(p.cfg.ctx, daemon)
+		go p.follow(p.cfg.ctx)
+	}
+	if !p.cfg.detached {
+		threads.Adopt(cmp.Or(p.cfg.ctx, context.Background()), atExit{p},
+			threads.Daemon(daemon), threads.Name(p.cfg.name))
 	}
 	return nil
 }
@@ -324,33 +328,22 @@ func channelEnded(err error) bool {
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
-// follow cancels the child's function when ctx ends, and kills the child
-// after the grace period. In a threads.Run it does so from a thread of the
-// run, so that the run waits for a non-daemon child and stops a daemon one.
-func (p *Process) follow(ctx context.Context, daemon bool) {
-	watch := func(ctx context.Context) {
-		select {
-		case <-p.done:
-		case <-ctx.Done():
-			p.stop()
-		}
-	}
-	t := threads.Start(ctx, watch, threads.Daemon(daemon), threads.Name(p.cfg.name))
+// follow asks the child's function to return when ctx ends, and kills the
+// child if it has not exited after the grace period, as
+// exec.CommandContext does. It returns once the child has exited.
+func (p *Process) follow(ctx context.Context) {
 	select {
-	case <-t.Done():
-		if err := t.Join(context.Background()); errors.Is(err, threads.ErrStopped) {
-			// The run is stopping and takes no new non-daemon thread: the
-			// process must not outlive it either.
-			go p.stop()
-		}
-	default:
+	case <-p.done:
+	case <-ctx.Done():
+		// Fails only if the child is gone.
+		p.stop(func() { _ = p.ctl.WriteFrame(kindCancel, nil) })
 	}
 }
 
-// stop asks the child's function to return and kills the child if it has
-// not exited after the grace period. It returns once the child has exited.
-func (p *Process) stop() {
-	_ = p.ctl.WriteFrame(kindCancel, nil) // fails only if the child is gone
+// stop asks the child to end with ask and kills it if it has not exited
+// after the grace period. It returns once the child has exited.
+func (p *Process) stop(ask func()) {
+	ask()
 	if p.cfg.grace > 0 {
 		t := time.NewTimer(p.cfg.grace)
 		defer t.Stop()
@@ -363,6 +356,18 @@ func (p *Process) stop() {
 	_ = p.child.Signal(syscall.SIGKILL)
 	<-p.done
 }
+
+// atExit is a started process as threads.Run sees it (see threads.Adopt):
+// the run waits for it, or, for a daemon, ends it as Python ends daemon
+// children at exit: SIGTERM, then SIGKILL if it is still alive after the
+// grace period.
+type atExit struct{ p *Process }
+
+// Done is closed once the process has exited and its report is read.
+func (a atExit) Done() <-chan struct{} { return a.p.done }
+
+// Stop terminates the process and returns once it has exited.
+func (a atExit) Stop() { a.p.stop(func() { _ = a.p.child.Signal(syscall.SIGTERM) }) }
 
 // Join waits until the process has exited and returns its outcome: nil when
 // the function returned nil and the child exited with status 0; the
@@ -402,7 +407,8 @@ func (p *Process) Done() <-chan struct{} {
 }
 
 // Terminate sends SIGTERM to the child, which by default ends it as Python's
-// terminate does. It does nothing to a process that has exited.
+// terminate does (exit code -15), unless the child has asked for the
+// signal with signal.Notify. It does nothing to a process that has exited.
 func (p *Process) Terminate() error { return p.signal(syscall.SIGTERM) }
 
 // Kill sends SIGKILL to the child. It does nothing to a process that has
