@@ -24,8 +24,10 @@ func TestMain(m *testing.M) {
 		time.Sleep(time.Hour) // a child whose program forgot mp.Main
 	}
 	mp.Main() // in a child process: run its task and exit
-	if how := os.Getenv(envRunExit); how != "" {
-		os.Exit(runExitProgram(how))
+	for env, program := range programs {
+		if v := os.Getenv(env); v != "" {
+			os.Exit(program(v))
+		}
 	}
 	code := m.Run()
 	mp.StopForkServer()
@@ -40,6 +42,15 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
+}
+
+// programs are what this test binary runs instead of its tests when
+// re-run with one of these variables set to a non-empty value, which the
+// program is given: each shows what a whole program sees, or changes
+// something process-wide.
+var programs = map[string]func(string) int{
+	envRunExit:     runExitProgram,
+	envQueueEMFILE: queueEMFILEProgram,
 }
 
 // children lists the live processes whose parent is pid, from /proc.

@@ -51,8 +51,20 @@ const (
 	// cores with the producer and the broker does not run dry while the
 	// broker waits for a core (512 left it idle a tenth of the time).
 	prefetch = 4096
-	// handshakeTimeout bounds the handshake of a new connection.
+	// handshakeTimeout bounds a client's connect and handshake.
 	handshakeTimeout = 10 * time.Second
+	// admitTimeout bounds the broker's side of a handshake, from accept:
+	// a client sends its hello as soon as it has connected.
+	admitTimeout = 2 * time.Second
+	// maxAdmitting is the most connections in their handshake at once.
+	// More wait in the listener's backlog, where they hold none of this
+	// process's descriptors, so that a flood of idle connections cannot
+	// take them all.
+	maxAdmitting = 64
+	// minAcceptPause and maxAcceptPause bound the pause after a failed
+	// accept; it doubles from the one to the other while accept fails.
+	minAcceptPause = 5 * time.Millisecond
+	maxAcceptPause = time.Second
 )
 
 // A qitem is an encoded item.
@@ -166,23 +178,51 @@ func (b *broker) stopServer() {
 	})
 }
 
+// accept accepts connections until the server stops, with at most
+// maxAdmitting of them in their handshake at once. Only the server's stop
+// ends it: accept fails for a moment when this process runs out of
+// descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM) or a connection
+// is reset in the backlog (ECONNABORTED), and a broker that took such a
+// failure for its end would leave its queue unreachable for good. So it
+// pauses, a little longer after each failure in a row, and tries again.
 func (b *broker) accept(ln *os.File) {
 	defer b.wg.Done()
+	admitting := make(chan struct{}, maxAdmitting)
+	var pause time.Duration
 	for {
+		select {
+		case admitting <- struct{}{}:
+		case <-b.stop:
+			return
+		}
 		nc, err := queueAccept(ln)
-		if err != nil {
+		if errors.Is(err, os.ErrClosed) {
 			return // closed by supervise
 		}
+		if err != nil {
+			<-admitting
+			pause = min(max(2*pause, minAcceptPause), maxAcceptPause)
+			t := time.NewTimer(pause)
+			select {
+			case <-t.C:
+			case <-b.stop:
+				t.Stop()
+				return
+			}
+			continue
+		}
+		pause = 0
 		b.mu.Lock()
 		if b.stopped {
 			b.mu.Unlock()
 			nc.Close()
+			<-admitting
 			continue
 		}
 		b.raw[nc] = true
 		b.wg.Add(1)
 		b.mu.Unlock()
-		go b.conn(nc)
+		go b.conn(nc, func() { <-admitting })
 	}
 }
 
@@ -238,9 +278,9 @@ func (c *bconn) bell() {
 	}
 }
 
-// conn serves one connection: the handshake, then its frames and its up
-// ring, until it ends.
-func (b *broker) conn(nc *os.File) {
+// conn serves one connection: the handshake, after which it calls
+// admitted, then its frames and its up ring, until it ends.
+func (b *broker) conn(nc *os.File, admitted func()) {
 	defer b.wg.Done()
 	defer func() {
 		b.mu.Lock()
@@ -249,6 +289,7 @@ func (b *broker) conn(nc *os.File) {
 		nc.Close()
 	}()
 	c, err := b.admit(nc)
+	admitted()
 	if err != nil {
 		return // a stranger, or a client that went away: nothing to tell
 	}
@@ -269,7 +310,7 @@ func (b *broker) conn(nc *os.File) {
 // admit checks a new connection's peer and token, maps its shared memory
 // and adds it.
 func (b *broker) admit(nc *os.File) (*bconn, error) {
-	nc.SetDeadline(time.Now().Add(handshakeTimeout))
+	nc.SetDeadline(time.Now().Add(admitTimeout))
 	if uid, err := peerUID(nc); err != nil || uid != uint32(os.Getuid()) {
 		return nil, errors.New("peer of another user")
 	}
