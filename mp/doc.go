@@ -195,8 +195,9 @@
 //	               BoundedSemaphore       (CPython 65-120 ns)             count within about 50 ms
 //	Barrier        Barrier                one futex wake per round        a waiting party's death breaks it:
 //	                                                                      ErrBrokenBarrier, with its pid
-//	Condition      Condition              a futex wake per Notify         a dead lock holder: ErrOwnerDead from
-//	                                                                      Wait; a dead notifier: ctx ends the wait
+//	Condition      Condition              a futex wake per waiter woken   a dead lock holder: ErrOwnerDead from
+//	                                                                      Wait; a dead waiter: Notify passes it
+//	                                                                      over; a dead notifier: ctx ends the wait
 //	Value[T]       Value (numeric)        Add 4-8 ns (CPython += under    nothing is held
 //	                                      its lock: 0.8-1.1 µs)
 //	Array[T]       Array                  Load, Store, Add: one atomic    nothing is held

@@ -133,7 +133,9 @@ var pageSize = os.Getpagesize()
 func objSize(kind shmKind, elem uint8, param uint64) (int, error) {
 	need := uint64(shmData)
 	switch kind {
-	case shmLock, shmRLock, shmEvent, shmCondition:
+	case shmLock, shmRLock, shmEvent:
+	case shmCondition:
+		need = condTable + condEntries*condEntrySize
 	case shmSemaphore:
 		if elem > 1 {
 			return 0, fmt.Errorf("semaphore of flavour %d", elem)
@@ -234,6 +236,17 @@ func (s *shm) useOrPanic(kind shmKind, method string) {
 // words to wake first, so that this process's waiters notice at once
 // (those of other processes wake too, and go back to sleep).
 func (s *shm) close(wake ...uintptr) error {
+	return s.closeWaking(func() {
+		for _, off := range wake {
+			futexWake((*uint32)(s.at(off)), math.MaxInt32)
+		}
+	})
+}
+
+// closeWaking is close with a function that wakes this process's waiters:
+// it runs once the object is marked closed, while the memory is still
+// shared.
+func (s *shm) closeWaking(wake func()) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state.Load() != shmOpen {
@@ -241,9 +254,7 @@ func (s *shm) close(wake ...uintptr) error {
 		return nil
 	}
 	s.state.Store(shmClosed)
-	for _, off := range wake {
-		futexWake((*uint32)(s.at(off)), math.MaxInt32)
-	}
+	wake()
 	var err error
 	if s.kind == shmRaw {
 		err = shmUnmap(s.mem)

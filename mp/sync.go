@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -1122,26 +1123,82 @@ func (b *Barrier) bindFiles(files []*os.File) error {
 	return nil
 }
 
+// A Condition's memory: the ticket of the next Wait, the number of entries
+// in use, how far into the table entries were ever used, then a table with
+// one entry per waiting call. An entry is a word holding the ticket of the
+// call (its order of arrival) in the high half and its state in the low
+// half, the futex word the call sleeps on; then the identity of the call's
+// process. An entry is taken with the condition's lock held, and freed by
+// its call, by Close in its process, or, once its process is dead, by any
+// process; a compare-and-swap of the whole word frees it, so that the
+// ticket tells a dead call's entry from a new call's that took its place.
+const (
+	condTickets   = shmData
+	condUsed      = shmData + 4
+	condHigh      = shmData + 8
+	condTable     = 128
+	condEntrySize = 16
+	condEntries   = (64<<10 - condTable) / condEntrySize // 4088 waiting calls at a time
+)
+
+// The states of a Condition's entry.
+const (
+	condFree     uint64 = iota
+	condWaiting         // its call sleeps until a Notify chooses it
+	condNotified        // a Notify chose it; its call has yet to wake up
+)
+
+// A condEntry is an entry of a Condition's table.
+type condEntry struct {
+	word atomic.Uint64 // ticket<<32 | state
+	id   atomic.Uint64 // the identity of the waiting call's process
+}
+
+// futex returns the address of the entry's state, the futex word.
+func (e *condEntry) futex() *uint32 {
+	return (*uint32)(unsafe.Add(unsafe.Pointer(&e.word), lowHalf))
+}
+
 // A Condition is a condition variable shared by processes, Python's
 // multiprocessing.Condition: with its [Lock] held, a process waits until
 // another notifies it. It crosses to a child together with its lock: the
 // child's Condition comes with its own handle on the same lock, returned by
 // [Condition.L].
 //
-// Wait may return without a Notify meant for it (a spurious wake-up, as
-// pthread_cond_wait allows; Notify(1) may wake more than one when several
-// were about to sleep): wait in a loop that tests the condition, or use
-// [Condition.WaitFor]. A process that dies holding the lock makes the next
-// Wait (or Lock) return [ErrOwnerDead]; a process that dies without
-// notifying leaves the waiters waiting until their ctx ends. Methods are
-// safe for concurrent use; a Condition must not be copied.
+// Notify(n) wakes exactly n of the calls that wait when it is called (all
+// of them when fewer wait), the longest waiting first, in whichever
+// processes and goroutines they are; the next Notify wakes the next ones,
+// and a Notify with nobody waiting is lost, as in Python. Wait does not
+// return without a Notify but when its ctx ends or the Condition is closed
+// in its process; still, another process may change the state the
+// condition is about before a woken Wait has the lock again, so test it in
+// a loop, or use [Condition.WaitFor].
+//
+// A process that dies holding the lock makes the next Wait (or Lock) take
+// the lock over and return [ErrOwnerDead]. A process that dies while it
+// waits keeps no Notify from the others: Notify passes over a waiter whose
+// process is gone when more wait than it wakes (a waiter that dies after it
+// was chosen has used its Notify up, as in Python). A process that dies
+// without notifying leaves the waiters waiting until their ctx ends. At
+// most 4088 calls wait on one Condition at a time; the next Wait fails at
+// once. Methods are safe for concurrent use; a Condition must not be
+// copied.
 type Condition struct {
-	sh    shm
-	seq   *atomic.Uint32 // +1 on each Notify; futex word
-	nwait *atomic.Uint32 // waiters, for Notify to skip the system call without any
+	sh      shm
+	tickets *atomic.Uint32
+	used    *atomic.Uint32 // entries not free: Notify skips its scan without any
+	high    *atomic.Uint32 // entries from this index on have never been used
+	table   []condEntry
 
 	l        *Lock
 	ownsLock bool // l was made for this Condition: Close closes it
+
+	// mu orders, within this process, the taking of entries (the shared
+	// lock orders it between processes, but every goroutine of the process
+	// that holds it may take one) and the freeing of this process's
+	// entries with Close.
+	mu   sync.Mutex
+	mine map[int]bool // the entries of this process's waiting calls
 }
 
 // NewCondition returns a condition variable that uses the lock l, or a new
@@ -1170,8 +1227,11 @@ func NewCondition(l *Lock) (*Condition, error) {
 }
 
 func (c *Condition) setup() {
-	c.seq = (*atomic.Uint32)(c.sh.at(shmData))
-	c.nwait = (*atomic.Uint32)(c.sh.at(shmData + 4))
+	c.tickets = (*atomic.Uint32)(c.sh.at(condTickets))
+	c.used = (*atomic.Uint32)(c.sh.at(condUsed))
+	c.high = (*atomic.Uint32)(c.sh.at(condHigh))
+	c.table = unsafe.Slice((*condEntry)(c.sh.at(condTable)), condEntries)
+	c.mine = make(map[int]bool)
 	keepMapped(c, c.sh.mem)
 }
 
@@ -1181,10 +1241,12 @@ func (c *Condition) L() *Lock { return c.l }
 // Wait unlocks the lock, which this process must hold, waits for a Notify,
 // and locks it again before it returns, also when it returns an error: it
 // then waits for the lock whatever ctx says, as pthread_cond_timedwait does.
-// When ctx ends first, Wait returns ctx.Err(). When the lock's holder died
-// meanwhile, Wait returns an error matching [ErrOwnerDead] (and holds the
-// lock). It returns an error matching [ErrNotHeld], without waiting, when
-// this process does not hold the lock.
+// When ctx ends first, Wait returns ctx.Err(), unless a Notify chose it
+// meanwhile: then it returns nil, and the Notify woke no other. When the
+// lock's holder died meanwhile, Wait returns an error matching
+// [ErrOwnerDead] (and holds the lock). It returns an error matching
+// [ErrNotHeld], without waiting, when this process does not hold the lock.
+// A waiting Wait sleeps in the kernel, holding an OS thread.
 func (c *Condition) Wait(ctx context.Context) error {
 	defer runtime.KeepAlive(c)
 	if err := c.sh.usable(); err != nil {
@@ -1193,27 +1255,15 @@ func (c *Condition) Wait(ctx context.Context) error {
 	if !c.l.heldHere() {
 		return fmt.Errorf("mp: Condition.Wait: %w", ErrNotHeld)
 	}
-	s := c.seq.Load()
-	c.nwait.Add(1)
-	if err := c.l.Unlock(); err != nil {
-		c.nwait.Add(^uint32(0))
+	i, t, err := c.enter()
+	if err != nil {
 		return err
 	}
-	var err error
-	sl := newSleeper(ctx, unsafe.Pointer(c.seq))
-	for c.seq.Load() == s {
-		if err = c.sh.usable(); err != nil {
-			break
-		}
-		if _, err = sl.sleep(s); err != nil {
-			if c.seq.Load() != s {
-				err = nil // notified after all
-			}
-			break
-		}
+	if err := c.l.Unlock(); err != nil {
+		c.free(i, t|condWaiting)
+		return err
 	}
-	sl.done()
-	c.nwait.Add(^uint32(0))
+	err = c.await(ctx, i, t)
 	if lerr := c.l.Lock(context.WithoutCancel(ctx)); lerr != nil {
 		if err != nil {
 			return errors.Join(lerr, err)
@@ -1221,6 +1271,98 @@ func (c *Condition) Wait(ctx context.Context) error {
 		return lerr
 	}
 	return err
+}
+
+// enter takes a free entry for a call of this process that is about to
+// wait, with the lock held. It returns the entry's index and the call's
+// ticket, shifted to its place in the entry's word.
+func (c *Condition) enter() (i int, ticket uint64, err error) {
+	for attempt := 0; ; attempt++ {
+		if i, ticket, err = c.take(); err != nil || i >= 0 {
+			return i, ticket, err
+		}
+		if attempt > 0 {
+			return 0, 0, fmt.Errorf("mp: Condition.Wait: %d calls wait already, as many as a Condition takes", condEntries)
+		}
+		c.reclaim()
+	}
+}
+
+// take takes a free entry, if there is one, for enter.
+func (c *Condition) take() (int, uint64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Close marks the object closed before it frees this process's
+	// entries under mu: an entry taken now is one Close will see.
+	if err := c.sh.usable(); err != nil {
+		return 0, 0, err
+	}
+	for i := range c.table {
+		e := &c.table[i]
+		if e.word.Load() != condFree {
+			continue
+		}
+		if i >= int(c.high.Load()) {
+			c.high.Store(uint32(i + 1))
+		}
+		// No other call takes an entry meanwhile, and the others look at
+		// the id only once the word says the entry waits.
+		t := uint64(c.tickets.Add(1)) << 32
+		e.id.Store(selfWord)
+		e.word.Store(t | condWaiting)
+		c.used.Add(1)
+		c.mine[i] = true
+		return i, t, nil
+	}
+	return -1, 0, nil
+}
+
+// reclaim frees the entries of dead processes.
+func (c *Condition) reclaim() {
+	for i := range c.table[:c.high.Load()] {
+		e := &c.table[i]
+		if w := e.word.Load(); w != condFree && !ownerAlive(e.id.Load()) && e.word.CompareAndSwap(w, condFree) {
+			c.used.Add(^uint32(0))
+		}
+	}
+}
+
+// await sleeps until a Notify chooses entry i, of a call of this process
+// with ticket t, and frees it; or until ctx ends, and frees it unless a
+// Notify chose it meanwhile.
+func (c *Condition) await(ctx context.Context, i int, t uint64) error {
+	e := &c.table[i]
+	sl := newSleeper(ctx, unsafe.Pointer(e.futex()))
+	defer sl.done()
+	for {
+		w := e.word.Load()
+		// After Close, the entry may be another call's: Close frees this
+		// process's entries once the object is marked closed, so w is
+		// this call's if the object is still open now.
+		if err := c.sh.usable(); err != nil {
+			return err
+		}
+		if w == t|condNotified {
+			c.free(i, w)
+			return nil
+		}
+		if _, err := sl.sleep(uint32(condWaiting)); err != nil && c.free(i, t|condWaiting) {
+			return err
+		}
+	}
+}
+
+// free frees entry i, of a call of this process, if its word is w and
+// Close has not freed it, and reports whether it did.
+func (c *Condition) free(i int, w uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.mine[i] || !c.table[i].word.CompareAndSwap(w, condFree) {
+		return false
+	}
+	delete(c.mine, i)
+	c.used.Add(^uint32(0))
+	return true
 }
 
 // WaitFor waits, as Wait does, until cond returns true, and returns nil;
@@ -1238,12 +1380,16 @@ func (c *Condition) WaitFor(ctx context.Context, cond func() bool) error {
 	return nil
 }
 
-// Notify wakes up to n processes or goroutines waiting on the condition
-// (more, rarely: see [Condition]). The lock must be held by this process,
-// or Notify returns an error matching [ErrNotHeld]. It never blocks.
+// Notify wakes n of the calls waiting on the condition, or all of them
+// when fewer wait, the longest waiting first (see [Condition]). The lock
+// must be held by this process, or Notify returns an error matching
+// [ErrNotHeld]. It never blocks; when more calls wait than it wakes, it
+// checks in /proc that the processes of those it chooses in other
+// processes still run.
 func (c *Condition) Notify(n int) error { return c.notify("Notify", n) }
 
-// NotifyAll wakes every waiter; the lock must be held by this process.
+// NotifyAll wakes every call waiting on the condition; the lock must be
+// held by this process.
 func (c *Condition) NotifyAll() error { return c.notify("NotifyAll", math.MaxInt32) }
 
 func (c *Condition) notify(method string, n int) error {
@@ -1254,24 +1400,73 @@ func (c *Condition) notify(method string, n int) error {
 	if !c.l.heldHere() {
 		return fmt.Errorf("mp: Condition.%s: %w", method, ErrNotHeld)
 	}
-	if n <= 0 || c.nwait.Load() == 0 {
+	if n <= 0 || c.used.Load() == 0 {
 		return nil
 	}
-	c.seq.Add(1)
-	futexWake((*uint32)(unsafe.Pointer(c.seq)), n)
+	type waiter struct {
+		e *condEntry
+		w uint64
+	}
+	var buf [16]waiter
+	waiting := buf[:0]
+	for i := range c.table[:c.high.Load()] {
+		e := &c.table[i]
+		if w := e.word.Load(); w&(1<<32-1) == condWaiting {
+			waiting = append(waiting, waiter{e, w})
+		}
+	}
+	choose := len(waiting) > n
+	if choose {
+		slices.SortFunc(waiting, func(a, b waiter) int {
+			// Tickets wrap around: compare their distance.
+			return int(int32(uint32(a.w>>32) - uint32(b.w>>32)))
+		})
+	}
+	for _, x := range waiting {
+		if n == 0 {
+			break
+		}
+		if choose && !ownerAlive(x.e.id.Load()) {
+			// A dead waiter must not take a live one's turn.
+			if x.e.word.CompareAndSwap(x.w, condFree) {
+				c.used.Add(^uint32(0))
+			}
+			continue
+		}
+		// A call whose ctx ended may have freed its entry meanwhile.
+		if x.e.word.CompareAndSwap(x.w, x.w&^(1<<32-1)|condNotified) {
+			futexWake(x.e.futex(), 1)
+			n--
+		}
+	}
 	return nil
 }
 
 // Close releases this process's mapping and descriptor of the condition,
 // and of its lock when the lock was made with it (by NewCondition(nil), or
 // when the Condition was received by a child). Waits in this process return
-// [ErrClosed]. Close is idempotent.
+// [ErrClosed] (or nil, when a Notify had chosen them), and their places
+// are freed. Close is idempotent.
 func (c *Condition) Close() error {
-	err := c.sh.close(shmData)
+	err := c.sh.closeWaking(c.leaveAll)
 	if c.ownsLock && c.l != nil {
 		err = errors.Join(err, c.l.Close())
 	}
 	return err
+}
+
+// leaveAll frees the entries of this process's waiting calls, and wakes
+// the calls, which find the Condition closed.
+func (c *Condition) leaveAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range c.mine {
+		e := &c.table[i]
+		e.word.Store(condFree)
+		c.used.Add(^uint32(0))
+		futexWake(e.futex(), 1)
+		delete(c.mine, i)
+	}
 }
 
 // MarshalBinary encodes the condition and its lock as their ids and kinds,
