@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -231,5 +232,52 @@ func TestForkPassesFiles(t *testing.T) {
 	}
 	if err := mp.NewProcess(writesToPassed, struct{}{}, mp.PassFiles(os.Stdin)).Start(); err == nil {
 		t.Fatal("PassFiles with Spawn was accepted")
+	}
+}
+
+// fstat reports what fstat(2) says of descriptor fd in the child.
+var fstat = mp.Register("fstat", func(ctx context.Context, fd int) (string, error) {
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil {
+		return err.Error(), nil
+	}
+	return "open", nil
+})
+
+// CPython's test_closefd: a child started by Spawn or ForkServer does not
+// get a descriptor of its parent's that lacks close-on-exec, only the
+// handles given. Nor does a Fork child, whose snapshot holds only the files
+// passed with PassFiles (CPython's fork children get every descriptor).
+func TestClosefd(t *testing.T) {
+	// Not parallel: every process started while the descriptor is open
+	// would get it, and the fork server is restarted.
+	// A high number, as CPython's test takes, so that no descriptor the
+	// child opens itself gets it.
+	const fd = 250
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	var st syscall.Stat_t
+	if syscall.Fstat(fd, &st) == nil {
+		t.Fatalf("descriptor %d is in use", fd)
+	}
+	if err := syscall.Dup2(int(null.Fd()), fd); err != nil { // without close-on-exec
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	// A fork server started before would not have the descriptor: have
+	// the next ForkServer start begin a new one, which would.
+	mp.StopForkServer()
+	for _, m := range []mp.StartMethod{mp.Spawn, mp.ForkServer, mp.Fork} {
+		t.Run(m.String(), func(t *testing.T) {
+			ctx := guard(t)
+			p := start(t, mp.NewProcess(fstat, fd, mp.Method(m)))
+			got, err := fstat.Result(ctx, p)
+			if want := syscall.EBADF.Error(); got != want || err != nil {
+				t.Fatalf("fstat(%d) in the child: %q, %v; want %q", fd, got, err, want)
+			}
+		})
 	}
 }

@@ -72,13 +72,21 @@ func init() {
 //
 // A child process started by hand (with the environment of a child but no
 // parent) says so on standard error and exits with status 3.
+//
+// A child keeps standard input, output and error, and closes at once every
+// other descriptor it inherited without close-on-exec: it gets only the
+// handles in its argument, as Python's spawn and forkserver children do. A
+// descriptor that a cgo library opens without close-on-exec before Main
+// runs in a child is closed too.
 func Main() {
 	mainCalled.Store(true)
 	freezeRegistry()
 	if v, ok := os.LookupEnv(envChild); ok {
+		closeStrays()
 		os.Exit(runChild(v))
 	}
 	if v, ok := os.LookupEnv(envServer); ok {
+		closeStrays()
 		os.Exit(runServer(v))
 	}
 	// The fork server, when one is started, starts from this state.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -250,4 +251,27 @@ func dupFile(f *os.File) (*os.File, error) {
 		return nil, os.NewSyscallError("fcntl", derr)
 	}
 	return os.NewFile(uintptr(nfd), f.Name()), nil
+}
+
+// closeStrays closes the descriptors above the control socket that this
+// process got from its parent without being handed them: exec passes on
+// every descriptor that lacks close-on-exec (one a cgo library or a raw
+// system call opened, say), and a child is to get only its handles, which
+// come over the control socket. Whatever this process has opened itself by
+// now has close-on-exec set, as everything the Go runtime and package os
+// open does, and is left alone; so is everything, should /proc be missing.
+func closeStrays() {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil || fd <= controlFD {
+			continue
+		}
+		if flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil && flags&unix.FD_CLOEXEC == 0 {
+			unix.Close(fd)
+		}
+	}
 }
