@@ -189,11 +189,14 @@
 //	                                      (CPython 65-120 ns)             about 50 ms, and returns ErrOwnerDead
 //	RLock          RLock                  as Lock, plus a local mutex     as Lock; owned by a process, not a
 //	                                                                      goroutine (see RLock)
-//	Event          Event                  Set to a waiter in another      nothing is held: nothing to recover
+//	Event          Event                  Set to a waiter in another      nothing is held: nothing to recover;
 //	                                      process: 20 µs p50 (CPython 50 µs)
+//	                                                                      a dead setter: ctx ends the wait
 //	Semaphore      Semaphore,             Acquire+Release 22-40 ns        the units it held come back to the
-//	               BoundedSemaphore       (CPython 65-120 ns)             count within about 50 ms
-//	Barrier        Barrier                one futex wake per round        a waiting party's death breaks it:
+//	               BoundedSemaphore       (CPython 65-120 ns)             count within about 50 ms; a dead
+//	                                                                      waiter took none
+//	Barrier        Barrier                one futex wake per round        a party's death, waiting or before it
+//	                                                                      arrives, breaks it within about 50 ms:
 //	                                                                      ErrBrokenBarrier, with its pid
 //	Condition      Condition              a futex wake per waiter woken   a dead lock holder: ErrOwnerDead from
 //	                                                                      Wait; a dead waiter: Notify passes it
@@ -211,7 +214,8 @@
 // reused its pid). Processes must see each other in /proc, as processes of
 // one user do; without /proc, dead holders are not detected. What each
 // primitive guarantees exactly is in its documentation: see [Lock],
-// [Semaphore] and [Barrier] in particular. Errors: [ErrOwnerDead] (an
+// [Semaphore], [Barrier] and [Condition] in particular. A waiter that dies
+// takes nothing with it: the others wait and wake as before. Errors: [ErrOwnerDead] (an
 // [*OwnerDeadError]), [ErrBrokenBarrier], [ErrNotHeld],
 // [ErrTooManyReleases], and [ErrClosed] after Close. Methods that return no
 // error (Value's, Array's, Event.IsSet) panic after Close, with an error

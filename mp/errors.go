@@ -76,7 +76,8 @@ var ErrOwnerDead = errors.New("mp: the lock's holder died")
 
 // ErrBrokenBarrier is matched by the error of [Barrier.Wait] on a barrier
 // that is broken or breaks while the party waits: aborted, reset, or a
-// waiting party died. Python raises BrokenBarrierError there.
+// process that held it died, waiting or before it arrived (see [Barrier]).
+// Python raises BrokenBarrierError there.
 var ErrBrokenBarrier = errors.New("mp: barrier broken")
 
 // ErrNotHeld is matched by the error of an Unlock, or of a [Condition]

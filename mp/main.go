@@ -197,7 +197,10 @@ func run(ctx context.Context, msg *startMsg, rights *rightsReader) resultMsg {
 	if !ok {
 		return fail(fmt.Errorf("%w: %q is not registered in this build of the program", ErrNotRegistered, msg.Func))
 	}
-	v, err := e.call(ctx, msg.Arg, files, false)
+	// The argument's handles are closed when the function returns, as in
+	// a pool worker: a process that no longer holds a barrier, say, can no
+	// longer break it by exiting.
+	v, err := e.call(ctx, msg.Arg, files, true)
 	if err != nil {
 		return fail(err)
 	}

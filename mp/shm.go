@@ -148,7 +148,7 @@ func objSize(kind shmKind, elem uint8, param uint64) (int, error) {
 		if param < 1 || param > maxParties {
 			return 0, fmt.Errorf("barrier of %d parties out of range [1:%d]", param, maxParties)
 		}
-		need = barrierSlots + 8*param
+		need = barrierHoldersAt(param) + barrierHolderSize*barrierHolders(param)
 	case shmValue:
 		if elem < elemInt32 || elem > elemFloat64 {
 			return 0, fmt.Errorf("value of element type %d", elem)

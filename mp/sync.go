@@ -151,8 +151,9 @@ func (m robustMutex) holder() string {
 // process holding it dies (killed, crashed, or exited without unlocking),
 // the next Lock call takes it over and returns an error matching
 // [ErrOwnerDead], as a POSIX robust mutex does, instead of hanging forever
-// as Python does. Make one with [NewLock] and pass it to child processes as
-// (part of) the argument of a registered function.
+// as Python does. A process that dies while it waits for the lock changes
+// nothing for the others. Make one with [NewLock] and pass it to child
+// processes as (part of) the argument of a registered function.
 //
 // The holder is a process, not a goroutine: any goroutine of the process
 // that locked it may unlock it (as with sync.Mutex), and Lock is not
@@ -426,8 +427,9 @@ const (
 // Wait blocks until some process sets it. Set wakes every waiter, in every
 // process, through a futex: about 20 µs (p50) from Set to a sleeping waiter
 // running again in another process (BenchmarkSync in bench/). Nothing is
-// held, so the death of a process changes nothing for the others. Methods
-// are safe for concurrent use; an Event must not be copied.
+// held, so the death of a process changes nothing for the others: waiters
+// whose setter died wait until their ctx ends. Methods are safe for
+// concurrent use; an Event must not be copied.
 type Event struct {
 	sh   shm
 	word *atomic.Uint32
@@ -582,7 +584,9 @@ type semSlot struct {
 // a time, so units taken by processes beyond that (while the others hold
 // entries) are not tracked and do not come back. A Release in a process
 // that holds no unit (one process signalling another) gives a unit to the
-// count and tracks nothing.
+// count and tracks nothing; waiters whose signaller died wait until their
+// ctx ends. A process that dies while it waits takes no unit, and the
+// others wait and wake as before.
 //
 // Methods are safe for concurrent use; a Semaphore must not be copied.
 type Semaphore struct {
@@ -817,16 +821,42 @@ func (s *Semaphore) bindFiles(files []*os.File) error {
 // futex word waiters sleep on), the number of parties waiting, the broken
 // flag, the outcomes of the last 64 generations (bit g%64 set when
 // generation g ended broken), then one slot per party with the identity of
-// the process waiting in it.
+// the process waiting in it, then the table of the processes that hold the
+// barrier: the identity of each, and how many of its Barrier objects stand
+// for the barrier.
 const (
-	barrierGen      = shmData + 8
-	barrierCount    = shmData + 12
-	barrierBroken   = shmData + 16
-	barrierOutcomes = shmData + 24
-	barrierDeadPid  = shmData + 32 // the dead party that broke the last generation to break, or 0
-	barrierSlots    = 128
-	maxParties      = 1 << 16
+	barrierGen        = shmData + 8
+	barrierCount      = shmData + 12
+	barrierBroken     = shmData + 16
+	barrierOutcomes   = shmData + 24
+	barrierDeadPid    = shmData + 32 // the dead process that broke the last generation to break, or 0
+	barrierSlots      = 128
+	barrierHolderSize = 16
+	maxParties        = 1 << 16
 )
+
+// barrierHoldersAt is the offset of the table of holders of a barrier of
+// parties parties.
+func barrierHoldersAt(parties uint64) uint64 {
+	return (barrierSlots + 8*parties + barrierHolderSize - 1) &^ (barrierHolderSize - 1)
+}
+
+// barrierHolders is the number of entries in the table of holders: one per
+// party, and some for processes that hold the barrier without waiting at it
+// (the one that made it, say).
+func barrierHolders(parties uint64) uint64 { return parties + 64 }
+
+// A barrierHolder is an entry of a Barrier's table of holders.
+type barrierHolder struct {
+	id   atomic.Uint64 // the identity of the process, 0 when free
+	refs atomic.Uint32 // its Barrier objects that stand for the barrier
+	_    uint32
+}
+
+// holdersMu orders the changes to this process's entries in the tables of
+// holders of every barrier: two objects of one barrier may join and leave
+// at once.
+var holdersMu sync.Mutex
 
 // A Barrier makes a fixed number of parties wait for each other, Python's
 // multiprocessing.Barrier: each calls Wait, and all return together once
@@ -838,15 +868,24 @@ const (
 // ctx ends leaves the barrier as it was: the party withdraws, and the
 // others go on waiting for a full set.
 //
-// A party that dies while waiting breaks the barrier: the other waiting
-// parties notice within about 50 ms (each checks, after sleeping a whole
-// slice, that the processes waiting with it still run) and get
-// [ErrBrokenBarrier], with the dead pid in the message; the barrier stays
-// broken until Reset. A party that has not yet called Wait cannot be
-// noticed: if it dies the others wait until their ctx ends, so give Wait a
-// ctx with a deadline when a party may die before it arrives. If the last
-// party arrives before anyone noticed a death, the barrier trips with the
-// dead party counted (it had arrived). Methods are safe for concurrent use;
+// The processes that hold the barrier are its possible parties: the one
+// that made it, and every process that received it in the argument of its
+// function, from the moment it has it until it closes it. A child closes
+// its argument's handles when its function returns, also with an error or
+// a panic; a process that ends any other way while it holds the barrier
+// (killed, crashed, or exited with os.Exit) has died. A process that dies
+// while it holds the barrier breaks it, whether it waited at the barrier
+// or had not arrived yet, so that no party waits for one that cannot come:
+// the parties waiting notice within about 50 ms (each checks, after
+// sleeping a whole slice, that the processes holding the barrier still
+// run), and those that arrive later within a few milliseconds; they get
+// [ErrBrokenBarrier], with the dead pid in the message, whatever their ctx,
+// and the barrier stays broken until Reset. If the last party arrives
+// before anyone noticed a death, the barrier trips (with the dead party
+// counted if it had arrived), and the death breaks the next round. The
+// table of holders has room for Parties()+64 processes at a time: the
+// death of a process beyond that (while the others hold entries) goes
+// unnoticed, unless it dies waiting. Methods are safe for concurrent use;
 // a Barrier must not be copied.
 type Barrier struct {
 	sh       shm
@@ -857,6 +896,8 @@ type Barrier struct {
 	outcomes *atomic.Uint64
 	deadPid  *atomic.Uint32
 	slots    []atomic.Uint64
+	holders  []barrierHolder
+	joined   int // this object's process's entry in holders, or -1
 }
 
 // NewBarrier returns a barrier for parties parties (1 to 65536), in shared
@@ -882,7 +923,46 @@ func (b *Barrier) setup() {
 	b.outcomes = (*atomic.Uint64)(b.sh.at(barrierOutcomes))
 	b.deadPid = (*atomic.Uint32)(b.sh.at(barrierDeadPid))
 	b.slots = unsafe.Slice((*atomic.Uint64)(b.sh.at(barrierSlots)), b.sh.param)
+	b.holders = unsafe.Slice((*barrierHolder)(b.sh.at(uintptr(barrierHoldersAt(b.sh.param)))), barrierHolders(b.sh.param))
 	keepMapped(b, b.sh.mem)
+	b.join()
+}
+
+// join counts this object in this process's entry of the table of holders,
+// taking a free entry if the process has none.
+func (b *Barrier) join() {
+	holdersMu.Lock()
+	defer holdersMu.Unlock()
+	b.joined = -1
+	for i := range b.holders {
+		if b.holders[i].id.Load() == selfWord {
+			b.holders[i].refs.Add(1)
+			b.joined = i
+			return
+		}
+	}
+	for i := range b.holders {
+		// A free entry's refs are 0: who frees an entry zeroes them first.
+		if b.holders[i].id.CompareAndSwap(0, selfWord) {
+			b.holders[i].refs.Add(1)
+			b.joined = i
+			return
+		}
+	}
+}
+
+// leave undoes join, when the object is closed: the process's entry is
+// freed with its last object.
+func (b *Barrier) leave() {
+	holdersMu.Lock()
+	defer holdersMu.Unlock()
+	if b.joined < 0 {
+		return
+	}
+	e := &b.holders[b.joined]
+	if e.id.Load() == selfWord && e.refs.Add(^uint32(0)) == 0 {
+		e.id.CompareAndSwap(selfWord, 0)
+	}
 }
 
 // Parties returns the number of parties the barrier waits for.
@@ -955,7 +1035,7 @@ func (b *Barrier) Wait(ctx context.Context) (int, error) {
 			b.m.unlock(selfWord)
 			return -1, err
 		}
-		if pid := b.deadParty(); pid != 0 {
+		if pid := b.deadHolder(); pid != 0 {
 			b.breakLocked(pid)
 			b.m.unlock(selfWord)
 			futexWake((*uint32)(unsafe.Pointer(b.gen)), math.MaxInt32)
@@ -998,7 +1078,7 @@ func (b *Barrier) breakLocked(pid int) {
 // death broke it, or 0.
 func brokenError(pid int) error {
 	if pid != 0 {
-		return fmt.Errorf("mp: Barrier.Wait: process %d died waiting: %w", pid, ErrBrokenBarrier)
+		return fmt.Errorf("mp: Barrier.Wait: process %d, which held the barrier, died: %w", pid, ErrBrokenBarrier)
 	}
 	return fmt.Errorf("mp: Barrier.Wait: %w", ErrBrokenBarrier)
 }
@@ -1041,15 +1121,30 @@ func (b *Barrier) outcome(i int, g uint32) (int, error) {
 	return i, nil
 }
 
-// deadParty returns the pid of a dead process waiting at the barrier, or 0.
-// The caller holds the lock word.
-func (b *Barrier) deadParty() int {
+// deadHolder returns the pid of a dead process that waited at the barrier
+// or held it, or 0; it frees the dead process's entry in the table of
+// holders, so that its death breaks no later round. The caller holds the
+// lock word.
+func (b *Barrier) deadHolder() int {
+	var dead uint64
 	for i := range b.slots {
 		if id := b.slots[i].Load(); id != 0 && !ownerAlive(id) {
-			return ownerPid(id)
+			dead = id
+			break
 		}
 	}
-	return 0
+	for i := range b.holders {
+		e := &b.holders[i]
+		id := e.id.Load()
+		if id == 0 || dead != 0 && id != dead || dead == 0 && ownerAlive(id) {
+			continue
+		}
+		dead = id
+		e.refs.Store(0) // who takes a free entry counts from 0
+		e.id.Store(0)
+		break
+	}
+	return ownerPid(dead)
 }
 
 // Abort breaks the barrier: waiting parties return [ErrBrokenBarrier] at
@@ -1103,8 +1198,15 @@ func (b *Barrier) Waiting() int {
 }
 
 // Close releases this process's mapping and descriptor of the barrier;
-// Waits in this process return [ErrClosed]. Close is idempotent.
-func (b *Barrier) Close() error { return b.sh.close(barrierGen) }
+// Waits in this process return [ErrClosed]. Once a process has closed
+// every Barrier object it has of the barrier, it no longer holds it, and
+// its death no longer breaks it. Close is idempotent.
+func (b *Barrier) Close() error {
+	return b.sh.closeWaking(func() {
+		futexWake((*uint32)(unsafe.Pointer(b.gen)), math.MaxInt32)
+		b.leave()
+	})
+}
 
 // MarshalBinary encodes the barrier as its id, kind and parties, for the
 // codec.

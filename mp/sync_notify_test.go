@@ -198,3 +198,39 @@ func TestConditionWaiterKilled(t *testing.T) {
 	notify(t, ctx, a.C, 1)
 	wokenReaches(t, ctx, a, 1)
 }
+
+// TestConditionHolderKilled checks what a waiter gets when the process that
+// took the lock after it, to notify it, dies first: its ctx ends the wait
+// (here once the process is dead), and Wait takes the lock over, reporting
+// both.
+func TestConditionHolderKilled(t *testing.T) {
+	t.Parallel()
+	ctx := guard(t)
+	c := must(mp.NewCondition(nil))(t)
+	a := syncHeld{L: c.L(), R: must(mp.NewRLock())(t), Ready: must(mp.NewEvent())(t)}
+	if err := c.L().Lock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p := start(t, mp.NewProcess(syncHoldLocks, a)) // takes the lock once Wait lets go of it
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	killed := make(chan error, 1)
+	go func() {
+		defer cancel()
+		err := a.Ready.Wait(ctx)
+		if err == nil {
+			err = p.Kill()
+		}
+		killed <- err
+	}()
+	err := c.Wait(wctx)
+	if kerr := <-killed; kerr != nil {
+		t.Fatal(kerr)
+	}
+	if !errors.Is(err, mp.ErrOwnerDead) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Wait whose notifier died holding the lock = %v, want ErrOwnerDead and Canceled", err)
+	}
+	if err := c.L().Unlock(); err != nil {
+		t.Fatalf("Unlock after Wait took the lock over: %v", err)
+	}
+}

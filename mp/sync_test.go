@@ -82,6 +82,13 @@ var (
 	syncBarrierParty = mp.Register("sync_test/barrier-party", func(ctx context.Context, b *mp.Barrier) (int, error) {
 		return b.Wait(ctx)
 	})
+	// syncHoldBarrier has the barrier but never arrives: it says it has
+	// it, and waits to be killed.
+	syncHoldBarrier = mp.Register("sync_test/hold-barrier", func(ctx context.Context, a syncHolder) (int, error) {
+		a.Ready.Set()
+		<-ctx.Done()
+		return 0, ctx.Err()
+	})
 	// syncBreak aborts the barrier and returns what Wait then says.
 	syncBreak = mp.Register("sync_test/break", func(ctx context.Context, b *mp.Barrier) (int, error) {
 		if err := b.Abort(); err != nil {
@@ -105,6 +112,12 @@ var (
 		return a.V.Add(10), err
 	})
 )
+
+// syncHolder is the argument of syncHoldBarrier.
+type syncHolder struct {
+	B     *mp.Barrier
+	Ready *mp.Event
+}
 
 // syncHeld is the argument of the children that hold something when
 // they are killed.
@@ -265,38 +278,68 @@ func TestSemaphoreHolderKilled(t *testing.T) {
 	}
 }
 
+// TestBarrierPartyKilled kills a party, a child process, before it
+// arrives at the barrier or while it waits there, with all the other
+// parties but one waiting: those that wait, a goroutine here and another
+// child, get ErrBrokenBarrier, naming the dead pid, long before their own
+// ctx ends.
 func TestBarrierPartyKilled(t *testing.T) {
 	t.Parallel()
-	ctx := guard(t)
-	b := must(mp.NewBarrier(4))(t)
-	p := start(t, mp.NewProcess(syncBarrierParty, b))
-	waitFor(t, ctx, "the child to wait at the barrier", func() bool { return b.Waiting() == 1 })
-	errs := make(chan error, 2)
-	for range 2 {
-		go func() {
-			_, err := b.Wait(ctx)
-			errs <- err
-		}()
+	for _, tc := range []struct {
+		name    string
+		parties int
+		waiting bool // the child to kill waits at the barrier, else it holds it only
+	}{
+		{"before it arrives", 3, false},
+		{"while it waits", 4, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := guard(t)
+			a := syncHolder{B: must(mp.NewBarrier(tc.parties))(t), Ready: must(mp.NewEvent())(t)}
+			var victim *mp.Process
+			if tc.waiting {
+				victim = start(t, mp.NewProcess(syncBarrierParty, a.B))
+				waitFor(t, ctx, "the child to wait at the barrier", func() bool { return a.B.Waiting() == 1 })
+			} else {
+				victim = start(t, mp.NewProcess(syncHoldBarrier, a))
+				if err := a.Ready.Wait(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			other := start(t, mp.NewProcess(syncBarrierParty, a.B))
+			errs := make(chan error, 1)
+			go func() {
+				_, err := a.B.Wait(ctx)
+				errs <- err
+			}()
+			waitFor(t, ctx, "all parties but one to wait", func() bool { return a.B.Waiting() == tc.parties-1 })
+			if err := victim.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			killed := time.Now()
+			err := <-errs
+			t.Logf("the survivor here returned %v after the kill", time.Since(killed))
+			if !errors.Is(err, mp.ErrBrokenBarrier) || !strings.Contains(err.Error(), fmt.Sprint(victim.Pid())) {
+				t.Fatalf("Wait while a party was killed = %v, want ErrBrokenBarrier naming pid %d", err, victim.Pid())
+			}
+			if err := other.Join(ctx); !errors.Is(err, mp.ErrBrokenBarrier) {
+				t.Fatalf("the other child's Wait = %v, want ErrBrokenBarrier", err)
+			}
+			if !a.B.Broken() {
+				t.Fatal("barrier not broken after a party died")
+			}
+			if _, err := a.B.Wait(ctx); !errors.Is(err, mp.ErrBrokenBarrier) {
+				t.Fatalf("Wait on a broken barrier = %v", err)
+			}
+			// The dead child broke one round; the child that returned left
+			// the barrier when it did.
+			if err := a.B.Reset(); err != nil {
+				t.Fatal(err)
+			}
+			checkRound(t, ctx, a.B)
+		})
 	}
-	waitFor(t, ctx, "three parties to wait", func() bool { return b.Waiting() == 3 })
-	if err := p.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	for range 2 {
-		if err := <-errs; !errors.Is(err, mp.ErrBrokenBarrier) || !strings.Contains(err.Error(), fmt.Sprint(p.Pid())) {
-			t.Fatalf("Wait while a party was killed = %v, want ErrBrokenBarrier naming pid %d", err, p.Pid())
-		}
-	}
-	if !b.Broken() {
-		t.Fatal("barrier not broken after a party died")
-	}
-	if _, err := b.Wait(ctx); !errors.Is(err, mp.ErrBrokenBarrier) {
-		t.Fatalf("Wait on a broken barrier = %v", err)
-	}
-	if err := b.Reset(); err != nil {
-		t.Fatal(err)
-	}
-	checkRound(t, ctx, b)
 }
 
 // TestSyncErrorsCrossProcesses passes a Barrier to a child made by each
