@@ -185,6 +185,9 @@ func NewPool(opts ...PoolOption) (*Pool, error) {
 	}
 	f.Close()
 	_ = shmUnmap(mem)
+	if cfg.init, err = copyHandles(cfg.initHs); err != nil {
+		return nil, fmt.Errorf("mp: NewPool: the initializer's argument: %w", err)
+	}
 	p := &Pool{cfg: cfg, idle: make(chan struct{})}
 	p.mu.Lock()
 	for range cfg.workers {
@@ -253,22 +256,11 @@ func newJob(p *Pool, fn string, in any, flags byte) (*job, error) {
 // copyFiles copies the descriptors of the job's handles, for the pool to
 // send with the task.
 func (j *job) copyFiles() error {
-	for _, h := range j.hs {
-		fs, err := h.handleFiles()
-		if err != nil {
-			j.closeFiles()
-			return fmt.Errorf("mp: the argument of %q: %w", j.fn, err)
-		}
-		for _, f := range fs {
-			c, err := dupFile(f)
-			if err != nil {
-				j.closeFiles()
-				return fmt.Errorf("mp: the argument of %q: %w", j.fn, err)
-			}
-			j.files = append(j.files, c)
-		}
-		j.refs = append(j.refs, handleRef{ID: h.handleID(), Files: len(fs)})
+	c, err := copyHandles(j.hs)
+	if err != nil {
+		return fmt.Errorf("mp: the argument of %q: %w", j.fn, err)
 	}
+	j.refs, j.files = c.refs, c.files
 	return nil
 }
 
@@ -654,6 +646,12 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 		<-p.idle
 	}
 	p.wg.Wait()
+	// No worker starts any more: the initializer's descriptors are done.
+	p.mu.Lock()
+	init := p.cfg.init
+	p.cfg.init = nil
+	p.mu.Unlock()
+	init.close()
 	return err
 }
 
@@ -882,7 +880,7 @@ func (w *worker) start() (*readyMsg, error) {
 	if err != nil {
 		return nil, err
 	}
-	wm := &workerMsg{Init: p.cfg.initFunc, InitArg: p.cfg.initArg, Timeout: int64(p.cfg.timeout),
+	wm := &workerMsg{Init: p.cfg.initFunc, InitArg: p.cfg.initArg, InitHandles: p.cfg.init.refs, Timeout: int64(p.cfg.timeout),
 		SoftMemory: p.cfg.softMemory, HardMemory: p.cfg.hardMemory,
 		Procs: max(1, runtime.GOMAXPROCS(0)/p.cfg.workers)}
 	msg := startMsg{Name: "PoolWorker", Daemon: true, Worker: wm}
@@ -901,7 +899,7 @@ func (w *worker) start() (*readyMsg, error) {
 	}
 	w.stderr = &tailWriter{w: os.Stderr}
 	c, ctl, token, err := startChild(p.cfg.method, launchOptions{stderr: w.stderr}, start,
-		[]*os.File{shm, pipes.theirTasks, pipes.theirResults, pipes.theirAssist})
+		append([]*os.File{shm, pipes.theirTasks, pipes.theirResults, pipes.theirAssist}, p.cfg.init.files...))
 	// The worker's ends are its own now, or no one's: a result pipe whose
 	// only writer is the worker ends when the worker does.
 	pipes.theirTasks.Close()

@@ -39,11 +39,7 @@ func runWorker(rights *rightsReader, msg *startMsg) int {
 
 	var ready readyMsg
 	if wm.Init != "" {
-		if e, ok := lookup(wm.Init); !ok {
-			ready.Err = toErrorMsg(fmt.Errorf("%w: initializer %q", ErrNotRegistered, wm.Init))
-		} else if _, err := e.call(context.Background(), wm.InitArg, nil, false); err != nil {
-			ready.Err = toErrorMsg(err)
-		}
+		ready.Err = initialize(wm, rights)
 	}
 	b, err := marshalMsg(ready)
 	if err == nil {
@@ -65,6 +61,21 @@ func runWorker(rights *rightsReader, msg *startMsg) int {
 	go wk.read(tasks, rights)
 	wk.runTasks() // until the reader exits the process
 	return 0
+}
+
+// initialize runs the worker's initializer and returns its error, if any.
+// The handles in its argument stay open for the worker's life, for the
+// initializer to keep.
+func initialize(wm *workerMsg, rights *rightsReader) *errorMsg {
+	e, ok := lookup(wm.Init)
+	if !ok {
+		return toErrorMsg(fmt.Errorf("%w: initializer %q", ErrNotRegistered, wm.Init))
+	}
+	files, err := handleFiles(wm.InitHandles, rights)
+	if err == nil {
+		_, err = e.call(context.Background(), wm.InitArg, files, false)
+	}
+	return toErrorMsg(err)
 }
 
 // poolWorker is the worker side of a pool worker process: a reader takes

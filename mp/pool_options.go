@@ -1,8 +1,8 @@
 package mp
 
 import (
-	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"time"
 )
@@ -26,6 +26,8 @@ type poolConfig struct {
 	retries    int
 	initFunc   string
 	initArg    []byte
+	initHs     []handle      // the handles in initArg, whose descriptors NewPool copies into init
+	init       *handleCopies // the pool's copies, sent to every worker it starts; nil before NewPool
 }
 
 // maxPrefetch is the most tasks a worker holds at once: the slots of its
@@ -143,20 +145,26 @@ func Retries(n int) PoolOption {
 // breaks the pool: the error is reported once, in every pending and later
 // task (matching futures.ErrBroken and wrapping the initializer's error),
 // and no worker is started again.
+//
+// in may hold what a task's argument may: pipe ends, queues, locks, shared
+// values and the other objects of this package, as Python's initargs do.
+// Every worker, replacements included, gets its own working copy of each,
+// which it keeps open for its life, so an initializer may store them in
+// package variables for the tasks to use. NewPool takes copies of their
+// descriptors, which the pool holds until [Pool.Shutdown] has returned: the
+// caller may close its own objects once NewPool has returned. A queue is
+// reached through its creator's broker, so it works in the workers for as
+// long as the queue itself is open.
 func Initializer[In, Out any](fn *Func[In, Out], in In) PoolOption {
 	return poolOptionFunc(func(c *poolConfig) error {
 		if fn == nil {
 			return fmt.Errorf("mp: Initializer with a nil *Func")
 		}
 		b, hs, err := encodeArg(in)
-		if err == nil && len(hs) > 0 {
-			err = errors.New("an initializer's argument cannot hold a pipe, queue or shared object: " +
-				"every worker runs it, and those go to one task")
-		}
 		if err != nil {
 			return fmt.Errorf("mp: Initializer %q: %w", fn.name, err)
 		}
-		c.initFunc, c.initArg = fn.name, b
+		c.initFunc, c.initArg, c.initHs = fn.name, b, hs
 		return nil
 	})
 }
@@ -218,4 +226,45 @@ func Unordered() MapOption {
 // suits a progress bar.
 func Progress(fn func(done, submitted int)) MapOption {
 	return mapOptionFunc(func(c *mapConfig) { c.progress = fn })
+}
+
+// handleCopies are copies of the descriptors of some handles, in the order
+// of refs, which their owner sends with a message and closes.
+type handleCopies struct {
+	refs  []handleRef
+	files []*os.File
+}
+
+// copyHandles copies the descriptors of hs. It fails, copying nothing,
+// when one of them can no longer be passed.
+func copyHandles(hs []handle) (*handleCopies, error) {
+	c := &handleCopies{}
+	for _, h := range hs {
+		fs, err := h.handleFiles()
+		if err != nil {
+			c.close()
+			return nil, err
+		}
+		for _, f := range fs {
+			d, err := dupFile(f)
+			if err != nil {
+				c.close()
+				return nil, err
+			}
+			c.files = append(c.files, d)
+		}
+		c.refs = append(c.refs, handleRef{ID: h.handleID(), Files: len(fs)})
+	}
+	return c, nil
+}
+
+// close closes the copies; a nil c has none.
+func (c *handleCopies) close() {
+	if c == nil {
+		return
+	}
+	for _, f := range c.files {
+		f.Close()
+	}
+	c.files = nil
 }

@@ -33,12 +33,13 @@ const (
 
 // workerMsg makes a child a pool worker.
 type workerMsg struct {
-	Init       string // the initializer's function; "" for none
-	InitArg    []byte
-	Timeout    int64 // ns; 0 for none
-	SoftMemory int64 // bytes of peak RSS after which the worker asks to be replaced
-	HardMemory int64 // bytes of RSS at which the worker exits
-	Procs      int   // the worker's GOMAXPROCS
+	Init        string // the initializer's function; "" for none
+	InitArg     []byte
+	InitHandles []handleRef // the handles in InitArg; their descriptors follow the worker's own four
+	Timeout     int64       // ns; 0 for none
+	SoftMemory  int64       // bytes of peak RSS after which the worker asks to be replaced
+	HardMemory  int64       // bytes of RSS at which the worker exits
+	Procs       int         // the worker's GOMAXPROCS
 }
 
 // readyMsg reports the outcome of the initializer.
