@@ -43,14 +43,12 @@ type Conn[T any] struct {
 	mu     sync.Mutex   // guards the fields below
 	r, f   *os.File     // the pipe this end reads, and the one it writes
 	w      *wire.Writer // on f
-	rd     *wire.Reader // on r, made by the first Recv or Poll
-	src    *pollReader  // under rd
+	rd     *wire.Reader // on r, made by the first Recv
 	closed bool
 	broken bool
 
 	sendMu sync.Mutex // serialises Send, so a deadline set for one never cuts another
 	recvMu sync.Mutex // serialises Recv and Poll
-	peeked *message   // a message Poll read ahead; guarded by recvMu
 }
 
 // A message is a frame as Recv decodes it.
@@ -172,7 +170,7 @@ func (c *Conn[T]) Recv(ctx context.Context) (T, error) {
 	var v T
 	c.recvMu.Lock()
 	defer c.recvMu.Unlock()
-	m, err := c.next(ctx, false, nil)
+	m, err := c.next(ctx, nil)
 	if err != nil {
 		return v, err
 	}
@@ -194,65 +192,58 @@ func (c *Conn[T]) Recv(ctx context.Context) (T, error) {
 func (c *Conn[T]) RecvBytes(ctx context.Context, buf []byte) ([]byte, error) {
 	c.recvMu.Lock()
 	defer c.recvMu.Unlock()
-	m, err := c.next(ctx, false, buf)
+	m, err := c.next(ctx, buf)
 	return m.data, err
 }
 
-// Poll waits until a value can be received at once, or the other end has
-// closed so that Recv returns at once, and reports true; it reports false if
-// ctx ends first. With a ctx that has already ended, Poll does not wait:
-// Python's poll(0).
+// Poll waits until Recv can return without waiting for data to arrive, and
+// reports true; it reports false if ctx ends first. Recv can once some of
+// the next message has arrived (all of it, unless it is larger than the
+// pipe's buffer and still on its way), or once the other end has been
+// closed, when Recv returns io.EOF; or when this end is closed, when Recv
+// fails. With a ctx that has already ended, Poll does not wait: Python's
+// poll(0).
+//
+// Poll never takes data out of the pipe: it asks the kernel whether the
+// pipe holds some (and looks at what this process's Recv has already read
+// ahead). So a message Poll saw is still there for the next Recv in
+// whichever process holds this end, and nothing is lost when a process that
+// only polled exits. With the end in several processes, another process may
+// receive the message between this Poll and a Recv here.
 func (c *Conn[T]) Poll(ctx context.Context) bool {
 	c.recvMu.Lock()
 	defer c.recvMu.Unlock()
-	if c.peeked != nil {
-		return true
+	c.mu.Lock()
+	r, rd, err := c.r, c.rd, c.usable()
+	c.mu.Unlock()
+	if err != nil || rd != nil && rd.Buffered() > 0 {
+		return true // Recv returns at once: its error, or what it read ahead
 	}
-	m, err := c.next(ctx, true, nil)
-	switch {
-	case err == nil:
-		c.peeked = &m
-		return true
-	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
-		return false
-	}
-	return true // Recv fails at once
+	err = waitReadable(ctx, r)
+	return err == nil || ctx.Err() == nil || !errors.Is(err, ctx.Err())
 }
 
-// next reads the next message, into buf if it fits; with noWait and an
-// ended ctx it reads only what has arrived. The caller holds recvMu.
-func (c *Conn[T]) next(ctx context.Context, noWait bool, buf []byte) (message, error) {
-	if c.peeked != nil {
-		m := *c.peeked
-		c.peeked = nil
-		return m, nil
-	}
+// next reads the next message, into buf if it fits. The caller holds
+// recvMu.
+func (c *Conn[T]) next(ctx context.Context, buf []byte) (message, error) {
 	c.mu.Lock()
-	r, rd, src, err := c.r, c.rd, c.src, c.usable()
+	r, rd, err := c.r, c.rd, c.usable()
 	if err == nil && rd == nil {
-		src = &pollReader{f: r}
-		rd = wire.NewReader(src, 0)
-		c.rd, c.src = rd, src
+		rd = wire.NewReader(r, 0)
+		c.rd = rd
 	}
 	c.mu.Unlock()
 	if err != nil {
 		return message{}, err
 	}
+	if err := ctx.Err(); err != nil {
+		return message{}, err
+	}
 	var m message
-	read := func() (err error) {
+	err = bounded(ctx, r.SetReadDeadline, func() (err error) {
 		m.kind, m.data, err = rd.ReadFrameInto(buf)
 		return err
-	}
-	if ctx.Err() != nil {
-		if !noWait {
-			return message{}, ctx.Err()
-		}
-		src.noWait = true
-		err = read()
-		src.noWait = false
-	} else {
-		err = bounded(ctx, r.SetReadDeadline, read)
-	}
+	})
 	switch {
 	case err == nil && m.kind != kindMessage && m.kind != kindBytes:
 		return message{}, fmt.Errorf("mp: Recv: unexpected frame kind %d: %w", m.kind, wire.ErrCorrupt)
@@ -264,21 +255,6 @@ func (c *Conn[T]) next(ctx context.Context, noWait bool, buf []byte) (message, e
 		return message{}, io.EOF
 	}
 	return message{}, c.ioError("Recv", err)
-}
-
-// A pollReader reads a pipe through the runtime's poller, or, when noWait
-// is set, takes only what has already arrived and reports a passed deadline
-// for the rest, so that the frame reader keeps its place.
-type pollReader struct {
-	f      *os.File
-	noWait bool // set by Poll with recvMu held, around one ReadFrame
-}
-
-func (p *pollReader) Read(b []byte) (int, error) {
-	if !p.noWait {
-		return p.f.Read(b)
-	}
-	return readNoWait(p.f, b)
 }
 
 // ioError reports an I/O failure, as ErrClosed when Close caused it.

@@ -334,3 +334,97 @@ func TestPipeRecvBytes(t *testing.T) {
 		t.Fatalf("encoded message decodes to %q, %v", s, err)
 	}
 }
+
+// pollArg is the argument of pollOnly.
+type pollArg struct {
+	C      *mp.Conn[string]
+	NoWait bool // poll(0): look without waiting
+}
+
+// pollOnly polls its end, and returns what Poll said without receiving.
+var pollOnly = mp.Register("pipe_test/poll-only", func(ctx context.Context, a pollArg) (bool, error) {
+	if a.NoWait {
+		ctx = expired()
+	}
+	return a.C.Poll(ctx), nil
+})
+
+// TestPipeBoundaries is CPython's test_boundaries: a child polls an end
+// that this process holds too, and exits; every message sent to that end
+// is still there for Recv here, whole and once.
+func TestPipeBoundaries(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		noWait bool // the messages are sent before the child polls without waiting; else the child waits for them
+	}{
+		{"poll waits", false},
+		{"poll does not wait", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := guard(t)
+			w, r := pipe[string](t)
+			send := func() {
+				for _, s := range []string{"first", "second"} {
+					if err := w.Send(ctx, s); err != nil {
+						t.Fatal(err)
+					}
+				}
+				w.Close()
+			}
+			if tc.noWait {
+				send()
+			}
+			p := start(t, mp.NewProcess(pollOnly, pollArg{C: r, NoWait: tc.noWait}))
+			if !tc.noWait {
+				send()
+			}
+			if polled, err := pollOnly.Result(ctx, p); !polled || err != nil {
+				t.Fatalf("the child's Poll = %v, %v; want true", polled, err)
+			}
+			for _, want := range []string{"first", "second"} {
+				if got, err := r.Recv(ctx); got != want || err != nil {
+					t.Fatalf("Recv after the child polled = %q, %v; want %q", got, err, want)
+				}
+			}
+			if got, err := r.Recv(ctx); !errors.Is(err, io.EOF) {
+				t.Fatalf("Recv after both messages = %q, %v; want io.EOF", got, err)
+			}
+		})
+	}
+}
+
+// TestPipePollReadAhead checks that Poll counts what this process's Recv
+// has read ahead from the pipe, and the other end's close.
+func TestPipePollReadAhead(t *testing.T) {
+	t.Parallel()
+	ctx := guard(t)
+	a, b := pipe[int](t)
+	for i := range 2 {
+		if err := a.Send(ctx, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One read takes both small messages from the pipe: the second waits
+	// here, in this process's buffer.
+	if v, err := b.Recv(ctx); v != 0 || err != nil {
+		t.Fatalf("Recv = %v, %v", v, err)
+	}
+	if !b.Poll(expired()) {
+		t.Fatal("Poll with a message read ahead = false")
+	}
+	if v, err := b.Recv(ctx); v != 1 || err != nil {
+		t.Fatalf("Recv = %v, %v", v, err)
+	}
+	if b.Poll(expired()) {
+		t.Fatal("Poll with nothing left = true")
+	}
+	a.Close()
+	if !b.Poll(ctx) {
+		t.Fatal("Poll after the other end closed = false")
+	}
+	if _, err := b.Recv(ctx); !errors.Is(err, io.EOF) {
+		t.Fatalf("Recv after the other end closed = %v, want io.EOF", err)
+	}
+}

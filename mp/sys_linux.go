@@ -1,6 +1,8 @@
 package mp
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -173,30 +175,41 @@ func bigPipe(size int) (r, w *os.File, err error) {
 	return r, w, nil
 }
 
-// readNoWait reads what has arrived in f, without waiting: when nothing has,
-// it reports a passed deadline, as a read whose deadline expired would.
-func readNoWait(f *os.File, b []byte) (int, error) {
+// waitReadable waits until a read of f would not block, without reading:
+// f holds data, its writers have all closed it, or it failed. With a ctx
+// that has already ended it only looks; when ctx ends first, or it found
+// nothing to read, it returns ctx.Err().
+func waitReadable(ctx context.Context, f *os.File) error {
 	rc, err := f.SyscallConn()
 	if err != nil {
-		return 0, err
+		return err
 	}
-	var n int
-	var rerr error
-	if err := rc.Read(func(fd uintptr) bool {
-		n, rerr = syscall.Read(int(fd), b)
-		return true // never wait
-	}); err != nil {
-		return 0, err
+	// Asked after the runtime's poller has forgotten earlier wake-ups, and
+	// asked of the kernel's level: data that came before waiting counts.
+	ready := func(fd uintptr) bool {
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		for {
+			n, err := unix.Poll(fds, 0)
+			if err != unix.EINTR {
+				return n > 0 || err != nil
+			}
+		}
 	}
-	switch {
-	case rerr == syscall.EAGAIN:
-		return 0, os.ErrDeadlineExceeded
-	case rerr != nil:
-		return 0, rerr
-	case n == 0 && len(b) > 0:
-		return 0, io.EOF
+	if ctx.Err() != nil {
+		found := false
+		if err := rc.Control(func(fd uintptr) { found = ready(fd) }); err != nil {
+			return err
+		}
+		if !found {
+			return ctx.Err()
+		}
+		return nil
 	}
-	return n, nil
+	err = bounded(ctx, f.SetReadDeadline, func() error { return rc.Read(ready) })
+	if errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
 }
 
 // setPipeSize asks for a pipe buffer of n bytes; failing is harmless.

@@ -3,6 +3,7 @@
 package mp
 
 import (
+	"context"
 	"os"
 	"syscall"
 )
@@ -27,7 +28,7 @@ func (*rightsReader) take(int, string) ([]*os.File, error) { return nil, ErrUnsu
 
 func bigPipe(int) (r, w *os.File, err error) { return nil, nil, ErrUnsupported }
 
-func readNoWait(*os.File, []byte) (int, error) { return 0, ErrUnsupported }
+func waitReadable(context.Context, *os.File) error { return ErrUnsupported }
 
 func pidfdOpen(int) (*os.File, error) { return nil, ErrUnsupported }
 
