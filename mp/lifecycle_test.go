@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strings"
 	"syscall"
 	"testing"
@@ -279,5 +280,34 @@ func TestClosefd(t *testing.T) {
 				t.Fatalf("fstat(%d) in the child: %q, %v; want %q", fd, got, err, want)
 			}
 		})
+	}
+}
+
+// ignoresTerm ignores SIGTERM, says so, and hangs.
+var ignoresTerm = mp.Register("ignores-term", func(ctx context.Context, ready *mp.Event) (struct{}, error) {
+	signal.Ignore(syscall.SIGTERM)
+	if err := ready.Set(); err != nil {
+		return struct{}{}, err
+	}
+	select {}
+})
+
+// A daemon child that outlives SIGTERM by its grace period is killed.
+func TestRunKillsDaemonAfterGrace(t *testing.T) {
+	// Not parallel: the run adopts every process started while it runs.
+	ready := must(mp.NewEvent())(t)
+	var daemon *mp.Process
+	err := threads.Run(func(ctx context.Context) error {
+		daemon = mp.NewProcess(ignoresTerm, ready, mp.Daemon(true), mp.Grace(10*time.Millisecond))
+		if err := daemon.Start(); err != nil {
+			return err
+		}
+		return ready.Wait(ctx)
+	})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if daemon.Alive() || daemon.ExitCode() != -int(syscall.SIGKILL) {
+		t.Fatalf("daemon child: alive %v, exit code %d; want killed by SIGKILL", daemon.Alive(), daemon.ExitCode())
 	}
 }
