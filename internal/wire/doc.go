@@ -9,7 +9,8 @@
 // frame longer than its limit ([MaxFrameDefault], 1 GiB, unless told
 // otherwise) without allocating it, and grows the buffer of a long frame as the
 // bytes arrive, so a stream that announces a huge frame and stops costs little
-// memory.
+// memory; once a 64th of the frame has come, the buffer takes all of it, so a
+// frame read in full costs little more than its length.
 //
 // # Writing
 //

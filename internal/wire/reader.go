@@ -16,6 +16,13 @@ const (
 
 	// readBuffer is the size of the Reader's read-ahead buffer.
 	readBuffer = 64 << 10
+
+	// jumpShare is the share of a long frame (one in jumpShare) after whose
+	// arrival its buffer grows to the whole frame at once: each growth
+	// copies what arrived, and the buffer it leaves stays resident a while,
+	// so a frame that doubled all the way would cost its reader about twice
+	// its length at the peak instead of once.
+	jumpShare = 64
 )
 
 // A Reader reads frames from an io.Reader. It is not safe for concurrent use.
@@ -66,8 +73,11 @@ func (r *Reader) Buffered() int { return r.r.Buffered() }
 // after which the next ReadFrame goes on with the frame where it stopped.
 //
 // Memory: a payload of up to 1 MiB is allocated at once; a longer one grows
-// as its bytes arrive, so a stream that announces a frame and stops costs at
-// most 1 MiB plus twice what it delivered.
+// as its bytes arrive, doubling until a 64th of it has arrived, and then to
+// its whole length at once. A frame read in full allocates its length plus
+// at most a 16th more (or 1 MiB), and a stream that announces a frame and
+// stops costs at most 1 MiB plus 66 times what it delivered, in memory that
+// is mostly not yet touched.
 func (r *Reader) ReadFrame() (Kind, []byte, error) {
 	return r.ReadFrameInto(nil)
 }
@@ -132,13 +142,18 @@ func (r *Reader) read() (Kind, []byte, error) {
 
 // readPayload reads the rest of the payload into r.payload, growing it as
 // the bytes arrive: what is allocated stays within twice what has arrived,
-// plus a chunk.
+// plus a chunk, until a jumpShare-th of the payload has come; then the
+// buffer takes the whole payload.
 func (r *Reader) readPayload() error {
 	p := r.payload
 	defer func() { r.payload = p }()
 	for len(p) < r.want {
 		if len(p) == cap(p) {
-			grown := make([]byte, len(p), min(r.want, max(2*cap(p), cap(p)+readChunk)))
+			n := min(r.want, max(2*cap(p), cap(p)+readChunk))
+			if len(p) >= r.want/jumpShare {
+				n = r.want
+			}
+			grown := make([]byte, len(p), n)
 			copy(grown, p)
 			p = grown
 		}

@@ -578,3 +578,104 @@ func TestWriteFunc(t *testing.T) {
 		t.Fatalf("after a failed send: %v, want the Writer broken", err)
 	}
 }
+
+// A frame written in parts reads back as one payload, the parts joined,
+// whatever their sizes, and between the frames of other callers.
+func TestWriteFrameParts(t *testing.T) {
+	t.Parallel()
+	small, big := pattern(1, 10), pattern(2, directWrite+3)
+	tests := []struct {
+		name  string
+		parts [][]byte
+	}{
+		{"none", nil},
+		{"one small", [][]byte{small}},
+		{"one big", [][]byte{big}},
+		{"head and big", [][]byte{small, big}},
+		{"big, small, big, small", [][]byte{big, small, pattern(3, readChunk+1), small}},
+		{"empty parts", [][]byte{nil, small, {}, big, nil}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			w := NewWriter(&buf)
+			if err := w.WriteFrame(1, []byte("before")); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.WriteFrameParts(2, tt.parts...); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.WriteFrame(3, []byte("after")); err != nil {
+				t.Fatal(err)
+			}
+			r := NewReader(&buf, 0)
+			for _, want := range []struct {
+				kind    Kind
+				payload []byte
+			}{{1, []byte("before")}, {2, bytes.Join(tt.parts, nil)}, {3, []byte("after")}} {
+				kind, p, err := r.ReadFrame()
+				if err != nil || kind != want.kind || !bytes.Equal(p, want.payload) {
+					t.Fatalf("frame of kind %d, %d bytes, %v; want kind %d, %d bytes", kind, len(p), err, want.kind, len(want.payload))
+				}
+			}
+		})
+	}
+
+	t.Run("refused", func(t *testing.T) {
+		t.Parallel()
+		var buf bytes.Buffer
+		w := NewWriter(&buf)
+		if err := w.WriteFrameParts(0, small); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("kind 0: %v, want ErrCorrupt", err)
+		}
+		if err := WriteFrameTo(&buf, 0, small); !errors.Is(err, ErrCorrupt) || buf.Len() != 0 {
+			t.Fatalf("WriteFrameTo kind 0: %v, %d bytes written", err, buf.Len())
+		}
+		if err := w.WriteFrame(1, small); err != nil {
+			t.Fatalf("after refusing kind 0: %v", err)
+		}
+	})
+}
+
+// WriteFrameParts writes a long part from the caller's slice: the frame
+// costs no copy of it.
+func TestWriteFramePartsDoesNotCopy(t *testing.T) {
+	// Not parallel: it measures the allocations of the whole process.
+	big := pattern(4, 8<<20)
+	w := NewWriter(io.Discard)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	if err := w.WriteFrameParts(1, []byte("head"), big, []byte("tail")); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > directWrite+4<<10 {
+		t.Errorf("allocated %d bytes to write a frame of %d", n, len(big))
+	}
+}
+
+// A long frame read in full allocates little more than its length: its
+// buffer does not double all the way, leaving a trail of copies.
+func TestLongFrameAllocation(t *testing.T) {
+	// Not parallel: it measures the allocations of the whole process.
+	for _, n := range []int{readChunk + 1, 3 * readChunk, 40 << 20, 100<<20 + 7} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			data := frame(1, pattern(5, n))
+			r := NewReader(bytes.NewReader(data), 0)
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			_, p, err := r.ReadFrame()
+			runtime.ReadMemStats(&after)
+			if err != nil || len(p) != n {
+				t.Fatalf("read %d bytes, %v", len(p), err)
+			}
+			bound := uint64(n) + max(uint64(n)/16, readChunk) + readBuffer + 16<<10
+			if got := after.TotalAlloc - before.TotalAlloc; got > bound {
+				t.Errorf("allocated %d bytes to read a frame of %d, want at most %d", got, n, bound)
+			}
+		})
+	}
+}

@@ -59,11 +59,8 @@ func NewWriter(w io.Writer) *Writer {
 // failed write is sticky: the error, prefixed "wire: write", is returned by
 // this and every later call, because a frame may have been cut.
 func (w *Writer) WriteFrame(kind Kind, payload []byte) error {
-	if kind == 0 {
-		return fmt.Errorf("wire: write frame: %w: kind 0 is invalid", ErrCorrupt)
-	}
-	if uint64(len(payload)) > maxPayload {
-		return fmt.Errorf("wire: write frame: %w: %d bytes", ErrFrameTooLarge, len(payload))
+	if err := checkFrame(kind, uint64(len(payload))); err != nil {
+		return err
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -77,6 +74,69 @@ func (w *Writer) WriteFrame(kind Kind, payload []byte) error {
 	w.buf = appendHeader(w.buf, kind, len(payload))
 	w.buf = append(w.buf, payload...)
 	return w.commit()
+}
+
+// WriteFrameParts writes one frame whose payload is parts joined, as
+// WriteFrame does, without joining them first: the parts of 64 KiB or more
+// are written straight from the caller's slices, and the smaller ones
+// between them gathered. It lets a caller send a large value together with
+// a head it built without copying the value. It refuses what WriteFrame
+// refuses; a failed write breaks the Writer as there.
+func (w *Writer) WriteFrameParts(kind Kind, parts ...[]byte) error {
+	if err := checkFrame(kind, partsLen(parts)); err != nil {
+		return err
+	}
+	return w.WriteFunc(func(u io.Writer) error { return WriteFrameTo(u, kind, parts...) })
+}
+
+// WriteFrameTo writes to u one frame whose payload is parts joined, in as
+// few writes as the parts allow: the header and the parts shorter than 64
+// KiB are gathered, the longer ones written from the caller's slices. It
+// is for the send function of [Writer.WriteFunc], which must write whole
+// frames. It refuses what WriteFrame refuses, before writing anything.
+func WriteFrameTo(u io.Writer, kind Kind, parts ...[]byte) error {
+	n := partsLen(parts)
+	if err := checkFrame(kind, n); err != nil {
+		return err
+	}
+	buf := appendHeader(make([]byte, 0, min(headerSize+int(n), directWrite)), kind, int(n))
+	for _, p := range parts {
+		if len(p) < directWrite {
+			buf = append(buf, p...)
+			continue
+		}
+		if err := write(u, buf); err != nil {
+			return err
+		}
+		buf = buf[:0]
+		if err := write(u, p); err != nil {
+			return err
+		}
+	}
+	if len(buf) == 0 {
+		return nil
+	}
+	return write(u, buf)
+}
+
+func partsLen(parts [][]byte) uint64 {
+	var n uint64
+	for _, p := range parts {
+		n += uint64(len(p))
+	}
+	return n
+}
+
+// checkFrame refuses a frame of kind 0 or a payload of n bytes that the
+// header cannot express.
+func checkFrame(kind Kind, n uint64) error {
+	if kind == 0 {
+		return fmt.Errorf("wire: write frame: %w: kind 0 is invalid", ErrCorrupt)
+	}
+	if n > maxPayload {
+		return fmt.Errorf("wire: write frame: %w: %d bytes", ErrFrameTooLarge, n)
+	}
+	return nil
 }
 
 // WriteFrames writes frames that the caller built with [AppendFrame], in one
