@@ -16,9 +16,13 @@ import (
 //
 // mp.Main comes first: the process benchmarks start copies of this binary
 // as children, which run their task there and exit. The fork server that
-// the ForkServer benchmark started is stopped before the check.
+// the ForkServer benchmark started is stopped before the check. With
+// envBigStep set, the binary is BenchmarkBigPayload's helper instead.
 func TestMain(m *testing.M) {
 	mp.Main()
+	if step := os.Getenv(envBigStep); step != "" {
+		os.Exit(bigStep(step))
+	}
 	before := goleak.IgnoreCurrent()
 	code := m.Run()
 	mp.StopForkServer()

@@ -90,10 +90,15 @@ func cborDecOptions() cbor.DecOptions {
 func (cborCodec) Marshal(v any) ([]byte, error) {
 	freeze()
 	if v != nil {
-		if b, ok := marshalFlat(reflect.ValueOf(v)); ok {
+		if b, ok := marshalFlat(reflect.ValueOf(v), nil); ok {
 			return b, nil
 		}
 	}
+	return marshalGeneral(v)
+}
+
+// marshalGeneral encodes v with the general encoder.
+func marshalGeneral(v any) ([]byte, error) {
 	if err := cborChecker.check(v); err != nil {
 		return nil, err
 	}
@@ -106,14 +111,15 @@ func (cborCodec) Marshal(v any) ([]byte, error) {
 
 // marshalFlat encodes rv by the fast path, if it is a flat value or a
 // non-nil pointer to one (CBOR writes a pointer as what it points to) and
-// the fast path takes it. The registry is frozen.
-func marshalFlat(rv reflect.Value) ([]byte, bool) {
+// the fast path takes it; with sp, it leaves long strings out as pieces. The
+// registry is frozen.
+func marshalFlat(rv reflect.Value, sp *splicer) ([]byte, bool) {
 	t := rv.Type()
 	if t.Kind() == reflect.Pointer {
 		if rv.IsNil() {
 			return nil, false
 		}
-		return encodeFlat(t.Elem(), rv.UnsafePointer())
+		return encodeFlat(t.Elem(), rv.UnsafePointer(), sp)
 	}
 	p := flatPlanOf(t)
 	if p == nil {
@@ -123,19 +129,19 @@ func marshalFlat(rv reflect.Value) ([]byte, bool) {
 	// none to give, so it reads a copy.
 	c := reflect.New(t)
 	c.Elem().Set(rv)
-	return p.encode(make([]byte, 0, p.size), c.UnsafePointer())
+	return p.encode(make([]byte, 0, p.size), c.UnsafePointer(), sp)
 }
 
 // encodeFlat encodes the value of type t at ptr by the fast path, if t is
-// flat and the fast path takes the value. A flat value is always
-// encodable: nothing needs checking.
-func encodeFlat(t reflect.Type, ptr unsafe.Pointer) ([]byte, bool) {
+// flat and the fast path takes the value; with sp, it leaves long strings
+// out as pieces. A flat value is always encodable: nothing needs checking.
+func encodeFlat(t reflect.Type, ptr unsafe.Pointer, sp *splicer) ([]byte, bool) {
 	freeze()
 	p := flatPlanOf(t)
 	if p == nil {
 		return nil, false
 	}
-	return p.encode(make([]byte, 0, p.size), ptr)
+	return p.encode(make([]byte, 0, p.size), ptr, sp)
 }
 
 // decodeFlat decodes data into the value of type t at ptr by the fast path,

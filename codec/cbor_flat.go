@@ -155,27 +155,29 @@ func appendHead(b []byte, major byte, n uint64) []byte {
 	return binary.BigEndian.AppendUint64(append(b, m|27), n)
 }
 
-// encode appends the encoding of the value of the plan's type at ptr to b.
+// encode appends the encoding of the value of the plan's type at ptr to b;
+// with sp, the long strings are left out of b and recorded in sp as pieces.
 // It returns false for a value it leaves to the general encoder (a NaN,
 // whose payload that encoder keeps).
-func (p *flatPlan) encode(b []byte, ptr unsafe.Pointer) ([]byte, bool) {
+func (p *flatPlan) encode(b []byte, ptr unsafe.Pointer, sp *splicer) ([]byte, bool) {
 	if p.kind != reflect.Struct {
-		return appendFlat(b, p.kind, ptr)
+		return appendFlat(b, p.kind, ptr, sp)
 	}
 	b = append(b, p.head...)
 	for i := range p.fields {
 		f := &p.fields[i]
 		b = append(b, f.key...)
 		var ok bool
-		if b, ok = appendFlat(b, f.kind, unsafe.Add(ptr, f.off)); !ok {
+		if b, ok = appendFlat(b, f.kind, unsafe.Add(ptr, f.off), sp); !ok {
 			return nil, false
 		}
 	}
 	return b, true
 }
 
-// appendFlat appends the encoding of the variable of kind at ptr.
-func appendFlat(b []byte, kind reflect.Kind, ptr unsafe.Pointer) ([]byte, bool) {
+// appendFlat appends the encoding of the variable of kind at ptr; with sp,
+// a long string's bytes are left out of b, as a piece.
+func appendFlat(b []byte, kind reflect.Kind, ptr unsafe.Pointer, sp *splicer) ([]byte, bool) {
 	switch kind {
 	case reflect.Bool:
 		if *(*bool)(ptr) {
@@ -184,13 +186,21 @@ func appendFlat(b []byte, kind reflect.Kind, ptr unsafe.Pointer) ([]byte, bool) 
 		return append(b, cborFalse), true
 	case reflect.String:
 		s := *(*string)(ptr)
-		return append(appendHead(b, majorText, uint64(len(s))), s...), true
+		b = appendHead(b, majorText, uint64(len(s)))
+		if sp != nil && len(s) >= sp.min {
+			return sp.leave(b, unsafe.Slice(unsafe.StringData(s), len(s))), true
+		}
+		return append(b, s...), true
 	case reflect.Slice: // []byte; nil stays apart from empty
 		s := *(*[]byte)(ptr)
 		if s == nil {
 			return append(b, cborNull), true
 		}
-		return append(appendHead(b, majorBytes, uint64(len(s))), s...), true
+		b = appendHead(b, majorBytes, uint64(len(s)))
+		if sp != nil && len(s) >= sp.min {
+			return sp.leave(b, s), true
+		}
+		return append(b, s...), true
 	case reflect.Float32:
 		return appendFloat(b, float64(*(*float32)(ptr)))
 	case reflect.Float64:

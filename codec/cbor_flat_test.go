@@ -75,7 +75,7 @@ func flatEncode(t testing.TB, v any) []byte {
 	}
 	c := reflect.New(reflect.TypeOf(v))
 	c.Elem().Set(reflect.ValueOf(v))
-	b, ok := p.encode(nil, c.UnsafePointer())
+	b, ok := p.encode(nil, c.UnsafePointer(), nil)
 	if !ok {
 		t.Fatalf("the fast path refused %#v", v)
 	}
@@ -130,7 +130,7 @@ func TestFlatEncodeMatchesGeneral(t *testing.T) {
 func TestFlatNaNGoesToTheGeneralEncoder(t *testing.T) {
 	freeze()
 	p := flatPlanOf(reflect.TypeFor[flatAll]())
-	if _, ok := p.encode(nil, unsafe.Pointer(&flatAll{F64: math.NaN()})); ok {
+	if _, ok := p.encode(nil, unsafe.Pointer(&flatAll{F64: math.NaN()}), nil); ok {
 		t.Fatal("the fast path took a NaN")
 	}
 	for _, v := range []any{math.NaN(), flatAll{F32: float32(math.NaN())}} {

@@ -44,7 +44,7 @@ func Default() Codec { return CBOR }
 // of small values of one type.
 func Encode[T any](c Codec, v T) ([]byte, error) {
 	if _, ok := c.(cborCodec); ok {
-		if b, ok := encodeFlat(reflect.TypeFor[T](), unsafe.Pointer(&v)); ok {
+		if b, ok := encodeFlat(reflect.TypeFor[T](), unsafe.Pointer(&v), nil); ok {
 			return b, nil
 		}
 	}

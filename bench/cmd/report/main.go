@@ -1,7 +1,7 @@
 // Command report runs the benchmarks of the bench module side by side with
 // the CPython scripts in python/ (threadpool.py, process_start.py,
-// mp_sync.py, process_pool.py and mp_queue.py, each only when the group it
-// is compared with ran) and prints, per benchmark group, a table of medians
+// mp_sync.py, process_pool.py, mp_queue.py and big_payload.py, each only
+// when the group it is compared with ran) and prints, per benchmark group, a table of medians
 // over the runs with ratios to a baseline: for the thread pools each
 // library's time and allocations per task against multitask and a bare
 // channel pool; for processes the start time against a raw exec and
@@ -10,7 +10,8 @@
 // the synchronisation primitives each one's cost against CPython's; for the
 // process pool its throughput, latency and crash recovery against raw
 // pipes, a process start and CPython's ProcessPoolExecutor; for the queue
-// its messages per second against CPython's multiprocessing.Queue. Then
+// its messages per second against CPython's multiprocessing.Queue; for big
+// payloads the growth of peak memory per byte against CPython's. Then
 // whether multitask meets its performance targets.
 //
 // Run it from the bench directory, usually through run.sh:
@@ -144,7 +145,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "report: python: %v\n", err)
 		}
 	}
-	syncOut, poolOut, queueOut := "", "", ""
+	syncOut, poolOut, queueOut, bigOut := "", "", "", ""
 	if r.hasGroup(groupSync) {
 		syncOut, r.pySync, r.pySyncStatus = c.scriptFigures(ctx, stderr, "mp_sync.py", parsePythonSync)
 	}
@@ -154,8 +155,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if r.hasGroup(groupQueue) {
 		queueOut, r.pyQueue, r.pyQueueStatus = c.scriptFigures(ctx, stderr, "mp_queue.py", parsePythonQueue)
 	}
+	if r.hasGroup(groupBig) {
+		bigOut, r.pyBig, r.pyBigStatus = c.scriptFigures(ctx, stderr, "big_payload.py", parsePythonBig)
+	}
 	if c.save != "" && c.input == "" {
-		if path, err := save(c.save, start, raw, pyOut+startOut+syncOut+poolOut+queueOut); err != nil {
+		if path, err := save(c.save, start, raw, pyOut+startOut+syncOut+poolOut+queueOut+bigOut); err != nil {
 			fmt.Fprintf(stderr, "report: save raw output: %v\n", err)
 		} else {
 			fmt.Fprintf(stderr, "report: raw output saved in %s\n", path)

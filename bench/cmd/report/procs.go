@@ -32,7 +32,7 @@ var (
 )
 
 // processGroups are the groups that processTables prints, in that order.
-var processGroups = []string{groupStart, groupPipe, groupRoundTrip, groupRSS, groupCodec, groupSync, groupProcPool, groupQueue}
+var processGroups = []string{groupStart, groupPipe, groupRoundTrip, groupRSS, groupCodec, groupSync, groupProcPool, groupQueue, groupBig}
 
 // processTables returns a table for each process or codec group that has
 // results, in the order of processGroups.
@@ -63,6 +63,8 @@ func (r report) processTables() []table {
 			ts = append(ts, r.poolTable())
 		case groupQueue:
 			ts = append(ts, r.queueTable())
+		case groupBig:
+			ts = append(ts, r.bigTable())
 		}
 	}
 	return ts
@@ -197,8 +199,8 @@ func (r report) codecTable() table {
 //  3. PipeRoundTrip: multitask at most 2× rawpipe's ns/op.
 //  4. IdleChildRSS: an idle spawned child at most 10 MiB resident;
 //
-// then those of Sync, ProcPool and Queue (syncTargets, poolTargets,
-// queueTargets).
+// then those of Sync, ProcPool, Queue and BigPayload (syncTargets,
+// poolTargets, queueTargets, bigTargets).
 func (r report) processTargets() []target {
 	var ts []target
 	med := func(group, lib, unit string) (float64, bool) { return r.s.median(group, lib, unit) }
@@ -283,7 +285,8 @@ func (r report) processTargets() []target {
 	}
 	ts = append(ts, r.syncTargets()...)
 	ts = append(ts, r.poolTargets()...)
-	return append(ts, r.queueTargets()...)
+	ts = append(ts, r.queueTargets()...)
+	return append(ts, r.bigTargets()...)
 }
 
 // noCPython is the n/a verdict of a target that needs CPython's figure for

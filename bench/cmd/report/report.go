@@ -54,6 +54,9 @@ type report struct {
 
 	pyQueue       map[string]float64 // python/mp_queue.py's figures by key; nil: none
 	pyQueueStatus string             // why CPython's queue figures are missing or partial
+
+	pyBig       map[string]float64 // python/big_payload.py's figures by key; nil: none
+	pyBigStatus string             // why CPython's big payload figures are missing or partial
 }
 
 // write prints one table per benchmark group that has results: the thread
