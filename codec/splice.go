@@ -38,6 +38,21 @@ func (s Spliced) AppendParts(parts [][]byte) [][]byte {
 	return append(parts, s.Data[at:])
 }
 
+// Bytes returns the whole encoding in one slice: Data itself when there is
+// no piece, else a new slice with the pieces copied in.
+func (s Spliced) Bytes() []byte {
+	if len(s.Pieces) == 0 {
+		return s.Data
+	}
+	b := make([]byte, 0, s.Len())
+	at := 0
+	for _, p := range s.Pieces {
+		b = append(append(b, s.Data[at:p.At]...), p.Bytes...)
+		at = p.At
+	}
+	return append(b, s.Data[at:]...)
+}
+
 // MarshalSpliced encodes v as c.Marshal(v) does, but leaves each byte slice
 // and string of at least min bytes (min > 0) out of Data, as a [Piece] that
 // shares v's memory, so that encoding a large value costs no copy of it.

@@ -50,6 +50,9 @@ func TestMarshalSpliced(t *testing.T) {
 			if got := bytes.Join(s.AppendParts(nil), nil); !bytes.Equal(got, want) {
 				t.Fatalf("parts joined:\n%x\nMarshal:\n%x", got, want)
 			}
+			if got := s.Bytes(); !bytes.Equal(got, want) {
+				t.Fatalf("Bytes:\n%x\nMarshal:\n%x", got, want)
+			}
 			if s.Len() != len(want) {
 				t.Errorf("Len %d, want %d", s.Len(), len(want))
 			}

@@ -3,6 +3,8 @@ package mp
 import (
 	"errors"
 	"fmt"
+
+	"github.com/multitask-go/multitask/internal/wire"
 )
 
 // ErrNotRegistered is the error of a call to a function that the process
@@ -26,6 +28,17 @@ var ErrNoMain = errors.New("mp: child process did not call mp.Main")
 // than the protocol allows: a corrupt or oversized frame, a wrong token. The
 // parent kills such a child and goes on.
 var ErrProtocol = errors.New("mp: child broke the protocol")
+
+// ErrTooLarge is matched by the error of a call whose value encodes to more
+// than one message between processes carries ([MaxValue] bytes): a
+// [Func.Submit] whose argument is too large fails at once, a [Queue.Put]
+// returns it, and a task whose result is too large fails with it. Nothing
+// is sent.
+var ErrTooLarge = errors.New("mp: value too large to cross between processes")
+
+// MaxValue is the largest encoded value, in bytes, that crosses between
+// processes in one message: 1 GiB, less room for the message's own head.
+const MaxValue = wire.MaxFrameDefault - 64<<10
 
 // ErrTaskDone is returned by [JoinableQueue.TaskDone] called more times
 // than items were put: Python raises ValueError there.

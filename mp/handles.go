@@ -39,27 +39,40 @@ func newHandleID() uint64 { return rand.Uint64() | 1 }
 
 // encodeArg encodes v for a child process and returns the handles in it.
 func encodeArg(v any) ([]byte, []handle, error) {
-	hs, err := collectHandles(v)
-	if err != nil {
-		return nil, nil, err
-	}
-	b, err := codec.Default().Marshal(v)
-	if err != nil {
-		return nil, nil, err
-	}
-	return b, hs, nil
+	s, hs, err := encodeArgSpliced(v, 0)
+	return s.Data, hs, err
 }
 
-// encodeResult encodes a function's result, which may hold no handle.
-func encodeResult(v any) ([]byte, error) {
+// encodeArgSpliced is encodeArg that leaves the strings of at least
+// splice bytes (splice > 0) out of the encoding, as pieces that share v's
+// memory (see codec.MarshalSpliced).
+func encodeArgSpliced(v any, splice int) (codec.Spliced, []handle, error) {
 	hs, err := collectHandles(v)
 	if err != nil {
-		return nil, err
+		return codec.Spliced{}, nil, err
+	}
+	s, err := codec.MarshalSpliced(codec.Default(), v, splice)
+	if err != nil {
+		return codec.Spliced{}, nil, err
+	}
+	return s, hs, nil
+}
+
+// splice is the length from which a string of a value a pool sends is
+// written from the value's memory rather than copied into the encoding.
+const splice = 64 << 10
+
+// encodeResult encodes a function's result, which may hold no handle, with
+// its long strings left out as pieces (see splice).
+func encodeResult(v any) (codec.Spliced, error) {
+	hs, err := collectHandles(v)
+	if err != nil {
+		return codec.Spliced{}, err
 	}
 	if len(hs) > 0 {
-		return nil, errHandleResult
+		return codec.Spliced{}, errHandleResult
 	}
-	return codec.Default().Marshal(v)
+	return codec.MarshalSpliced(codec.Default(), v, splice)
 }
 
 // decodeArg decodes data into ptr and binds the descriptors files holds for
@@ -68,6 +81,12 @@ func decodeArg(data []byte, ptr any, files map[uint64][]*os.File) error {
 	if err := codec.Default().Unmarshal(data, ptr); err != nil {
 		return err
 	}
+	return bindArg(ptr, files)
+}
+
+// bindArg binds the descriptors files holds for the handles in the
+// decoded value ptr points to.
+func bindArg(ptr any, files map[uint64][]*os.File) error {
 	for _, h := range boundHandles(ptr) {
 		// A handle whose descriptors did not come has none to bind, and
 		// says whether it needs some.

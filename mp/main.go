@@ -204,7 +204,7 @@ func run(ctx context.Context, msg *startMsg, rights *rightsReader) resultMsg {
 	if err != nil {
 		return fail(err)
 	}
-	return resultMsg{Value: v}
+	return resultMsg{Value: v.Bytes()}
 }
 
 // handleFiles takes the descriptors that came with the start message, in

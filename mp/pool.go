@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/multitask-go/multitask/codec"
 	"github.com/multitask-go/multitask/futures"
 	"github.com/multitask-go/multitask/internal/wire"
 )
@@ -105,7 +106,7 @@ type Pool struct {
 type job struct {
 	p     *Pool
 	fn    string
-	arg   []byte
+	arg   codec.Spliced // its long strings are the caller's memory, written from there
 	flags byte
 	hs    []handle // the handles in arg that have descriptors
 
@@ -118,10 +119,13 @@ type job struct {
 	sending int
 
 	// The outcome, written before the pool runs the task, whose function
-	// reads it.
-	value []byte
-	err   error
-	nanos uint64
+	// reads it. With ownValue, value is a frame of its own that the
+	// result may keep; otherwise its memory is reused once the task's
+	// function has returned.
+	value    []byte
+	ownValue bool
+	err      error
+	nanos    uint64
 
 	t       futures.Task
 	state   jobState
@@ -236,9 +240,13 @@ func newJob(p *Pool, fn string, in any, flags byte) (*job, error) {
 	if p == nil {
 		return nil, errNilPool
 	}
-	arg, hs, err := encodeArg(in)
+	arg, hs, err := encodeArgSpliced(in, splice)
 	if err != nil {
 		return nil, fmt.Errorf("mp: encode the argument of %q: %w", fn, err)
+	}
+	if n := arg.Len(); n > MaxValue {
+		return nil, fmt.Errorf("mp: the argument of %q: %w: %d bytes encoded, at most %d cross in one message",
+			fn, ErrTooLarge, n, MaxValue)
 	}
 	j := &job{p: p, fn: fn, arg: arg, flags: flags, retries: p.cfg.retries}
 	for _, h := range hs {
@@ -466,11 +474,13 @@ func (p *Pool) depth() int {
 }
 
 // A batch of frames for one worker, written once the lock is released,
-// or the frame of one job whose descriptors go with it.
+// or the frame of one job whose descriptors go with it or whose argument
+// has pieces: then the frame is buf, or, with pieces, a frame of parts.
 type send struct {
-	w   *worker
-	buf []byte
-	j   *job // with descriptors
+	w     *worker
+	buf   []byte
+	parts [][]byte // the task's payload: its head, then the argument's parts, pieces in place
+	j     *job     // with descriptors or pieces
 }
 
 type sends []send
@@ -484,10 +494,16 @@ func (s sends) flush() {
 			continue
 		}
 		// The descriptors go first, on the control socket; the worker
-		// collects them when it reads the frame that names them.
+		// collects them when it reads the frame that names them. The
+		// argument's pieces are written from the caller's memory.
 		_ = x.w.w.WriteFunc(func(tasks io.Writer) error {
-			if err := sendWithFiles(x.w.ctl, []byte{0}, x.j.files); err != nil {
-				return err
+			if len(x.j.files) > 0 {
+				if err := sendWithFiles(x.w.ctl, []byte{0}, x.j.files); err != nil {
+					return err
+				}
+			}
+			if x.parts != nil {
+				return wire.WriteFrameTo(tasks, kindTask, x.parts...)
 			}
 			_, err := tasks.Write(x.buf)
 			return err
@@ -559,7 +575,12 @@ func (p *Pool) dispatchLocked() sends {
 		if d, ok := j.t.Context().Deadline(); ok {
 			deadline = d.UnixNano()
 		}
-		tf := &taskFrame{slot: slot, flags: j.flags, seq: j.seq, deadline: deadline, fn: j.fn, refs: j.refs, arg: j.arg}
+		tf := &taskFrame{slot: slot, flags: j.flags, seq: j.seq, deadline: deadline, fn: j.fn, refs: j.refs, arg: j.arg.Data}
+		if len(j.arg.Pieces) > 0 {
+			j.sending++
+			out = append(out, send{w: w, parts: j.arg.AppendParts([][]byte{appendTaskHead(nil, tf)}), j: j})
+			continue
+		}
 		if len(j.files) > 0 {
 			j.sending++
 			out = append(out, send{w: w, buf: appendTask(nil, tf), j: j})
@@ -569,7 +590,7 @@ func (p *Pool) dispatchLocked() sends {
 		for ; i >= 0 && (out[i].w != w || out[i].j != nil); i-- {
 		}
 		if i < 0 {
-			out = append(out, send{w: w, buf: make([]byte, 0, 32+len(j.fn)+len(j.arg))})
+			out = append(out, send{w: w, buf: make([]byte, 0, 32+len(j.fn)+len(j.arg.Data))})
 			i = len(out) - 1
 		}
 		out[i].buf = appendTask(out[i].buf, tf)

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/multitask-go/multitask/codec"
 	"github.com/multitask-go/multitask/internal/wire"
 )
 
@@ -184,9 +185,28 @@ func (wk *poolWorker) emitBegan(to *[]byte, slot int, seq uint64) {
 }
 
 func (wk *poolWorker) emitDone(to *[]byte, d *doneFrame) {
+	if len(d.pieces) > 0 {
+		wk.writeDone(to, d)
+		return
+	}
 	wk.outMu.Lock()
 	*to = appendDone(*to, d)
 	wk.gathered(to)
+}
+
+// writeDone writes a done frame whose result has pieces at once, after the
+// frames gathered in to's buffer, with the pieces written from the
+// result's memory rather than copied into the buffer.
+func (wk *poolWorker) writeDone(to *[]byte, d *doneFrame) {
+	wk.flush()
+	w := wk.out
+	if to == &wk.abuf {
+		w = wk.assist
+	}
+	s := codec.Spliced{Data: d.rest, Pieces: d.pieces}
+	if err := w.WriteFrameParts(kindDone, s.AppendParts([][]byte{appendDoneHead(nil, d)})...); err != nil {
+		os.Exit(0) // the parent is gone
+	}
 }
 
 // gathered ends an emit to to: it wakes the flusher if it sleeps, and
@@ -266,22 +286,23 @@ func (wk *poolWorker) run(t *taskFrame) doneFrame {
 	wk.mu.Unlock()
 
 	start := time.Now()
-	var value []byte
+	var value codec.Spliced
 	var err error
 	if e, ok := lookup(t.fn); !ok {
 		err = fmt.Errorf("%w: %q is not registered in this build of the program", ErrNotRegistered, t.fn)
 	} else if t.flags&taskBatch != 0 {
-		value, err = e.callBatch(ctx, t.arg, t.files)
+		value.Data, err = e.callBatch(ctx, t.arg, t.files)
 	} else {
 		value, err = e.call(ctx, t.arg, t.files, true)
 	}
-	d := doneFrame{slot: t.slot, seq: t.seq, nanos: uint64(time.Since(start)), rest: value}
+	d := doneFrame{slot: t.slot, seq: t.seq, nanos: uint64(time.Since(start)), rest: value.Data, pieces: value.Pieces}
 
 	wk.mu.Lock()
 	wk.current.cancel = nil
 	wk.mu.Unlock()
 	if err != nil {
 		d.flags |= doneErr
+		d.pieces = nil
 		if d.rest, err = marshalMsg(toErrorMsg(err)); err != nil {
 			d.rest, _ = marshalMsg(toErrorMsg(fmt.Errorf("mp: encode the task's error: %w", err)))
 		}

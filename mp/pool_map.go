@@ -16,10 +16,11 @@ import (
 // encodeBatch encodes the results of a chunk: the length of the encoded
 // values, the values, then the errors by index, if any.
 func encodeBatch[Out any](name string, outs []Out, errs map[int]*errorMsg) ([]byte, error) {
-	vb, err := encodeResult(outs)
+	s, err := encodeResult(outs)
 	if err != nil {
 		return nil, fmt.Errorf("mp: encode the results of %q: %w", name, err)
 	}
+	vb := s.Bytes()
 	b := binary.AppendUvarint(make([]byte, 0, len(vb)+binary.MaxVarintLen64), uint64(len(vb)))
 	b = append(b, vb...)
 	if len(errs) > 0 {

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/multitask-go/multitask/codec"
 	"github.com/multitask-go/multitask/internal/wire"
 )
 
@@ -145,6 +146,14 @@ type taskFrame struct {
 func appendTask(b []byte, t *taskFrame) []byte {
 	start := len(b)
 	b = wire.StartFrame(b, kindTask)
+	b = appendTaskHead(b, t)
+	b = append(b, t.arg...)
+	return wire.EndFrame(b, start)
+}
+
+// appendTaskHead appends what comes before the argument in a task's
+// payload.
+func appendTaskHead(b []byte, t *taskFrame) []byte {
 	b = append(b, byte(t.slot), t.flags)
 	b = binary.AppendUvarint(b, t.seq)
 	b = binary.AppendVarint(b, t.deadline)
@@ -155,8 +164,7 @@ func appendTask(b []byte, t *taskFrame) []byte {
 		b = binary.LittleEndian.AppendUint64(b, r.ID)
 		b = binary.AppendUvarint(b, uint64(r.Files))
 	}
-	b = append(b, t.arg...)
-	return wire.EndFrame(b, start)
+	return b
 }
 
 func parseTask(p []byte) (taskFrame, error) {
@@ -231,16 +239,25 @@ type doneFrame struct {
 	seq   uint64
 	nanos uint64 // how long the function ran
 	rest  []byte
+
+	// In the worker: the pieces of the result's encoding, of which rest
+	// is the data (see codec.Spliced), written from the result's memory.
+	pieces []codec.Piece
 }
 
 func appendDone(b []byte, d *doneFrame) []byte {
 	start := len(b)
 	b = wire.StartFrame(b, kindDone)
-	b = append(b, byte(d.slot), d.flags)
-	b = binary.AppendUvarint(b, d.seq)
-	b = binary.AppendUvarint(b, d.nanos)
+	b = appendDoneHead(b, d)
 	b = append(b, d.rest...)
 	return wire.EndFrame(b, start)
+}
+
+// appendDoneHead appends what comes before rest in a done frame's payload.
+func appendDoneHead(b []byte, d *doneFrame) []byte {
+	b = append(b, byte(d.slot), d.flags)
+	b = binary.AppendUvarint(b, d.seq)
+	return binary.AppendUvarint(b, d.nanos)
 }
 
 func parseDone(p []byte) (doneFrame, error) {

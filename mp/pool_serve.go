@@ -254,7 +254,9 @@ func (w *worker) done(d *doneFrame, assisted bool) error {
 		if stop != nil {
 			stop()
 		}
-		j.value, j.err, j.nanos = d.rest, outcome, d.nanos
+		// A frame longer than maxKeptFrame is read into memory of its own,
+		// never reused (see serve and readAssist).
+		j.value, j.ownValue, j.err, j.nanos = d.rest, cap(d.rest) > maxKeptFrame, outcome, d.nanos
 		j.t.Run()
 	}
 	return nil

@@ -159,14 +159,15 @@ func controlFile() (*os.File, error) {
 	return f, nil
 }
 
-// sentinels are the errors registered with RegisterError, in order; like
-// the function registry, every process of the binary fills it the same way
-// at initialisation.
+// sentinels are the errors registered with RegisterError, in order, after
+// those of this package that a child may return; like the function
+// registry, every process of the binary fills it the same way at
+// initialisation.
 var sentinels = struct {
 	sync.Mutex
 	names []string
 	errs  []error
-}{}
+}{names: []string{"mp.ErrTooLarge"}, errs: []error{ErrTooLarge}}
 
 // RegisterError gives err, a sentinel error such as io.ErrUnexpectedEOF or
 // one of your own, a name under which it crosses process boundaries: an

@@ -132,12 +132,17 @@ func NewJoinableQueue[T any](capacity int) (*JoinableQueue[T], error) {
 // 100-byte structs/s, on a shared 2-core machine.
 //
 // An item of 128 KiB or more, once there is room for it, goes over the
-// connection's socket and ctx no longer cuts it off: Put returns when the
-// operating system holds all of it.
+// connection's socket, written from v's memory without a copy, and ctx no
+// longer cuts it off: Put returns when the operating system holds all of
+// it. An item that encodes to more than [MaxValue] bytes fails at once
+// with [ErrTooLarge].
 func (q *Queue[T]) Put(ctx context.Context, v T) error {
 	kind, b, err := encodeMsg(v)
 	if err != nil {
 		return fmt.Errorf("mp: Put: %w", err)
+	}
+	if len(b) > MaxValue {
+		return fmt.Errorf("mp: Put: %w: %d bytes encoded, at most %d cross in one message", ErrTooLarge, len(b), MaxValue)
 	}
 	return q.core.put(ctx, kind, b)
 }

@@ -258,12 +258,16 @@ type flight struct {
 type outFrame struct {
 	kind wire.Kind
 	data []byte
+	tail []byte // a big item's bytes, which follow data, written from the item's memory
 }
 
 // send queues a frame for the connection's writer; it does no I/O.
-func (c *bconn) send(kind wire.Kind, data []byte) {
+func (c *bconn) send(kind wire.Kind, data []byte) { c.sendFrame(outFrame{kind: kind, data: data}) }
+
+// sendFrame queues f for the connection's writer; it does no I/O.
+func (c *bconn) sendFrame(f outFrame) {
 	c.omu.Lock()
-	c.out = append(c.out, outFrame{kind, data})
+	c.out = append(c.out, f)
 	c.omu.Unlock()
 	select {
 	case c.kick <- struct{}{}:
@@ -385,7 +389,13 @@ func (c *bconn) write() {
 		c.out = nil
 		c.omu.Unlock()
 		for _, f := range out {
-			if err := w.WriteFrame(f.kind, f.data); err != nil {
+			var err error
+			if f.tail != nil {
+				err = w.WriteFrameParts(f.kind, f.data, f.tail)
+			} else {
+				err = w.WriteFrame(f.kind, f.data)
+			}
+			if err != nil {
 				c.nc.Close() // ends read, which ends the connection
 				return
 			}
@@ -782,9 +792,9 @@ func (b *broker) dispatch() {
 				}
 				b.nextBig++
 				big = b.nextBig
-				id := binary.LittleEndian.AppendUint64(nil, big)
-				c.send(qBigDown, append(append(id, byte(it.kind)), it.data...))
-				c.down.put(recBig, id)
+				head := append(binary.LittleEndian.AppendUint64(make([]byte, 0, 9), big), byte(it.kind))
+				c.sendFrame(outFrame{kind: qBigDown, data: head, tail: it.data})
+				c.down.put(recBig, head[:8])
 			} else if !c.down.put(it.kind, it.data) {
 				break
 			}

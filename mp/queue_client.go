@@ -240,9 +240,8 @@ func (c *qclient) put(ctx context.Context, kind wire.Kind, b []byte) error {
 		case closed:
 			return ErrClosed
 		case written && big:
-			p := binary.LittleEndian.AppendUint64(make([]byte, 0, 9+len(b)), id)
-			p = append(append(p, byte(kind)), b...)
-			if err := c.w.WriteFrame(qBig, p); err != nil {
+			head := append(binary.LittleEndian.AppendUint64(make([]byte, 0, 9), id), byte(kind))
+			if err := c.w.WriteFrameParts(qBig, head, b); err != nil {
 				return fmt.Errorf("mp: Put: %w", err)
 			}
 			return nil

@@ -22,9 +22,11 @@ type Func[In, Out any] struct {
 // entry is what the registry keeps of a Func: enough to run it from the
 // bytes of its argument, whatever its types.
 type entry interface {
-	// call runs the function on the decoded argument; with release, it
-	// closes the handles in the argument when the function returns.
-	call(ctx context.Context, arg []byte, files map[uint64][]*os.File, release bool) ([]byte, error)
+	// call runs the function on the decoded argument, which may keep
+	// memory of arg; with release, it closes the handles in the argument
+	// when the function returns. The result's long strings are left out of
+	// its encoding, as pieces (see splice).
+	call(ctx context.Context, arg []byte, files map[uint64][]*os.File, release bool) (codec.Spliced, error)
 	// callBatch runs the function on each argument of a chunk, and closes
 	// the handles in them when it is done.
 	callBatch(ctx context.Context, arg []byte, files map[uint64][]*os.File) ([]byte, error)
@@ -110,9 +112,17 @@ func (f *Func[In, Out]) Call(ctx context.Context, in In) (out Out, err error) {
 
 // Submit runs the function on ex with in and returns a future for its
 // result. On a [Pool] it runs in a worker process: in is encoded now, so an
-// argument that cannot cross fails the future at once. On an executor that
-// runs tasks in this process, such as a [futures.ThreadPool], it is a plain
-// call in a goroutine of the pool.
+// argument that cannot cross fails the future at once, as does one that
+// encodes to more than [MaxValue] bytes ([ErrTooLarge]). On an executor
+// that runs tasks in this process, such as a [futures.ThreadPool], it is a
+// plain call in a goroutine of the pool.
+//
+// Memory: a []byte or string of 64 KiB or more in in, as the argument
+// itself or as a field of a struct of plain fields (see codec.CBOR's flat
+// values), is not copied: the pool writes it to the worker from in's own
+// memory, so the caller must not change such a []byte until the future is
+// done. A big result is decoded into the memory it was read into, without
+// a second copy.
 func (f *Func[In, Out]) Submit(ctx context.Context, ex futures.Executor, in In) *futures.Future[Out] {
 	p, ok := ex.(*Pool)
 	if !ok {
@@ -123,36 +133,48 @@ func (f *Func[In, Out]) Submit(ctx context.Context, ex futures.Executor, in In) 
 		return failed[Out](ctx, err)
 	}
 	return futures.Submit(ctx, j, func(context.Context) (Out, error) {
-		var out Out
 		if j.err != nil {
-			return out, j.err
+			var zero Out
+			return zero, j.err
 		}
-		if err := codec.Default().Unmarshal(j.value, &out); err != nil {
+		decode := codec.Decode[Out]
+		if j.ownValue {
+			decode = codec.DecodeOwned[Out] // the result keeps its frame, not a copy
+		}
+		out, err := decode(codec.Default(), j.value)
+		if err != nil {
 			return out, fmt.Errorf("mp: decode the result of %q: %w", f.name, err)
 		}
 		return out, nil
 	})
 }
 
-// call decodes the argument, binds the descriptors of the handles in it,
-// runs the function and encodes its result.
-func (f *Func[In, Out]) call(ctx context.Context, arg []byte, files map[uint64][]*os.File, release bool) ([]byte, error) {
-	var in In
-	if err := decodeArg(arg, &in, files); err != nil {
-		return nil, fmt.Errorf("mp: decode the argument of %q: %w", f.name, err)
+// call decodes the argument into arg's memory, binds the descriptors of
+// the handles in it, runs the function and encodes its result.
+func (f *Func[In, Out]) call(ctx context.Context, arg []byte, files map[uint64][]*os.File, release bool) (codec.Spliced, error) {
+	in, err := codec.DecodeOwned[In](codec.Default(), arg)
+	if err == nil {
+		err = bindArg(&in, files)
+	}
+	if err != nil {
+		return codec.Spliced{}, fmt.Errorf("mp: decode the argument of %q: %w", f.name, err)
 	}
 	if release {
 		defer closeHandles(&in)
 	}
 	out, err := f.Call(ctx, in)
 	if err != nil {
-		return nil, err
+		return codec.Spliced{}, err
 	}
-	b, err := encodeResult(out)
+	s, err := encodeResult(out)
 	if err != nil {
-		return nil, fmt.Errorf("mp: encode the result of %q: %w", f.name, err)
+		return codec.Spliced{}, fmt.Errorf("mp: encode the result of %q: %w", f.name, err)
 	}
-	return b, nil
+	if n := s.Len(); n > MaxValue {
+		return codec.Spliced{}, fmt.Errorf("mp: the result of %q: %w: %d bytes encoded, at most %d cross in one message",
+			f.name, ErrTooLarge, n, MaxValue)
+	}
+	return s, nil
 }
 
 // callBatch runs the function on each argument of a chunk, in order, and
