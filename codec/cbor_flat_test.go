@@ -203,8 +203,16 @@ func FuzzFlatEncode(f *testing.F) {
 		}
 		checkFlatEncode(t, v)
 		var back flatAll
-		if err := CBOR.Unmarshal(flatEncode(t, v), &back); err != nil || !reflect.DeepEqual(back, v) {
+		whole := flatEncode(t, v)
+		if err := CBOR.Unmarshal(whole, &back); err != nil || !reflect.DeepEqual(back, v) {
 			t.Fatalf("round trip of %#v: %#v, %v", v, back, err)
+		}
+		// Spliced, at any length, the encoding is the same bytes.
+		for _, min := range []int{1, len(s), len(bs), len(s) + 1} {
+			sp, err := MarshalSpliced(CBOR, v, min)
+			if err != nil || !bytes.Equal(sp.Bytes(), whole) || sp.Len() != len(whole) {
+				t.Fatalf("MarshalSpliced of %#v at %d: %x, %v; want %x", v, min, sp.Bytes(), err, whole)
+			}
 		}
 	})
 }
