@@ -99,7 +99,13 @@ func WriteFrameTo(u io.Writer, kind Kind, parts ...[]byte) error {
 	if err := checkFrame(kind, n); err != nil {
 		return err
 	}
-	buf := appendHeader(make([]byte, 0, min(headerSize+int(n), directWrite)), kind, int(n))
+	gathered := headerSize
+	for _, p := range parts {
+		if len(p) < directWrite {
+			gathered += len(p)
+		}
+	}
+	buf := appendHeader(make([]byte, 0, gathered), kind, int(n))
 	for _, p := range parts {
 		if len(p) < directWrite {
 			buf = append(buf, p...)
