@@ -42,8 +42,9 @@ type runner interface {
 }
 
 // Run calls the task's function in the calling goroutine with its context,
-// unless the task was cancelled first, and ends its future with what the
-// function returned. A panic in the function is recovered and fails the
+// unless the task was cancelled first or its context has ended (the future
+// is then cancelled, even if the watcher of the context has not run yet),
+// and ends its future with what the function returned. A panic in the function is recovered and fails the
 // future with a [*PanicError]; Run itself returns normally. Run does nothing
 // on a task that has already run or ended.
 func (t Task) Run() {

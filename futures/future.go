@@ -315,8 +315,17 @@ func (f *Future[T]) run() {
 	// elsewhere, and a failed compare-and-swap would still take the line.
 	const begun = uint32(Running) | begunElsewhere
 	delivers := f.state.Load() == begun && f.state.CompareAndSwap(begun, uint32(Running))
-	if !delivers && !f.claim(Running) {
-		return
+	if !delivers {
+		// The watcher of the context cancels the future in a goroutine of
+		// its own, which may not have run yet: a task whose context has
+		// ended must not start all the same.
+		if f.stopAfter != nil && f.ctx.Err() != nil {
+			f.endEarly(Cancelled, cancelledBy(f.ctx), true)
+			return
+		}
+		if !f.claim(Running) {
+			return
+		}
 	}
 	if f.stopAfter != nil {
 		f.stopAfter()

@@ -341,3 +341,51 @@ func TestIdleWorkersComeBack(t *testing.T) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+// TestCancelledBeforeStartNeverRuns submits many tasks behind a busy
+// worker and cancels their contexts right after Submit, then frees the
+// worker. The watcher that cancels a future runs in a goroutine of its own,
+// so the worker may reach a task first, and must then see that its context
+// has ended. With one context for all, cancel starts every watcher at once
+// and the worker is freed before they run.
+func TestCancelledBeforeStartNeverRuns(t *testing.T) {
+	t.Parallel()
+	for _, shared := range []bool{false, true} {
+		name := map[bool]string{false: "a context each", true: "one context for all"}[shared]
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := guard(t)
+			p := newPool(t, 1)
+			b := occupy(t, p)
+			const n = 10_000
+			var ran atomic.Int32
+			task := func(context.Context) (int, error) {
+				ran.Add(1)
+				return 0, nil
+			}
+			fs := make([]*futures.Future[int], n)
+			all, cancelAll := context.WithCancel(ctx)
+			for i := range fs {
+				if shared {
+					fs[i] = futures.Submit(all, p, task)
+					continue
+				}
+				tctx, cancel := context.WithCancel(ctx)
+				fs[i] = futures.Submit(tctx, p, task)
+				cancel()
+			}
+			cancelAll()
+			b.open()
+			notCancelled := 0
+			for _, f := range fs {
+				if err := f.Err(ctx); !errors.Is(err, futures.ErrCancelled) || !errors.Is(err, context.Canceled) {
+					notCancelled++
+				}
+			}
+			if got := ran.Load(); got != 0 || notCancelled != 0 {
+				t.Fatalf("of %d tasks cancelled before they started, %d ran and %d futures did not end with ErrCancelled and context.Canceled",
+					n, got, notCancelled)
+			}
+		})
+	}
+}

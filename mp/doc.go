@@ -62,8 +62,11 @@
 //     exit status and the end of its stderr). The tasks it held but had not
 //     begun run on other workers; a replacement starts; the pool goes on.
 //     [Retries] runs a task again instead, for idempotent functions.
-//   - A task's context reaches its worker. When it ends, the function's
-//     context is cancelled; a function that does not return within the
+//   - A task's context reaches its worker. A task whose context has ended
+//     is never handed to a worker; one that a worker already holds in its
+//     prefetch queue is cancelled there as soon as the pool sees the end,
+//     which races with the worker beginning it (see [Prefetch]). When the
+//     context of a running task ends, the function's context is cancelled; a function that does not return within the
 //     [Grace] period is killed with its worker, and its future fails with
 //     the context's error. [Timeout] sets a limit for every task.
 //   - Cancel returns true for every task that has not begun, even one a

@@ -517,12 +517,15 @@ func (s sends) flush() {
 	}
 }
 
-// popLocked returns the next live queued job, or nil.
+// popLocked returns the next live queued job, or nil. A job whose context
+// has ended leaves the queue without being returned: the watcher of that
+// context, which runs in a goroutine of its own and may not have run yet,
+// is on its way to cancel it, and it must not start meanwhile.
 func (p *Pool) popLocked() *job {
 	for len(p.retry) > 0 {
 		j := p.retry[0]
 		p.retry = p.retry[1:]
-		if j.state == jobQueued {
+		if j.live() {
 			return j
 		}
 	}
@@ -530,11 +533,17 @@ func (p *Pool) popLocked() *job {
 		j := p.queue[0]
 		p.queue[0] = nil
 		p.queue = p.queue[1:]
-		if j.state == jobQueued {
+		if j.live() {
 			return j
 		}
 	}
 	return nil
+}
+
+// live reports whether a job in the queue may still go to a worker. The
+// caller holds the pool's mu.
+func (j *job) live() bool {
+	return j.state == jobQueued && j.t.Context().Err() == nil
 }
 
 // dispatchLocked hands queued jobs to workers with room, least loaded

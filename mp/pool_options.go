@@ -95,7 +95,11 @@ func MaxQueued(n int) PoolOption {
 // Prefetch sets how many tasks each worker of a [Pool] holds at once: the
 // one it runs and those waiting behind it, which spares small tasks a round
 // trip each. Tasks a worker holds but has not started can still be
-// cancelled, and move to another worker if this one dies. The default
+// cancelled, and move to another worker if this one dies. A held task
+// whose context ends is cancelled once the pool's watcher of that context
+// runs, an instant later: the worker may begin it meanwhile, as it may a
+// task whose context ends just after it began. [futures.Future.Cancel] has
+// no such window. The default
 // adapts to the tasks' running time: deep for tasks of microseconds, one
 // task at a time for tasks of milliseconds and more. At most 64.
 func Prefetch(n int) PoolOption {
