@@ -269,27 +269,35 @@ func TestPoolChaos(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 4*hangGuard)
 			defer cancel()
 			pool := newPool(t, opts...)
-			stop := make(chan struct{})
+			const n = 10_000
+			fs := make([]*futures.Future[int], n)
+			for i := range fs {
+				fs[i] = inc.Submit(ctx, pool, i)
+			}
+			// The killer strikes after a random number of tasks, not of
+			// milliseconds: on a loaded machine, where a worker takes long
+			// to start, a clock would kill workers faster than the pool
+			// can make progress.
 			var killed atomic.Int32
 			var wg sync.WaitGroup
 			wg.Go(func() {
-				for {
+				next := rand.IntN(50)
+				for i, f := range fs {
 					select {
-					case <-stop:
+					case <-f.Done():
+					case <-ctx.Done():
 						return
-					case <-time.After(time.Duration(2+rand.IntN(8)) * time.Millisecond):
 					}
+					if i < next {
+						continue
+					}
+					next = i + 1 + rand.IntN(50)
 					ws := pool.Stats().Workers
 					if len(ws) > 0 && syscall.Kill(ws[rand.IntN(len(ws))].Pid, syscall.SIGKILL) == nil {
 						killed.Add(1)
 					}
 				}
 			})
-			const n = 10_000
-			fs := make([]*futures.Future[int], n)
-			for i := range fs {
-				fs[i] = inc.Submit(ctx, pool, i)
-			}
 			failed := 0
 			for i, f := range fs {
 				v, err := f.Result(ctx)
@@ -302,7 +310,6 @@ func TestPoolChaos(t *testing.T) {
 					failed++
 				}
 			}
-			close(stop)
 			wg.Wait()
 			if failed > int(killed.Load()) {
 				t.Errorf("%d tasks failed, but only %d workers were killed", failed, killed.Load())
