@@ -86,7 +86,10 @@
 // worker closes its copies when the task returns.
 //
 // Workers prefetch small tasks to spare them a round trip each ([Prefetch]
-// sets the depth, which otherwise adapts to how long tasks run), and
+// sets the depth, which otherwise adapts to how long tasks run), but a task
+// never waits while a worker is idle: a worker that holds no task takes
+// back, through the same shared word, a task that waits behind another on
+// a busy worker, and
 // [Func.Map] sends small tasks in chunks that grow until a chunk runs for
 // about a millisecond. Errors keep their identity across the boundary when
 // registered with [RegisterError].

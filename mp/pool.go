@@ -2,12 +2,14 @@ package mp
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -152,7 +154,7 @@ const (
 type PoolStats struct {
 	Submitted      int // tasks accepted
 	Queued         int // tasks waiting for a worker, or held by one and not begun
-	Running        int // tasks a worker has begun
+	Running        int // tasks a worker has begun, as the page it shares with the pool says
 	Done           int // tasks that returned without error
 	Failed         int // tasks that ended with an error
 	Cancelled      int // tasks cancelled before they began
@@ -547,12 +549,28 @@ func (j *job) live() bool {
 }
 
 // dispatchLocked hands queued jobs to workers with room, least loaded
-// first, and returns the frames to write.
+// first, then a task parked behind another on a busy worker to each worker
+// that holds nothing, and returns the frames to write.
 func (p *Pool) dispatchLocked() sends {
 	if p.broken != nil || p.aborted != nil {
 		return nil
 	}
 	var out sends
+	for {
+		out = p.assignLocked(out)
+		if p.queued > 0 || !p.stealLocked() {
+			break
+		}
+	}
+	if len(out) > 0 {
+		p.roomLocked()
+	}
+	return out
+}
+
+// assignLocked hands queued jobs to workers with room, least loaded first,
+// and adds the frames to write to out.
+func (p *Pool) assignLocked(out sends) sends {
 	depth := p.depth()
 	for p.queued > 0 {
 		var w *worker
@@ -604,10 +622,56 @@ func (p *Pool) dispatchLocked() sends {
 		}
 		out[i].buf = appendTask(out[i].buf, tf)
 	}
-	if len(out) > 0 {
-		p.roomLocked()
-	}
 	return out
+}
+
+// stealLocked takes back a task that waits behind another on a busy
+// worker, when some other worker holds no task, and queues it again for
+// that worker: prefetching never leaves a worker idle while a task waits.
+// The oldest such task goes first. Only a task behind another is taken,
+// so its worker stays busy and never takes it back in turn. stealLocked
+// reports whether it took a task.
+func (p *Pool) stealLocked() bool {
+	idle := false
+	for _, w := range p.workers {
+		if w.ready && !w.retiring && w.inflight == 0 {
+			idle = true
+			break
+		}
+	}
+	if !idle {
+		return false
+	}
+	var parked []*job
+	for _, w := range p.workers {
+		var first *job // the task the worker runs, or runs next
+		start := len(parked)
+		for i := range w.jobs {
+			j := w.held(i)
+			if j == nil {
+				continue
+			}
+			if first == nil || j.seq < first.seq {
+				first = j
+			}
+			if j.state == jobSent {
+				parked = append(parked, j)
+			}
+		}
+		if i := slices.Index(parked[start:], first); i >= 0 {
+			parked = slices.Delete(parked, start+i, start+i+1)
+		}
+	}
+	slices.SortFunc(parked, func(a, b *job) int { return cmp.Compare(a.seq, b.seq) })
+	for _, j := range parked {
+		// The worker may have begun it meanwhile: then the task it was
+		// behind has finished, and the worker is busy with this one.
+		if j.w.slots.cancel(j.slot, j.seq) {
+			p.requeueLocked(j)
+			return true
+		}
+	}
+	return false
 }
 
 // Stats returns a snapshot of the pool's counters and workers.
@@ -620,7 +684,8 @@ func (p *Pool) Stats() PoolStats {
 		for i := range w.jobs {
 			switch j := w.held(i); {
 			case j == nil:
-			case j.state == jobRunning:
+			case j.state == jobRunning || w.slots.began(i, j.seq):
+				// The shared page says so before the worker's frame does.
 				st.Running++
 			case j.state == jobSent:
 				st.Queued++

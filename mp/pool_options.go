@@ -95,7 +95,9 @@ func MaxQueued(n int) PoolOption {
 // Prefetch sets how many tasks each worker of a [Pool] holds at once: the
 // one it runs and those waiting behind it, which spares small tasks a round
 // trip each. Tasks a worker holds but has not started can still be
-// cancelled, and move to another worker if this one dies. A held task
+// cancelled, move to another worker if this one dies, and move to a worker
+// that holds no task while this one is busy: a task never waits while a
+// worker is idle. A held task
 // whose context ends is cancelled once the pool's watcher of that context
 // runs, an instant later: the worker may begin it meanwhile, as it may a
 // task whose context ends just after it began. [futures.Future.Cancel] has

@@ -3,7 +3,10 @@ package mp_test
 import (
 	"context"
 	"errors"
+	"os"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/multitask-go/multitask/futures"
 	"github.com/multitask-go/multitask/mp"
@@ -55,5 +58,126 @@ func TestPoolCancelledBeforeStartNeverRuns(t *testing.T) {
 			}
 			runsTasks(t, ctx, pool)
 		})
+	}
+}
+
+// meeting is the argument of meets: two barriers that every party passes
+// in turn, the test among them.
+type meeting struct {
+	In, Out *mp.Barrier
+}
+
+// meets waits at In, then at Out, and returns its worker's pid. Tasks
+// that meet can only all return if they run at the same time, and so on
+// different workers.
+var meets = mp.Register("pool/meets", func(ctx context.Context, m meeting) (int, error) {
+	if _, err := m.In.Wait(ctx); err != nil {
+		return 0, err
+	}
+	if _, err := m.Out.Wait(ctx); err != nil {
+		return 0, err
+	}
+	return os.Getpid(), nil
+})
+
+// newMeeting makes a meeting of parties, closed when the test ends.
+func newMeeting(t *testing.T, parties int) meeting {
+	t.Helper()
+	var m meeting
+	for _, b := range []**mp.Barrier{&m.In, &m.Out} {
+		var err error
+		if *b, err = mp.NewBarrier(parties); err != nil {
+			t.Fatalf("NewBarrier: %v", err)
+		}
+		t.Cleanup(func() { (*b).Close() })
+	}
+	return m
+}
+
+// TestPoolIdleWorkerTakesTheNextTask sets a pool of two workers in a
+// state that once left one worker idle while a task waited, then submits
+// two tasks that can only return if they run at the same time. Meanwhile
+// the test checks that Stats agrees with what runs. No clock is read; the
+// context's deadline only guards against a hang.
+func TestPoolIdleWorkerTakesTheNextTask(t *testing.T) {
+	t.Parallel()
+	type setup func(t *testing.T, ctx context.Context, pool *mp.Pool) (dead int)
+	// warm runs tiny tasks, so that an adaptive pool prefetches deeply.
+	warm := func(t *testing.T, ctx context.Context, pool *mp.Pool) {
+		t.Helper()
+		for _, err := range inc.Map(ctx, pool, slices.Values(make([]int, 500))) {
+			if err != nil {
+				t.Fatalf("Map: %v", err)
+			}
+		}
+	}
+	setups := map[string]setup{
+		"fresh": func(t *testing.T, ctx context.Context, pool *mp.Pool) int { return 0 },
+		"after a crash": func(t *testing.T, ctx context.Context, pool *mp.Pool) int {
+			warm(t, ctx, pool)
+			err := exits.Submit(ctx, pool, 7).Err(ctx)
+			var wd *mp.WorkerDiedError
+			if !errors.As(err, &wd) {
+				t.Fatalf("a task that exits its worker: %v, want a WorkerDiedError", err)
+			}
+			return wd.Pid
+		},
+		"after a timeout kill": func(t *testing.T, ctx context.Context, pool *mp.Pool) int {
+			warm(t, ctx, pool)
+			tctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+			defer cancel()
+			if err := hangs.Submit(tctx, pool, struct{}{}).Err(ctx); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("a task that ignores its deadline: %v, want DeadlineExceeded", err)
+			}
+			return 0
+		},
+		"after Map": func(t *testing.T, ctx context.Context, pool *mp.Pool) int {
+			warm(t, ctx, pool)
+			return 0
+		},
+	}
+	prefetch := map[string][]mp.PoolOption{
+		"adaptive":    nil,
+		"prefetch 1":  {mp.Prefetch(1)},
+		"prefetch 2":  {mp.Prefetch(2)},
+		"prefetch 64": {mp.Prefetch(64)},
+		"recycling":   {mp.MaxTasksPerChild(3)},
+	}
+	for sname, setup := range setups {
+		for pname, opts := range prefetch {
+			t.Run(sname+"/"+pname, func(t *testing.T) {
+				t.Parallel()
+				ctx := guard(t)
+				opts := append([]mp.PoolOption{mp.Workers(2), mp.Grace(10 * time.Millisecond)}, opts...)
+				pool := newPool(t, opts...)
+				dead := setup(t, ctx, pool)
+				m := newMeeting(t, 3)
+				fs := []*futures.Future[int]{meets.Submit(ctx, pool, m), meets.Submit(ctx, pool, m)}
+				if _, err := m.In.Wait(ctx); err != nil {
+					t.Fatalf("the two tasks never ran at the same time: %v", err)
+				}
+				// Both tasks run now, and wait for the test at Out.
+				st := pool.Stats()
+				if _, err := m.Out.Wait(ctx); err != nil {
+					t.Fatalf("Out: %v", err)
+				}
+				var pids []int
+				for i, f := range fs {
+					p, err := f.Result(ctx)
+					if err != nil {
+						t.Fatalf("task %d: %v", i, err)
+					}
+					pids = append(pids, p)
+				}
+				listed := map[int]bool{}
+				for _, w := range st.Workers {
+					listed[w.Pid] = true
+				}
+				if st.Running != 2 || st.Queued != 0 || len(st.Workers) != 2 || !listed[pids[0]] || !listed[pids[1]] || listed[dead] {
+					t.Errorf("while tasks ran in workers %v (the dead one was %d): Stats = %+v, want both running and both workers listed",
+						pids, dead, st)
+				}
+			})
+		}
 	}
 }
