@@ -85,7 +85,8 @@ type core struct {
 
 	// stopAfter undoes the context.AfterFunc that cancels the future when its
 	// context ends; nil when that context cannot end. Written before the
-	// future is handed to an executor.
+	// future is handed to an executor; the goroutine that claims the future
+	// calls it and drops it (see stopWatching).
 	stopAfter func() bool
 }
 
@@ -110,10 +111,14 @@ func (c *core) claim(s State) bool {
 
 // settle publishes the outcome of a future that the caller claimed, as
 // state s, wakes every waiter and runs the done callbacks, outside the lock.
+// A settled future holds its outcome and nothing of its executor: the hooks
+// go, so that a caller who keeps the future does not keep the executor's
+// task, worker and buffers with it.
 func (c *core) settle(s State, err error) {
 	c.err = err
 	c.mu.Lock()
 	c.state.Store(uint32(s) | settled)
+	c.hooks = nil
 	if c.done != nil {
 		close(c.done)
 	} else {
@@ -319,7 +324,7 @@ func (f *Future[T]) run() {
 		// The watcher of the context cancels the future in a goroutine of
 		// its own, which may not have run yet: a task whose context has
 		// ended must not start all the same.
-		if f.stopAfter != nil && f.ctx.Err() != nil {
+		if f.ctx.Err() != nil {
 			f.endEarly(Cancelled, cancelledBy(f.ctx), true)
 			return
 		}
@@ -327,9 +332,7 @@ func (f *Future[T]) run() {
 			return
 		}
 	}
-	if f.stopAfter != nil {
-		f.stopAfter()
-	}
+	f.stopWatching()
 	returned := false
 	defer func() {
 		if returned {
@@ -357,17 +360,28 @@ func (f *Future[T]) begin() bool {
 	if !f.state.CompareAndSwap(uint32(Pending), uint32(Running)|begunElsewhere) {
 		return false
 	}
-	if f.stopAfter != nil {
-		f.stopAfter()
-	}
+	f.stopWatching()
 	return true
 }
 
+// stopWatching stops the watcher of the future's context, once the task
+// has started or ended, and lets go of it. Only the goroutine that claimed
+// the future may call it.
+func (f *Future[T]) stopWatching() {
+	if f.stopAfter != nil {
+		f.stopAfter()
+		f.stopAfter = nil
+	}
+}
+
 // setGuard installs g and reports whether the future is still pending: a
-// cancellation that saw no guard has ended it otherwise.
+// cancellation that saw no guard has ended it otherwise. A settled future
+// takes no hook, as it would keep it.
 func (f *Future[T]) setGuard(g func() bool) bool {
 	f.mu.Lock()
-	f.hooked().guard = g
+	if !f.isSettled() {
+		f.hooked().guard = g
+	}
 	f.mu.Unlock()
 	return f.stateNow() == Pending
 }
@@ -375,9 +389,12 @@ func (f *Future[T]) setGuard(g func() bool) bool {
 // setAssist installs help and reports whether the future is still pending.
 func (c *core) setAssist(help func(context.Context)) bool {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.isSettled() {
+		return false
+	}
 	c.hooked().assist = help
-	c.mu.Unlock()
-	return !c.isSettled()
+	return true
 }
 
 // assist returns the executor's help for a wait, or nil.
@@ -417,8 +434,8 @@ func (f *Future[T]) endEarly(s State, err error, stopAfter bool) bool {
 		return false
 	}
 	f.fn = nil // the claim makes this goroutine the only one to touch fn
-	if stopAfter && f.stopAfter != nil {
-		f.stopAfter()
+	if stopAfter {
+		f.stopWatching()
 	}
 	f.settle(s, err)
 	return true

@@ -3,8 +3,10 @@ package futures_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync/atomic"
 	"testing"
+	"weak"
 
 	"github.com/multitask-go/multitask/futures"
 )
@@ -117,4 +119,56 @@ func TestAssistThatCannotHelp(t *testing.T) {
 	if task.Assist(func(context.Context) {}) || (futures.Task{}).Assist(func(context.Context) {}) {
 		t.Error("Assist of an ended task, or of the zero Task, reported true")
 	}
+}
+
+// TestSettledFutureLetsGoOfItsExecutor holds futures that ended every way
+// and checks that what only their executor needed (its guard, its assist,
+// the task's function and what they refer to) can be collected.
+func TestSettledFutureLetsGoOfItsExecutor(t *testing.T) {
+	for name, end := range map[string]func(futures.Task, *futures.Future[int]){
+		"ran": func(task futures.Task, _ *futures.Future[int]) { task.Run() },
+		"ran elsewhere": func(task futures.Task, _ *futures.Future[int]) {
+			task.Begin()
+			task.Run()
+		},
+		"panicked":      func(task futures.Task, _ *futures.Future[int]) { task.Run() },
+		"was cancelled": func(_ futures.Task, f *futures.Future[int]) { f.Cancel() },
+		"was rejected":  func(task futures.Task, _ *futures.Future[int]) { task.Reject(errors.New("refused")) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			f, gone := submitHooked(ctx, name == "panicked", end)
+			runtime.GC()
+			runtime.GC()
+			if gone.Value() != nil {
+				t.Errorf("a future that %s keeps its executor's state", name)
+			}
+			select {
+			case <-f.Done():
+			default:
+				t.Fatal("the future did not end")
+			}
+			runtime.KeepAlive(f)
+		})
+	}
+}
+
+// submitHooked submits a task whose function and executor hooks refer to
+// the executor's state, ends it with end, and returns its future and a
+// weak pointer to that state.
+func submitHooked(ctx context.Context, panics bool, end func(futures.Task, *futures.Future[int])) (*futures.Future[int], weak.Pointer[[1 << 16]byte]) {
+	h := &holder{}
+	state := new([1 << 16]byte)
+	f := futures.Submit(ctx, h, func(context.Context) (int, error) {
+		if panics {
+			panic(state[0])
+		}
+		return int(state[0]), nil
+	})
+	task := h.tasks[0]
+	task.Guard(func() bool { return state[0] == 0 })
+	task.Assist(func(context.Context) { _ = state[1] })
+	end(task, f)
+	return f, weak.Make(state)
 }

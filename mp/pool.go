@@ -526,6 +526,7 @@ func (s sends) flush() {
 func (p *Pool) popLocked() *job {
 	for len(p.retry) > 0 {
 		j := p.retry[0]
+		p.retry[0] = nil
 		p.retry = p.retry[1:]
 		if j.live() {
 			return j

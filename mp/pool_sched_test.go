@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -24,7 +25,9 @@ func TestPoolCancelledBeforeStartNeverRuns(t *testing.T) {
 		name := map[bool]string{false: "a context each", true: "one context for all"}[shared]
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			ctx := guard(t)
+			// Slow on a loaded machine under the race detector.
+			ctx, cancel := context.WithTimeout(context.Background(), 4*hangGuard)
+			defer cancel()
 			pool := newPool(t, mp.Workers(1))
 			busyCtx, free := context.WithCancel(ctx)
 			busy := waits.Submit(busyCtx, pool, struct{}{})
@@ -179,5 +182,43 @@ func TestPoolIdleWorkerTakesTheNextTask(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestPoolHeldFailedFutureIsSmall holds futures whose workers died and
+// measures what they keep alive: only their errors, not their jobs, dead
+// workers and read buffers. Not parallel: it measures the heap, which
+// other tests would stir.
+func TestPoolHeldFailedFutureIsSmall(t *testing.T) {
+	ctx := guard(t)
+	pool := newPool(t, mp.Workers(1))
+	const n = 16
+	held := make([]*futures.Future[int], n)
+	for i := range held {
+		held[i] = exits.Submit(ctx, pool, 7)
+		if err := held[i].Err(ctx); !errors.Is(err, mp.ErrWorkerDied) {
+			t.Fatalf("a task that exits its worker: %v, want ErrWorkerDied", err)
+		}
+	}
+	// No goroutine of the pool allocates while the heap is measured.
+	if err := pool.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	heap := func() int64 {
+		runtime.GC()
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return int64(m.HeapAlloc)
+	}
+	heap() // what the pool's goroutines left as they ended goes first
+	with := heap()
+	runtime.KeepAlive(held)
+	clear(held)
+	without := heap()
+	if per := (with - without) / n; per >= 1024 {
+		t.Errorf("a held future that failed with ErrWorkerDied keeps %d bytes alive, want under 1 KiB", per)
+	} else {
+		t.Logf("a held future that failed with ErrWorkerDied keeps %d bytes alive", per)
 	}
 }
