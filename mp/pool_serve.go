@@ -98,7 +98,10 @@ func (j *job) assist(ctx context.Context) {
 	w.assistReads.Add(1)
 	w.assistGen++
 	gen := w.assistGen
-	w.slots.wantAssist(j.seq)
+	// The job may move to another worker meanwhile, with a new sequence
+	// number: the reader asks for, and reads, the task it was here.
+	seq := j.seq
+	w.slots.wantAssist(seq)
 	p.mu.Unlock()
 	if ctx.Done() != nil {
 		stop := context.AfterFunc(ctx, func() {
@@ -110,7 +113,7 @@ func (j *job) assist(ctx context.Context) {
 		})
 		defer stop()
 	}
-	if w.readAssist(j, ctx) {
+	if w.readAssist(ctx, seq) {
 		return
 	}
 	// The worker took the request, and the waiter's ctx has ended: the
@@ -118,21 +121,21 @@ func (j *job) assist(ctx context.Context) {
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		w.readAssist(j, context.Background())
+		w.readAssist(context.Background(), seq)
 	}()
 }
 
-// readAssist reads the assist pipe until j's outcome came, the request
-// was withdrawn, or the pipe ended. It returns false, still reading for j,
-// when ctx ended while the worker had taken the request.
-func (w *worker) readAssist(j *job, ctx context.Context) bool {
+// readAssist reads the assist pipe until the outcome of task seq came, the
+// request was withdrawn, or the pipe ended. It returns false, still reading
+// for the task, when ctx ended while the worker had taken the request.
+func (w *worker) readAssist(ctx context.Context, seq uint64) bool {
 	p := w.p
 	for {
 		kind, payload, err := w.ar.ReadFrameInto(w.abuf)
 		switch {
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			p.mu.Lock()
-			if w.slots.withdrawAssist(j.seq) {
+			if w.slots.withdrawAssist(seq) {
 				w.releaseAssistLocked() // nothing will come
 				p.mu.Unlock()
 				return true
@@ -159,7 +162,7 @@ func (w *worker) readAssist(j *job, ctx context.Context) bool {
 			// this frame, so the kill is this reader's to make.
 			_ = w.child.Signal(syscall.SIGKILL)
 		}
-		if settled == j.seq {
+		if settled == seq {
 			p.mu.Lock()
 			w.releaseAssistLocked()
 			sends := p.dispatchLocked()
