@@ -151,6 +151,13 @@ func (wk *poolWorker) read(r *wire.Reader, rights *rightsReader) {
 func (wk *poolWorker) runTasks() {
 	for t := range wk.tasks {
 		if !wk.slots.begin(t.slot, t.seq) {
+			// Cancelled, or taken back for another worker: the copies of
+			// its descriptors that came with it are this worker's to close.
+			for _, fs := range t.files {
+				for _, f := range fs {
+					f.Close()
+				}
+			}
 			wk.emitDone(&wk.buf, &doneFrame{slot: t.slot, seq: t.seq, flags: doneSkipped})
 			if len(wk.tasks) == 0 {
 				wk.flush()
