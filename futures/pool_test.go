@@ -348,12 +348,13 @@ func TestIdleWorkersComeBack(t *testing.T) {
 // so the worker may reach a task first, and must then see that its context
 // has ended. With one context for all, cancel starts every watcher at once
 // and the worker is freed before they run.
+//
+// Not parallel: its goroutines would hold up the parallel tests, whose
+// hang guards run meanwhile.
 func TestCancelledBeforeStartNeverRuns(t *testing.T) {
-	t.Parallel()
 	for _, shared := range []bool{false, true} {
 		name := map[bool]string{false: "a context each", true: "one context for all"}[shared]
 		t.Run(name, func(t *testing.T) {
-			t.Parallel()
 			// Tens of thousands of goroutines come and go here: slow on a
 			// loaded machine under the race detector.
 			ctx, cancel := context.WithTimeout(context.Background(), 6*hangGuard)

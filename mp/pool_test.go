@@ -114,17 +114,25 @@ func TestPoolSubmit(t *testing.T) {
 	t.Parallel()
 	ctx := guard(t)
 	pool := newPool(t, mp.Workers(2))
-	var fs []*futures.Future[int]
+	// Two tasks that meet need both workers: on a loaded machine, one
+	// worker could otherwise run every task before the other has started.
+	m := newMeeting(t, 2)
+	fs := []*futures.Future[int]{meets.Submit(ctx, pool, m), meets.Submit(ctx, pool, m)}
 	for i := range 500 {
 		fs = append(fs, inc.Submit(ctx, pool, i))
 	}
-	for i, f := range fs {
+	for i, f := range fs[2:] {
 		if v, err := f.Result(ctx); err != nil || v != i+1 {
 			t.Fatalf("inc(%d) = %d, %v", i, v, err)
 		}
 	}
+	for i, f := range fs[:2] {
+		if err := f.Err(ctx); err != nil {
+			t.Fatalf("meeting task %d: %v", i, err)
+		}
+	}
 	st := pool.Stats()
-	if st.Submitted != 500 || st.Done != 500 || st.Failed != 0 || st.WorkerStarts != 2 || len(st.Workers) != 2 {
+	if st.Submitted != 502 || st.Done != 502 || st.Failed != 0 || st.WorkerStarts != 2 || len(st.Workers) != 2 {
 		t.Fatalf("Stats = %+v", st)
 	}
 	for _, w := range st.Workers {
