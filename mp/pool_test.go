@@ -355,6 +355,9 @@ func TestPoolDeadlineKillsRunawayTask(t *testing.T) {
 	t.Parallel()
 	ctx := guard(t)
 	pool := newPool(t, mp.Workers(1), mp.Grace(50*time.Millisecond))
+	// A task whose deadline passes before the worker has started is
+	// cancelled, and never runs: start the worker first.
+	runsTasks(t, ctx, pool)
 	tctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel()
 	_, err := hangs.Submit(tctx, pool, struct{}{}).Result(ctx)
