@@ -182,7 +182,7 @@ func (c *core) listen(l listener) {
 	}
 	c.mu.Unlock()
 	if l.fn != nil {
-		l.fn()
+		runCallback(l.fn)
 	} else {
 		l.ch <- l.idx
 	}
@@ -206,9 +206,11 @@ func (c *core) failed() bool {
 	return c.stateNow() == Finished && c.err != nil
 }
 
-// runCallback runs a done callback for a future that settled in another
-// goroutine. A panic there has no caller to return to, so, as Python's
-// concurrent.futures does, it is logged and the remaining callbacks still run.
+// runCallback runs a done callback. A panic there has no caller to return
+// to when the future settles in another goroutine, so, as Python's
+// concurrent.futures does, it is logged and the remaining callbacks still
+// run; a callback added to a future already done is treated the same way,
+// so that where a callback runs never changes what its panic does.
 func runCallback(fn func()) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -294,8 +296,9 @@ func (f *Future[T]) State() State { return f.stateNow() }
 // it at once, in the calling goroutine, if the future is already done.
 // Otherwise fn runs in the goroutine that finishes the future, after Done is
 // closed and with no lock held, so it may call any method of the future. A
-// panic in a callback run that way is recovered and logged with [log/slog]'s
-// default logger, and the other callbacks still run. Callbacks run in the
+// panic in a callback, run either way, is recovered and logged with
+// [log/slog]'s default logger, as Python logs it, and the other callbacks
+// still run. Callbacks run in the
 // order they were added; keep them short, as they delay the executor.
 func (f *Future[T]) OnDone(fn func()) {
 	if fn == nil {

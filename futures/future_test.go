@@ -457,3 +457,39 @@ func TestTaskZeroValue(t *testing.T) {
 		t.Fatal("zero Task has a nil Context")
 	}
 }
+
+// TestDoneCallbackRaisesAlreadySucceeded mirrors CPython's
+// test_done_callback_raises_already_succeeded: a callback added to a future
+// that is already done runs at once, and its panic is logged as that of a
+// callback run at completion, not raised in the caller of OnDone.
+func TestDoneCallbackRaisesAlreadySucceeded(t *testing.T) {
+	var logged bytes.Buffer
+	var logMu sync.Mutex
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logged}, nil)))
+	t.Cleanup(func() { slog.SetDefault(old) })
+
+	ctx := guard(t)
+	f := futures.Submit(ctx, newPool(t, 1), value(5))
+	if err := f.Err(ctx); err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Fatalf("OnDone on a done future panicked in its caller: %v", r)
+			}
+		}()
+		f.OnDone(func() { panic("callback bug") })
+	}()
+	ran := false
+	f.OnDone(func() { ran = true })
+	if !ran {
+		t.Error("a callback after the panicking one did not run")
+	}
+	logMu.Lock()
+	defer logMu.Unlock()
+	if !strings.Contains(logged.String(), "callback bug") {
+		t.Fatalf("panic not logged; log: %q", logged.String())
+	}
+}
