@@ -85,6 +85,14 @@
 // the pool takes it (so the caller may close its own at once), and the
 // worker closes its copies when the task returns.
 //
+// A big value costs each process it crosses at most one copy of it: a
+// []byte or string of 64 KiB or more in a task's argument or result (the
+// value itself, or a field of a struct of plain fields) is written from
+// its own memory, so the caller leaves such a []byte alone until the
+// future is done, and what is read is decoded into the memory it was read
+// into. A value that encodes to more than [MaxValue] bytes fails at once
+// with [ErrTooLarge], at Submit or, for a result, as the task's error.
+//
 // Workers prefetch small tasks to spare them a round trip each ([Prefetch]
 // sets the depth, which otherwise adapts to how long tasks run), but a task
 // never waits while a worker is idle: a worker that holds no task takes
