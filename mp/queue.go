@@ -174,7 +174,10 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 
 // Empty reports whether the queue looked empty a moment ago: like Python's
 // empty, the answer may be stale as soon as it is given, since other
-// processes put and get meanwhile. It does not block.
+// processes put and get meanwhile. A process sees its own Puts: after a Put
+// has returned, Empty reports false until a Get takes the item, or the
+// queue sends it ahead to another process that gets from it. It does not
+// block.
 func (q *Queue[T]) Empty() bool { return q.core.empty() }
 
 // Close, in the process that made the queue, closes the queue for every

@@ -508,8 +508,17 @@ func (b *broker) drainUp(c *bconn) int {
 		return 0
 	}
 	n := 0
+	t := c.ctl.upTail.Load()
+	defer func() {
+		if n > 0 {
+			// c learns that its items left its ring only once its size
+			// counts them: a process sees its own Puts (Empty).
+			c.ctl.size.Store(int64(b.items.len()))
+			c.ctl.upTail.Store(t)
+		}
+	}()
 	for {
-		t, h := c.ctl.upTail.Load(), c.ctl.upHead.Load()
+		h := c.ctl.upHead.Load()
 		if t == h {
 			return n
 		}
@@ -538,7 +547,7 @@ func (b *broker) drainUp(c *bconn) int {
 			c.nc.Close()
 			return n
 		}
-		c.ctl.upTail.Store(t + recHeader + uint64(size))
+		t += recHeader + uint64(size)
 		b.unfinished++
 		if b.capacity > 0 && b.reserved > 0 {
 			b.reserved--

@@ -434,12 +434,21 @@ func (c *qclient) take() (it qitem, took, waitBig bool) {
 	}
 }
 
+// empty reports whether the queue looks empty from this process: nothing
+// in its up ring (its own Puts, not yet moved to the queue), in the queue,
+// or in its down ring. It loads in the order opposite to the broker's
+// stores, so that an item this process put is seen in one of the three
+// while it moves from the up ring to the queue and on to the down ring:
+// the broker counts the items it takes from the up ring in size before it
+// moves upTail, and moves items to the down ring before it counts them out
+// of size.
 func (c *qclient) empty() bool {
 	if c.lockMem() != nil {
 		return true
 	}
 	defer c.memMu.RUnlock()
-	return c.ctl.downHead.Load() == c.ctl.downTail.Load() && c.ctl.size.Load() == 0
+	ctl := c.ctl
+	return ctl.upTail.Load() == ctl.upHead.Load() && ctl.size.Load() == 0 && ctl.downHead.Load() == ctl.downTail.Load()
 }
 
 // request sends a TaskDone or a Join and waits for the broker's answer.

@@ -918,3 +918,86 @@ func TestJoinableQueueTaskDoneRemote(t *testing.T) {
 		t.Fatalf("TaskDone with no task in a child: ErrTaskDone=%v, %v", ok, err)
 	}
 }
+
+// emptyArg is the argument of putEmpty: one of its queues is set.
+type emptyArg struct {
+	S           *mp.SimpleQueue[bool]
+	Q           *mp.Queue[bool]
+	Start, Done *mp.Event
+}
+
+// putEmpty is CPython's _test_empty: it puts what Empty says, twice.
+var putEmpty = mp.Register("queue_test/put-empty", func(ctx context.Context, a emptyArg) (int, error) {
+	defer a.Done.Set()
+	if err := a.Start.Wait(ctx); err != nil {
+		return 0, err
+	}
+	put, empty := func(v bool) error { return a.Q.Put(ctx, v) }, a.Q.Empty
+	if a.S != nil {
+		put, empty = func(v bool) error { return a.S.Put(ctx, v) }, a.S.Empty
+	}
+	for range 2 {
+		if err := put(empty()); err != nil {
+			return 0, err
+		}
+	}
+	return 0, nil
+})
+
+// TestSimpleQueueEmpty is CPython's TestSimpleQueue.test_empty, on a
+// SimpleQueue and on queues with and without a bound: a child puts what
+// Empty says, twice, and sees its own first Put.
+func TestSimpleQueueEmpty(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		simple   bool
+		capacity int
+	}{
+		{"SimpleQueue", true, 0},
+		{"Queue", false, 0},
+		{"bounded Queue", false, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := guard(t)
+			a := emptyArg{Start: must(mp.NewEvent())(t), Done: must(mp.NewEvent())(t)}
+			get, empty := func() (bool, error) { return a.Q.Get(ctx) }, func() bool { return a.Q.Empty() }
+			if tc.simple {
+				s, err := mp.NewSimpleQueue[bool]()
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { shutdownQueue(t, s.Shutdown) })
+				a.S = s
+				get, empty = func() (bool, error) { return s.Get(ctx) }, s.Empty
+			} else {
+				a.Q = newQueue[bool](t, tc.capacity)
+			}
+			p := start(t, mp.NewProcess(putEmpty, a))
+			if !empty() {
+				t.Fatal("a new queue is not Empty")
+			}
+			if err := a.Start.Set(); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Done.Wait(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if empty() {
+				t.Fatal("Empty after the child's two Puts")
+			}
+			for _, want := range []bool{true, false} {
+				if got, err := get(); got != want || err != nil {
+					t.Fatalf("Get = %v, %v; want %v (what Empty said in the child)", got, err, want)
+				}
+			}
+			if !empty() {
+				t.Fatal("not Empty once both items were taken")
+			}
+			if err := p.Join(ctx); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
