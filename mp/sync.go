@@ -872,8 +872,11 @@ var holdersMu sync.Mutex
 // that made it, and every process that received it in the argument of its
 // function, from the moment it has it until it closes it. A child closes
 // its argument's handles when its function returns, also with an error or
-// a panic; a process that ends any other way while it holds the barrier
-// (killed, crashed, or exited with os.Exit) has died. A process that dies
+// a panic, and a pool worker when its task returns; a process that ends any
+// other way while it holds the barrier (killed, crashed, or exited with
+// os.Exit) has died. A pool worker keeps what its initializer received for
+// its whole life: a worker that ends (replaced, recycled, or at Shutdown)
+// with a barrier from its initializer dies holding it. A process that dies
 // while it holds the barrier breaks it, whether it waited at the barrier
 // or had not arrived yet, so that no party waits for one that cannot come:
 // the parties waiting notice within about 50 ms (each checks, after
