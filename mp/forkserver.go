@@ -183,6 +183,14 @@ func (fs *forkServer) read() {
 	if err == nil {
 		err = fs.serve(rights)
 	}
+	if err != nil && !channelEnded(err) {
+		// The server sent what this process cannot read: a corrupt frame,
+		// or a descriptor the kernel dropped because this process had
+		// none free. The stream is lost, and the server has no reason to
+		// exit: end it, and its children with it, so that nothing waits
+		// on it for ever and the next start makes a new one.
+		_ = fs.proc.Signal(syscall.SIGKILL)
+	}
 	<-fs.proc.Done()
 	fs.ctl.Close()
 	gone := fmt.Errorf("the fork server exited (status %d): %w", fs.proc.ExitCode(), err)
