@@ -110,11 +110,7 @@ func (r *rightsReader) Read(p []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if flags&syscall.MSG_CTRUNC != 0 {
-		// The kernel dropped descriptors it had no room for: the stream
-		// no longer matches what the sender meant.
-		return 0, fmt.Errorf("more than %d descriptors in one message", maxRights)
-	}
+	var got []int
 	if oobn > 0 {
 		msgs, err := syscall.ParseSocketControlMessage(r.oob[:oobn])
 		if err != nil {
@@ -123,11 +119,24 @@ func (r *rightsReader) Read(p []byte) (int, error) {
 		for _, m := range msgs {
 			fds, err := syscall.ParseUnixRights(&m)
 			if err != nil {
+				closeFDs(got)
 				return 0, err
 			}
-			r.fds = append(r.fds, fds...)
+			got = append(got, fds...)
 		}
 	}
+	if flags&syscall.MSG_CTRUNC != 0 {
+		// The kernel dropped descriptors, and the stream no longer
+		// matches what the sender meant: those that did arrive are of no
+		// use. With room left for more, it dropped them because this
+		// process had no descriptor free.
+		closeFDs(got)
+		if len(got) < maxRights {
+			return 0, fmt.Errorf("descriptors sent with the data were dropped: %w", syscall.EMFILE)
+		}
+		return 0, fmt.Errorf("more than %d descriptors in one message", maxRights)
+	}
+	r.fds = append(r.fds, got...)
 	if n == 0 && len(p) > 0 {
 		return 0, io.EOF
 	}
