@@ -210,7 +210,7 @@
 //	               BoundedSemaphore       (CPython 65-120 ns)             count within about 50 ms; a dead
 //	                                                                      waiter took none
 //	Barrier        Barrier                one futex wake per round        a party's death, waiting or before it
-//	                                                                      arrives, breaks it within about 50 ms:
+//	                                                                      arrives, breaks it within about 20 ms:
 //	                                                                      ErrBrokenBarrier, with its pid
 //	Condition      Condition              a futex wake per waiter woken   a dead lock holder: ErrOwnerDead from
 //	                                                                      Wait; a dead waiter: Notify passes it

@@ -424,17 +424,21 @@ func ownerAlive(w uint64) bool {
 // Sleeping on a futex word is done in slices that start short and grow to
 // maxSlice: between two, a waiter looks around (is the holder alive, is the
 // object closed). A wake-up ends a slice early, and so does the end of ctx.
+// A barrier's parties look around more often, since a death must break the
+// barrier within 100 ms.
 const (
-	minSlice = time.Millisecond
-	maxSlice = 50 * time.Millisecond
+	minSlice        = time.Millisecond
+	maxSlice        = 50 * time.Millisecond
+	maxBarrierSlice = 20 * time.Millisecond
 )
 
 // A sleeper waits on one futex word on behalf of one blocking call. Make it
 // with newSleeper and call done when the call no longer sleeps.
 type sleeper struct {
-	ctx   context.Context
-	addr  *uint32
-	slice time.Duration
+	ctx      context.Context
+	addr     *uint32
+	slice    time.Duration
+	maxSlice time.Duration // the longest slice
 
 	stop     func() bool   // unregisters interrupt from ctx
 	quit     chan struct{} // closed by done: the call sleeps no more
@@ -442,7 +446,7 @@ type sleeper struct {
 }
 
 func newSleeper(ctx context.Context, addr unsafe.Pointer) *sleeper {
-	return &sleeper{ctx: ctx, addr: (*uint32)(addr), slice: minSlice}
+	return &sleeper{ctx: ctx, addr: (*uint32)(addr), slice: minSlice, maxSlice: maxSlice}
 }
 
 // sleep sleeps while the word holds val, for one slice at most. It reports
@@ -462,7 +466,7 @@ func (s *sleeper) sleep(val uint32) (timedOut bool, err error) {
 	}
 	timedOut = futexWait(s.addr, val, d)
 	if timedOut {
-		s.slice = min(2*s.slice, maxSlice)
+		s.slice = min(2*s.slice, s.maxSlice)
 	}
 	return timedOut, s.ctx.Err()
 }

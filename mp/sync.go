@@ -879,7 +879,7 @@ var holdersMu sync.Mutex
 // with a barrier from its initializer dies holding it. A process that dies
 // while it holds the barrier breaks it, whether it waited at the barrier
 // or had not arrived yet, so that no party waits for one that cannot come:
-// the parties waiting notice within about 50 ms (each checks, after
+// the parties waiting notice within about 20 ms (each checks, after
 // sleeping a whole slice, that the processes holding the barrier still
 // run), and those that arrive later within a few milliseconds; they get
 // [ErrBrokenBarrier], with the dead pid in the message, whatever their ctx,
@@ -1013,6 +1013,7 @@ func (b *Barrier) Wait(ctx context.Context) (int, error) {
 	b.m.unlock(selfWord)
 
 	sl := newSleeper(ctx, unsafe.Pointer(b.gen))
+	sl.maxSlice = maxBarrierSlice
 	defer sl.done()
 	for {
 		timedOut, err := sl.sleep(g)
