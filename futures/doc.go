@@ -41,18 +41,20 @@
 //
 // # Python names
 //
-//	concurrent.futures              futures
-//	ThreadPoolExecutor(n)           NewThreadPool(n)
-//	executor.submit(fn)             Submit(ctx, ex, fn)
-//	executor.map(fn, xs)            Map(ctx, ex, fn, xs)
-//	executor.shutdown(wait=True)    ex.Shutdown(ctx)
-//	future.result(timeout)          f.Result(ctx)
-//	future.exception(timeout)       f.Err(ctx)
-//	future.cancel()                 f.Cancel()
-//	future.done() / running()       f.State()
-//	future.add_done_callback(fn)    f.OnDone(fn)
-//	wait(fs, timeout, return_when)  Wait(ctx, fs, when)
-//	as_completed(fs, timeout)       AsCompleted(ctx, fs)
-//	CancelledError                  ErrCancelled
-//	BrokenThreadPool                ErrBroken
+//	concurrent.futures                   futures
+//	ThreadPoolExecutor(n)                NewThreadPool(n)
+//	executor.submit(fn)                  Submit(ctx, ex, fn)
+//	executor.map(fn, xs)                 Map(ctx, ex, fn, xs)
+//	executor.shutdown(wait=True)         ex.Shutdown(ctx)
+//	shutdown(wait=True,                  p.ShutdownCancel(ctx), on ThreadPool
+//	         cancel_futures=True)        and on mp.Pool alike
+//	future.result(timeout)               f.Result(ctx)
+//	future.exception(timeout)            f.Err(ctx)
+//	future.cancel()                      f.Cancel()
+//	future.done() / running()            f.State()
+//	future.add_done_callback(fn)         f.OnDone(fn)
+//	wait(fs, timeout, return_when)       Wait(ctx, fs, when)
+//	as_completed(fs, timeout)            AsCompleted(ctx, fs)
+//	CancelledError                       ErrCancelled
+//	BrokenThreadPool                     ErrBroken
 package futures

@@ -7,14 +7,17 @@ import (
 )
 
 // ErrCancelled is the error of a future that was cancelled before its task
-// started: by [Future.Cancel], by the end of the context given to [Submit], or
-// by a [ThreadPool.Shutdown] whose context expired. When the cause was a
+// started: by [Future.Cancel], by the end of the context given to [Submit], by
+// [ThreadPool.ShutdownCancel], or by a [ThreadPool.Shutdown] whose context
+// expired. When the cause was a
 // context, the error also matches that context's error (for example
 // [context.DeadlineExceeded]) with [errors.Is].
 var ErrCancelled = errors.New("futures: cancelled")
 
 // ErrShutdown is the error of a future submitted to an executor that had
-// already begun to shut down. Its task never runs.
+// already begun to shut down. Its task never runs. A task that a shutdown
+// cancelled before it started (see [ThreadPool.ShutdownCancel]) fails with an
+// error that matches both ErrShutdown and [ErrCancelled].
 var ErrShutdown = errors.New("futures: executor shut down")
 
 // ErrQueueFull is returned by [ThreadPool.TrySubmit] when the pool's bounded

@@ -372,6 +372,23 @@ func (p *ThreadPool) finishIfDone() {
 // Shutdown is safe to call more than once and from any goroutine; each call
 // waits as described, and returns nil once all work has finished.
 func (p *ThreadPool) Shutdown(ctx context.Context) error {
+	return p.shutdown(ctx, false)
+}
+
+// ShutdownCancel is Python's shutdown(wait=True, cancel_futures=True): it
+// stops the pool from accepting tasks, cancels every task that has not
+// started, with an error that matches both [ErrCancelled] and [ErrShutdown],
+// and waits, as Shutdown does, until the running tasks have finished and
+// every worker has exited. If ctx ends first, it returns ctx.Err() and the
+// running tasks go on. It is safe to call more than once and from any
+// goroutine, with Shutdown too.
+func (p *ThreadPool) ShutdownCancel(ctx context.Context) error {
+	return p.shutdown(ctx, true)
+}
+
+// shutdown is Shutdown, which cancels the queued tasks first if cancel is
+// set.
+func (p *ThreadPool) shutdown(ctx context.Context, cancel bool) error {
 	if p == nil {
 		return nil
 	}
@@ -387,11 +404,20 @@ func (p *ThreadPool) Shutdown(ctx context.Context) error {
 		p.finishIfDone()
 	}
 	p.mu.Unlock()
+	if cancel {
+		p.cancelQueued()
+	}
 	select {
 	case <-p.finished:
 		return nil
 	case <-ctx.Done():
 	}
+	p.cancelQueued()
+	return ctx.Err()
+}
+
+// cancelQueued cancels the tasks that wait for a worker.
+func (p *ThreadPool) cancelQueued() {
 	p.mu.Lock()
 	queued := slices.Collect(p.queue.all())
 	p.mu.Unlock()
@@ -399,5 +425,4 @@ func (p *ThreadPool) Shutdown(ctx context.Context) error {
 		p.freeSlot()
 		t.Cancel(ErrShutdown)
 	}
-	return ctx.Err()
 }

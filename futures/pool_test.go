@@ -393,3 +393,57 @@ func TestCancelledBeforeStartNeverRuns(t *testing.T) {
 		})
 	}
 }
+
+// TestCancelFutures mirrors CPython's test_cancel_futures: ShutdownCancel
+// cancels the tasks that have not started and waits for the running ones,
+// which finish normally.
+func TestCancelFutures(t *testing.T) {
+	t.Parallel()
+	ctx := guard(t)
+	p := futures.NewThreadPool(2)
+	b := newBlocker()
+	t.Cleanup(b.open)
+	var running []*futures.Future[int]
+	for range 2 {
+		running = append(running, futures.Submit(ctx, p, b.task))
+	}
+	for range running {
+		<-b.started
+	}
+	var ran atomic.Int32
+	var pending []*futures.Future[int]
+	for range 50 {
+		pending = append(pending, futures.Submit(ctx, p, func(context.Context) (int, error) {
+			ran.Add(1)
+			return 0, nil
+		}))
+	}
+	shut := make(chan error, 1)
+	go func() { shut <- p.ShutdownCancel(ctx) }()
+	// Every pending task is cancelled while the running ones still run.
+	for i, f := range pending {
+		if err := f.Err(ctx); !errors.Is(err, futures.ErrCancelled) || !errors.Is(err, futures.ErrShutdown) {
+			t.Fatalf("pending task %d: %v, want ErrCancelled and ErrShutdown", i, err)
+		}
+	}
+	select {
+	case err := <-shut:
+		t.Fatalf("ShutdownCancel returned %v while tasks still ran", err)
+	default:
+	}
+	b.open()
+	if err := <-shut; err != nil {
+		t.Fatalf("ShutdownCancel: %v", err)
+	}
+	for i, f := range running {
+		if err := f.Err(ctx); err != nil {
+			t.Fatalf("running task %d: %v", i, err)
+		}
+	}
+	if n := ran.Load(); n != 0 {
+		t.Fatalf("%d cancelled tasks ran", n)
+	}
+	if err := futures.Submit(ctx, p, value(1)).Err(ctx); !errors.Is(err, futures.ErrShutdown) {
+		t.Fatalf("Submit after ShutdownCancel: %v, want ErrShutdown", err)
+	}
+}

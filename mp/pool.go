@@ -91,6 +91,7 @@ type Pool struct {
 	retired     bool          // workers told to exit; none is started again
 	broken      error         // the pool cannot run tasks: an initializer failed, or a worker could not start
 	aborted     error         // Shutdown's ctx ended: every task is ended at once
+	holding     int           // ShutdownCancel calls cancelling pending tasks: none goes to a worker
 	outstanding int           // accepted jobs that have not ended
 	idle        chan struct{} // closed once closing and outstanding is 0
 	space       chan struct{} // closed when queue room frees, for waiting submitters
@@ -377,9 +378,14 @@ func (p *Pool) guard(j *job) bool {
 	return false
 }
 
-// endLocked ends j in the pool's books.
+// endLocked ends j in the pool's books, and stops watching its context,
+// which would otherwise keep the job for as long as that context lives.
 func (p *Pool) endLocked(j *job) {
 	j.state = jobEnded
+	if j.stop != nil {
+		j.stop()
+		j.stop = nil
+	}
 	if j.sending == 0 {
 		j.closeFiles()
 	}
@@ -553,7 +559,7 @@ func (j *job) live() bool {
 // first, then a task parked behind another on a busy worker to each worker
 // that holds nothing, and returns the frames to write.
 func (p *Pool) dispatchLocked() sends {
-	if p.broken != nil || p.aborted != nil {
+	if p.broken != nil || p.aborted != nil || p.holding > 0 {
 		return nil
 	}
 	var out sends
@@ -725,6 +731,55 @@ func residentBytes(pid int) int64 {
 // than once and concurrently.
 func (p *Pool) Shutdown(ctx context.Context) error {
 	p.mu.Lock()
+	p.closeLocked()
+	p.mu.Unlock()
+	return p.wait(ctx)
+}
+
+// ShutdownCancel is Python's shutdown(wait=True, cancel_futures=True): it
+// stops the pool from accepting tasks, cancels every task that no worker
+// has begun, queued or held by a worker, with an error that matches
+// [futures.ErrCancelled] and [futures.ErrShutdown], and waits, as Shutdown
+// does, for the tasks that run to finish and for the workers to exit. When
+// ctx ends first, it does what Shutdown does then. It is safe to call more
+// than once and concurrently, with Shutdown too.
+func (p *Pool) ShutdownCancel(ctx context.Context) error {
+	p.mu.Lock()
+	p.closeLocked()
+	// No task goes to a worker while the pending ones are cancelled, lest
+	// one begin meanwhile.
+	p.holding++
+	var pending []*job
+	for _, q := range [][]*job{p.retry, p.queue} {
+		for _, j := range q {
+			if j != nil && j.state == jobQueued {
+				pending = append(pending, j)
+			}
+		}
+	}
+	for _, w := range p.workers {
+		for i := range w.jobs {
+			if j := w.held(i); j != nil && j.state == jobSent {
+				pending = append(pending, j)
+			}
+		}
+	}
+	p.mu.Unlock()
+	for _, j := range pending {
+		j.t.Cancel(futures.ErrShutdown)
+	}
+	// What came back to the queue meanwhile, a task that began on a worker
+	// that died and runs again under Retries, goes to a worker now.
+	p.mu.Lock()
+	p.holding--
+	sends := p.dispatchLocked()
+	p.mu.Unlock()
+	sends.flush()
+	return p.wait(ctx)
+}
+
+// closeLocked stops the pool from accepting tasks.
+func (p *Pool) closeLocked() {
 	if !p.closing {
 		p.closing = true
 		p.roomLocked()
@@ -732,7 +787,10 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 			p.retireLocked()
 		}
 	}
-	p.mu.Unlock()
+}
+
+// wait waits for the pool's tasks and workers to end, as Shutdown does.
+func (p *Pool) wait(ctx context.Context) error {
 	var err error
 	select {
 	case <-p.idle:
@@ -959,12 +1017,6 @@ func (w *worker) run() {
 // reject fails jobs that never began with err.
 func (p *Pool) reject(jobs []*job, err error) {
 	for _, j := range jobs {
-		p.mu.Lock()
-		stop := j.stop
-		p.mu.Unlock()
-		if stop != nil {
-			stop()
-		}
 		j.t.Reject(err)
 	}
 }

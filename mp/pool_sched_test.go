@@ -222,3 +222,49 @@ func TestPoolHeldFailedFutureIsSmall(t *testing.T) {
 		t.Logf("a held future that failed with ErrWorkerDied keeps %d bytes alive", per)
 	}
 }
+
+// TestPoolCancelFutures mirrors CPython's test_cancel_futures on a process
+// pool: ShutdownCancel cancels the tasks no worker has begun, those a
+// worker holds in its prefetch queue included, and waits for the running
+// one, which finishes normally.
+func TestPoolCancelFutures(t *testing.T) {
+	t.Parallel()
+	ctx := guard(t)
+	pool := newPool(t, mp.Workers(1), mp.Prefetch(4))
+	m := newMeeting(t, 2)
+	running := meets.Submit(ctx, pool, m)
+	if _, err := m.In.Wait(ctx); err != nil {
+		t.Fatalf("the running task never began: %v", err)
+	}
+	var pending []*futures.Future[int]
+	for i := range 50 {
+		pending = append(pending, inc.Submit(ctx, pool, i))
+	}
+	shut := make(chan error, 1)
+	go func() { shut <- pool.ShutdownCancel(ctx) }()
+	for i, f := range pending {
+		if err := f.Err(ctx); !errors.Is(err, futures.ErrCancelled) || !errors.Is(err, futures.ErrShutdown) {
+			t.Fatalf("pending task %d: %v, want ErrCancelled and ErrShutdown", i, err)
+		}
+	}
+	select {
+	case err := <-shut:
+		t.Fatalf("ShutdownCancel returned %v while a task still ran", err)
+	default:
+	}
+	if _, err := m.Out.Wait(ctx); err != nil {
+		t.Fatalf("Out: %v", err)
+	}
+	if err := <-shut; err != nil {
+		t.Fatalf("ShutdownCancel: %v", err)
+	}
+	if p, err := running.Result(ctx); err != nil || p == 0 {
+		t.Fatalf("the running task: %d, %v", p, err)
+	}
+	if st := pool.Stats(); st.Cancelled != len(pending) || st.Done != 1 || len(st.Workers) != 0 {
+		t.Errorf("Stats = %+v, want %d cancelled, 1 done and no worker left", st, len(pending))
+	}
+	if err := inc.Submit(ctx, pool, 1).Err(ctx); !errors.Is(err, futures.ErrShutdown) {
+		t.Fatalf("Submit after ShutdownCancel: %v, want ErrShutdown", err)
+	}
+}

@@ -232,12 +232,10 @@ func (w *worker) done(d *doneFrame, assisted bool) error {
 		w.retiring = true
 		p.takeBackLocked(w)
 	}
-	var stop func() bool
 	deliver := j != nil && d.flags&doneSkipped == 0
 	if deliver {
 		p.beganLocked(j) // if its began frame never came
 		p.endLocked(j)
-		stop = j.stop
 		if outcome != nil {
 			p.st.Failed++
 		} else {
@@ -254,9 +252,6 @@ func (w *worker) done(d *doneFrame, assisted bool) error {
 	}
 	p.mu.Unlock()
 	if deliver {
-		if stop != nil {
-			stop()
-		}
 		// A frame longer than maxKeptFrame is read into memory of its own,
 		// never reused (see serve and readAssist).
 		j.value, j.ownValue, j.err, j.nanos = d.rest, cap(d.rest) > maxKeptFrame, outcome, d.nanos
@@ -305,9 +300,8 @@ func (w *worker) exited(readErr error) {
 		return e
 	}
 	type failure struct {
-		j    *job
-		err  error
-		stop func() bool
+		j   *job
+		err error
 	}
 	var failed []failure
 	p.mu.Lock()
@@ -330,10 +324,9 @@ func (w *worker) exited(readErr error) {
 			p.requeueLocked(j) // it never began
 		}
 	}
-	for i, f := range failed {
+	for _, f := range failed {
 		p.endLocked(f.j)
 		p.st.Failed++
-		failed[i].stop = f.j.stop
 	}
 	var cancel []*job
 	switch {
@@ -348,9 +341,6 @@ func (w *worker) exited(readErr error) {
 	p.cancel(cancel)
 	sends.flush()
 	for _, f := range failed {
-		if f.stop != nil {
-			f.stop()
-		}
 		f.j.err = f.err
 		f.j.t.Run()
 	}
