@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"runtime"
 	"slices"
@@ -396,11 +395,7 @@ func TestOnDone(t *testing.T) {
 
 // TestOnDonePanic cannot run in parallel: it replaces slog's default logger.
 func TestOnDonePanic(t *testing.T) {
-	var logged bytes.Buffer
-	var logMu sync.Mutex
-	old := slog.Default()
-	slog.SetDefault(slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logged}, nil)))
-	t.Cleanup(func() { slog.SetDefault(old) })
+	logged := captureLog(t)
 
 	ctx := guard(t)
 	p := newPool(t, 1)
@@ -416,22 +411,38 @@ func TestOnDonePanic(t *testing.T) {
 	if v, err := futures.Submit(ctx, p, value(5)).Result(ctx); v != 5 || err != nil {
 		t.Fatalf("pool after a panicking callback: %v, %v", v, err)
 	}
-	logMu.Lock()
-	defer logMu.Unlock()
-	if !strings.Contains(logged.String(), "callback bug") {
-		t.Fatalf("panic not logged; log: %q", logged.String())
+	if log := logged.String(); !strings.Contains(log, "callback bug") {
+		t.Fatalf("panic not logged; log: %q", log)
 	}
 }
 
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
+// A logBuffer keeps what the default logger writes during a test.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
 }
 
-func (l lockedWriter) Write(b []byte) (int, error) {
+func (l *logBuffer) Write(b []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.w.Write(b)
+	return l.buf.Write(b)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// captureLog sends the default logger's output to a buffer until the test
+// ends. Tests that use it must not run in parallel.
+func captureLog(t *testing.T) *logBuffer {
+	t.Helper()
+	l := new(logBuffer)
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(l, nil)))
+	t.Cleanup(func() { slog.SetDefault(old) })
+	return l
 }
 
 func TestStateString(t *testing.T) {
@@ -463,11 +474,7 @@ func TestTaskZeroValue(t *testing.T) {
 // that is already done runs at once, and its panic is logged as that of a
 // callback run at completion, not raised in the caller of OnDone.
 func TestDoneCallbackRaisesAlreadySucceeded(t *testing.T) {
-	var logged bytes.Buffer
-	var logMu sync.Mutex
-	old := slog.Default()
-	slog.SetDefault(slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logged}, nil)))
-	t.Cleanup(func() { slog.SetDefault(old) })
+	logged := captureLog(t)
 
 	ctx := guard(t)
 	f := futures.Submit(ctx, newPool(t, 1), value(5))
@@ -487,9 +494,7 @@ func TestDoneCallbackRaisesAlreadySucceeded(t *testing.T) {
 	if !ran {
 		t.Error("a callback after the panicking one did not run")
 	}
-	logMu.Lock()
-	defer logMu.Unlock()
-	if !strings.Contains(logged.String(), "callback bug") {
-		t.Fatalf("panic not logged; log: %q", logged.String())
+	if log := logged.String(); !strings.Contains(log, "callback bug") {
+		t.Fatalf("panic not logged; log: %q", log)
 	}
 }
