@@ -16,7 +16,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/multitask-go/multitask/codec"
 	"github.com/multitask-go/multitask/futures"
 	"github.com/multitask-go/multitask/internal/wire"
 )
@@ -102,16 +101,13 @@ type Pool struct {
 	wg          sync.WaitGroup // one per worker goroutine
 }
 
-// A job is one task in the pool: what crosses to the worker, the outcome
-// that comes back, and where the task stands. It is also the executor that
-// Func.Submit hands the task to, which passes the task on to its pool with
-// the job. The fields from t on are guarded by the pool's mu.
+// A job is one task in the pool: the call that crosses to the worker and
+// receives the outcome, and where the task stands. The fields from t on are
+// guarded by the pool's mu.
 type job struct {
+	*Call
 	p     *Pool
-	fn    string
-	arg   codec.Spliced // its long strings are the caller's memory, written from there
 	flags byte
-	hs    []handle // the handles in arg that have descriptors
 
 	// Copies of the handles' descriptors, made when the pool takes the
 	// task, so that the caller may close its own; sent with the task each
@@ -120,15 +116,6 @@ type job struct {
 	refs    []handleRef
 	files   []*os.File
 	sending int
-
-	// The outcome, written before the pool runs the task, whose function
-	// reads it. With ownValue, value is a frame of its own that the
-	// result may keep; otherwise its memory is reused once the task's
-	// function has returned.
-	value    []byte
-	ownValue bool
-	err      error
-	nanos    uint64
 
 	t       futures.Task
 	state   jobState
@@ -213,11 +200,18 @@ func (p *Pool) Size() int { return p.cfg.workers }
 // [Func.Submit].
 func (p *Pool) Execute(t futures.Task) error { return errClosure }
 
-// Execute hands t, the task of Func.Submit or Func.Map, to the job's pool.
-func (j *job) Execute(t futures.Task) error { return j.p.execute(j, t) }
-
-// Shutdown shuts the job's pool down.
-func (j *job) Shutdown(ctx context.Context) error { return j.p.Shutdown(ctx) }
+// ExecuteCall implements [CallExecutor]: it hands t, the task of
+// Func.Submit or Func.Map, to a worker process, now or when one is free.
+func (p *Pool) ExecuteCall(t futures.Task, c *Call) error {
+	if p == nil {
+		return errNilPool
+	}
+	j := &job{Call: c, p: p, retries: p.cfg.retries}
+	if c.chunk {
+		j.flags = taskBatch
+	}
+	return p.execute(j, t)
+}
 
 // refuse is an executor that accepts nothing, for a call that fails before
 // it reaches one.
@@ -237,32 +231,6 @@ func failed[T any](ctx context.Context, err error) *futures.Future[T] {
 
 // errNilPool fails a call submitted to a nil *Pool.
 var errNilPool = errors.New("mp: submit to a nil *Pool")
-
-// newJob encodes a call of fn with in for pool p's workers.
-func newJob(p *Pool, fn string, in any, flags byte) (*job, error) {
-	if p == nil {
-		return nil, errNilPool
-	}
-	arg, hs, err := encodeArgSpliced(in, splice)
-	if err != nil {
-		return nil, fmt.Errorf("mp: encode the argument of %q: %w", fn, err)
-	}
-	if n := arg.Len(); n > MaxValue {
-		return nil, fmt.Errorf("mp: the argument of %q: %w: %d bytes encoded, at most %d cross in one message",
-			fn, ErrTooLarge, n, MaxValue)
-	}
-	j := &job{p: p, fn: fn, arg: arg, flags: flags, retries: p.cfg.retries}
-	for _, h := range hs {
-		fs, err := h.handleFiles()
-		if err != nil {
-			return nil, fmt.Errorf("mp: the argument of %q: %w", fn, err)
-		}
-		if len(fs) > 0 {
-			j.hs = append(j.hs, h)
-		}
-	}
-	return j, nil
-}
 
 // copyFiles copies the descriptors of the job's handles, for the pool to
 // send with the task.
@@ -983,7 +951,7 @@ func (w *worker) run() {
 	if err != nil {
 		p.mu.Lock()
 		p.removeLocked(w)
-		failed := p.breakLocked(fmt.Errorf("%w: mp: start a pool worker: %w", futures.ErrBroken, err))
+		failed := p.breakLocked(fmt.Errorf("%w: start a pool worker: %w", ErrPoolBroken, err))
 		broken := p.broken
 		p.mu.Unlock()
 		p.reject(failed, broken)
@@ -998,7 +966,7 @@ func (w *worker) run() {
 	var failed []*job
 	if ready.Err != nil {
 		failed = p.breakLocked(fmt.Errorf("%w: the initializer %q failed in worker %d: %w",
-			futures.ErrBroken, p.cfg.initFunc, w.pid(), ready.Err.rebuild()))
+			ErrPoolBroken, p.cfg.initFunc, w.pid(), ready.Err.rebuild()))
 	}
 	sends := p.dispatchLocked()
 	broken := p.broken

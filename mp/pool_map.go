@@ -67,10 +67,11 @@ func decodeBatch[Out any](name string, b []byte, n int) (batch[Out], error) {
 	return r, nil
 }
 
-// submitChunk submits f on every input of ins as one task: on a Pool, one
-// message each way; elsewhere, one task that calls f in turn.
+// submitChunk submits f on every input of ins as one task: on a
+// CallExecutor, one call (one message each way on a Pool); elsewhere, one
+// task that calls f in turn.
 func (f *Func[In, Out]) submitChunk(ctx context.Context, ex futures.Executor, ins []In) *futures.Future[batch[Out]] {
-	p, ok := ex.(*Pool)
+	ce, ok := ex.(CallExecutor)
 	if !ok {
 		return futures.Submit(ctx, ex, func(ctx context.Context) (batch[Out], error) {
 			r := batch[Out]{outs: make([]Out, len(ins))}
@@ -89,16 +90,16 @@ func (f *Func[In, Out]) submitChunk(ctx context.Context, ex futures.Executor, in
 			return r, nil
 		})
 	}
-	j, err := newJob(p, f.name, ins, taskBatch)
+	c, err := newCall(ce, f.name, ins, true)
 	if err != nil {
 		return failed[batch[Out]](ctx, err)
 	}
-	return futures.Submit(ctx, j, func(context.Context) (batch[Out], error) {
-		if j.err != nil {
-			return batch[Out]{}, j.err
+	return futures.Submit(ctx, (*submission)(c), func(context.Context) (batch[Out], error) {
+		if c.err != nil {
+			return batch[Out]{}, c.err
 		}
-		r, err := decodeBatch[Out](f.name, j.value, len(ins))
-		r.nanos = j.nanos
+		r, err := decodeBatch[Out](f.name, c.value, len(ins))
+		r.nanos = c.nanos
 		return r, err
 	})
 }
@@ -114,9 +115,10 @@ const maxChunk = 1024
 // with [Unordered]). Inputs are read lazily, no further ahead than
 // [ReadAhead], so they may be endless.
 //
-// On a [Pool], inputs travel in chunks, so that tiny functions cost a
-// fraction of a message each: by default the chunk grows from 1 until a
-// chunk runs for about a millisecond; [Chunk] fixes it. Every input gets
+// On a [CallExecutor] such as a [Pool], inputs travel in chunks, so that
+// tiny functions cost a fraction of a message each: by default the chunk
+// grows from 1 until a chunk runs for about a millisecond (as far as the
+// executor tells how long it ran); [Chunk] fixes it. Every input gets
 // its own result or error; a chunk whose worker dies fails each of its
 // inputs with that error.
 //
@@ -299,7 +301,7 @@ func (m *mapRun[In, Out]) deliver(c *mapChunk[Out]) bool {
 		m.cfg.progress(m.done, m.read)
 	}
 	if err == nil && m.cfg.chunk == 0 && r.nanos > 0 {
-		if _, pool := m.ex.(*Pool); pool {
+		if _, elsewhere := m.ex.(CallExecutor); elsewhere {
 			perItem := max(r.nanos/uint64(c.n), 1)
 			m.chunk = int(min(max(uint64(chunkTarget)/perItem, 1), maxChunk))
 		}

@@ -111,7 +111,8 @@ func (f *Func[In, Out]) Call(ctx context.Context, in In) (out Out, err error) {
 }
 
 // Submit runs the function on ex with in and returns a future for its
-// result. On a [Pool] it runs in a worker process: in is encoded now, so an
+// result. On a [CallExecutor] such as a [Pool] it runs elsewhere, in a
+// worker process for a Pool: in is encoded now, so an
 // argument that cannot cross fails the future at once, as does one that
 // encodes to more than [MaxValue] bytes ([ErrTooLarge]). On an executor
 // that runs tasks in this process, such as a [futures.ThreadPool], it is a
@@ -124,24 +125,24 @@ func (f *Func[In, Out]) Call(ctx context.Context, in In) (out Out, err error) {
 // done. A big result is decoded into the memory it was read into, without
 // a second copy.
 func (f *Func[In, Out]) Submit(ctx context.Context, ex futures.Executor, in In) *futures.Future[Out] {
-	p, ok := ex.(*Pool)
+	ce, ok := ex.(CallExecutor)
 	if !ok {
 		return futures.Submit(ctx, ex, func(ctx context.Context) (Out, error) { return f.fn(ctx, in) })
 	}
-	j, err := newJob(p, f.name, in, 0)
+	c, err := newCall(ce, f.name, in, false)
 	if err != nil {
 		return failed[Out](ctx, err)
 	}
-	return futures.Submit(ctx, j, func(context.Context) (Out, error) {
-		if j.err != nil {
+	return futures.Submit(ctx, (*submission)(c), func(context.Context) (Out, error) {
+		if c.err != nil {
 			var zero Out
-			return zero, j.err
+			return zero, c.err
 		}
 		decode := codec.Decode[Out]
-		if j.ownValue {
+		if c.ownValue {
 			decode = codec.DecodeOwned[Out] // the result keeps its frame, not a copy
 		}
-		out, err := decode(codec.Default(), j.value)
+		out, err := decode(codec.Default(), c.value)
 		if err != nil {
 			return out, fmt.Errorf("mp: decode the result of %q: %w", f.name, err)
 		}
