@@ -56,5 +56,5 @@
 //	wait(fs, timeout, return_when)       Wait(ctx, fs, when)
 //	as_completed(fs, timeout)            AsCompleted(ctx, fs)
 //	CancelledError                       ErrCancelled
-//	BrokenThreadPool                     ErrBroken
+//	BrokenExecutor, BrokenThreadPool     ErrBroken
 package futures

@@ -11,11 +11,14 @@ import (
 	"time"
 )
 
-// ErrBroken is the error of the futures of a [ThreadPool] whose initializer
-// failed, as Python's BrokenThreadPool: the tasks waiting in its queue and
-// every later submission fail with an error that matches ErrBroken and wraps
-// the initializer's error. Tasks already running finish normally.
-var ErrBroken = errors.New("futures: thread pool broken")
+// ErrBroken is matched by the error of the futures of an executor that can
+// no longer run tasks, as Python's BrokenExecutor: for a [ThreadPool] whose
+// initializer failed (Python's BrokenThreadPool), the tasks waiting in its
+// queue and every later submission fail with an error that matches
+// ErrBroken and wraps the initializer's error; tasks already running finish
+// normally. The mp package's process pool has its own sentinel, which
+// matches this one too.
+var ErrBroken = errors.New("futures: executor broken")
 
 // DefaultIdleTimeout is how long a [ThreadPool] worker waits for work before
 // it exits, unless [IdleTimeout] says otherwise.
@@ -317,7 +320,7 @@ var errInitGoexit = errors.New("futures: initializer called runtime.Goexit inste
 // breakDown marks the pool broken by the initializer's err and fails first
 // and every queued task.
 func (p *ThreadPool) breakDown(first Task, err error) {
-	broken := fmt.Errorf("%w: initializer failed: %w", ErrBroken, err)
+	broken := fmt.Errorf("%w: thread pool initializer failed: %w", ErrBroken, err)
 	p.mu.Lock()
 	if p.broken == nil {
 		p.broken = broken

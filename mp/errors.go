@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/multitask-go/multitask/futures"
 	"github.com/multitask-go/multitask/internal/wire"
 )
 
@@ -110,3 +111,18 @@ var ErrEmpty = errors.New("mp: queue empty")
 // ErrFull is returned by [Queue.TryPut] when the queue has no room now:
 // Python's queue.Full. It is not [ErrClosed]: room may come.
 var ErrFull = errors.New("mp: queue full")
+
+// ErrPoolBroken is matched by the error of the tasks of a [Pool] that can no
+// longer run them, Python's BrokenProcessPool: a worker could not be
+// started, or the [Initializer] failed in one. The tasks waiting and every
+// later submission fail with an error that matches it and wraps the cause;
+// tasks already running finish. As BrokenProcessPool is a BrokenExecutor,
+// the error also matches futures.ErrBroken.
+var ErrPoolBroken error = poolBroken{}
+
+type poolBroken struct{}
+
+func (poolBroken) Error() string { return "mp: process pool broken" }
+
+// Is makes ErrPoolBroken match futures.ErrBroken.
+func (poolBroken) Is(target error) bool { return target == futures.ErrBroken }

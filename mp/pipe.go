@@ -18,10 +18,10 @@ import (
 // or whose creator has exited.
 var ErrClosed = errors.New("mp: closed")
 
-// ErrBroken is returned by Send on a [Conn] whose earlier Send was cut off
-// part-way through a message by the end of its context: the stream can no
-// longer be read as messages, so the connection takes no more.
-var ErrBroken = errors.New("mp: connection broken by a cancelled Send")
+// ErrConnBroken is returned by Send on a [Conn] whose earlier Send was cut
+// off part-way through a message by the end of its context: the stream can
+// no longer be read as messages, so the connection takes no more.
+var ErrConnBroken = errors.New("mp: connection broken by a cancelled Send")
 
 // The kinds of a Conn's frames: a value encoded by the codec, or a []byte
 // sent as it is.
@@ -88,7 +88,7 @@ func Pipe[T any]() (*Conn[T], *Conn[T], error) {
 // A value the codec cannot encode is an error before anything is sent. If
 // ctx has ended, Send returns ctx.Err() and sends nothing. If ctx ends while
 // Send is blocked, the message may be cut off part-way, so Send returns
-// ctx.Err() and the connection is broken: later Sends return [ErrBroken].
+// ctx.Err() and the connection is broken: later Sends return [ErrConnBroken].
 func (c *Conn[T]) Send(ctx context.Context, v T) error {
 	kind, b, err := encodeMsg(v)
 	if err != nil {
@@ -99,7 +99,7 @@ func (c *Conn[T]) Send(ctx context.Context, v T) error {
 	c.mu.Lock()
 	f, w, err := c.f, c.w, c.usable()
 	if err == nil && c.broken {
-		err = ErrBroken
+		err = ErrConnBroken
 	}
 	c.mu.Unlock()
 	if err != nil {

@@ -149,8 +149,8 @@ func Retries(n int) PoolOption {
 // Initializer makes every worker of a [Pool] call fn with in once, before
 // its first task, as Python's initializer. A worker whose initializer fails
 // breaks the pool: the error is reported once, in every pending and later
-// task (matching futures.ErrBroken and wrapping the initializer's error),
-// and no worker is started again.
+// task (matching [ErrPoolBroken], and so futures.ErrBroken, and wrapping
+// the initializer's error), and no worker is started again.
 //
 // in may hold what a task's argument may: pipe ends, queues, locks, shared
 // values and the other objects of this package, as Python's initargs do.

@@ -579,7 +579,7 @@ func TestPoolInitializer(t *testing.T) {
 	broken := newPool(t, mp.Workers(2), mp.Initializer(initialize, "fail"))
 	for range 3 {
 		_, err := inc.Submit(ctx, broken, 1).Result(ctx)
-		if !errors.Is(err, futures.ErrBroken) || !errors.As(err, new(*mp.RemoteError)) {
+		if !errors.Is(err, mp.ErrPoolBroken) || !errors.Is(err, futures.ErrBroken) || !errors.As(err, new(*mp.RemoteError)) {
 			t.Fatalf("task on a pool whose initializer failed: %v", err)
 		}
 	}
