@@ -24,6 +24,15 @@ var ErrShutdown = errors.New("futures: executor shut down")
 // queue has no room; the task was not accepted.
 var ErrQueueFull = errors.New("futures: queue full")
 
+// ErrBroken is matched by the error of the futures of an executor that can
+// no longer run tasks, as Python's BrokenExecutor: for a [ThreadPool] whose
+// initializer failed (Python's BrokenThreadPool), the tasks waiting in its
+// queue and every later submission fail with an error that matches
+// ErrBroken and wraps the initializer's error; tasks already running finish
+// normally. The mp package's process pool has its own sentinel, which
+// matches this one too.
+var ErrBroken = errors.New("futures: executor broken")
+
 // errNilFunc and errNilExecutor fail the future of a Submit called with a nil
 // function or a nil executor: programmer errors that nobody branches on, so
 // they are not exported.

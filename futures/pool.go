@@ -11,15 +11,6 @@ import (
 	"time"
 )
 
-// ErrBroken is matched by the error of the futures of an executor that can
-// no longer run tasks, as Python's BrokenExecutor: for a [ThreadPool] whose
-// initializer failed (Python's BrokenThreadPool), the tasks waiting in its
-// queue and every later submission fail with an error that matches
-// ErrBroken and wraps the initializer's error; tasks already running finish
-// normally. The mp package's process pool has its own sentinel, which
-// matches this one too.
-var ErrBroken = errors.New("futures: executor broken")
-
 // DefaultIdleTimeout is how long a [ThreadPool] worker waits for work before
 // it exits, unless [IdleTimeout] says otherwise.
 const DefaultIdleTimeout = 10 * time.Second

@@ -3,6 +3,8 @@ package mp
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"syscall"
 
 	"github.com/multitask-go/multitask/futures"
 	"github.com/multitask-go/multitask/internal/wire"
@@ -126,3 +128,41 @@ func (poolBroken) Error() string { return "mp: process pool broken" }
 
 // Is makes ErrPoolBroken match futures.ErrBroken.
 func (poolBroken) Is(target error) bool { return target == futures.ErrBroken }
+
+// ErrWorkerDied matches the error of a task whose worker process died while
+// it ran: the worker exited, crashed, was killed, or crossed the pool's hard
+// memory limit. errors.As to a [*WorkerDiedError] tells which.
+var ErrWorkerDied = errors.New("mp: worker process died")
+
+// A WorkerDiedError is the error of a task whose worker process died while
+// it ran. It matches [ErrWorkerDied].
+type WorkerDiedError struct {
+	Pid      int
+	ExitCode int    // exit status, or -N when signal N killed the worker
+	Reason   string // what the pool knows of why, or ""
+	Stderr   string // the last lines the worker wrote to standard error
+	Err      error  // what the pool saw go wrong, such as ErrProtocol, or nil
+}
+
+func (e *WorkerDiedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "mp: worker process %d died while running the task: ", e.Pid)
+	if e.ExitCode < 0 {
+		fmt.Fprintf(&b, "killed by signal %d (%v)", -e.ExitCode, syscall.Signal(-e.ExitCode))
+	} else {
+		fmt.Fprintf(&b, "exit status %d", e.ExitCode)
+	}
+	if e.Reason != "" {
+		b.WriteString(": " + e.Reason)
+	}
+	if e.Err != nil {
+		b.WriteString(": " + e.Err.Error())
+	}
+	if e.Stderr != "" {
+		b.WriteString("; its stderr ended with:\n" + e.Stderr)
+	}
+	return b.String()
+}
+
+// Is makes a WorkerDiedError match [ErrWorkerDied].
+func (e *WorkerDiedError) Is(target error) bool { return target == ErrWorkerDied }
