@@ -8,6 +8,7 @@ import (
 
 	"github.com/multitask-go/multitask/futures"
 	"github.com/multitask-go/multitask/internal/wire"
+	"github.com/multitask-go/multitask/mp/internal/queue"
 )
 
 // ErrNotRegistered is the error of a call to a function that the process
@@ -44,8 +45,9 @@ var ErrTooLarge = errors.New("mp: value too large to cross between processes")
 const MaxValue = wire.MaxFrameDefault - 64<<10
 
 // ErrTaskDone is returned by [JoinableQueue.TaskDone] called more times
-// than items were put: Python raises ValueError there.
-var ErrTaskDone = errors.New("mp: TaskDone called more times than items were put")
+// than items were put: Python raises ValueError there. It is the queue
+// engine's own sentinel.
+var ErrTaskDone = queue.ErrTaskDone
 
 // ErrUnsupported is returned where the platform lacks what a feature needs:
 // process supervision and shared memory are Linux-first.

@@ -2,21 +2,14 @@ package mp
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
-	"sync"
 
 	"github.com/multitask-go/multitask/codec"
 	"github.com/multitask-go/multitask/internal/wire"
+	"github.com/multitask-go/multitask/mp/internal/queue"
 )
-
-// errQueueGone is the error of a queue handle whose broker went away
-// before the queue was drained: the process that made the queue exited or
-// was killed. It wraps ErrClosed, since the queue will give nothing more.
-var errQueueGone = fmt.Errorf("mp: the process that made the queue has gone: %w", ErrClosed)
 
 // A Queue is a first-in first-out queue of values of type T shared by
 // processes, Python's multiprocessing.Queue: any number of processes put and
@@ -72,7 +65,7 @@ var errQueueGone = fmt.Errorf("mp: the process that made the queue has gone: %w"
 // A Queue is safe for concurrent use. It must not be copied, and its zero
 // value is not usable: make one with [NewQueue].
 type Queue[T any] struct {
-	core qcore
+	core queue.Queue // the engine, which moves encoded items
 }
 
 // A SimpleQueue is an unbounded [Queue] without the rest of its API,
@@ -94,14 +87,14 @@ type JoinableQueue[T any] struct {
 // the queue is first passed to another process.
 func NewQueue[T any](capacity int) (*Queue[T], error) {
 	q := new(Queue[T])
-	q.core.init(capacity, false)
+	q.core.Init(newHandleID(), capacity, false)
 	return q, nil
 }
 
 // NewSimpleQueue makes an unbounded queue in this process.
 func NewSimpleQueue[T any]() (*SimpleQueue[T], error) {
 	q := new(SimpleQueue[T])
-	q.q.core.init(0, false)
+	q.q.core.Init(newHandleID(), 0, false)
 	return q, nil
 }
 
@@ -109,7 +102,7 @@ func NewSimpleQueue[T any]() (*SimpleQueue[T], error) {
 // most capacity items; capacity <= 0 means no bound.
 func NewJoinableQueue[T any](capacity int) (*JoinableQueue[T], error) {
 	q := new(JoinableQueue[T])
-	q.core.init(capacity, true)
+	q.core.Init(newHandleID(), capacity, true)
 	return q, nil
 }
 
@@ -144,7 +137,7 @@ func (q *Queue[T]) Put(ctx context.Context, v T) error {
 	if len(b) > MaxValue {
 		return fmt.Errorf("mp: Put: %w: %d bytes encoded, at most %d cross in one message", ErrTooLarge, len(b), MaxValue)
 	}
-	return q.core.put(ctx, kind, b)
+	return q.core.Put(ctx, kind, b)
 }
 
 // Get removes the item at the front of the queue and returns it. It blocks
@@ -161,7 +154,7 @@ func (q *Queue[T]) Put(ctx context.Context, v T) error {
 // that put something else) is taken and Get returns the error.
 func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 	var v T
-	kind, b, err := q.core.get(ctx)
+	kind, b, err := q.core.Get(ctx)
 	if err != nil {
 		return v, err
 	}
@@ -178,7 +171,7 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 // has returned, Empty reports false until a Get takes the item, or the
 // queue sends it ahead to another process that gets from it. It does not
 // block.
-func (q *Queue[T]) Empty() bool { return q.core.empty() }
+func (q *Queue[T]) Empty() bool { return q.core.Empty() }
 
 // Close, in the process that made the queue, closes the queue for every
 // process (see [Queue]): Puts, waiting or later, return [ErrClosed], and Gets
@@ -187,13 +180,13 @@ func (q *Queue[T]) Empty() bool { return q.core.empty() }
 // waiting or later, return ErrClosed, and the items the broker had sent
 // ahead to it go back to the queue. Close does not wait; it is idempotent,
 // and later calls return nil.
-func (q *Queue[T]) Close() error { return q.core.close() }
+func (q *Queue[T]) Close() error { return q.core.Close() }
 
 // Shutdown closes the queue like Close and, in the process that made it,
 // waits until the queue is drained and the broker's goroutines have ended.
 // When ctx ends first, it stops the broker at once, dropping the items left,
 // and returns ctx.Err(). In another process it is Close.
-func (q *Queue[T]) Shutdown(ctx context.Context) error { return q.core.shutdown(ctx) }
+func (q *Queue[T]) Shutdown(ctx context.Context) error { return q.core.Shutdown(ctx) }
 
 // TryPut adds v at the back of the queue if there is room now, without
 // waiting: Python's put_nowait. It returns [ErrFull] when there is none, which
@@ -235,12 +228,12 @@ var ended = func() context.Context {
 // It returns [ErrTaskDone] when called more times than items were put, and
 // [ErrClosed] after Close. From a process other than the creator it waits
 // for the broker's answer (one round trip).
-func (q *JoinableQueue[T]) TaskDone() error { return q.core.taskDone() }
+func (q *JoinableQueue[T]) TaskDone() error { return q.core.TaskDone() }
 
 // Join waits until every item put to the queue has been marked done with
 // TaskDone, by any process. When ctx ends first it returns ctx.Err(); it
 // returns [ErrClosed] after Close, or when the queue's process has gone.
-func (q *JoinableQueue[T]) Join(ctx context.Context) error { return q.core.join(ctx) }
+func (q *JoinableQueue[T]) Join(ctx context.Context) error { return q.core.Join(ctx) }
 
 // Put adds v at the back of the queue; see [Queue.Put]. A SimpleQueue has
 // no bound: Put waits only while the broker lags a full shared ring (1 MiB)
@@ -264,24 +257,24 @@ func (q *SimpleQueue[T]) Shutdown(ctx context.Context) error { return q.q.Shutdo
 // MarshalBinary encodes the queue as a handle, for the codec: the broker's
 // address and the token that admits a process to it. It starts the broker
 // in the creator on first use. It fails for a queue closed in this process.
-func (q *Queue[T]) MarshalBinary() ([]byte, error) { return q.core.marshal() }
+func (q *Queue[T]) MarshalBinary() ([]byte, error) { return q.core.MarshalBinary() }
 
 // UnmarshalBinary decodes a handle written by MarshalBinary; the process
 // connects to the broker at its first use of the queue.
-func (q *Queue[T]) UnmarshalBinary(b []byte) error { return q.core.unmarshal(b) }
+func (q *Queue[T]) UnmarshalBinary(b []byte) error { return q.core.UnmarshalBinary(b) }
 
 // MarshalBinary encodes the queue as a handle; see [Queue.MarshalBinary].
-func (q *SimpleQueue[T]) MarshalBinary() ([]byte, error) { return q.q.core.marshal() }
+func (q *SimpleQueue[T]) MarshalBinary() ([]byte, error) { return q.q.core.MarshalBinary() }
 
 // UnmarshalBinary decodes a handle; see [Queue.UnmarshalBinary].
-func (q *SimpleQueue[T]) UnmarshalBinary(b []byte) error { return q.q.core.unmarshal(b) }
+func (q *SimpleQueue[T]) UnmarshalBinary(b []byte) error { return q.q.core.UnmarshalBinary(b) }
 
-func (q *Queue[T]) handleID() uint64                 { return q.core.id }
-func (q *Queue[T]) handleFiles() ([]*os.File, error) { return nil, q.core.passable() }
+func (q *Queue[T]) handleID() uint64                 { return q.core.ID() }
+func (q *Queue[T]) handleFiles() ([]*os.File, error) { return nil, q.core.Passable() }
 func (q *Queue[T]) bindFiles(files []*os.File) error { return bindNone(files) }
 
-func (q *SimpleQueue[T]) handleID() uint64                 { return q.q.core.id }
-func (q *SimpleQueue[T]) handleFiles() ([]*os.File, error) { return nil, q.q.core.passable() }
+func (q *SimpleQueue[T]) handleID() uint64                 { return q.q.core.ID() }
+func (q *SimpleQueue[T]) handleFiles() ([]*os.File, error) { return nil, q.q.core.Passable() }
 func (q *SimpleQueue[T]) bindFiles(files []*os.File) error { return bindNone(files) }
 
 // bindNone checks that no descriptor came for a queue: a queue is reached
@@ -328,215 +321,4 @@ func decodeMsg[T any](kind wire.Kind, b []byte, owned bool) (v T, err error) {
 		return codec.DecodeOwned[T](codec.Default(), b)
 	}
 	return codec.Decode[T](codec.Default(), b)
-}
-
-// A qcore is a queue as one process holds it: the broker itself in the
-// process that made the queue, a client of the broker in any other.
-type qcore struct {
-	id       uint64
-	capacity int
-	joinable bool
-	b        *broker // in the creator; nil elsewhere
-
-	// Elsewhere: where the broker is, and the connection to it, made at
-	// first use.
-	addr   string
-	token  []byte
-	once   sync.Once
-	mu     sync.Mutex // guards c, cerr and closed
-	c      *qclient
-	cerr   error
-	closed bool
-}
-
-func (q *qcore) init(capacity int, joinable bool) {
-	q.id = newHandleID()
-	q.capacity = max(capacity, 0)
-	q.joinable = joinable
-	token := make([]byte, tokenSize)
-	rand.Read(token)
-	q.b = newBroker(q.capacity, joinable, token)
-}
-
-// tokenSize is the length of the secret that admits a process to a broker.
-const tokenSize = 16
-
-// The handle's encoding: a version byte, flags, the capacity, the id, the
-// token and the address.
-const (
-	handleVersion = 1
-	flagJoinable  = 1
-)
-
-func (q *qcore) marshal() ([]byte, error) {
-	if q.b == nil && q.addr == "" {
-		return nil, errors.New("mp: a queue must be made with NewQueue, NewSimpleQueue or NewJoinableQueue")
-	}
-	addr, token := q.addr, q.token
-	if q.b != nil {
-		var err error
-		if addr, err = q.b.serve(); err != nil {
-			return nil, err
-		}
-		token = q.b.token
-	} else if err := q.passable(); err != nil {
-		return nil, err
-	}
-	var flags byte
-	if q.joinable {
-		flags |= flagJoinable
-	}
-	b := []byte{handleVersion, flags}
-	b = binary.AppendUvarint(b, uint64(q.capacity))
-	b = binary.LittleEndian.AppendUint64(b, q.id)
-	b = append(b, token...)
-	return append(b, addr...), nil
-}
-
-func (q *qcore) unmarshal(b []byte) error {
-	bad := func(what string) error { return fmt.Errorf("mp: decode a queue handle: %s", what) }
-	if len(b) < 2 || b[0] != handleVersion {
-		return bad("unknown version")
-	}
-	flags := b[1]
-	capacity, n := binary.Uvarint(b[2:])
-	if n <= 0 || capacity > 1<<40 {
-		return bad("bad capacity")
-	}
-	rest := b[2+n:]
-	if len(rest) < 8+tokenSize+1 {
-		return bad("too short")
-	}
-	q.id = binary.LittleEndian.Uint64(rest)
-	q.token = append([]byte(nil), rest[8:8+tokenSize]...)
-	q.addr = string(rest[8+tokenSize:])
-	q.capacity = int(capacity)
-	q.joinable = flags&flagJoinable != 0
-	return nil
-}
-
-// passable says why the handle cannot be passed to a process, if it cannot.
-func (q *qcore) passable() error {
-	if q.b != nil {
-		if q.b.isClosed() {
-			return fmt.Errorf("mp: a closed queue cannot be passed to a process: %w", ErrClosed)
-		}
-		return nil
-	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.closed {
-		return fmt.Errorf("mp: a closed queue cannot be passed to a process: %w", ErrClosed)
-	}
-	return nil
-}
-
-// client returns the connection to the broker, making it at first use.
-func (q *qcore) client() (*qclient, error) {
-	if q.addr == "" {
-		return nil, errors.New("mp: a queue must be made with NewQueue, NewSimpleQueue or NewJoinableQueue")
-	}
-	q.once.Do(func() {
-		c, err := dialBroker(q.addr, q.token, q.capacity)
-		q.mu.Lock()
-		defer q.mu.Unlock()
-		if q.closed && c != nil {
-			c.close()
-			c, err = nil, ErrClosed
-		}
-		q.c, q.cerr = c, err
-	})
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.closed {
-		return nil, ErrClosed
-	}
-	return q.c, q.cerr
-}
-
-func (q *qcore) put(ctx context.Context, kind wire.Kind, b []byte) error {
-	if q.b != nil {
-		if kind == kindBytes && len(b) >= bigItem {
-			// The caller may reuse its slice; the queue copies smaller
-			// items into its log, but keeps a big one as it is.
-			b = append([]byte(nil), b...)
-		}
-		return q.b.put(ctx, qitem{kind: kind, data: b})
-	}
-	c, err := q.client()
-	if err != nil {
-		return err
-	}
-	return c.put(ctx, kind, b)
-}
-
-func (q *qcore) get(ctx context.Context) (wire.Kind, []byte, error) {
-	if q.b != nil {
-		it, err := q.b.get(ctx)
-		return it.kind, it.data, err
-	}
-	c, err := q.client()
-	if err != nil {
-		return 0, nil, err
-	}
-	return c.get(ctx)
-}
-
-func (q *qcore) empty() bool {
-	if q.b != nil {
-		return q.b.empty()
-	}
-	c, err := q.client()
-	if err != nil {
-		return true
-	}
-	return c.empty()
-}
-
-func (q *qcore) taskDone() error {
-	if q.b != nil {
-		return q.b.taskDone()
-	}
-	c, err := q.client()
-	if err != nil {
-		return err
-	}
-	return c.request(context.Background(), opTaskDone)
-}
-
-func (q *qcore) join(ctx context.Context) error {
-	if q.b != nil {
-		return q.b.join(ctx)
-	}
-	c, err := q.client()
-	if err != nil {
-		return err
-	}
-	return c.request(ctx, opJoin)
-}
-
-func (q *qcore) close() error {
-	if q.b != nil {
-		q.b.closeQueue()
-		return nil
-	}
-	q.mu.Lock()
-	if q.closed {
-		q.mu.Unlock()
-		return nil
-	}
-	q.closed = true
-	c := q.c
-	q.mu.Unlock()
-	if c != nil {
-		c.close()
-	}
-	return nil
-}
-
-func (q *qcore) shutdown(ctx context.Context) error {
-	if q.b == nil {
-		return q.close()
-	}
-	return q.b.shutdown(ctx)
 }

@@ -297,3 +297,10 @@ func closeStrays() {
 		}
 	}
 }
+
+// closeFDs closes the descriptors fds.
+func closeFDs(fds []int) {
+	for _, fd := range fds {
+		unix.Close(fd)
+	}
+}

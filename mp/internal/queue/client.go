@@ -1,4 +1,4 @@
-package mp
+package queue
 
 import (
 	"context"
@@ -13,10 +13,10 @@ import (
 	"github.com/multitask-go/multitask/internal/wire"
 )
 
-// A qclient is a process's connection to a queue's broker in another
+// A client is a process's connection to a queue's broker in another
 // process. Its reader goroutine ends when the connection does; close ends
 // it and waits for it.
-type qclient struct {
+type client struct {
 	nc       *os.File     // the connection's socket, pollable
 	w        *wire.Writer // on nc; safe for concurrent use
 	capacity int
@@ -34,17 +34,18 @@ type qclient struct {
 
 	mu      sync.Mutex // guards the fields below
 	changed chan struct{}
-	err     error            // why the connection ended; set once
-	bigs    map[uint64]qitem // big items come over the socket, by id
+	err     error           // why the connection ended; set once
+	bigs    map[uint64]item // big items come over the socket, by id
 	pending map[uint64]chan byte
 	nextReq uint64
 
 	done chan struct{} // closed when the reader goroutine has ended
 }
 
-// dialBroker connects to the broker at addr, admitted by token, and starts
-// the connection's reader.
-func dialBroker(addr string, token []byte, capacity int) (*qclient, error) {
+// dial connects to the broker at addr, admitted by token, speaking the
+// given version of the protocol (Version but in tests), and starts the
+// connection's reader.
+func dial(addr string, token []byte, capacity int, version byte) (*client, error) {
 	nc, err := queueDial(addr)
 	if err != nil {
 		// The broker stops listening once the queue is closed and drained.
@@ -56,7 +57,7 @@ func dialBroker(addr string, token []byte, capacity int) (*qclient, error) {
 		return nil, fmt.Errorf("mp: queue: %w", err)
 	}
 	var hello bytesBuffer
-	wire.WriteHello(&hello, token)
+	wire.WriteHello(&hello, append([]byte{version}, token...))
 	err = sendFile(nc, hello, f)
 	f.Close()
 	if err != nil {
@@ -66,7 +67,12 @@ func dialBroker(addr string, token []byte, capacity int) (*qclient, error) {
 	}
 	nc.SetReadDeadline(time.Now().Add(handshakeTimeout))
 	rd := wire.NewReader(nc, 0)
-	kind, _, err := rd.ReadFrame()
+	kind, p, err := rd.ReadFrame()
+	if err == nil && kind == qRefused && len(p) == 1 {
+		nc.Close()
+		shmUnmap(mem)
+		return nil, fmt.Errorf("mp: connect to the queue: its process speaks protocol version %d, this one %d: %w", p[0], version, ErrVersion)
+	}
 	if err == nil && kind != qWelcome {
 		err = fmt.Errorf("unexpected frame of kind %d", kind)
 	}
@@ -79,13 +85,13 @@ func dialBroker(addr string, token []byte, capacity int) (*qclient, error) {
 		return nil, fmt.Errorf("mp: connect to the queue: not admitted: %w: %w", ErrClosed, err)
 	}
 	nc.SetReadDeadline(time.Time{})
-	c := &qclient{
+	c := &client{
 		nc:       nc,
 		w:        wire.NewWriter(nc),
 		capacity: capacity,
 		mem:      mem,
 		changed:  make(chan struct{}),
-		bigs:     make(map[uint64]qitem),
+		bigs:     make(map[uint64]item),
 		pending:  make(map[uint64]chan byte),
 		done:     make(chan struct{}),
 	}
@@ -103,12 +109,12 @@ func (b *bytesBuffer) Write(p []byte) (int, error) {
 }
 
 // read handles the broker's frames until the connection ends.
-func (c *qclient) read(rd *wire.Reader) {
+func (c *client) read(rd *wire.Reader) {
 	defer close(c.done)
 	for {
 		kind, p, err := rd.ReadFrame()
 		if err != nil {
-			c.fail(errQueueGone)
+			c.fail(errGone)
 			return
 		}
 		c.mu.Lock()
@@ -116,7 +122,7 @@ func (c *qclient) read(rd *wire.Reader) {
 		case qBell:
 		case qBigDown:
 			if len(p) >= 9 {
-				c.bigs[binary.LittleEndian.Uint64(p)] = qitem{kind: wire.Kind(p[8]), data: p[9:]}
+				c.bigs[binary.LittleEndian.Uint64(p)] = item{kind: wire.Kind(p[8]), data: p[9:]}
 			}
 		case qForget:
 			for ; len(p) >= 8; p = p[8:] {
@@ -137,7 +143,7 @@ func (c *qclient) read(rd *wire.Reader) {
 }
 
 // fail records why the connection ended, once, and wakes every waiter.
-func (c *qclient) fail(err error) {
+func (c *client) fail(err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.err == nil {
@@ -150,33 +156,33 @@ func (c *qclient) fail(err error) {
 	c.notifyLocked()
 }
 
-func (c *qclient) notifyLocked() {
+func (c *client) notifyLocked() {
 	close(c.changed)
 	c.changed = make(chan struct{})
 }
 
 // snapshot returns the channel that the next change closes, and the error
 // that ended the connection, if it has ended.
-func (c *qclient) snapshot() (<-chan struct{}, error) {
+func (c *client) snapshot() (<-chan struct{}, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.changed, c.err
 }
 
 // ring tells the broker to look at the shared memory.
-func (c *qclient) ring() {
+func (c *client) ring() {
 	_ = c.w.WriteFrame(qRing, nil) // fails only when the connection has ended, which the reader reports
 }
 
 // ringIfAsleep rings the broker if it has stopped looking by itself.
-func (c *qclient) ringIfAsleep() {
+func (c *client) ringIfAsleep() {
 	if c.ctl.brokerAsleep.Load() == 1 && c.ctl.brokerAsleep.CompareAndSwap(1, 0) {
 		c.ring()
 	}
 }
 
 // lockMem holds the shared memory mapped; it fails once close has unmapped it.
-func (c *qclient) lockMem() error {
+func (c *client) lockMem() error {
 	c.memMu.RLock()
 	if c.mem == nil {
 		c.memMu.RUnlock()
@@ -186,12 +192,12 @@ func (c *qclient) lockMem() error {
 }
 
 // ended turns the end of the connection into the error to return: ErrClosed
-// when the queue was closed and drained, errQueueGone otherwise.
-func (c *qclient) ended(err error) error {
+// when the queue was closed and drained, errGone otherwise.
+func (c *client) ended(err error) error {
 	if err == ErrClosed {
 		return err
 	}
-	if errors.Is(err, errQueueGone) && c.lockMem() == nil {
+	if errors.Is(err, errGone) && c.lockMem() == nil {
 		st := c.ctl.state.Load()
 		c.memMu.RUnlock()
 		if st&stExhausted != 0 {
@@ -203,7 +209,7 @@ func (c *qclient) ended(err error) error {
 
 // wait waits for a change or the end of ctx; with flags set first so that
 // the broker bells.
-func (c *qclient) wait(ctx context.Context, ch <-chan struct{}) error {
+func (c *client) wait(ctx context.Context, ch <-chan struct{}) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -215,7 +221,7 @@ func (c *qclient) wait(ctx context.Context, ch <-chan struct{}) error {
 	}
 }
 
-func (c *qclient) put(ctx context.Context, kind wire.Kind, b []byte) error {
+func (c *client) put(ctx context.Context, kind wire.Kind, b []byte) error {
 	big := len(b) >= bigItem
 	for {
 		ch, err := c.snapshot()
@@ -262,7 +268,7 @@ func (c *qclient) put(ctx context.Context, kind wire.Kind, b []byte) error {
 // open, a credit is at hand (bounded queue) and the up ring has room. For
 // a big item it returns the marker's id. The caller holds memMu for
 // reading.
-func (c *qclient) tryPut(kind wire.Kind, b []byte, big bool) (written, closed bool, id uint64) {
+func (c *client) tryPut(kind wire.Kind, b []byte, big bool) (written, closed bool, id uint64) {
 	ctl := c.ctl
 	ctl.putting.Add(1)
 	defer func() {
@@ -291,7 +297,7 @@ func (c *qclient) tryPut(kind wire.Kind, b []byte, big bool) (written, closed bo
 }
 
 // takeCredit takes one of the credits the broker granted, if there is one.
-func (c *qclient) takeCredit() bool {
+func (c *client) takeCredit() bool {
 	for {
 		n := c.ctl.credits.Load()
 		if n <= 0 {
@@ -303,7 +309,7 @@ func (c *qclient) takeCredit() bool {
 	}
 }
 
-func (c *qclient) get(ctx context.Context) (wire.Kind, []byte, error) {
+func (c *client) get(ctx context.Context) (wire.Kind, []byte, error) {
 	if err := c.lockMem(); err != nil {
 		return 0, nil, err
 	}
@@ -364,7 +370,7 @@ func (c *qclient) get(ctx context.Context) (wire.Kind, []byte, error) {
 // tookFromRing ends a Get that took an item: it rings the broker if a Put
 // waits for the room the take made. The caller holds memMu for reading,
 // which it releases.
-func (c *qclient) tookFromRing() {
+func (c *client) tookFromRing() {
 	tell := c.ctl.tellTakes.Load() == 1 && c.ctl.tellTakes.CompareAndSwap(1, 0)
 	c.memMu.RUnlock()
 	if tell {
@@ -374,7 +380,7 @@ func (c *qclient) tookFromRing() {
 
 // leaveGet ends a Get: if the broker asked, it hears that this process
 // holds items and no Get runs, so that it may take them back.
-func (c *qclient) leaveGet() {
+func (c *client) leaveGet() {
 	if c.lockMem() != nil {
 		return
 	}
@@ -390,7 +396,7 @@ func (c *qclient) leaveGet() {
 // take takes the item at the front of the down ring, if there is one. It
 // reports waitBig when that item is a big one whose bytes have not yet
 // come. The caller holds memMu for reading.
-func (c *qclient) take() (it qitem, took, waitBig bool) {
+func (c *client) take() (it item, took, waitBig bool) {
 	c.getMu.Lock()
 	defer c.getMu.Unlock()
 	for {
@@ -401,7 +407,7 @@ func (c *qclient) take() (it qitem, took, waitBig bool) {
 			h = c.ctl.downHead.Load()
 			c.downHead = h
 			if t == h {
-				return qitem{}, false, false
+				return item{}, false, false
 			}
 		}
 		kind, p, next, ok := c.down.record(t, h)
@@ -418,7 +424,7 @@ func (c *qclient) take() (it qitem, took, waitBig bool) {
 			big, ok := c.bigs[id]
 			c.mu.Unlock()
 			if !ok {
-				return qitem{}, false, true
+				return item{}, false, true
 			}
 			kind, p = big.kind, big.data
 		}
@@ -430,7 +436,7 @@ func (c *qclient) take() (it qitem, took, waitBig bool) {
 			delete(c.bigs, id)
 			c.mu.Unlock()
 		}
-		return qitem{kind: kind, data: p}, true, false
+		return item{kind: kind, data: p}, true, false
 	}
 }
 
@@ -442,7 +448,7 @@ func (c *qclient) take() (it qitem, took, waitBig bool) {
 // the broker counts the items it takes from the up ring in size before it
 // moves upTail, and moves items to the down ring before it counts them out
 // of size.
-func (c *qclient) empty() bool {
+func (c *client) empty() bool {
 	if c.lockMem() != nil {
 		return true
 	}
@@ -452,7 +458,7 @@ func (c *qclient) empty() bool {
 }
 
 // request sends a TaskDone or a Join and waits for the broker's answer.
-func (c *qclient) request(ctx context.Context, op byte) error {
+func (c *client) request(ctx context.Context, op byte) error {
 	c.mu.Lock()
 	if c.err != nil {
 		err := c.err
@@ -469,7 +475,7 @@ func (c *qclient) request(ctx context.Context, op byte) error {
 		c.mu.Lock()
 		delete(c.pending, id)
 		c.mu.Unlock()
-		return c.ended(errQueueGone)
+		return c.ended(errGone)
 	}
 	select {
 	case st := <-reply:
@@ -491,7 +497,7 @@ func (c *qclient) request(ctx context.Context, op byte) error {
 
 // close ends the connection: the broker keeps what this process put and
 // takes back what it sent ahead. It waits for the reader goroutine.
-func (c *qclient) close() {
+func (c *client) close() {
 	c.fail(ErrClosed)
 	c.nc.Close()
 	<-c.done

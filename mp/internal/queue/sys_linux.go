@@ -1,11 +1,13 @@
-package mp
+package queue
 
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -148,7 +150,38 @@ func peerUID(f *os.File) (uint32, error) {
 // sendFile writes b to the socket c with f's descriptor attached, and
 // blocks until all of b is written (or c's write deadline passes).
 func sendFile(c *os.File, b []byte, f *os.File) error {
-	return sendWithFiles(c, b, []*os.File{f})
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	frc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var fd int
+	if err := frc.Control(func(x uintptr) { fd = int(x) }); err != nil {
+		return err
+	}
+	rights := syscall.UnixRights(fd)
+	for len(b) > 0 {
+		var n int
+		var serr error
+		err := rc.Write(func(s uintptr) bool {
+			n, serr = syscall.SendmsgN(int(s), b, rights, nil, 0)
+			return serr != syscall.EAGAIN
+		})
+		if err == nil {
+			err = serr
+		}
+		if err != nil {
+			return err
+		}
+		// Keep f open until the kernel has taken its descriptor, which it
+		// has once the first byte went out.
+		runtime.KeepAlive(f)
+		b, rights = b[n:], nil
+	}
+	return nil
 }
 
 // recvFile reads from the socket c until want bytes have arrived, with the
@@ -156,26 +189,99 @@ func sendFile(c *os.File, b []byte, f *os.File) error {
 // bounds the wait. The peer sends nothing more until it has had an answer,
 // so no byte of a later message is read.
 func recvFile(c *os.File, want int) ([]byte, *os.File, error) {
-	rr, err := newRightsReader(c)
+	rc, err := c.SyscallConn()
 	if err != nil {
 		return nil, nil, err
 	}
 	buf := make([]byte, want)
-	if _, err := io.ReadFull(rr, buf); err != nil {
-		closeFDs(rr.fds)
+	// Room for a few descriptors, so that a peer that sends more is
+	// told apart from one that sends one.
+	oob := make([]byte, syscall.CmsgSpace(4*4))
+	var fds []int
+	fail := func(err error) ([]byte, *os.File, error) {
+		for _, fd := range fds {
+			syscall.Close(fd)
+		}
 		return nil, nil, err
 	}
-	if len(rr.fds) != 1 {
-		closeFDs(rr.fds)
-		return nil, nil, fmt.Errorf("%d descriptors arrived, want 1", len(rr.fds))
+	for got := 0; got < want; {
+		var n, oobn, flags int
+		var serr error
+		err := rc.Read(func(s uintptr) bool {
+			n, oobn, flags, _, serr = syscall.Recvmsg(int(s), buf[got:], oob, syscall.MSG_CMSG_CLOEXEC)
+			return serr != syscall.EAGAIN
+		})
+		if err == nil {
+			err = serr
+		}
+		if err != nil {
+			return fail(err)
+		}
+		if oobn > 0 {
+			msgs, err := syscall.ParseSocketControlMessage(oob[:oobn])
+			if err != nil {
+				return fail(err)
+			}
+			for _, m := range msgs {
+				got, err := syscall.ParseUnixRights(&m)
+				fds = append(fds, got...)
+				if err != nil {
+					return fail(err)
+				}
+			}
+		}
+		if flags&syscall.MSG_CTRUNC != 0 {
+			return fail(errors.New("descriptors sent with the hello were dropped"))
+		}
+		if n == 0 {
+			return fail(io.ErrUnexpectedEOF)
+		}
+		got += n
 	}
-	// Not rr.take, which makes descriptors pollable: this one is a
-	// memfd, and came with close-on-exec set (MSG_CMSG_CLOEXEC).
-	return buf, os.NewFile(uintptr(rr.fds[0]), "multitask-queue"), nil
+	if len(fds) != 1 {
+		return fail(fmt.Errorf("%d descriptors arrived, want 1", len(fds)))
+	}
+	// A memfd, not a socket: it needs no poller, and came with
+	// close-on-exec set (MSG_CMSG_CLOEXEC).
+	return buf, os.NewFile(uintptr(fds[0]), "multitask-queue"), nil
 }
 
-func closeFDs(fds []int) {
-	for _, fd := range fds {
-		unix.Close(fd)
+// shmCreate makes a memory file of size bytes, closed on exec, and maps
+// it.
+func shmCreate(name string, size int) (*os.File, []byte, error) {
+	fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, nil, os.NewSyscallError("memfd_create", err)
 	}
+	f := os.NewFile(uintptr(fd), name)
+	if err := f.Truncate(int64(size)); err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	mem, err := shmMap(f, size)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, mem, nil
 }
+
+// shmMap maps the memory file f, which must be exactly size bytes long: a
+// shorter one would make accesses past its end fault.
+func shmMap(f *os.File, size int) ([]byte, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return nil, os.NewSyscallError("fstat", err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG || st.Size != int64(size) {
+		return nil, fmt.Errorf("shared memory of %d bytes, want %d", st.Size, size)
+	}
+	mem, err := unix.Mmap(int(f.Fd()), 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return nil, os.NewSyscallError("mmap", err)
+	}
+	return mem, nil
+}
+
+// shmUnmap unmaps a mapping made by shmCreate or shmMap.
+func shmUnmap(mem []byte) error { return unix.Munmap(mem) }

@@ -1,4 +1,4 @@
-package mp
+package queue
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 func TestItemLogOrder(t *testing.T) {
 	var l itemLog
 	var want [][]byte
-	item := func(i int) []byte {
+	payload := func(i int) []byte {
 		switch {
 		case i%97 == 0:
 			return bytes.Repeat([]byte{byte(i)}, bigItem+i) // big
@@ -22,12 +22,12 @@ func TestItemLogOrder(t *testing.T) {
 	}
 	// Enough to fill several chunks.
 	for i := range 20000 {
-		b := item(i)
-		l.pushBack(qitem{kind: kindBytes, data: b})
+		b := payload(i)
+		l.pushBack(item{kind: KindBytes, data: b})
 		want = append(want, b)
 	}
 	// Take some, put them back in reverse, as takeBack does.
-	var taken []qitem
+	var taken []item
 	for range 3000 {
 		taken = append(taken, l.takeFront())
 	}
@@ -39,7 +39,7 @@ func TestItemLogOrder(t *testing.T) {
 	}
 	for i, w := range want {
 		f := l.front()
-		if f.kind != kindBytes || !bytes.Equal(f.data, w) {
+		if f.kind != KindBytes || !bytes.Equal(f.data, w) {
 			t.Fatalf("item %d: kind %d, %d bytes; want %d bytes", i, f.kind, len(f.data), len(w))
 		}
 		if i%2 == 0 {
@@ -59,9 +59,9 @@ func TestItemLogOrder(t *testing.T) {
 // An item taken from the log owns its memory: later pushes do not change it.
 func TestItemLogTakeCopies(t *testing.T) {
 	var l itemLog
-	l.pushBack(qitem{kind: kindMessage, data: []byte("first")})
+	l.pushBack(item{kind: KindMessage, data: []byte("first")})
 	it := l.takeFront()
-	l.pushBack(qitem{kind: kindMessage, data: []byte("XXXXX")})
+	l.pushBack(item{kind: KindMessage, data: []byte("XXXXX")})
 	if string(it.data) != "first" {
 		t.Fatalf("taken item changed to %q", it.data)
 	}

@@ -1,4 +1,4 @@
-package mp
+package queue
 
 import (
 	"encoding/binary"
@@ -31,7 +31,7 @@ const (
 )
 
 // The kind of a marker record: the item with the id in its payload comes
-// over the socket. Items use kindMessage and kindBytes.
+// over the socket. Items use KindMessage and KindBytes.
 const recBig wire.Kind = 9
 
 // Bits of shmCtl.state.

@@ -1,4 +1,4 @@
-package mp
+package queue
 
 import (
 	"bytes"
@@ -14,6 +14,13 @@ import (
 	"github.com/multitask-go/multitask/internal/wire"
 )
 
+// Version is the version of the queue protocol: the frames below, the
+// layout of the shared memory and the meaning of its fields. A client
+// sends it first in its hello's token; a broker that speaks another
+// version answers with qRefused and its own, and the client fails with
+// [ErrVersion]. Change it with any of them.
+const Version = 1
+
 // The frames of a queue connection's socket. The items themselves move
 // through the shared rings, except big ones.
 const (
@@ -25,6 +32,7 @@ const (
 	qBigDown                      // broker → client: id, kind, bytes of an item whose marker is (or will be) in the down ring
 	qForget                       // broker → client: ids of big items taken back
 	qReply                        // broker → client: id, status
+	qRefused                      // broker → client: the version it speaks, which is not the client's; then it closes
 )
 
 // Requests and the statuses of their replies.
@@ -67,8 +75,8 @@ const (
 	maxAcceptPause = time.Second
 )
 
-// A qitem is an encoded item.
-type qitem struct {
+// An item is an encoded value: its kind and its bytes.
+type item struct {
 	kind wire.Kind
 	data []byte
 }
@@ -235,9 +243,9 @@ type bconn struct {
 
 	// Guarded by broker.mu.
 	gone     bool
-	bigs     map[uint64]qitem // big items come over the socket, waiting for their marker
-	flight   []flight         // records in the down ring not yet taken, oldest first
-	lastTail uint64           // the down ring's tail at the last dispatch: the client's progress
+	bigs     map[uint64]item // big items come over the socket, waiting for their marker
+	flight   []flight        // records in the down ring not yet taken, oldest first
+	lastTail uint64          // the down ring's tail at the last dispatch: the client's progress
 
 	omu      sync.Mutex // guards out
 	out      []outFrame
@@ -251,7 +259,7 @@ type bconn struct {
 // does not take it; the others are read back from the ring).
 type flight struct {
 	end uint64
-	it  qitem
+	it  item
 	big uint64
 }
 
@@ -323,8 +331,15 @@ func (b *broker) admit(nc *os.File) (*bconn, error) {
 		return nil, err
 	}
 	defer f.Close()
-	token, err := wire.ReadHello(bytes.NewReader(hello), tokenSize)
-	if err != nil || subtle.ConstantTimeCompare(token, b.token) != 1 {
+	token, err := wire.ReadHello(bytes.NewReader(hello), 1+tokenSize)
+	if err != nil || len(token) != 1+tokenSize {
+		return nil, errors.New("bad hello")
+	}
+	if token[0] != Version {
+		_ = wire.NewWriter(nc).WriteFrame(qRefused, []byte{Version}) // the client's error says why; if it went away, nothing is lost
+		return nil, fmt.Errorf("client of protocol version %d", token[0])
+	}
+	if subtle.ConstantTimeCompare(token[1:], b.token) != 1 {
 		return nil, errors.New("bad token")
 	}
 	mem, err := shmMap(f, shmSize)
@@ -334,7 +349,7 @@ func (b *broker) admit(nc *os.File) (*bconn, error) {
 	c := &bconn{
 		nc:       nc,
 		mem:      mem,
-		bigs:     make(map[uint64]qitem),
+		bigs:     make(map[uint64]item),
 		kick:     make(chan struct{}, 1),
 		quit:     make(chan struct{}),
 		stopping: make(chan struct{}),
@@ -366,8 +381,9 @@ func (b *broker) admit(nc *os.File) (*bconn, error) {
 	return c, nil
 }
 
-// helloSize is the length of a client's hello.
-const helloSize = 4 + 1 + 4 + tokenSize
+// helloSize is the length of a client's hello: its token is the
+// protocol version and the secret.
+const helloSize = 4 + 1 + 4 + 1 + tokenSize
 
 // write sends the frames queued for the connection until it ends; when the
 // server stops, it sends those left (for at most stopFlush) and closes the
@@ -448,7 +464,7 @@ func (b *broker) read(c *bconn) {
 				return
 			}
 			b.mu.Lock()
-			c.bigs[binary.LittleEndian.Uint64(p)] = qitem{kind: wire.Kind(p[8]), data: p[9:]}
+			c.bigs[binary.LittleEndian.Uint64(p)] = item{kind: wire.Kind(p[8]), data: p[9:]}
 			b.settle()
 			b.mu.Unlock()
 		case qReq:
@@ -528,7 +544,7 @@ func (b *broker) drainUp(c *bconn) int {
 			return n
 		}
 		switch kind {
-		case kindMessage, kindBytes:
+		case KindMessage, KindBytes:
 			c.up.copyOut(t+recHeader, b.items.reserveBack(kind, size))
 		case recBig:
 			var id [8]byte
@@ -588,7 +604,7 @@ func (b *broker) takeBack(c *bconn) {
 	// The records from t on are intact: only the broker writes the ring,
 	// and it has not since the steal.
 	var forget []byte
-	back := make([]qitem, len(c.flight))
+	back := make([]item, len(c.flight))
 	start := t
 	for i, f := range c.flight {
 		if f.big != 0 {
@@ -599,7 +615,7 @@ func (b *broker) takeBack(c *bconn) {
 			if !ok || next != f.end {
 				panic("mp: queue: a down ring does not hold the records sent")
 			}
-			back[i] = qitem{kind: kind, data: p}
+			back[i] = item{kind: kind, data: p}
 		}
 		start = f.end
 	}
@@ -865,7 +881,7 @@ func (b *broker) grant() {
 
 // The operations of this process on the queue.
 
-func (b *broker) put(ctx context.Context, it qitem) error {
+func (b *broker) put(ctx context.Context, it item) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for {
@@ -921,7 +937,7 @@ func (b *broker) wait(ctx context.Context, get bool) error {
 	return err
 }
 
-func (b *broker) get(ctx context.Context) (qitem, error) {
+func (b *broker) get(ctx context.Context) (item, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.items.len() == 0 {
@@ -931,7 +947,7 @@ func (b *broker) get(ctx context.Context) (qitem, error) {
 	}
 	for {
 		if b.stopped {
-			return qitem{}, ErrClosed
+			return item{}, ErrClosed
 		}
 		if b.items.len() > 0 {
 			it := b.items.takeFront()
@@ -939,10 +955,10 @@ func (b *broker) get(ctx context.Context) (qitem, error) {
 			return it, nil
 		}
 		if b.exhausted {
-			return qitem{}, ErrClosed
+			return item{}, ErrClosed
 		}
 		if err := b.wait(ctx, true); err != nil {
-			return qitem{}, err
+			return item{}, err
 		}
 		if b.items.len() == 0 {
 			b.getters++

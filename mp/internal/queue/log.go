@@ -1,4 +1,4 @@
-package mp
+package queue
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ type itemLog struct {
 	chunks []*logChunk // front first
 	spare  *logChunk   // the last chunk emptied, kept for the next one needed
 	n      int
-	bigs   map[uint64]qitem // big items, by the id in their marker
+	bigs   map[uint64]item // big items, by the id in their marker
 	nextID uint64
 }
 
@@ -69,7 +69,7 @@ func (l *itemLog) reserveBack(kind wire.Kind, n int) []byte {
 }
 
 // pushBack appends an item, which the log copies unless it is big.
-func (l *itemLog) pushBack(it qitem) {
+func (l *itemLog) pushBack(it item) {
 	if len(it.data) >= bigItem {
 		binary.LittleEndian.PutUint64(l.reserveBack(recBig, 8), l.keepBig(it))
 		return
@@ -78,7 +78,7 @@ func (l *itemLog) pushBack(it qitem) {
 }
 
 // pushFront puts an item back at the front.
-func (l *itemLog) pushFront(it qitem) {
+func (l *itemLog) pushFront(it item) {
 	kind, data := it.kind, it.data
 	var id [8]byte
 	if len(data) >= bigItem {
@@ -100,9 +100,9 @@ func (l *itemLog) pushFront(it qitem) {
 	l.n++
 }
 
-func (l *itemLog) keepBig(it qitem) uint64 {
+func (l *itemLog) keepBig(it item) uint64 {
 	if l.bigs == nil {
-		l.bigs = make(map[uint64]qitem)
+		l.bigs = make(map[uint64]item)
 	}
 	l.nextID++
 	l.bigs[l.nextID] = it
@@ -111,7 +111,7 @@ func (l *itemLog) keepBig(it qitem) uint64 {
 
 // front returns the item at the front, which must exist. Unless the item
 // is big, its bytes are the log's, valid until the log next changes.
-func (l *itemLog) front() qitem {
+func (l *itemLog) front() item {
 	c := l.chunks[0]
 	rec := c.buf[c.start:]
 	n := int(binary.LittleEndian.Uint32(rec))
@@ -119,12 +119,12 @@ func (l *itemLog) front() qitem {
 	if kind == recBig {
 		return l.bigs[binary.LittleEndian.Uint64(data)]
 	}
-	return qitem{kind: kind, data: data}
+	return item{kind: kind, data: data}
 }
 
 // takeFront removes the item at the front, which must exist, and returns
 // it in memory of its own.
-func (l *itemLog) takeFront() qitem {
+func (l *itemLog) takeFront() item {
 	it := l.front()
 	if len(it.data) < bigItem {
 		it.data = bytes.Clone(it.data)
