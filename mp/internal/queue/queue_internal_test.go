@@ -27,58 +27,44 @@ func newServed(t *testing.T, capacity int) (*Queue, []byte) {
 	return q, h
 }
 
-// A process without the token is refused before it can touch the queue.
-func TestQueueRefusesWrongToken(t *testing.T) {
-	q, h := newServed(t, 0)
-	bad := make([]byte, tokenSize)
-	c, err := dial(q.b.addr, bad, 0, Version)
-	if err == nil {
-		c.close()
-		t.Fatal("a client with the wrong token was admitted")
+// A client is refused before it can touch the queue when it lacks the
+// token, or speaks another version of the protocol (it is told the
+// broker's); the queue goes on serving the clients it admits.
+func TestQueueRefusesStrangers(t *testing.T) {
+	cases := []struct {
+		name    string
+		token   func(q *Queue) []byte
+		version byte
+		want    error
+	}{
+		{"wrong token", func(*Queue) []byte { return make([]byte, tokenSize) }, Version, ErrClosed},
+		{"other version", func(q *Queue) []byte { return q.b.token }, Version + 1, ErrVersion},
 	}
-	if !errors.Is(err, ErrClosed) {
-		t.Fatalf("refused with %v, want an error that matches ErrClosed", err)
-	}
-	var good Queue
-	if err := good.UnmarshalBinary(h); err != nil {
-		t.Fatal(err)
-	}
-	defer good.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := good.Put(ctx, KindBytes, []byte{5}); err != nil {
-		t.Fatal(err)
-	}
-	if kind, b, err := q.Get(ctx); kind != KindBytes || string(b) != "\x05" || err != nil {
-		t.Fatalf("Get = %d, %q, %v", kind, b, err)
-	}
-}
-
-// A client that speaks another version of the protocol is told so, with
-// the broker's version, and is not admitted; the queue serves the others.
-func TestQueueRefusesOtherVersion(t *testing.T) {
-	q, h := newServed(t, 0)
-	c, err := dial(q.b.addr, q.b.token, 0, Version+1)
-	if err == nil {
-		c.close()
-		t.Fatal("a client of another version was admitted")
-	}
-	if !errors.Is(err, ErrVersion) {
-		t.Fatalf("refused with %v, want an error that matches ErrVersion", err)
-	}
-	t.Log(err)
-	var good Queue
-	if err := good.UnmarshalBinary(h); err != nil {
-		t.Fatal(err)
-	}
-	defer good.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := good.Put(ctx, KindMessage, []byte("x")); err != nil {
-		t.Fatal(err)
-	}
-	if _, b, err := q.Get(ctx); string(b) != "x" || err != nil {
-		t.Fatalf("Get = %q, %v", b, err)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			q, h := newServed(t, 0)
+			c, err := dial(q.b.addr, tc.token(q), 0, tc.version)
+			if err == nil {
+				c.close()
+				t.Fatal("the client was admitted")
+			}
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("refused with %v, want an error that matches %v", err, tc.want)
+			}
+			var good Queue
+			if err := good.UnmarshalBinary(h); err != nil {
+				t.Fatal(err)
+			}
+			defer good.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := good.Put(ctx, KindBytes, []byte{5}); err != nil {
+				t.Fatal(err)
+			}
+			if kind, b, err := q.Get(ctx); kind != KindBytes || string(b) != "\x05" || err != nil {
+				t.Fatalf("Get = %d, %q, %v", kind, b, err)
+			}
+		})
 	}
 }
 
