@@ -11,6 +11,17 @@ import (
 	"github.com/multitask-go/multitask/mp/internal/queue"
 )
 
+// ErrClosed is returned by the methods of a [Conn] or queue closed in this
+// process, and by those of a queue that its creator closed (once drained)
+// or whose creator has exited. It is the queue engine's own sentinel, so
+// that the engine's errors match it without a translation.
+var ErrClosed = queue.ErrClosed
+
+// ErrConnBroken is returned by Send on a [Conn] whose earlier Send was cut
+// off part-way through a message by the end of its context: the stream can
+// no longer be read as messages, so the connection takes no more.
+var ErrConnBroken = errors.New("mp: connection broken by a cancelled Send")
+
 // ErrNotRegistered is the error of a call to a function that the process
 // running it does not know: registered too late (after Main or the first
 // process started), or only in some builds of the program.

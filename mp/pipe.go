@@ -14,17 +14,6 @@ import (
 	"github.com/multitask-go/multitask/mp/internal/queue"
 )
 
-// ErrClosed is returned by the methods of a [Conn] or queue closed in this
-// process, and by those of a queue that its creator closed (once drained)
-// or whose creator has exited. It is the queue engine's own sentinel, so
-// that the engine's errors match it without a translation.
-var ErrClosed = queue.ErrClosed
-
-// ErrConnBroken is returned by Send on a [Conn] whose earlier Send was cut
-// off part-way through a message by the end of its context: the stream can
-// no longer be read as messages, so the connection takes no more.
-var ErrConnBroken = errors.New("mp: connection broken by a cancelled Send")
-
 // The kinds of a Conn's frames: a value encoded by the codec, or a []byte
 // sent as it is. A queue's items have the same kinds, so that encodeMsg
 // and decodeMsg serve both.

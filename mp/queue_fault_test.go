@@ -1,13 +1,11 @@
+//go:build linux
+
 package mp_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"slices"
-	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -71,7 +69,7 @@ func queueEMFILE(ctx context.Context) error {
 	}
 	defer late.Kill()
 
-	release, err := exhaustDescriptors()
+	release, err := mp.ExhaustDescriptors(0)
 	if err != nil {
 		return err
 	}
@@ -126,49 +124,6 @@ func newEvent() *mp.Event {
 		panic(err)
 	}
 	return e
-}
-
-// exhaustDescriptors lowers this process's limit on open descriptors to a
-// little above those it has, and opens descriptors until it is reached.
-// release closes them and puts the limit back.
-func exhaustDescriptors() (release func(), err error) {
-	var old syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
-		return nil, err
-	}
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return nil, err
-	}
-	highest := 0
-	for _, e := range entries {
-		if fd, err := strconv.Atoi(e.Name()); err == nil {
-			highest = max(highest, fd)
-		}
-	}
-	low := old
-	low.Cur = uint64(highest + 16)
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
-		return nil, err
-	}
-	var held []int
-	release = func() {
-		for _, fd := range held {
-			syscall.Close(fd)
-		}
-		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old)
-	}
-	for {
-		fd, err := syscall.Open("/dev/null", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-		if errors.Is(err, syscall.EMFILE) {
-			return release, nil
-		}
-		if err != nil {
-			release()
-			return nil, err
-		}
-		held = append(held, fd)
-	}
 }
 
 // The queue's broker survives a moment without descriptors: a child that

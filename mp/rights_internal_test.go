@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -56,40 +55,11 @@ func receiveWithOneFree() error {
 	if err != nil {
 		return err
 	}
-	var old syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
-		return err
-	}
-	entries, err := os.ReadDir("/proc/self/fd")
+	release, err := exhaustDescriptors(1)
 	if err != nil {
 		return err
 	}
-	highest := 0
-	for _, e := range entries {
-		if fd, err := strconv.Atoi(e.Name()); err == nil {
-			highest = max(highest, fd)
-		}
-	}
-	low := old
-	low.Cur = uint64(highest + 16)
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
-		return err
-	}
-	defer syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old)
-	var held []int
-	defer func() { closeFDs(held) }()
-	for {
-		fd, err := syscall.Open(os.DevNull, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-		if errors.Is(err, syscall.EMFILE) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		held = append(held, fd)
-	}
-	syscall.Close(held[len(held)-1])
-	held = held[:len(held)-1]
+	defer release()
 
 	if err := sendWithFiles(a, []byte{1}, []*os.File{null, null, null}); err != nil {
 		return err
@@ -102,6 +72,6 @@ func receiveWithOneFree() error {
 	if err != nil {
 		return fmt.Errorf("the descriptor that did arrive was kept: %w", err)
 	}
-	held = append(held, fd)
+	syscall.Close(fd)
 	return nil
 }
