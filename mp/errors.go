@@ -9,12 +9,22 @@ import (
 	"github.com/multitask-go/multitask/futures"
 	"github.com/multitask-go/multitask/internal/wire"
 	"github.com/multitask-go/multitask/mp/internal/queue"
+	"github.com/multitask-go/multitask/mp/internal/shm"
 )
+
+// The sentinels of the synchronisation primitives that their engine (the
+// internal package shm) detects are that package's values, re-exported
+// here as the same values: one identity, so errors.Is matches them whichever
+// layer wrapped them. The errors that need a process's view (ErrOwnerDead,
+// OwnerDeadError) are this package's own: the engine reports a dead holder
+// as its pid, and the types of this package make the error.
 
 // ErrClosed is returned by the methods of a [Conn] or queue closed in this
 // process, and by those of a queue that its creator closed (once drained)
-// or whose creator has exited. It is the queue engine's own sentinel, so
-// that the engine's errors match it without a translation.
+// or whose creator has exited; and matched by the error of a method of a
+// synchronisation primitive or shared value closed in this process. It is
+// the queue engine's sentinel, which is the shared-memory engine's, so that
+// both engines' errors match it without a translation.
 var ErrClosed = queue.ErrClosed
 
 // ErrConnBroken is returned by Send on a [Conn] whose earlier Send was cut
@@ -107,17 +117,17 @@ var ErrOwnerDead = errors.New("mp: the lock's holder died")
 // that is broken or breaks while the party waits: aborted, reset, or a
 // process that held it died, waiting or before it arrived (see [Barrier]).
 // Python raises BrokenBarrierError there.
-var ErrBrokenBarrier = errors.New("mp: barrier broken")
+var ErrBrokenBarrier = shm.ErrBrokenBarrier
 
 // ErrNotHeld is matched by the error of an Unlock, or of a [Condition]
 // method, called by a process that does not hold the lock. Python raises
 // RuntimeError or ValueError there.
-var ErrNotHeld = errors.New("mp: lock not held by this process")
+var ErrNotHeld = shm.ErrNotHeld
 
 // ErrTooManyReleases is matched by the error of [Semaphore.Release] on a
 // bounded semaphore whose count is back at its initial value. Python raises
 // ValueError there.
-var ErrTooManyReleases = errors.New("mp: semaphore released too many times")
+var ErrTooManyReleases = shm.ErrTooManyReleases
 
 // ErrEmpty is returned by [Queue.TryGet] when no item is at hand: Python's
 // queue.Empty. It is not [ErrClosed]: more items may come.

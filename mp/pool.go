@@ -17,6 +17,7 @@ import (
 
 	"github.com/multitask-go/multitask/futures"
 	"github.com/multitask-go/multitask/internal/wire"
+	"github.com/multitask-go/multitask/mp/internal/shm"
 )
 
 // Unwrap returns Err.
@@ -134,12 +135,12 @@ func NewPool(opts ...PoolOption) (*Pool, error) {
 	freezeRegistry()
 	// Where a worker's shared page cannot be made, say so now rather than
 	// in every task.
-	f, mem, err := shmCreate("multitask-pool", slotPage)
+	f, mem, err := shm.Create("multitask-pool", slotPage)
 	if err != nil {
 		return nil, fmt.Errorf("mp: NewPool: %w", err)
 	}
 	f.Close()
-	_ = shmUnmap(mem)
+	_ = shm.Unmap(mem)
 	if cfg.init, err = copyHandles(cfg.initHs); err != nil {
 		return nil, fmt.Errorf("mp: NewPool: the initializer's argument: %w", err)
 	}
@@ -953,7 +954,7 @@ func (p *Pool) reject(jobs []*job, err error) {
 // start starts the worker process and waits for it to be ready.
 func (w *worker) start() (*readyMsg, error) {
 	p := w.p
-	shm, mem, err := shmCreate("multitask-pool", slotPage)
+	slotFile, mem, err := shm.Create("multitask-pool", slotPage)
 	if err != nil {
 		return nil, err
 	}
@@ -963,20 +964,20 @@ func (w *worker) start() (*readyMsg, error) {
 	msg := startMsg{Name: "PoolWorker", Daemon: true, Worker: wm}
 	if p.cfg.method == Fork {
 		if msg.Inherit, err = snapshotInherited(); err != nil {
-			return nil, w.fail(shm, mem, err)
+			return nil, w.fail(slotFile, mem, err)
 		}
 	}
 	start, err := marshalMsg(msg)
 	if err != nil {
-		return nil, w.fail(shm, mem, err)
+		return nil, w.fail(slotFile, mem, err)
 	}
 	pipes, err := workerPipes()
 	if err != nil {
-		return nil, w.fail(shm, mem, err)
+		return nil, w.fail(slotFile, mem, err)
 	}
 	w.stderr = &tailWriter{w: os.Stderr}
 	c, ctl, token, err := startChild(p.cfg.method, launchOptions{stderr: w.stderr}, start,
-		append([]*os.File{shm, pipes.theirTasks, pipes.theirResults, pipes.theirAssist}, p.cfg.init.files...))
+		append([]*os.File{slotFile, pipes.theirTasks, pipes.theirResults, pipes.theirAssist}, p.cfg.init.files...))
 	// The worker's ends are its own now, or no one's: a result pipe whose
 	// only writer is the worker ends when the worker does.
 	pipes.theirTasks.Close()
@@ -986,10 +987,10 @@ func (w *worker) start() (*readyMsg, error) {
 		pipes.tasks.Close()
 		pipes.results.Close()
 		pipes.assist.Close()
-		return nil, w.fail(shm, mem, err)
+		return nil, w.fail(slotFile, mem, err)
 	}
 	p.mu.Lock()
-	w.child, w.ctl, w.shm, w.slots = c, ctl, shm, mem
+	w.child, w.ctl, w.shm, w.slots = c, ctl, slotFile, mem
 	w.tasks, w.w, w.results, w.r = pipes.tasks, wire.NewWriter(pipes.tasks), pipes.results, wire.NewReader(pipes.results, 0)
 	w.assistR, w.ar = pipes.assist, wire.NewReader(pipes.assist, 0)
 	p.mu.Unlock()
@@ -1023,9 +1024,9 @@ func (w *worker) start() (*readyMsg, error) {
 	return &ready, nil
 }
 
-func (w *worker) fail(shm *os.File, mem []byte, err error) error {
-	shm.Close()
-	_ = shmUnmap(mem)
+func (w *worker) fail(slotFile *os.File, mem []byte, err error) error {
+	slotFile.Close()
+	_ = shm.Unmap(mem)
 	return err
 }
 
@@ -1034,7 +1035,7 @@ func (w *worker) release() {
 	w.p.mu.Lock()
 	w.closeOnce()
 	w.p.mu.Unlock()
-	_ = shmUnmap(w.slots)
+	_ = shm.Unmap(w.slots)
 	w.shm.Close()
 	w.results.Close()
 	w.assistR.Close()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/multitask-go/multitask/codec"
 	"github.com/multitask-go/multitask/internal/wire"
+	"github.com/multitask-go/multitask/mp/internal/shm"
 )
 
 // flushAt is how many bytes of frames a worker gathers before it writes
@@ -30,7 +31,7 @@ func runWorker(rights *rightsReader, msg *startMsg) int {
 		fmt.Fprintf(os.Stderr, "mp: pool worker: %v\n", err)
 		return exitBootstrap
 	}
-	mem, err := shmMap(files[0], slotPage)
+	mem, err := shm.Map(files[0], slotPage)
 	files[0].Close()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "mp: pool worker: map the shared page: %v\n", err)

@@ -3,11 +3,37 @@ package mp
 import (
 	"fmt"
 	"math"
-	"os"
 	"runtime"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/multitask-go/multitask/mp/internal/shm"
 )
+
+// elem is the element types of a Value or an Array.
+type elem interface {
+	int32 | int64 | uint32 | uint64 | float64 | byte
+}
+
+// elemOf returns the element code and size of T.
+func elemOf[T elem]() (code uint8, size int) {
+	var z T
+	switch any(z).(type) {
+	case int32:
+		return shm.ElemInt32, 4
+	case int64:
+		return shm.ElemInt64, 8
+	case uint32:
+		return shm.ElemUint32, 4
+	case uint64:
+		return shm.ElemUint64, 8
+	case float64:
+		return shm.ElemFloat64, 8
+	case byte:
+		return shm.ElemByte, 1
+	}
+	panic("unreachable")
+}
 
 // A Value is a number in memory shared by processes, Python's
 // multiprocessing.Value for its numeric type codes, without the lock: every
@@ -22,11 +48,32 @@ import (
 // of every process. Its methods return no error, so after Close they panic
 // with an error that matches [ErrClosed]. A Value must not be copied.
 type Value[T int32 | int64 | uint32 | uint64 | float64] struct {
-	sh    shm
+	shared[cell[T], *cell[T]]
+}
+
+// A cell is the engine of a Value: the number's place in its memory.
+type cell[T int32 | int64 | uint32 | uint64 | float64] struct {
+	shm.Object
 	p     unsafe.Pointer // the number, 8-byte aligned
 	wide  bool           // 8 bytes, not 4
 	float bool
 }
+
+// Setup lays the cell out on its memory, after Init or Bind.
+func (c *cell[T]) Setup() {
+	_, size := elemOf[T]()
+	c.p, c.wide, c.float = c.At(shm.Data), size == 8, c.Elem() == shm.ElemFloat64
+}
+
+// UnmarshalBinary decodes a Value's encoding; one of another type is an
+// error.
+func (c *cell[T]) UnmarshalBinary(b []byte) error {
+	code, _ := elemOf[T]()
+	return c.Decode(b, shm.KindValue, code)
+}
+
+// Close lets go of the cell's memory in this process.
+func (c *cell[T]) Close() error { return c.Object.Close() }
 
 // NewValue returns a Value holding v, in a page of shared memory of its
 // own that the kernel frees once every process holding it has closed it or
@@ -34,49 +81,42 @@ type Value[T int32 | int64 | uint32 | uint64 | float64] struct {
 func NewValue[T int32 | int64 | uint32 | uint64 | float64](v T) (*Value[T], error) {
 	x := new(Value[T])
 	code, _ := elemOf[T]()
-	if err := x.sh.init(shmValue, code, 0); err != nil {
+	if err := x.init(shm.KindValue, code, 0); err != nil {
 		return nil, err
 	}
-	x.setup()
 	x.Store(v)
 	return x, nil
 }
 
-func (v *Value[T]) setup() {
-	_, size := elemOf[T]()
-	v.p, v.wide, v.float = v.sh.at(shmData), size == 8, v.sh.elem == elemFloat64
-	keepMapped(v, v.sh.mem)
-}
-
 // Load returns the value.
 func (v *Value[T]) Load() T {
-	if v.sh.state.Load() != shmOpen {
-		v.sh.useOrPanic(shmValue, "Load")
+	if !v.e.Open() {
+		v.e.UseOrPanic(shm.KindValue, "Load")
 	}
-	x := load[T](v.p, v.wide)
-	v.sh.raceAcquire()
+	x := load[T](v.e.p, v.e.wide)
+	v.e.RaceAcquire()
 	runtime.KeepAlive(v)
 	return x
 }
 
 // Store sets the value.
 func (v *Value[T]) Store(x T) {
-	if v.sh.state.Load() != shmOpen {
-		v.sh.useOrPanic(shmValue, "Store")
+	if !v.e.Open() {
+		v.e.UseOrPanic(shm.KindValue, "Store")
 	}
-	v.sh.raceRelease()
-	store(v.p, v.wide, x)
+	v.e.RaceRelease()
+	store(v.e.p, v.e.wide, x)
 	runtime.KeepAlive(v)
 }
 
 // Add adds delta to the value and returns the new value. Integers wrap
 // around on overflow, as Go's do.
 func (v *Value[T]) Add(delta T) T {
-	if v.sh.state.Load() != shmOpen {
-		v.sh.useOrPanic(shmValue, "Add")
+	if !v.e.Open() {
+		v.e.UseOrPanic(shm.KindValue, "Add")
 	}
-	v.sh.raceRelease()
-	x := add(v.p, v.wide, v.float, delta)
+	v.e.RaceRelease()
+	x := add(v.e.p, v.e.wide, v.e.float, delta)
 	runtime.KeepAlive(v)
 	return x
 }
@@ -85,42 +125,18 @@ func (v *Value[T]) Add(delta T) T {
 // did. A float64 is compared bit for bit: a NaN matches the same NaN, and
 // 0 does not match -0.
 func (v *Value[T]) CompareAndSwap(old, new T) bool {
-	if v.sh.state.Load() != shmOpen {
-		v.sh.useOrPanic(shmValue, "CompareAndSwap")
+	if !v.e.Open() {
+		v.e.UseOrPanic(shm.KindValue, "CompareAndSwap")
 	}
-	v.sh.raceRelease()
-	ok := cas(v.p, v.wide, old, new)
+	v.e.RaceRelease()
+	ok := cas(v.e.p, v.e.wide, old, new)
 	runtime.KeepAlive(v)
 	return ok
 }
 
-// Close releases this process's mapping and descriptor of the value; other
-// processes keep theirs. Close is idempotent.
-func (v *Value[T]) Close() error { return v.sh.close() }
-
-// MarshalBinary encodes the value as its id, kind and type, for the codec.
-func (v *Value[T]) MarshalBinary() ([]byte, error) { return v.sh.appendBinary(nil), nil }
-
-// UnmarshalBinary decodes what MarshalBinary wrote; a Value of another type
-// is an error.
-func (v *Value[T]) UnmarshalBinary(b []byte) error {
-	code, _ := elemOf[T]()
-	return v.sh.decode(b, shmValue, code)
-}
-
-func (v *Value[T]) handleID() uint64                 { return v.sh.id }
-func (v *Value[T]) handleFiles() ([]*os.File, error) { return v.sh.files() }
-func (v *Value[T]) bindFiles(files []*os.File) error {
-	if err := v.sh.bind(files); err != nil {
-		return err
-	}
-	v.setup()
-	return nil
-}
-
 // The atomic operations on a number of 4 or 8 bytes at p, by its bits.
 
-func load[T shmElem](p unsafe.Pointer, wide bool) (x T) {
+func load[T elem](p unsafe.Pointer, wide bool) (x T) {
 	if wide {
 		*(*uint64)(unsafe.Pointer(&x)) = atomic.LoadUint64((*uint64)(p))
 	} else {
@@ -129,7 +145,7 @@ func load[T shmElem](p unsafe.Pointer, wide bool) (x T) {
 	return x
 }
 
-func store[T shmElem](p unsafe.Pointer, wide bool, x T) {
+func store[T elem](p unsafe.Pointer, wide bool, x T) {
 	if wide {
 		atomic.StoreUint64((*uint64)(p), *(*uint64)(unsafe.Pointer(&x)))
 	} else {
@@ -137,7 +153,7 @@ func store[T shmElem](p unsafe.Pointer, wide bool, x T) {
 	}
 }
 
-func add[T shmElem](p unsafe.Pointer, wide, float bool, delta T) (x T) {
+func add[T elem](p unsafe.Pointer, wide, float bool, delta T) (x T) {
 	switch {
 	case float:
 		for {
@@ -156,7 +172,7 @@ func add[T shmElem](p unsafe.Pointer, wide, float bool, delta T) (x T) {
 	return x
 }
 
-func cas[T shmElem](p unsafe.Pointer, wide bool, old, new T) bool {
+func cas[T elem](p unsafe.Pointer, wide bool, old, new T) bool {
 	if wide {
 		return atomic.CompareAndSwapUint64((*uint64)(p), *(*uint64)(unsafe.Pointer(&old)), *(*uint64)(unsafe.Pointer(&new)))
 	}
@@ -166,7 +182,7 @@ func cas[T shmElem](p unsafe.Pointer, wide bool, old, new T) bool {
 // byteShift is where the byte at an address sits in the 32-bit word around
 // it, by the address's low two bits.
 var byteShift = func() [4]uint {
-	if lowHalf == 0 { // little-endian
+	if shm.LowHalf == 0 { // little-endian
 		return [4]uint{0, 8, 16, 24}
 	}
 	return [4]uint{24, 16, 8, 0}
@@ -184,12 +200,33 @@ var byteShift = func() [4]uint {
 // with an error that matches [ErrClosed]. Methods are safe for concurrent
 // use by goroutines of every process; an Array must not be copied.
 type Array[T int32 | int64 | uint32 | uint64 | float64 | byte] struct {
-	sh    shm
+	shared[cells[T], *cells[T]]
+}
+
+// A cells is the engine of an Array: the elements' place in its memory.
+type cells[T int32 | int64 | uint32 | uint64 | float64 | byte] struct {
+	shm.Object
 	base  unsafe.Pointer // element 0, 64-byte aligned
 	n     int
 	size  int // bytes per element: 1, 4 or 8
 	float bool
 }
+
+// Setup lays the cells out on their memory, after Init or Bind.
+func (c *cells[T]) Setup() {
+	_, c.size = elemOf[T]()
+	c.base, c.n, c.float = c.At(shm.Data), int(c.Param()), c.Elem() == shm.ElemFloat64
+}
+
+// UnmarshalBinary decodes an Array's encoding; one of another element type
+// is an error.
+func (c *cells[T]) UnmarshalBinary(b []byte) error {
+	code, _ := elemOf[T]()
+	return c.Decode(b, shm.KindArray, code)
+}
+
+// Close lets go of the cells' memory in this process.
+func (c *cells[T]) Close() error { return c.Object.Close() }
 
 // NewArray returns an Array of n zero elements, in shared memory of its own
 // (n×size rounded up to whole pages) that the kernel frees once every
@@ -201,44 +238,37 @@ func NewArray[T int32 | int64 | uint32 | uint64 | float64 | byte](n int) (*Array
 	}
 	a := new(Array[T])
 	code, _ := elemOf[T]()
-	if err := a.sh.init(shmArray, code, uint64(n)); err != nil {
+	if err := a.init(shm.KindArray, code, uint64(n)); err != nil {
 		return nil, err
 	}
-	a.setup()
 	return a, nil
 }
 
-func (a *Array[T]) setup() {
-	_, a.size = elemOf[T]()
-	a.base, a.n, a.float = a.sh.at(shmData), int(a.sh.param), a.sh.elem == elemFloat64
-	keepMapped(a, a.sh.mem)
-}
-
 // Len returns the number of elements; it works after Close too.
-func (a *Array[T]) Len() int { return a.n }
+func (a *Array[T]) Len() int { return a.e.n }
 
 // elem checks the array and the index and returns the element's address.
 func (a *Array[T]) elem(i int, method string) unsafe.Pointer {
-	if a.sh.state.Load() != shmOpen {
-		a.sh.useOrPanic(shmArray, method)
+	if !a.e.Open() {
+		a.e.UseOrPanic(shm.KindArray, method)
 	}
-	if uint(i) >= uint(a.n) {
-		panic(fmt.Sprintf("mp: Array index %d out of range [0:%d]", i, a.n))
+	if uint(i) >= uint(a.e.n) {
+		panic(fmt.Sprintf("mp: Array index %d out of range [0:%d]", i, a.e.n))
 	}
-	return unsafe.Add(a.base, i*a.size)
+	return unsafe.Add(a.e.base, i*a.e.size)
 }
 
 // Load returns element i.
 func (a *Array[T]) Load(i int) T {
 	p := a.elem(i, "Load")
 	var x T
-	if a.size == 1 {
+	if a.e.size == 1 {
 		w := atomic.LoadUint32((*uint32)(unsafe.Add(p, -(i & 3))))
 		*(*byte)(unsafe.Pointer(&x)) = byte(w >> byteShift[i&3])
 	} else {
-		x = load[T](p, a.size == 8)
+		x = load[T](p, a.e.size == 8)
 	}
-	a.sh.raceAcquire()
+	a.e.RaceAcquire()
 	runtime.KeepAlive(a)
 	return x
 }
@@ -246,12 +276,12 @@ func (a *Array[T]) Load(i int) T {
 // Store sets element i to v.
 func (a *Array[T]) Store(i int, v T) {
 	p := a.elem(i, "Store")
-	a.sh.raceRelease()
-	if a.size == 1 {
+	a.e.RaceRelease()
+	if a.e.size == 1 {
 		b := *(*byte)(unsafe.Pointer(&v))
 		updateByte(p, i, func(byte) byte { return b })
 	} else {
-		store(p, a.size == 8, v)
+		store(p, a.e.size == 8, v)
 	}
 	runtime.KeepAlive(a)
 }
@@ -260,13 +290,13 @@ func (a *Array[T]) Store(i int, v T) {
 // wrap around on overflow, as Go's do.
 func (a *Array[T]) Add(i int, delta T) T {
 	p := a.elem(i, "Add")
-	a.sh.raceRelease()
+	a.e.RaceRelease()
 	var x T
-	if a.size == 1 {
+	if a.e.size == 1 {
 		d := *(*byte)(unsafe.Pointer(&delta))
 		*(*byte)(unsafe.Pointer(&x)) = updateByte(p, i, func(b byte) byte { return b + d })
 	} else {
-		x = add(p, a.size == 8, a.float, delta)
+		x = add(p, a.e.size == 8, a.e.float, delta)
 	}
 	runtime.KeepAlive(a)
 	return x
@@ -288,13 +318,13 @@ func updateByte(p unsafe.Pointer, i int, f func(byte) byte) byte {
 
 // elems returns the elements from i on, checking i against [0, Len()].
 func (a *Array[T]) elems(i int, method string) []T {
-	if a.sh.state.Load() != shmOpen {
-		a.sh.useOrPanic(shmArray, method)
+	if !a.e.Open() {
+		a.e.UseOrPanic(shm.KindArray, method)
 	}
-	if uint(i) > uint(a.n) {
-		panic(fmt.Sprintf("mp: Array.%s start %d out of range [0:%d]", method, i, a.n))
+	if uint(i) > uint(a.e.n) {
+		panic(fmt.Sprintf("mp: Array.%s start %d out of range [0:%d]", method, i, a.e.n))
 	}
-	return unsafe.Slice((*T)(a.base), a.n)[i:]
+	return unsafe.Slice((*T)(a.e.base), a.e.n)[i:]
 }
 
 // CopyTo copies elements from index i on into dst, as many as fit, and
@@ -304,7 +334,7 @@ func (a *Array[T]) elems(i int, method string) []T {
 // without 64-bit moves. i out of [0, Len()] panics.
 func (a *Array[T]) CopyTo(i int, dst []T) int {
 	n := copy(dst, a.elems(i, "CopyTo"))
-	a.sh.raceAcquire()
+	a.e.RaceAcquire()
 	runtime.KeepAlive(a)
 	return n
 }
@@ -313,35 +343,10 @@ func (a *Array[T]) CopyTo(i int, dst []T) int {
 // and returns how many it copied: copy(array[i:], src). It is a plain
 // memory copy, not atomic (see CopyTo). i out of [0, Len()] panics.
 func (a *Array[T]) CopyFrom(i int, src []T) int {
-	a.sh.raceRelease()
+	a.e.RaceRelease()
 	n := copy(a.elems(i, "CopyFrom"), src)
 	runtime.KeepAlive(a)
 	return n
-}
-
-// Close releases this process's mapping and descriptor of the array;
-// other processes keep theirs. Close is idempotent.
-func (a *Array[T]) Close() error { return a.sh.close() }
-
-// MarshalBinary encodes the array as its id, kind, type and length, for
-// the codec.
-func (a *Array[T]) MarshalBinary() ([]byte, error) { return a.sh.appendBinary(nil), nil }
-
-// UnmarshalBinary decodes what MarshalBinary wrote; an Array of another
-// element type is an error.
-func (a *Array[T]) UnmarshalBinary(b []byte) error {
-	code, _ := elemOf[T]()
-	return a.sh.decode(b, shmArray, code)
-}
-
-func (a *Array[T]) handleID() uint64                 { return a.sh.id }
-func (a *Array[T]) handleFiles() ([]*os.File, error) { return a.sh.files() }
-func (a *Array[T]) bindFiles(files []*os.File) error {
-	if err := a.sh.bind(files); err != nil {
-		return err
-	}
-	a.setup()
-	return nil
 }
 
 // A SharedMemory is a region of raw bytes shared by processes, Python's
@@ -359,8 +364,20 @@ func (a *Array[T]) bindFiles(files []*os.File) error {
 // faults and crashes the program). Because of that slice, a SharedMemory
 // that is dropped without Close stays mapped until the process exits.
 type SharedMemory struct {
-	sh shm
+	shared[raw, *raw]
 }
+
+// A raw is the engine of a SharedMemory: its Object, without a layout.
+type raw struct{ shm.Object }
+
+// Setup has nothing to lay out.
+func (*raw) Setup() {}
+
+// UnmarshalBinary decodes a SharedMemory's encoding.
+func (r *raw) UnmarshalBinary(b []byte) error { return r.Decode(b, shm.KindRaw, 0) }
+
+// Close unmaps the memory in this process.
+func (r *raw) Close() error { return r.Object.Close() }
 
 // NewSharedMemory returns size bytes (1 to 2⁴⁰) of zeroed shared memory,
 // page-aligned. It fails with an error matching [ErrUnsupported] off Linux.
@@ -369,37 +386,14 @@ func NewSharedMemory(size int) (*SharedMemory, error) {
 		return nil, fmt.Errorf("mp: NewSharedMemory(%d): the size must be positive", size)
 	}
 	m := new(SharedMemory)
-	if err := m.sh.init(shmRaw, 0, uint64(size)); err != nil {
+	if err := m.init(shm.KindRaw, 0, uint64(size)); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
 // Bytes returns the shared memory, Len bytes, or nil after Close.
-func (m *SharedMemory) Bytes() []byte {
-	m.sh.mu.Lock()
-	defer m.sh.mu.Unlock()
-	if m.sh.state.Load() != shmOpen {
-		return nil
-	}
-	n := int(m.sh.param)
-	return m.sh.mem[:n:n]
-}
+func (m *SharedMemory) Bytes() []byte { return m.e.Bytes() }
 
 // Len returns the size of the shared memory in bytes.
-func (m *SharedMemory) Len() int { return int(m.sh.param) }
-
-// Close unmaps the memory and closes the descriptor in this process; other
-// processes keep theirs. The slice returned by Bytes must not be used after
-// Close. Close is idempotent.
-func (m *SharedMemory) Close() error { return m.sh.close() }
-
-// MarshalBinary encodes the memory as its id and size, for the codec.
-func (m *SharedMemory) MarshalBinary() ([]byte, error) { return m.sh.appendBinary(nil), nil }
-
-// UnmarshalBinary decodes what MarshalBinary wrote.
-func (m *SharedMemory) UnmarshalBinary(b []byte) error { return m.sh.decode(b, shmRaw, 0) }
-
-func (m *SharedMemory) handleID() uint64                 { return m.sh.id }
-func (m *SharedMemory) handleFiles() ([]*os.File, error) { return m.sh.files() }
-func (m *SharedMemory) bindFiles(files []*os.File) error { return m.sh.bind(files) }
+func (m *SharedMemory) Len() int { return int(m.e.Param()) }

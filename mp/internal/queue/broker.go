@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/multitask-go/multitask/internal/wire"
+	"github.com/multitask-go/multitask/mp/internal/shm"
 )
 
 // Version is the version of the queue protocol: the frames below, the
@@ -342,7 +343,7 @@ func (b *broker) admit(nc *os.File) (*bconn, error) {
 	if subtle.ConstantTimeCompare(token[1:], b.token) != 1 {
 		return nil, errors.New("bad token")
 	}
-	mem, err := shmMap(f, shmSize)
+	mem, err := shm.Map(f, shmSize)
 	if err != nil {
 		return nil, err
 	}
@@ -358,7 +359,7 @@ func (b *broker) admit(nc *os.File) (*bconn, error) {
 	b.mu.Lock()
 	if b.stopped {
 		b.mu.Unlock()
-		shmUnmap(mem)
+		shm.Unmap(mem)
 		return nil, ErrClosed
 	}
 	var st uint32
@@ -654,7 +655,7 @@ func (b *broker) detach(c *bconn) {
 		}
 	}
 	b.joins = joins
-	shmUnmap(c.mem)
+	shm.Unmap(c.mem)
 	c.mem, c.ctl = nil, nil
 	b.settle()
 }

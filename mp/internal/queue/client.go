@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/multitask-go/multitask/internal/wire"
+	"github.com/multitask-go/multitask/mp/internal/shm"
 )
 
 // A client is a process's connection to a queue's broker in another
@@ -51,7 +52,7 @@ func dial(addr string, token []byte, capacity int, version byte) (*client, error
 		// The broker stops listening once the queue is closed and drained.
 		return nil, fmt.Errorf("mp: connect to the queue: %w: %w", ErrClosed, err)
 	}
-	f, mem, err := shmCreate("multitask-queue", shmSize)
+	f, mem, err := shm.Create("multitask-queue", shmSize)
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("mp: queue: %w", err)
@@ -62,7 +63,7 @@ func dial(addr string, token []byte, capacity int, version byte) (*client, error
 	f.Close()
 	if err != nil {
 		nc.Close()
-		shmUnmap(mem)
+		shm.Unmap(mem)
 		return nil, fmt.Errorf("mp: connect to the queue: %w", err)
 	}
 	nc.SetReadDeadline(time.Now().Add(handshakeTimeout))
@@ -78,7 +79,7 @@ func dial(addr string, token []byte, capacity int, version byte) (*client, error
 	}
 	if err != nil {
 		nc.Close()
-		shmUnmap(mem)
+		shm.Unmap(mem)
 		// The broker closes a connection it does not admit: it is
 		// stopping (the queue is closed and drained), or the handle is
 		// not one of its own.
@@ -503,7 +504,7 @@ func (c *client) close() {
 	<-c.done
 	c.memMu.Lock()
 	if c.mem != nil {
-		shmUnmap(c.mem)
+		shm.Unmap(c.mem)
 		c.mem, c.ctl = nil, nil
 	}
 	c.memMu.Unlock()

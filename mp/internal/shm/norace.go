@@ -1,6 +1,6 @@
 //go:build !race
 
-package mp
+package shm
 
-// raceEnabled is true when the race detector runs: see shm.raceRelease.
+// raceEnabled is true when the race detector runs: see Object.RaceRelease.
 const raceEnabled = false

@@ -1,4 +1,4 @@
-package mp
+package shm
 
 import (
 	"context"
@@ -16,111 +16,104 @@ import (
 
 // This file holds what the synchronisation primitives and shared values
 // have in common: a memory file shared by the processes that hold the
-// object, how it crosses to a child (a handle: its id and layout encoded,
-// its descriptor beside the argument), the identity of a process as lock
-// words record it, and the sleeping on futex words in slices.
+// object, how it crosses to a child (its id and layout encoded, its
+// descriptor beside the argument), the identity of a process as lock words
+// record it, and the sleeping on futex words in slices.
 
-// An shmKind says what a shared memory object holds. It travels in the
+// A Kind says what a shared memory object holds. It travels in the
 // encoding and sits in the object's header, and both must agree with the
 // type that decodes it.
-type shmKind uint8
+type Kind uint8
 
+// The kinds of object, named after the types of package mp.
 const (
-	shmLock shmKind = 1 + iota
-	shmRLock
-	shmEvent
-	shmSemaphore
-	shmBarrier
-	shmCondition
-	shmValue
-	shmArray
-	shmRaw
-	shmKinds // one past the last
+	KindLock Kind = 1 + iota
+	KindRLock
+	KindEvent
+	KindSemaphore
+	KindBarrier
+	KindCondition
+	KindValue
+	KindArray
+	KindRaw // a SharedMemory: raw bytes, without a header
+	kinds   // one past the last
 )
 
-var shmKindNames = [...]string{
-	shmLock: "Lock", shmRLock: "RLock", shmEvent: "Event", shmSemaphore: "Semaphore",
-	shmBarrier: "Barrier", shmCondition: "Condition", shmValue: "Value", shmArray: "Array",
-	shmRaw: "SharedMemory",
+var kindNames = [...]string{
+	KindLock: "Lock", KindRLock: "RLock", KindEvent: "Event", KindSemaphore: "Semaphore",
+	KindBarrier: "Barrier", KindCondition: "Condition", KindValue: "Value", KindArray: "Array",
+	KindRaw: "SharedMemory",
 }
 
-func (k shmKind) String() string {
-	if k > 0 && k < shmKinds {
-		return shmKindNames[k]
+// String returns the name of the mp type of the kind.
+func (k Kind) String() string {
+	if k > 0 && k < kinds {
+		return kindNames[k]
 	}
-	return fmt.Sprintf("shmKind(%d)", uint8(k))
+	return fmt.Sprintf("shm.Kind(%d)", uint8(k))
 }
 
-// The element types of a Value or an Array.
+// The element types of a Value or an Array, as their objects record them.
 const (
-	elemInt32 uint8 = 1 + iota
-	elemInt64
-	elemUint32
-	elemUint64
-	elemFloat64
-	elemByte
+	ElemInt32 uint8 = 1 + iota
+	ElemInt64
+	ElemUint32
+	ElemUint64
+	ElemFloat64
+	ElemByte
 )
 
-// shmElem is the element types of a Value or an Array.
-type shmElem interface {
-	int32 | int64 | uint32 | uint64 | float64 | byte
-}
-
-// elemOf returns the element code and size of T.
-func elemOf[T shmElem]() (code uint8, size int) {
-	var z T
-	switch any(z).(type) {
-	case int32:
-		return elemInt32, 4
-	case int64:
-		return elemInt64, 8
-	case uint32:
-		return elemUint32, 4
-	case uint64:
-		return elemUint64, 8
-	case float64:
-		return elemFloat64, 8
-	case byte:
-		return elemByte, 1
+// ElemSize returns the size in bytes of an element of type code, or 0 for
+// a code that names no element type.
+func ElemSize(code uint8) int {
+	switch code {
+	case ElemInt32, ElemUint32:
+		return 4
+	case ElemInt64, ElemUint64, ElemFloat64:
+		return 8
+	case ElemByte:
+		return 1
 	}
-	panic("unreachable")
+	return 0
 }
 
 // Every object but a SharedMemory starts with a header that a process
 // binding it checks against what the encoding said; the data start at
-// shmData, on a cache line of their own.
+// Data, on a cache line of their own.
 const (
-	shmMagic   = 0x6d74736d // "msmt" in memory
-	shmData    = 64
-	shmMaxSize = 1 << 40 // the largest object; larger ones are refused at decoding
+	magic   = 0x6d74736d // "msmt" in memory
+	Data    = 64         // the offset of an object's data in its memory
+	maxSize = 1 << 40    // the largest object; larger ones are refused at decoding
 )
 
-type shmHeader struct {
+type header struct {
 	magic uint32
-	kind  shmKind
+	kind  Kind
 	elem  uint8
 	_     [2]byte
 	param uint64
 }
 
-// The states of an shm. The zero value is unusable: a primitive declared
+// The states of an Object. The zero value is unusable: a primitive declared
 // rather than made, or decoded in a child and not yet bound.
 const (
-	shmUnbound uint32 = iota
-	shmOpen
-	shmClosed
+	unbound uint32 = iota
+	open
+	closed
 )
 
-// An shm is one process's view of a shared memory object: the memory file
-// and its mapping, with what the object is.
-type shm struct {
+// An Object is one process's view of a shared memory object: the memory
+// file and its mapping, with what the object is. The engines of the
+// primitives embed one; a zero Object is unusable until Init or Decode and
+// Bind. An Object must not be copied.
+type Object struct {
 	id    uint64
-	kind  shmKind
-	elem  uint8  // a Value's or an Array's element type
+	kind  Kind
+	elem  uint8  // a Value's or an Array's element type, a Semaphore's boundedness
 	param uint64 // Array length, Barrier parties, Semaphore bound, SharedMemory size
 
-	state atomic.Uint32 // shmUnbound, shmOpen, shmClosed; changed with mu held
-	hb    atomic.Uint64 // for the race detector only: see raceRelease
+	state atomic.Uint32 // unbound, open, closed; changed with mu held
+	hb    atomic.Uint64 // for the race detector only: see RaceRelease
 	mu    sync.Mutex    // guards f and mem while binding and closing
 	f     *os.File
 	mem   []byte
@@ -128,15 +121,15 @@ type shm struct {
 
 var pageSize = os.Getpagesize()
 
-// shmSize returns the size of the memory file of an object, or an error
+// objSize returns the size of the memory file of an object, or an error
 // when the layout is not one this package makes.
-func objSize(kind shmKind, elem uint8, param uint64) (int, error) {
-	need := uint64(shmData)
+func objSize(kind Kind, elem uint8, param uint64) (int, error) {
+	need := uint64(Data)
 	switch kind {
-	case shmLock, shmRLock, shmEvent:
-	case shmCondition:
+	case KindLock, KindRLock, KindEvent:
+	case KindCondition:
 		need = condTable + condEntries*condEntrySize
-	case shmSemaphore:
+	case KindSemaphore:
 		if elem > 1 {
 			return 0, fmt.Errorf("semaphore of flavour %d", elem)
 		}
@@ -144,28 +137,28 @@ func objSize(kind shmKind, elem uint8, param uint64) (int, error) {
 			return 0, fmt.Errorf("semaphore bound %d out of range", param)
 		}
 		need = semTable + semSlots*semSlotSize
-	case shmBarrier:
-		if param < 1 || param > maxParties {
-			return 0, fmt.Errorf("barrier of %d parties out of range [1:%d]", param, maxParties)
+	case KindBarrier:
+		if param < 1 || param > MaxParties {
+			return 0, fmt.Errorf("barrier of %d parties out of range [1:%d]", param, MaxParties)
 		}
 		need = barrierHoldersAt(param) + barrierHolderSize*barrierHolders(param)
-	case shmValue:
-		if elem < elemInt32 || elem > elemFloat64 {
+	case KindValue:
+		if elem < ElemInt32 || elem > ElemFloat64 {
 			return 0, fmt.Errorf("value of element type %d", elem)
 		}
 		need += 8
-	case shmArray:
-		size := map[uint8]uint64{elemInt32: 4, elemInt64: 8, elemUint32: 4, elemUint64: 8, elemFloat64: 8, elemByte: 1}[elem]
+	case KindArray:
+		size := uint64(ElemSize(elem))
 		if size == 0 {
 			return 0, fmt.Errorf("array of element type %d", elem)
 		}
-		if param > (shmMaxSize-shmData)/size {
+		if param > (maxSize-Data)/size {
 			return 0, fmt.Errorf("array of %d elements too large", param)
 		}
 		need += param*size + 4 // room for the word around the last byte
-	case shmRaw:
-		if param < 1 || param > shmMaxSize {
-			return 0, fmt.Errorf("shared memory of %d bytes out of range [1:%d]", param, uint64(shmMaxSize))
+	case KindRaw:
+		if param < 1 || param > maxSize {
+			return 0, fmt.Errorf("shared memory of %d bytes out of range [1:%d]", param, uint64(maxSize))
 		}
 		need = param
 	default:
@@ -178,101 +171,142 @@ func objSize(kind shmKind, elem uint8, param uint64) (int, error) {
 	return int((need + page - 1) / page * page), nil
 }
 
-// init makes the memory file of a new object and writes its header.
-func (s *shm) init(kind shmKind, elem uint8, param uint64) error {
+// Init makes the memory file of a new object with the given id, maps it and
+// writes its header. elem and param are what the kind needs: the element
+// type of a Value or an Array, the boundedness (1) of a Semaphore; an
+// Array's length, a Barrier's parties, a Semaphore's bound, a
+// SharedMemory's size. Off Linux it fails with [errors.ErrUnsupported].
+func (o *Object) Init(kind Kind, elem uint8, param, id uint64) error {
 	size, err := objSize(kind, elem, param)
 	if err != nil {
 		return fmt.Errorf("mp: New%s: %w", kind, err)
 	}
 	loadSelf()
-	f, mem, err := shmCreate("multitask-"+kind.String(), size)
+	f, mem, err := Create("multitask-"+kind.String(), size)
 	if err != nil {
 		return fmt.Errorf("mp: New%s: %w", kind, err)
 	}
-	s.id, s.kind, s.elem, s.param = newHandleID(), kind, elem, param
-	s.f, s.mem = f, mem
-	if kind != shmRaw {
-		*(*shmHeader)(unsafe.Pointer(&mem[0])) = shmHeader{magic: shmMagic, kind: kind, elem: elem, param: param}
+	o.id, o.kind, o.elem, o.param = id, kind, elem, param
+	o.f, o.mem = f, mem
+	if kind != KindRaw {
+		*(*header)(unsafe.Pointer(&mem[0])) = header{magic: magic, kind: kind, elem: elem, param: param}
+		o.keepMapped()
 	}
-	s.state.Store(shmOpen)
+	o.state.Store(open)
 	return nil
 }
 
-// at returns a pointer to the byte at off in the mapping.
-func (s *shm) at(off uintptr) unsafe.Pointer { return unsafe.Pointer(&s.mem[off]) }
+// Base returns o, so that the engines that embed an Object give it out.
+func (o *Object) Base() *Object { return o }
 
-// usable returns nil while the object is open, else why it is not usable.
-func (s *shm) usable() error {
-	switch s.state.Load() {
-	case shmOpen:
+// ID returns the object's id, the same in every process.
+func (o *Object) ID() uint64 { return o.id }
+
+// Kind returns what the object holds, or 0 for a zero Object.
+func (o *Object) Kind() Kind { return o.kind }
+
+// Elem returns the element type (or a Semaphore's boundedness).
+func (o *Object) Elem() uint8 { return o.elem }
+
+// Param returns the object's parameter: see [Object.Init].
+func (o *Object) Param() uint64 { return o.param }
+
+// At returns a pointer to the byte at off in the mapping.
+func (o *Object) At(off uintptr) unsafe.Pointer { return unsafe.Pointer(&o.mem[off]) }
+
+// Open reports whether the object is open; the fast paths test it before
+// they touch the mapping.
+func (o *Object) Open() bool { return o.state.Load() == open }
+
+// Usable returns nil while the object is open, else why it is not usable:
+// an error matching [ErrClosed] after Close.
+func (o *Object) Usable() error {
+	switch o.state.Load() {
+	case open:
 		return nil
-	case shmClosed:
-		return fmt.Errorf("mp: %s: %w", s.kind, ErrClosed)
+	case closed:
+		return fmt.Errorf("mp: %s: %w", o.kind, ErrClosed)
 	}
-	return s.unboundError()
+	return o.UnboundError()
 }
 
-func (s *shm) unboundError() error {
-	if s.kind == 0 {
+// UnboundError is the error of a zero object, or of one decoded and not
+// bound.
+func (o *Object) UnboundError() error {
+	if o.kind == 0 {
 		return errors.New("mp: a synchronisation primitive or shared value used without its constructor (a zero value)")
 	}
-	return fmt.Errorf("mp: %s decoded but not bound to its shared memory (not received as the argument of a process)", s.kind)
+	return fmt.Errorf("mp: %s decoded but not bound to its shared memory (not received as the argument of a process)", o.kind)
 }
 
-// useOrPanic is usable for the methods that return no error: they panic,
-// with an error that matches ErrClosed after Close.
-func (s *shm) useOrPanic(kind shmKind, method string) {
-	if s.state.Load() == shmOpen {
+// UseOrPanic is Usable for the methods that return no error: they panic,
+// with an error that matches [ErrClosed] after Close. kind names the type
+// in the message when the object is a zero value.
+func (o *Object) UseOrPanic(kind Kind, method string) {
+	if o.state.Load() == open {
 		return
 	}
-	err := s.usable()
-	if s.kind == 0 {
+	err := o.Usable()
+	if o.kind == 0 {
 		err = fmt.Errorf("mp: %s.%s on a zero %s: make it with New%s", kind, method, kind, kind)
 	}
 	panic(fmt.Errorf("mp: %s.%s: %w", kind, method, err))
 }
 
-// close lets go of the shared memory in this process; wake lists the futex
-// words to wake first, so that this process's waiters notice at once
-// (those of other processes wake too, and go back to sleep).
-func (s *shm) close(wake ...uintptr) error {
-	return s.closeWaking(func() {
+// Close lets go of the shared memory in this process; wake lists the
+// offsets of the futex words to wake first, so that this process's waiters
+// notice at once (those of other processes wake too, and go back to
+// sleep). It is idempotent.
+func (o *Object) Close(wake ...uintptr) error {
+	return o.CloseWaking(func() {
 		for _, off := range wake {
-			futexWake((*uint32)(s.at(off)), math.MaxInt32)
+			futexWake((*uint32)(o.At(off)), math.MaxInt32)
 		}
 	})
 }
 
-// closeWaking is close with a function that wakes this process's waiters:
+// CloseWaking is Close with a function that wakes this process's waiters:
 // it runs once the object is marked closed, while the memory is still
 // shared.
-func (s *shm) closeWaking(wake func()) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.state.Load() != shmOpen {
-		s.state.Store(shmClosed)
+func (o *Object) CloseWaking(wake func()) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.state.Load() != open {
+		o.state.Store(closed)
 		return nil
 	}
-	s.state.Store(shmClosed)
+	o.state.Store(closed)
 	wake()
 	var err error
-	if s.kind == shmRaw {
-		err = shmUnmap(s.mem)
-		s.mem = nil
+	if o.kind == KindRaw {
+		err = Unmap(o.mem)
+		o.mem = nil
 	} else {
 		// Methods racing with Close may still hold pointers into the
 		// mapping: give them private memory instead, which the cleanup
 		// registered by keepMapped unmaps once the object is unreachable.
-		err = shmRetire(s.mem)
+		err = retire(o.mem)
 	}
-	if cerr := s.f.Close(); err == nil {
+	if cerr := o.f.Close(); err == nil {
 		err = cerr
 	}
-	s.f = nil
+	o.f = nil
 	if err != nil {
-		return fmt.Errorf("mp: %s.Close: %w", s.kind, err)
+		return fmt.Errorf("mp: %s.Close: %w", o.kind, err)
 	}
 	return nil
+}
+
+// Bytes returns the mapping of a SharedMemory, its whole size, or nil once
+// it is closed.
+func (o *Object) Bytes() []byte {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.state.Load() != open {
+		return nil
+	}
+	n := int(o.param)
+	return o.mem[:n:n]
 }
 
 // The race detector does not see the atomic operations on shared memory
@@ -283,100 +317,106 @@ func (s *shm) closeWaking(wake func()) error {
 // one that observes (Lock, Wait, Acquire, a Load) acquires it. Without
 // -race these compile to nothing.
 
-// raceRelease marks a publishing operation.
-func (s *shm) raceRelease() {
+// RaceRelease marks a publishing operation.
+func (o *Object) RaceRelease() {
 	if raceEnabled {
-		s.hb.Add(1)
+		o.hb.Add(1)
 	}
 }
 
-// raceAcquire marks an observing operation.
-func (s *shm) raceAcquire() {
+// RaceAcquire marks an observing operation.
+func (o *Object) RaceAcquire() {
 	if raceEnabled {
-		s.hb.Load()
+		o.hb.Load()
 	}
 }
 
-// keepMapped arranges for the mapping of owner's shm to be unmapped once
-// owner is garbage collected: Close retires it but cannot unmap it while a
-// method may still run. Every method that touches the mapping keeps its
-// receiver alive (runtime.KeepAlive) until its last access.
-func keepMapped[T any](owner *T, mem []byte) {
-	runtime.AddCleanup(owner, func(mem []byte) { shmUnmap(mem) }, mem)
+// keepMapped arranges for the mapping to be unmapped once the object (and
+// so whatever holds it) is garbage collected: Close retires it but cannot
+// unmap it while a method may still run. Every method that touches the
+// mapping keeps its receiver alive (runtime.KeepAlive) until its last
+// access.
+func (o *Object) keepMapped() {
+	runtime.AddCleanup(o, func(mem []byte) { Unmap(mem) }, o.mem)
 }
 
-// The encoding of an object: its id, kind, element type and parameter.
-const shmEncodedLen = 8 + 1 + 1 + 8
+// EncodedLen is the length of an object's encoding: its id, kind, element
+// type and parameter.
+const EncodedLen = 8 + 1 + 1 + 8
 
-func (s *shm) appendBinary(b []byte) []byte {
-	b = binary.LittleEndian.AppendUint64(b, s.id)
-	b = append(b, byte(s.kind), s.elem)
-	return binary.LittleEndian.AppendUint64(b, s.param)
+// AppendBinary appends the object's encoding to b.
+func (o *Object) AppendBinary(b []byte) []byte {
+	b = binary.LittleEndian.AppendUint64(b, o.id)
+	b = append(b, byte(o.kind), o.elem)
+	return binary.LittleEndian.AppendUint64(b, o.param)
 }
 
-// decode reads what appendBinary wrote into an unbound shm, which must be
-// of kind (and, for a Value or Array, of element type elem).
-func (s *shm) decode(b []byte, kind shmKind, elem uint8) error {
-	if len(b) < shmEncodedLen {
-		return fmt.Errorf("mp: a %s encodes as %d bytes, got %d", kind, shmEncodedLen, len(b))
+// Decode reads what AppendBinary wrote into an unbound Object, which must
+// be of kind (and, for a Value or Array, of element type elem).
+func (o *Object) Decode(b []byte, kind Kind, elem uint8) error {
+	if len(b) < EncodedLen {
+		return fmt.Errorf("mp: a %s encodes as %d bytes, got %d", kind, EncodedLen, len(b))
 	}
-	if s.state.Load() != shmUnbound {
+	if o.state.Load() != unbound {
 		return fmt.Errorf("mp: decoding into a %s already in use", kind)
 	}
 	id := binary.LittleEndian.Uint64(b)
-	k, e, param := shmKind(b[8]), b[9], binary.LittleEndian.Uint64(b[10:])
+	k, e, param := Kind(b[8]), b[9], binary.LittleEndian.Uint64(b[10:])
 	if k != kind {
 		return fmt.Errorf("mp: a %s was sent where a %s is expected", k, kind)
 	}
-	if (kind == shmValue || kind == shmArray) && e != elem {
+	if (kind == KindValue || kind == KindArray) && e != elem {
 		return fmt.Errorf("mp: a %s of another element type was sent (code %d, want %d)", kind, e, elem)
 	}
 	if _, err := objSize(k, e, param); err != nil {
 		return fmt.Errorf("mp: decode a %s: %w", kind, err)
 	}
-	s.id, s.kind, s.elem, s.param = id, k, e, param
+	o.id, o.kind, o.elem, o.param = id, k, e, param
 	return nil
 }
 
-// files returns the descriptor to pass to a child.
-func (s *shm) files() ([]*os.File, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.usable(); err != nil {
-		return nil, fmt.Errorf("mp: this %s cannot be passed to a process: %w", s.kind, err)
+// Files returns the descriptor to pass to a child.
+func (o *Object) Files() ([]*os.File, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if err := o.Usable(); err != nil {
+		return nil, fmt.Errorf("mp: this %s cannot be passed to a process: %w", o.kind, err)
 	}
-	return []*os.File{s.f}, nil
+	return []*os.File{o.f}, nil
 }
 
-// bind maps the descriptor that came with a decoded object and checks that
+// Bind maps the descriptor that came with a decoded object and checks that
 // it is the object the encoding described.
-func (s *shm) bind(files []*os.File) error {
+func (o *Object) Bind(files []*os.File) error {
 	if len(files) != 1 {
-		return fmt.Errorf("mp: a %s takes 1 descriptor, got %d", s.kind, len(files))
+		return fmt.Errorf("mp: a %s takes 1 descriptor, got %d", o.kind, len(files))
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.state.Load() != shmUnbound || s.kind == 0 {
-		return fmt.Errorf("mp: binding a %s that is not freshly decoded", s.kind)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.state.Load() != unbound || o.kind == 0 {
+		return fmt.Errorf("mp: binding a %s that is not freshly decoded", o.kind)
 	}
-	size, err := objSize(s.kind, s.elem, s.param)
+	size, err := objSize(o.kind, o.elem, o.param)
 	if err != nil {
 		return err
 	}
 	loadSelf()
-	mem, err := shmMap(files[0], size)
+	mem, err := Map(files[0], size)
 	if err != nil {
-		return fmt.Errorf("mp: bind a %s: %w", s.kind, err)
+		return fmt.Errorf("mp: bind a %s: %w", o.kind, err)
 	}
-	if s.kind != shmRaw {
-		h := *(*shmHeader)(unsafe.Pointer(&mem[0]))
-		if h != (shmHeader{magic: shmMagic, kind: s.kind, elem: s.elem, param: s.param}) {
-			shmUnmap(mem)
-			return fmt.Errorf("mp: bind a %s: the shared memory holds something else", s.kind)
+	if o.kind != KindRaw {
+		h := *(*header)(unsafe.Pointer(&mem[0]))
+		if h != (header{magic: magic, kind: o.kind, elem: o.elem, param: o.param}) {
+			Unmap(mem)
+			return fmt.Errorf("mp: bind a %s: the shared memory holds something else", o.kind)
 		}
 	}
-	s.f, s.mem = files[0], mem
-	s.state.Store(shmOpen)
+	o.f, o.mem = files[0], mem
+	if o.kind != KindRaw {
+		o.keepMapped()
+	}
+	o.state.Store(open)
 	return nil
 }
 

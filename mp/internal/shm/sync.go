@@ -1,11 +1,10 @@
-package mp
+package shm
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"runtime"
 	"slices"
 	"sync"
@@ -25,21 +24,12 @@ import (
 // is per thread, and goroutines move between threads. Instead, a waiter
 // that sleeps a whole slice (1 ms at first, then longer, up to 50 ms) checks
 // in /proc whether the holder still runs; if not, it takes the lock over
-// with a compare-and-swap and reports ErrOwnerDead. The start time tells the
+// with a compare-and-swap and reports the dead holder. The start time tells the
 // holder from a later process that reused its pid.
 const lockWaiters = 1 << 31
 
-// The errors of the primitives keep their identity when a child's function
-// returns them: the parent's error matches them too.
-func init() {
-	RegisterError("mp.ErrOwnerDead", ErrOwnerDead)
-	RegisterError("mp.ErrBrokenBarrier", ErrBrokenBarrier)
-	RegisterError("mp.ErrNotHeld", ErrNotHeld)
-	RegisterError("mp.ErrTooManyReleases", ErrTooManyReleases)
-}
-
-// lowHalf is the offset of the low 32 bits of a 64-bit word in memory.
-var lowHalf = func() uintptr {
+// LowHalf is the offset of the low 32 bits of a 64-bit word in memory.
+var LowHalf = func() uintptr {
 	x := uint64(1)
 	if *(*byte)(unsafe.Pointer(&x)) == 1 {
 		return 0
@@ -54,7 +44,7 @@ type robustMutex struct {
 }
 
 func newRobustMutex(p unsafe.Pointer) robustMutex {
-	return robustMutex{word: (*atomic.Uint64)(p), low: unsafe.Add(p, lowHalf)}
+	return robustMutex{word: (*atomic.Uint64)(p), low: unsafe.Add(p, LowHalf)}
 }
 
 // spins is how many times a locker looks at a held lock word before it
@@ -68,7 +58,7 @@ const spins = 100
 // this process as the holder, and reports whether that will do (an RLock
 // re-enters; nil waits, as a Lock does). lockSlow returns the pid of the
 // dead process it took the mutex from, if it did.
-func (m robustMutex) lockSlow(ctx context.Context, s *shm, take func(old, new uint64) bool, mine func() bool) (deadPid int, err error) {
+func (m robustMutex) lockSlow(ctx context.Context, o *Object, take func(old, new uint64) bool, mine func() bool) (deadPid int, err error) {
 	me := selfWord
 	for range spins {
 		v := m.word.Load()
@@ -82,7 +72,7 @@ func (m robustMutex) lockSlow(ctx context.Context, s *shm, take func(old, new ui
 	sl := newSleeper(ctx, m.low)
 	defer sl.done()
 	for {
-		if err := s.usable(); err != nil {
+		if err := o.Usable(); err != nil {
 			return 0, err
 		}
 		v := m.word.Load()
@@ -146,91 +136,79 @@ func (m robustMutex) holder() string {
 	return fmt.Sprintf("process %d holds it", ownerPid(v))
 }
 
-// A Lock is a mutual-exclusion lock shared by processes, Python's
-// multiprocessing.Lock, that survives the death of its holder: when the
-// process holding it dies (killed, crashed, or exited without unlocking),
-// the next Lock call takes it over and returns an error matching
-// [ErrOwnerDead], as a POSIX robust mutex does, instead of hanging forever
-// as Python does. A process that dies while it waits for the lock changes
-// nothing for the others. Make one with [NewLock] and pass it to child
-// processes as (part of) the argument of a registered function.
-//
-// The holder is a process, not a goroutine: any goroutine of the process
-// that locked it may unlock it (as with sync.Mutex), and Lock is not
-// re-entrant (see [RLock]). An uncontended Lock+Unlock costs two atomic
-// compare-and-swaps on shared memory, 8-12 ns (BenchmarkSync in bench/).
-// Methods are safe for concurrent use by goroutines of every process. A
-// Lock must not be copied.
+// A Lock is the engine of mp.Lock: a robust mutex whose holder is a
+// process. Set it up with Init (or Decode and Bind) and then Setup.
 type Lock struct {
-	sh shm
-	m  robustMutex
+	Object
+	m robustMutex
 }
 
-// NewLock returns a new unlocked Lock, in a page of shared memory of its
-// own that the kernel frees once every process holding it has closed it or
-// exited. It fails with an error matching [ErrUnsupported] off Linux.
-func NewLock() (*Lock, error) {
-	l := new(Lock)
-	if err := l.sh.init(shmLock, 0, 0); err != nil {
-		return nil, err
+// Setup lays the lock out on its memory, after Init or Bind.
+func (l *Lock) Setup() { l.m = newRobustMutex(l.At(Data)) }
+
+// UnmarshalBinary decodes a Lock's encoding into an unbound Lock.
+func (l *Lock) UnmarshalBinary(b []byte) error { return l.Decode(b, KindLock, 0) }
+
+// TryLock takes the lock if it is open and free, without waiting: the fast
+// path of Lock, small enough to be inlined.
+func (l *Lock) TryLock() bool {
+	ok := l.Open() && l.m.word.CompareAndSwap(0, selfWord)
+	if ok {
+		l.RaceAcquire()
 	}
-	l.setup()
-	return l, nil
+	runtime.KeepAlive(l)
+	return ok
 }
 
-func (l *Lock) setup() {
-	l.m = newRobustMutex(l.sh.at(shmData))
-	keepMapped(l, l.sh.mem)
-}
-
-// Lock waits until the lock is free and takes it for this process. It
-// returns nil, or, when it took the lock from a process that died holding
-// it, an [*OwnerDeadError] (matching [ErrOwnerDead]): the caller then holds
-// the lock, and must repair whatever state the dead holder may have left
-// half-updated before it unlocks.
-//
-// When ctx ends first, Lock returns ctx.Err() and leaves the lock as it
-// was; with a ctx that has already ended, Lock takes a free lock without
-// waiting and otherwise fails at once (Python's acquire(block=False)). A
-// waiting Lock sleeps in the kernel (a futex), holding an OS thread; it
-// notices a dead holder within about 50 ms. After Close, Lock returns an
-// error matching [ErrClosed].
-func (l *Lock) Lock(ctx context.Context) error {
-	if l.sh.state.Load() == shmOpen && l.m.word.CompareAndSwap(0, selfWord) {
-		l.sh.raceAcquire()
-		runtime.KeepAlive(l)
-		return nil
+// Lock waits until the lock is free and takes it for this process, for as
+// long as ctx allows. It returns the pid of the process that died holding
+// it when it took it from one (with a nil error), or why it failed: ctx's
+// error, or one matching [ErrClosed].
+func (l *Lock) Lock(ctx context.Context) (deadPid int, err error) {
+	if l.TryLock() {
+		return 0, nil
 	}
-	return l.lockSlow(ctx)
+	return l.LockSlow(ctx)
 }
 
-func (l *Lock) lockSlow(ctx context.Context) error {
+// LockSlow is Lock after TryLock failed.
+func (l *Lock) LockSlow(ctx context.Context) (deadPid int, err error) {
 	defer runtime.KeepAlive(l)
-	if err := l.sh.usable(); err != nil {
-		return err
+	if err := l.Usable(); err != nil {
+		return 0, err
 	}
-	dead, err := l.m.lockSlow(ctx, &l.sh, l.m.word.CompareAndSwap, nil)
+	dead, err := l.m.lockSlow(ctx, &l.Object, l.m.word.CompareAndSwap, nil)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	l.sh.raceAcquire()
-	if dead != 0 {
-		return &OwnerDeadError{Kind: "Lock", Pid: dead}
-	}
-	return nil
+	l.RaceAcquire()
+	return dead, nil
 }
 
-// Unlock lets go of the lock. It returns an error matching [ErrNotHeld] when
-// this process does not hold it (it is free, or another process holds it),
-// and one matching [ErrClosed] after Close. It never blocks.
+// TryUnlock lets go of the lock if it is open and this process holds it
+// with no waiter to wake: the fast path of Unlock, small enough to be
+// inlined.
+func (l *Lock) TryUnlock() bool {
+	l.RaceRelease()
+	ok := l.Open() && l.m.word.CompareAndSwap(selfWord, 0)
+	runtime.KeepAlive(l)
+	return ok
+}
+
+// Unlock lets go of the lock. It returns an error matching [ErrNotHeld]
+// when this process does not hold it, and one matching [ErrClosed] after
+// Close. It never blocks.
 func (l *Lock) Unlock() error {
-	l.sh.raceRelease()
-	if l.sh.state.Load() == shmOpen && l.m.word.CompareAndSwap(selfWord, 0) {
-		runtime.KeepAlive(l)
+	if l.TryUnlock() {
 		return nil
 	}
+	return l.UnlockSlow()
+}
+
+// UnlockSlow is Unlock after TryUnlock failed.
+func (l *Lock) UnlockSlow() error {
 	defer runtime.KeepAlive(l)
-	if err := l.sh.usable(); err != nil {
+	if err := l.Usable(); err != nil {
 		return err
 	}
 	if !l.m.unlock(selfWord) {
@@ -239,115 +217,56 @@ func (l *Lock) Unlock() error {
 	return nil
 }
 
-// heldHere reports whether this process holds the lock.
-func (l *Lock) heldHere() bool {
-	ok := l.sh.state.Load() == shmOpen && l.m.word.Load()&^lockWaiters == selfWord
+// HeldHere reports whether this process holds the lock.
+func (l *Lock) HeldHere() bool {
+	ok := l.Open() && l.m.word.Load()&^lockWaiters == selfWord
 	runtime.KeepAlive(l)
 	return ok
 }
 
-// Close releases this process's mapping and descriptor of the lock; other
-// processes keep theirs. Close does not unlock: a lock this process holds
-// stays held, and once this process exits the next Lock elsewhere gets
-// [ErrOwnerDead]. Calls waiting in this process return [ErrClosed]. Close is
-// idempotent.
-func (l *Lock) Close() error { return l.sh.close(shmData + lowHalf) }
+// Close lets go of the lock's memory in this process, waking its waiters
+// here; it does not unlock.
+func (l *Lock) Close() error { return l.Object.Close(Data + LowHalf) }
 
-// MarshalBinary encodes the lock as its id and kind, for the codec; its
-// memory travels beside the argument as a descriptor.
-func (l *Lock) MarshalBinary() ([]byte, error) { return l.sh.appendBinary(nil), nil }
-
-// UnmarshalBinary decodes what MarshalBinary wrote; the child binds the
-// memory before its function runs.
-func (l *Lock) UnmarshalBinary(b []byte) error { return l.sh.decode(b, shmLock, 0) }
-
-func (l *Lock) handleID() uint64                 { return l.sh.id }
-func (l *Lock) handleFiles() ([]*os.File, error) { return l.sh.files() }
-func (l *Lock) bindFiles(files []*os.File) error {
-	if err := l.sh.bind(files); err != nil {
-		return err
-	}
-	l.setup()
-	return nil
-}
-
-// An OwnerDeadError is returned by the Lock methods of [Lock] and [RLock],
-// and by [Condition.Wait], when they took the lock from a process that died
-// holding it. The caller holds the lock. It matches [ErrOwnerDead].
-type OwnerDeadError struct {
-	Kind string // "Lock" or "RLock"
-	Pid  int    // the process that died holding the lock
-}
-
-func (e *OwnerDeadError) Error() string {
-	return fmt.Sprintf("mp: %s: process %d died holding the lock; this process holds it now, and the state it guards may be inconsistent", e.Kind, e.Pid)
-}
-
-// Unwrap returns ErrOwnerDead.
-func (e *OwnerDeadError) Unwrap() error { return ErrOwnerDead }
-
-// An RLock is a re-entrant lock shared by processes, Python's
-// multiprocessing.RLock: the process that holds it may lock it again, and it
-// is free once that process has unlocked it as many times as it locked it.
-// Like [Lock], it survives the death of its holder: the next Lock returns
-// an error matching [ErrOwnerDead] and holds it once.
-//
-// The owner is the process, not the goroutine. Python's RLock belongs to a
-// thread, but goroutines have no identity a lock could honestly use (they
-// move between OS threads and have no exported id). So any goroutine of the
-// holding process re-enters at once, and an RLock does not exclude
-// goroutines of one process from each other: it is for mutual exclusion
-// between processes, with re-entry for code (such as recursive functions)
-// that may lock it again while it holds it. Use a sync.Mutex, or a [Lock],
-// where goroutines of one process must take turns. Use one RLock value per
-// process (the one received as an argument); an RLock must not be copied.
+// An RLock is the engine of mp.RLock: a robust mutex whose holder, a
+// process, may lock it again, with a count of holds in shared memory. Set
+// it up as a [Lock].
 type RLock struct {
-	sh    shm
+	Object
 	m     robustMutex
 	count *atomic.Uint32 // in shared memory: how many times the holder locked it
 
 	mu sync.Mutex // orders this process's re-entries and releases with the word's changes
 }
 
-// NewRLock returns a new unlocked RLock, in a page of shared memory of its
-// own. It fails with an error matching [ErrUnsupported] off Linux.
-func NewRLock() (*RLock, error) {
-	r := new(RLock)
-	if err := r.sh.init(shmRLock, 0, 0); err != nil {
-		return nil, err
-	}
-	r.setup()
-	return r, nil
+// Setup lays the lock out on its memory, after Init or Bind.
+func (r *RLock) Setup() {
+	r.m = newRobustMutex(r.At(Data))
+	r.count = (*atomic.Uint32)(r.At(Data + 8))
 }
 
-func (r *RLock) setup() {
-	r.m = newRobustMutex(r.sh.at(shmData))
-	r.count = (*atomic.Uint32)(r.sh.at(shmData + 8))
-	keepMapped(r, r.sh.mem)
-}
+// UnmarshalBinary decodes an RLock's encoding into an unbound RLock.
+func (r *RLock) UnmarshalBinary(b []byte) error { return r.Decode(b, KindRLock, 0) }
 
 // Lock takes the lock for this process, or, if this process holds it
 // already, counts one more hold at once. It waits, heeds ctx and reports a
 // dead holder as [Lock.Lock] does; after taking the lock from a dead holder
 // the count is 1.
-func (r *RLock) Lock(ctx context.Context) error {
+func (r *RLock) Lock(ctx context.Context) (deadPid int, err error) {
 	defer runtime.KeepAlive(r)
-	if err := r.sh.usable(); err != nil {
-		return err
+	if err := r.Usable(); err != nil {
+		return 0, err
 	}
 	if r.reenter() || r.take(0, selfWord) {
-		r.sh.raceAcquire()
-		return nil
+		r.RaceAcquire()
+		return 0, nil
 	}
-	dead, err := r.m.lockSlow(ctx, &r.sh, r.take, r.reenter)
+	dead, err := r.m.lockSlow(ctx, &r.Object, r.take, r.reenter)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	r.sh.raceAcquire()
-	if dead != 0 {
-		return &OwnerDeadError{Kind: "RLock", Pid: dead}
-	}
-	return nil
+	r.RaceAcquire()
+	return dead, nil
 }
 
 // take takes the word from old and sets the count to 1, in one step as far
@@ -378,10 +297,10 @@ func (r *RLock) reenter() bool {
 // hold the lock, and one matching [ErrClosed] after Close.
 func (r *RLock) Unlock() error {
 	defer runtime.KeepAlive(r)
-	if err := r.sh.usable(); err != nil {
+	if err := r.Usable(); err != nil {
 		return err
 	}
-	r.sh.raceRelease()
+	r.RaceRelease()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	c := r.count.Load()
@@ -397,25 +316,9 @@ func (r *RLock) Unlock() error {
 	return nil
 }
 
-// Close releases this process's mapping and descriptor of the lock, as
-// [Lock.Close] does; it does not unlock.
-func (r *RLock) Close() error { return r.sh.close(shmData + lowHalf) }
-
-// MarshalBinary encodes the lock as its id and kind, for the codec.
-func (r *RLock) MarshalBinary() ([]byte, error) { return r.sh.appendBinary(nil), nil }
-
-// UnmarshalBinary decodes what MarshalBinary wrote.
-func (r *RLock) UnmarshalBinary(b []byte) error { return r.sh.decode(b, shmRLock, 0) }
-
-func (r *RLock) handleID() uint64                 { return r.sh.id }
-func (r *RLock) handleFiles() ([]*os.File, error) { return r.sh.files() }
-func (r *RLock) bindFiles(files []*os.File) error {
-	if err := r.sh.bind(files); err != nil {
-		return err
-	}
-	r.setup()
-	return nil
-}
+// Close lets go of the lock's memory in this process, as [Lock.Close]
+// does; it does not unlock.
+func (r *RLock) Close() error { return r.Object.Close(Data + LowHalf) }
 
 // The bits of an Event's word.
 const (
@@ -423,41 +326,28 @@ const (
 	eventWaiters = 2 // some Wait may sleep on the word: Set must wake
 )
 
-// An Event is a flag shared by processes, Python's multiprocessing.Event:
-// Wait blocks until some process sets it. Set wakes every waiter, in every
-// process, through a futex: about 20 µs (p50) from Set to a sleeping waiter
-// running again in another process (BenchmarkSync in bench/). Nothing is
-// held, so the death of a process changes nothing for the others: waiters
-// whose setter died wait until their ctx ends. Methods are safe for
-// concurrent use; an Event must not be copied.
+// An Event is the engine of mp.Event: a flag in shared memory, with a bit
+// that says whether Set must wake sleepers.
 type Event struct {
-	sh   shm
+	Object
 	word *atomic.Uint32
 }
 
-// NewEvent returns a new Event, not set, in a page of shared memory of its
-// own. It fails with an error matching [ErrUnsupported] off Linux.
-func NewEvent() (*Event, error) {
-	e := new(Event)
-	if err := e.sh.init(shmEvent, 0, 0); err != nil {
-		return nil, err
-	}
-	e.setup()
-	return e, nil
+// Setup lays the event out on its memory, after Init or Bind.
+func (e *Event) Setup() {
+	e.word = (*atomic.Uint32)(e.At(Data))
 }
 
-func (e *Event) setup() {
-	e.word = (*atomic.Uint32)(e.sh.at(shmData))
-	keepMapped(e, e.sh.mem)
-}
+// UnmarshalBinary decodes an Event's encoding into an unbound Event.
+func (e *Event) UnmarshalBinary(b []byte) error { return e.Decode(b, KindEvent, 0) }
 
 // Set sets the flag and wakes every Wait. It never blocks.
 func (e *Event) Set() error {
 	defer runtime.KeepAlive(e)
-	if err := e.sh.usable(); err != nil {
+	if err := e.Usable(); err != nil {
 		return err
 	}
-	e.sh.raceRelease()
+	e.RaceRelease()
 	if e.word.Load() == eventSet {
 		return nil
 	}
@@ -470,7 +360,7 @@ func (e *Event) Set() error {
 // Clear clears the flag: later Waits block until the next Set.
 func (e *Event) Clear() error {
 	defer runtime.KeepAlive(e)
-	if err := e.sh.usable(); err != nil {
+	if err := e.Usable(); err != nil {
 		return err
 	}
 	for {
@@ -484,10 +374,10 @@ func (e *Event) Clear() error {
 // IsSet reports whether the flag is set. It panics after Close, with an
 // error that matches [ErrClosed].
 func (e *Event) IsSet() bool {
-	e.sh.useOrPanic(shmEvent, "IsSet")
+	e.UseOrPanic(KindEvent, "IsSet")
 	set := e.word.Load()&eventSet != 0
 	if set {
-		e.sh.raceAcquire()
+		e.RaceAcquire()
 	}
 	runtime.KeepAlive(e)
 	return set
@@ -498,11 +388,11 @@ func (e *Event) IsSet() bool {
 // Close, Wait returns an error matching [ErrClosed].
 func (e *Event) Wait(ctx context.Context) error {
 	defer runtime.KeepAlive(e)
-	if err := e.sh.usable(); err != nil {
+	if err := e.Usable(); err != nil {
 		return err
 	}
 	if e.word.Load()&eventSet != 0 {
-		e.sh.raceAcquire()
+		e.RaceAcquire()
 		return nil
 	}
 	sl := newSleeper(ctx, unsafe.Pointer(e.word))
@@ -510,10 +400,10 @@ func (e *Event) Wait(ctx context.Context) error {
 	for {
 		v := e.word.Load()
 		if v&eventSet != 0 {
-			e.sh.raceAcquire()
+			e.RaceAcquire()
 			return nil
 		}
-		if err := e.sh.usable(); err != nil {
+		if err := e.Usable(); err != nil {
 			return err
 		}
 		if v&eventWaiters == 0 && !e.word.CompareAndSwap(v, v|eventWaiters) {
@@ -521,7 +411,7 @@ func (e *Event) Wait(ctx context.Context) error {
 		}
 		if _, err := sl.sleep(eventWaiters); err != nil {
 			if e.word.Load()&eventSet != 0 {
-				e.sh.raceAcquire()
+				e.RaceAcquire()
 				return nil
 			}
 			return err
@@ -529,25 +419,9 @@ func (e *Event) Wait(ctx context.Context) error {
 	}
 }
 
-// Close releases this process's mapping and descriptor of the event;
-// Waits in this process return [ErrClosed]. Close is idempotent.
-func (e *Event) Close() error { return e.sh.close(shmData) }
-
-// MarshalBinary encodes the event as its id and kind, for the codec.
-func (e *Event) MarshalBinary() ([]byte, error) { return e.sh.appendBinary(nil), nil }
-
-// UnmarshalBinary decodes what MarshalBinary wrote.
-func (e *Event) UnmarshalBinary(b []byte) error { return e.sh.decode(b, shmEvent, 0) }
-
-func (e *Event) handleID() uint64                 { return e.sh.id }
-func (e *Event) handleFiles() ([]*os.File, error) { return e.sh.files() }
-func (e *Event) bindFiles(files []*os.File) error {
-	if err := e.sh.bind(files); err != nil {
-		return err
-	}
-	e.setup()
-	return nil
-}
+// Close lets go of the event's memory in this process; Waits in this
+// process return [ErrClosed].
+func (e *Event) Close() error { return e.Object.Close(Data) }
 
 // A Semaphore's memory: the count of free units and the number of
 // sleepers, then a table with one entry per process that acquired units:
@@ -569,28 +443,11 @@ type semSlot struct {
 	_    uint32
 }
 
-// A Semaphore is a counter of units shared by processes, Python's
-// multiprocessing.Semaphore and (made by [NewBoundedSemaphore])
-// BoundedSemaphore: Acquire takes a unit, waiting while there is none, and
-// Release gives one back.
-//
-// Units held by a process that dies come back: each process's acquired and
-// not yet released units are counted in a table in the semaphore's memory,
-// and a waiter that has slept a whole slice (about 50 ms at most) returns
-// those of dead processes to the count. Exactly: units acquired by a
-// process that dies are returned, except that a unit acquired or released
-// in the instant the process died, between its two memory updates, may be
-// lost (never counted twice); and the table has room for 248 processes at
-// a time, so units taken by processes beyond that (while the others hold
-// entries) are not tracked and do not come back. A Release in a process
-// that holds no unit (one process signalling another) gives a unit to the
-// count and tracks nothing; waiters whose signaller died wait until their
-// ctx ends. A process that dies while it waits takes no unit, and the
-// others wait and wake as before.
-//
-// Methods are safe for concurrent use; a Semaphore must not be copied.
+// A Semaphore is the engine of mp.Semaphore: a count of free units, and a
+// table of the units each process holds, so that a dead process's units
+// come back.
 type Semaphore struct {
-	sh      shm
+	Object
 	value   *atomic.Uint32 // free units
 	nwait   *atomic.Uint32 // sleepers, or about to be: Release must wake one
 	bounded bool
@@ -601,41 +458,21 @@ type Semaphore struct {
 	slot atomic.Int32 // this process's entry, -1 none yet
 }
 
-// NewSemaphore returns a semaphore with n free units (0 ≤ n < 2³¹), in a
-// page of shared memory of its own. Release may raise the count above n.
-// It fails with an error matching [ErrUnsupported] off Linux.
-func NewSemaphore(n int) (*Semaphore, error) { return newSemaphore(n, false) }
-
-// NewBoundedSemaphore returns a semaphore with n free units whose Release
-// fails with [ErrTooManyReleases] rather than raise the count above n,
-// Python's BoundedSemaphore.
-func NewBoundedSemaphore(n int) (*Semaphore, error) { return newSemaphore(n, true) }
-
-func newSemaphore(n int, bounded bool) (*Semaphore, error) {
-	if n < 0 || n > math.MaxInt32 {
-		return nil, fmt.Errorf("mp: NewSemaphore(%d): the count must be in [0, %d]", n, math.MaxInt32)
-	}
-	s := new(Semaphore)
-	var elem uint8
-	if bounded {
-		elem = 1
-	}
-	if err := s.sh.init(shmSemaphore, elem, uint64(n)); err != nil {
-		return nil, err
-	}
-	s.setup()
-	s.value.Store(uint32(n))
-	return s, nil
-}
-
-func (s *Semaphore) setup() {
-	s.value = (*atomic.Uint32)(s.sh.at(shmData))
-	s.nwait = (*atomic.Uint32)(s.sh.at(shmData + 4))
-	s.bounded, s.bound = s.sh.elem == 1, uint32(s.sh.param)
-	s.table = unsafe.Slice((*semSlot)(s.sh.at(semTable)), semSlots)
+// Setup lays the semaphore out on its memory, after Init or Bind.
+func (s *Semaphore) Setup() {
+	s.value = (*atomic.Uint32)(s.At(Data))
+	s.nwait = (*atomic.Uint32)(s.At(Data + 4))
+	s.bounded, s.bound = s.elem == 1, uint32(s.param)
+	s.table = unsafe.Slice((*semSlot)(s.At(semTable)), semSlots)
 	s.slot.Store(-1)
-	keepMapped(s, s.sh.mem)
 }
+
+// Fill gives a new semaphore its initial count, its Init's param.
+func (s *Semaphore) Fill() { s.value.Store(uint32(s.param)) }
+
+// UnmarshalBinary decodes a Semaphore's encoding into an unbound
+// Semaphore.
+func (s *Semaphore) UnmarshalBinary(b []byte) error { return s.Decode(b, KindSemaphore, 0) }
 
 // Acquire takes a unit, waiting while there is none. When ctx ends first
 // it returns ctx.Err() and takes nothing; with a ctx that has already
@@ -644,7 +481,7 @@ func (s *Semaphore) setup() {
 // Close it returns an error matching [ErrClosed].
 func (s *Semaphore) Acquire(ctx context.Context) error {
 	defer runtime.KeepAlive(s)
-	if err := s.sh.usable(); err != nil {
+	if err := s.Usable(); err != nil {
 		return err
 	}
 	if v := s.value.Load(); v > 0 && s.value.CompareAndSwap(v, v-1) {
@@ -654,7 +491,7 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 	sl := newSleeper(ctx, unsafe.Pointer(s.value))
 	defer sl.done()
 	for {
-		if err := s.sh.usable(); err != nil {
+		if err := s.Usable(); err != nil {
 			return err
 		}
 		if v := s.value.Load(); v > 0 {
@@ -683,7 +520,7 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 
 // track counts a unit this process acquired in its table entry.
 func (s *Semaphore) track() {
-	s.sh.raceAcquire()
+	s.RaceAcquire()
 	if e := s.entry(true); e != nil {
 		e.held.Add(1)
 	}
@@ -743,10 +580,10 @@ func (s *Semaphore) reclaim() {
 // blocks. After Close it returns an error matching [ErrClosed].
 func (s *Semaphore) Release() error {
 	defer runtime.KeepAlive(s)
-	if err := s.sh.usable(); err != nil {
+	if err := s.Usable(); err != nil {
 		return err
 	}
-	s.sh.raceRelease()
+	s.RaceRelease()
 	// Untrack first: a process that dies between the two steps loses the
 	// unit rather than have it counted twice.
 	e := s.entry(false)
@@ -782,39 +619,22 @@ func (s *Semaphore) Release() error {
 // Value returns the number of free units, which other processes may change
 // at any moment. It panics after Close, with an error matching [ErrClosed].
 func (s *Semaphore) Value() int {
-	s.sh.useOrPanic(shmSemaphore, "Value")
+	s.UseOrPanic(KindSemaphore, "Value")
 	v := int(s.value.Load())
 	runtime.KeepAlive(s)
 	return v
 }
 
-// Close releases this process's mapping and descriptor of the semaphore;
-// Acquires waiting in this process return [ErrClosed]. Units this process
-// holds stay taken until it exits. Close is idempotent.
+// Close lets go of the semaphore's memory in this process, and of its
+// entry in the table when it holds no unit; Acquires waiting in this
+// process return [ErrClosed].
 func (s *Semaphore) Close() error {
-	if s.sh.state.Load() == shmOpen {
+	if s.Open() {
 		if e := s.entry(false); e != nil && e.held.Load() == 0 {
 			e.id.CompareAndSwap(selfWord, 0)
 		}
 	}
-	return s.sh.close(shmData)
-}
-
-// MarshalBinary encodes the semaphore as its id, kind and bound, for the
-// codec.
-func (s *Semaphore) MarshalBinary() ([]byte, error) { return s.sh.appendBinary(nil), nil }
-
-// UnmarshalBinary decodes what MarshalBinary wrote.
-func (s *Semaphore) UnmarshalBinary(b []byte) error { return s.sh.decode(b, shmSemaphore, 0) }
-
-func (s *Semaphore) handleID() uint64                 { return s.sh.id }
-func (s *Semaphore) handleFiles() ([]*os.File, error) { return s.sh.files() }
-func (s *Semaphore) bindFiles(files []*os.File) error {
-	if err := s.sh.bind(files); err != nil {
-		return err
-	}
-	s.setup()
-	return nil
+	return s.Object.Close(Data)
 }
 
 // A Barrier's memory: a lock word guarding the rest, the generation (the
@@ -825,14 +645,14 @@ func (s *Semaphore) bindFiles(files []*os.File) error {
 // barrier: the identity of each, and how many of its Barrier objects stand
 // for the barrier.
 const (
-	barrierGen        = shmData + 8
-	barrierCount      = shmData + 12
-	barrierBroken     = shmData + 16
-	barrierOutcomes   = shmData + 24
-	barrierDeadPid    = shmData + 32 // the dead process that broke the last generation to break, or 0
+	barrierGen        = Data + 8
+	barrierCount      = Data + 12
+	barrierBroken     = Data + 16
+	barrierOutcomes   = Data + 24
+	barrierDeadPid    = Data + 32 // the dead process that broke the last generation to break, or 0
 	barrierSlots      = 128
 	barrierHolderSize = 16
-	maxParties        = 1 << 16
+	MaxParties        = 1 << 16 // the most parties a barrier takes
 )
 
 // barrierHoldersAt is the offset of the table of holders of a barrier of
@@ -858,40 +678,11 @@ type barrierHolder struct {
 // at once.
 var holdersMu sync.Mutex
 
-// A Barrier makes a fixed number of parties wait for each other, Python's
-// multiprocessing.Barrier: each calls Wait, and all return together once
-// the last has arrived. It can then be used again.
-//
-// Like Python's, it has a broken state: [Barrier.Abort] breaks it, and a
-// broken barrier fails every Wait, waiting or to come, with
-// [ErrBrokenBarrier] until [Barrier.Reset]. Unlike Python's, a Wait whose
-// ctx ends leaves the barrier as it was: the party withdraws, and the
-// others go on waiting for a full set.
-//
-// The processes that hold the barrier are its possible parties: the one
-// that made it, and every process that received it in the argument of its
-// function, from the moment it has it until it closes it. A child closes
-// its argument's handles when its function returns, also with an error or
-// a panic, and a pool worker when its task returns; a process that ends any
-// other way while it holds the barrier (killed, crashed, or exited with
-// os.Exit) has died. A pool worker keeps what its initializer received for
-// its whole life: a worker that ends (replaced, recycled, or at Shutdown)
-// with a barrier from its initializer dies holding it. A process that dies
-// while it holds the barrier breaks it, whether it waited at the barrier
-// or had not arrived yet, so that no party waits for one that cannot come:
-// the parties waiting notice within about 20 ms (each checks, after
-// sleeping a whole slice, that the processes holding the barrier still
-// run), and those that arrive later within a few milliseconds; they get
-// [ErrBrokenBarrier], with the dead pid in the message, whatever their ctx,
-// and the barrier stays broken until Reset. If the last party arrives
-// before anyone noticed a death, the barrier trips (with the dead party
-// counted if it had arrived), and the death breaks the next round. The
-// table of holders has room for Parties()+64 processes at a time: the
-// death of a process beyond that (while the others hold entries) goes
-// unnoticed, unless it dies waiting. Methods are safe for concurrent use;
-// a Barrier must not be copied.
+// A Barrier is the engine of mp.Barrier: a generation that parties wait
+// on, with the slots of those waiting and the table of the processes that
+// hold the barrier, so that a death breaks it.
 type Barrier struct {
-	sh       shm
+	Object
 	m        robustMutex    // guards the fields below, for a few instructions at a time
 	gen      *atomic.Uint32 // generation; futex word
 	count    *atomic.Uint32
@@ -903,33 +694,22 @@ type Barrier struct {
 	joined   int // this object's process's entry in holders, or -1
 }
 
-// NewBarrier returns a barrier for parties parties (1 to 65536), in shared
-// memory of its own. It fails with an error matching [ErrUnsupported] off
-// Linux.
-func NewBarrier(parties int) (*Barrier, error) {
-	if parties < 1 || parties > maxParties {
-		return nil, fmt.Errorf("mp: NewBarrier(%d): parties must be in [1, %d]", parties, maxParties)
-	}
-	b := new(Barrier)
-	if err := b.sh.init(shmBarrier, 0, uint64(parties)); err != nil {
-		return nil, err
-	}
-	b.setup()
-	return b, nil
-}
-
-func (b *Barrier) setup() {
-	b.m = newRobustMutex(b.sh.at(shmData))
-	b.gen = (*atomic.Uint32)(b.sh.at(barrierGen))
-	b.count = (*atomic.Uint32)(b.sh.at(barrierCount))
-	b.broken = (*atomic.Uint32)(b.sh.at(barrierBroken))
-	b.outcomes = (*atomic.Uint64)(b.sh.at(barrierOutcomes))
-	b.deadPid = (*atomic.Uint32)(b.sh.at(barrierDeadPid))
-	b.slots = unsafe.Slice((*atomic.Uint64)(b.sh.at(barrierSlots)), b.sh.param)
-	b.holders = unsafe.Slice((*barrierHolder)(b.sh.at(uintptr(barrierHoldersAt(b.sh.param)))), barrierHolders(b.sh.param))
-	keepMapped(b, b.sh.mem)
+// Setup lays the barrier out on its memory, after Init or Bind, and counts
+// this object among the holders of the barrier.
+func (b *Barrier) Setup() {
+	b.m = newRobustMutex(b.At(Data))
+	b.gen = (*atomic.Uint32)(b.At(barrierGen))
+	b.count = (*atomic.Uint32)(b.At(barrierCount))
+	b.broken = (*atomic.Uint32)(b.At(barrierBroken))
+	b.outcomes = (*atomic.Uint64)(b.At(barrierOutcomes))
+	b.deadPid = (*atomic.Uint32)(b.At(barrierDeadPid))
+	b.slots = unsafe.Slice((*atomic.Uint64)(b.At(barrierSlots)), b.param)
+	b.holders = unsafe.Slice((*barrierHolder)(b.At(uintptr(barrierHoldersAt(b.param)))), barrierHolders(b.param))
 	b.join()
 }
+
+// UnmarshalBinary decodes a Barrier's encoding into an unbound Barrier.
+func (b *Barrier) UnmarshalBinary(data []byte) error { return b.Decode(data, KindBarrier, 0) }
 
 // join counts this object in this process's entry of the table of holders,
 // taking a free entry if the process has none.
@@ -969,7 +749,7 @@ func (b *Barrier) leave() {
 }
 
 // Parties returns the number of parties the barrier waits for.
-func (b *Barrier) Parties() int { return int(b.sh.param) }
+func (b *Barrier) Parties() int { return int(b.param) }
 
 // Wait waits until all parties have called Wait, and returns the party's
 // index, from 0 to Parties()-1, different for each party of one round (the
@@ -982,7 +762,7 @@ func (b *Barrier) Parties() int { return int(b.sh.param) }
 // Close it returns an error matching [ErrClosed].
 func (b *Barrier) Wait(ctx context.Context) (int, error) {
 	defer runtime.KeepAlive(b)
-	b.sh.raceRelease()
+	b.RaceRelease()
 	if err := b.lockState(); err != nil {
 		return -1, err
 	}
@@ -1007,7 +787,7 @@ func (b *Barrier) Wait(ctx context.Context) (int, error) {
 		b.endLocked(false)
 		b.m.unlock(selfWord)
 		futexWake((*uint32)(unsafe.Pointer(b.gen)), math.MaxInt32)
-		b.sh.raceRelease()
+		b.RaceRelease()
 		return i, nil
 	}
 	b.m.unlock(selfWord)
@@ -1020,7 +800,7 @@ func (b *Barrier) Wait(ctx context.Context) (int, error) {
 		if b.gen.Load() != g {
 			return b.outcome(i, g)
 		}
-		if uerr := b.sh.usable(); uerr != nil {
+		if uerr := b.Usable(); uerr != nil {
 			return -1, uerr
 		}
 		if err == nil && !timedOut {
@@ -1052,13 +832,13 @@ func (b *Barrier) Wait(ctx context.Context) (int, error) {
 // lockState takes the barrier's lock word. A process that died holding it
 // may have left the state half-updated: the barrier is then broken.
 func (b *Barrier) lockState() error {
-	if err := b.sh.usable(); err != nil {
+	if err := b.Usable(); err != nil {
 		return err
 	}
 	if b.m.word.CompareAndSwap(0, selfWord) {
 		return nil
 	}
-	dead, err := b.m.lockSlow(context.Background(), &b.sh, b.m.word.CompareAndSwap, nil)
+	dead, err := b.m.lockSlow(context.Background(), &b.Object, b.m.word.CompareAndSwap, nil)
 	if err != nil {
 		return err
 	}
@@ -1121,7 +901,7 @@ func (b *Barrier) outcome(i int, g uint32) (int, error) {
 		}
 		return -1, brokenError(pid)
 	}
-	b.sh.raceRelease() // and acquire: the others' arrivals happened before
+	b.RaceRelease() // and acquire: the others' arrivals happened before
 	return i, nil
 }
 
@@ -1186,7 +966,7 @@ func (b *Barrier) Reset() error {
 // Broken reports whether the barrier is broken. It panics after Close,
 // with an error matching [ErrClosed].
 func (b *Barrier) Broken() bool {
-	b.sh.useOrPanic(shmBarrier, "Broken")
+	b.UseOrPanic(KindBarrier, "Broken")
 	v := b.broken.Load() != 0
 	runtime.KeepAlive(b)
 	return v
@@ -1195,38 +975,20 @@ func (b *Barrier) Broken() bool {
 // Waiting returns the number of parties waiting now, Python's n_waiting.
 // It panics after Close, with an error matching [ErrClosed].
 func (b *Barrier) Waiting() int {
-	b.sh.useOrPanic(shmBarrier, "Waiting")
+	b.UseOrPanic(KindBarrier, "Waiting")
 	v := int(b.count.Load())
 	runtime.KeepAlive(b)
 	return v
 }
 
-// Close releases this process's mapping and descriptor of the barrier;
-// Waits in this process return [ErrClosed]. Once a process has closed
-// every Barrier object it has of the barrier, it no longer holds it, and
-// its death no longer breaks it. Close is idempotent.
+// Close lets go of the barrier's memory in this process, and of this
+// object's count among its holders; Waits in this process return
+// [ErrClosed].
 func (b *Barrier) Close() error {
-	return b.sh.closeWaking(func() {
+	return b.CloseWaking(func() {
 		futexWake((*uint32)(unsafe.Pointer(b.gen)), math.MaxInt32)
 		b.leave()
 	})
-}
-
-// MarshalBinary encodes the barrier as its id, kind and parties, for the
-// codec.
-func (b *Barrier) MarshalBinary() ([]byte, error) { return b.sh.appendBinary(nil), nil }
-
-// UnmarshalBinary decodes what MarshalBinary wrote.
-func (b *Barrier) UnmarshalBinary(data []byte) error { return b.sh.decode(data, shmBarrier, 0) }
-
-func (b *Barrier) handleID() uint64                 { return b.sh.id }
-func (b *Barrier) handleFiles() ([]*os.File, error) { return b.sh.files() }
-func (b *Barrier) bindFiles(files []*os.File) error {
-	if err := b.sh.bind(files); err != nil {
-		return err
-	}
-	b.setup()
-	return nil
 }
 
 // A Condition's memory: the ticket of the next Wait, the number of entries
@@ -1239,9 +1001,9 @@ func (b *Barrier) bindFiles(files []*os.File) error {
 // process; a compare-and-swap of the whole word frees it, so that the
 // ticket tells a dead call's entry from a new call's that took its place.
 const (
-	condTickets   = shmData
-	condUsed      = shmData + 4
-	condHigh      = shmData + 8
+	condTickets   = Data
+	condUsed      = Data + 4
+	condHigh      = Data + 8
 	condTable     = 128
 	condEntrySize = 16
 	condEntries   = (64<<10 - condTable) / condEntrySize // 4088 waiting calls at a time
@@ -1262,42 +1024,19 @@ type condEntry struct {
 
 // futex returns the address of the entry's state, the futex word.
 func (e *condEntry) futex() *uint32 {
-	return (*uint32)(unsafe.Add(unsafe.Pointer(&e.word), lowHalf))
+	return (*uint32)(unsafe.Add(unsafe.Pointer(&e.word), LowHalf))
 }
 
-// A Condition is a condition variable shared by processes, Python's
-// multiprocessing.Condition: with its [Lock] held, a process waits until
-// another notifies it. It crosses to a child together with its lock: the
-// child's Condition comes with its own handle on the same lock, returned by
-// [Condition.L].
-//
-// Notify(n) wakes exactly n of the calls that wait when it is called (all
-// of them when fewer wait), the longest waiting first, in whichever
-// processes and goroutines they are; the next Notify wakes the next ones,
-// and a Notify with nobody waiting is lost, as in Python. Wait does not
-// return without a Notify but when its ctx ends or the Condition is closed
-// in its process; still, another process may change the state the
-// condition is about before a woken Wait has the lock again, so test it in
-// a loop, or use [Condition.WaitFor].
-//
-// A process that dies holding the lock makes the next Wait (or Lock) take
-// the lock over and return [ErrOwnerDead]. A process that dies while it
-// waits keeps no Notify from the others: Notify passes over a waiter whose
-// process is gone when more wait than it wakes (a waiter that dies after it
-// was chosen has used its Notify up, as in Python). A process that dies
-// without notifying leaves the waiters waiting until their ctx ends. At
-// most 4088 calls wait on one Condition at a time; the next Wait fails at
-// once. Methods are safe for concurrent use; a Condition must not be
-// copied.
+// A Condition is the engine of mp.Condition: a table of waiting calls in
+// shared memory, in their order of arrival, each with a futex word of its
+// own. The lock it goes with is passed to the methods that use it: its
+// handle is mp's to keep.
 type Condition struct {
-	sh      shm
+	Object
 	tickets *atomic.Uint32
 	used    *atomic.Uint32 // entries not free: Notify skips its scan without any
 	high    *atomic.Uint32 // entries from this index on have never been used
 	table   []condEntry
-
-	l        *Lock
-	ownsLock bool // l was made for this Condition: Close closes it
 
 	// mu orders, within this process, the taking of entries (the shared
 	// lock orders it between processes, but every goroutine of the process
@@ -1307,76 +1046,52 @@ type Condition struct {
 	mine map[int]bool // the entries of this process's waiting calls
 }
 
-// NewCondition returns a condition variable that uses the lock l, or a new
-// Lock of its own when l is nil. It fails with an error matching
-// [ErrUnsupported] off Linux.
-func NewCondition(l *Lock) (*Condition, error) {
-	owns := false
-	if l == nil {
-		var err error
-		if l, err = NewLock(); err != nil {
-			return nil, err
-		}
-		owns = true
-	} else if err := l.sh.usable(); err != nil {
-		return nil, fmt.Errorf("mp: NewCondition: %w", err)
-	}
-	c := &Condition{l: l, ownsLock: owns}
-	if err := c.sh.init(shmCondition, 0, 0); err != nil {
-		if owns {
-			l.Close()
-		}
-		return nil, err
-	}
-	c.setup()
-	return c, nil
-}
-
-func (c *Condition) setup() {
-	c.tickets = (*atomic.Uint32)(c.sh.at(condTickets))
-	c.used = (*atomic.Uint32)(c.sh.at(condUsed))
-	c.high = (*atomic.Uint32)(c.sh.at(condHigh))
-	c.table = unsafe.Slice((*condEntry)(c.sh.at(condTable)), condEntries)
+// Setup lays the condition out on its memory, after Init or Bind.
+func (c *Condition) Setup() {
+	c.tickets = (*atomic.Uint32)(c.At(condTickets))
+	c.used = (*atomic.Uint32)(c.At(condUsed))
+	c.high = (*atomic.Uint32)(c.At(condHigh))
+	c.table = unsafe.Slice((*condEntry)(c.At(condTable)), condEntries)
 	c.mine = make(map[int]bool)
-	keepMapped(c, c.sh.mem)
 }
 
-// L returns the condition's lock.
-func (c *Condition) L() *Lock { return c.l }
+// UnmarshalBinary decodes a Condition's own encoding (without its lock's)
+// into an unbound Condition.
+func (c *Condition) UnmarshalBinary(b []byte) error { return c.Decode(b, KindCondition, 0) }
 
-// Wait unlocks the lock, which this process must hold, waits for a Notify,
-// and locks it again before it returns, also when it returns an error: it
-// then waits for the lock whatever ctx says, as pthread_cond_timedwait does.
-// When ctx ends first, Wait returns ctx.Err(), unless a Notify chose it
-// meanwhile: then it returns nil, and the Notify woke no other. When the
-// lock's holder died meanwhile, Wait returns an error matching
-// [ErrOwnerDead] (and holds the lock). It returns an error matching
-// [ErrNotHeld], without waiting, when this process does not hold the lock.
-// A waiting Wait sleeps in the kernel, holding an OS thread.
-func (c *Condition) Wait(ctx context.Context) error {
+// Wait unlocks l, which this process must hold, waits for a Notify, and
+// locks l again before it returns, also when it returns an error: it then
+// waits for the lock whatever ctx says. When ctx ends first, Wait returns
+// ctx.Err(), unless a Notify chose it meanwhile: then it returns nil, and
+// the Notify woke no other. When it took l back from a process that died
+// holding it, it returns that process's pid too. It returns an error
+// matching [ErrNotHeld], without waiting, when this process does not hold
+// l.
+func (c *Condition) Wait(ctx context.Context, l *Lock) (deadPid int, err error) {
 	defer runtime.KeepAlive(c)
-	if err := c.sh.usable(); err != nil {
-		return err
+	if err := c.Usable(); err != nil {
+		return 0, err
 	}
-	if !c.l.heldHere() {
-		return fmt.Errorf("mp: Condition.Wait: %w", ErrNotHeld)
+	if !l.HeldHere() {
+		return 0, fmt.Errorf("mp: Condition.Wait: %w", ErrNotHeld)
 	}
 	i, t, err := c.enter()
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if err := c.l.Unlock(); err != nil {
+	if err := l.Unlock(); err != nil {
 		c.free(i, t|condWaiting)
-		return err
+		return 0, err
 	}
 	err = c.await(ctx, i, t)
-	if lerr := c.l.Lock(context.WithoutCancel(ctx)); lerr != nil {
+	dead, lerr := l.Lock(context.WithoutCancel(ctx))
+	if lerr != nil {
 		if err != nil {
-			return errors.Join(lerr, err)
+			return 0, errors.Join(lerr, err)
 		}
-		return lerr
+		return 0, lerr
 	}
-	return err
+	return dead, err
 }
 
 // enter takes a free entry for a call of this process that is about to
@@ -1400,7 +1115,7 @@ func (c *Condition) take() (int, uint64, error) {
 	defer c.mu.Unlock()
 	// Close marks the object closed before it frees this process's
 	// entries under mu: an entry taken now is one Close will see.
-	if err := c.sh.usable(); err != nil {
+	if err := c.Usable(); err != nil {
 		return 0, 0, err
 	}
 	for i := range c.table {
@@ -1445,7 +1160,7 @@ func (c *Condition) await(ctx context.Context, i int, t uint64) error {
 		// After Close, the entry may be another call's: Close frees this
 		// process's entries once the object is marked closed, so w is
 		// this call's if the object is still open now.
-		if err := c.sh.usable(); err != nil {
+		if err := c.Usable(); err != nil {
 			return err
 		}
 		if w == t|condNotified {
@@ -1471,39 +1186,17 @@ func (c *Condition) free(i int, w uint64) bool {
 	return true
 }
 
-// WaitFor waits, as Wait does, until cond returns true, and returns nil;
-// cond is called with the lock held. When ctx ends first it returns
-// ctx.Err() (with the lock held), unless cond has become true.
-func (c *Condition) WaitFor(ctx context.Context, cond func() bool) error {
-	for !cond() {
-		if err := c.Wait(ctx); err != nil {
-			if errors.Is(err, ErrOwnerDead) || !cond() {
-				return err
-			}
-			return nil
-		}
-	}
-	return nil
-}
-
 // Notify wakes n of the calls waiting on the condition, or all of them
-// when fewer wait, the longest waiting first (see [Condition]). The lock
-// must be held by this process, or Notify returns an error matching
-// [ErrNotHeld]. It never blocks; when more calls wait than it wakes, it
-// checks in /proc that the processes of those it chooses in other
-// processes still run.
-func (c *Condition) Notify(n int) error { return c.notify("Notify", n) }
-
-// NotifyAll wakes every call waiting on the condition; the lock must be
-// held by this process.
-func (c *Condition) NotifyAll() error { return c.notify("NotifyAll", math.MaxInt32) }
-
-func (c *Condition) notify(method string, n int) error {
+// when fewer wait, the longest waiting first, passing over those of dead
+// processes when more wait than it wakes. l must be held by this process,
+// or Notify returns an error matching [ErrNotHeld]; method names the
+// caller in the message. It never blocks.
+func (c *Condition) Notify(l *Lock, method string, n int) error {
 	defer runtime.KeepAlive(c)
-	if err := c.sh.usable(); err != nil {
+	if err := c.Usable(); err != nil {
 		return err
 	}
-	if !c.l.heldHere() {
+	if !l.HeldHere() {
 		return fmt.Errorf("mp: Condition.%s: %w", method, ErrNotHeld)
 	}
 	if n <= 0 || c.used.Load() == 0 {
@@ -1548,18 +1241,10 @@ func (c *Condition) notify(method string, n int) error {
 	return nil
 }
 
-// Close releases this process's mapping and descriptor of the condition,
-// and of its lock when the lock was made with it (by NewCondition(nil), or
-// when the Condition was received by a child). Waits in this process return
-// [ErrClosed] (or nil, when a Notify had chosen them), and their places
-// are freed. Close is idempotent.
-func (c *Condition) Close() error {
-	err := c.sh.closeWaking(c.leaveAll)
-	if c.ownsLock && c.l != nil {
-		err = errors.Join(err, c.l.Close())
-	}
-	return err
-}
+// Close lets go of the condition's memory in this process (not of its
+// lock's): Waits in this process return [ErrClosed] (or nil, when a Notify
+// had chosen them), and their places are freed.
+func (c *Condition) Close() error { return c.CloseWaking(c.leaveAll) }
 
 // leaveAll frees the entries of this process's waiting calls, and wakes
 // the calls, which find the Condition closed.
@@ -1573,60 +1258,4 @@ func (c *Condition) leaveAll() {
 		futexWake(e.futex(), 1)
 		delete(c.mine, i)
 	}
-}
-
-// MarshalBinary encodes the condition and its lock as their ids and kinds,
-// for the codec.
-func (c *Condition) MarshalBinary() ([]byte, error) {
-	if c.l == nil {
-		return nil, errors.New("mp: a Condition without its lock cannot be encoded")
-	}
-	return c.l.sh.appendBinary(c.sh.appendBinary(nil)), nil
-}
-
-// UnmarshalBinary decodes what MarshalBinary wrote.
-func (c *Condition) UnmarshalBinary(b []byte) error {
-	if len(b) != 2*shmEncodedLen {
-		return fmt.Errorf("mp: a Condition encodes as %d bytes, got %d", 2*shmEncodedLen, len(b))
-	}
-	if err := c.sh.decode(b[:shmEncodedLen], shmCondition, 0); err != nil {
-		return err
-	}
-	l := new(Lock)
-	if err := l.sh.decode(b[shmEncodedLen:], shmLock, 0); err != nil {
-		return err
-	}
-	c.l, c.ownsLock = l, true
-	return nil
-}
-
-func (c *Condition) handleID() uint64 { return c.sh.id }
-
-func (c *Condition) handleFiles() ([]*os.File, error) {
-	if c.l == nil {
-		return nil, c.sh.unboundError()
-	}
-	fs, err := c.sh.files()
-	if err != nil {
-		return nil, err
-	}
-	lf, err := c.l.sh.files()
-	if err != nil {
-		return nil, fmt.Errorf("mp: this Condition cannot be passed to a process: its lock: %w", err)
-	}
-	return append(fs, lf...), nil
-}
-
-func (c *Condition) bindFiles(files []*os.File) error {
-	if len(files) != 2 || c.l == nil {
-		return fmt.Errorf("mp: a Condition takes 2 descriptors, got %d", len(files))
-	}
-	if err := c.sh.bind(files[:1]); err != nil {
-		return err
-	}
-	c.setup()
-	if err := c.l.bindFiles(files[1:]); err != nil {
-		return err
-	}
-	return nil
 }

@@ -1,4 +1,4 @@
-package mp
+package shm
 
 import (
 	"bytes"
@@ -20,9 +20,9 @@ import (
 // the processes; the kernel frees it once the last process that has it open
 // or mapped closes it, unmaps it or exits.
 
-// shmCreate makes an anonymous memory file of size bytes, zero-filled, and
+// Create makes an anonymous memory file of size bytes, zero-filled, and
 // maps it shared.
-func shmCreate(name string, size int) (*os.File, []byte, error) {
+func Create(name string, size int) (*os.File, []byte, error) {
 	fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC)
 	if err != nil {
 		return nil, nil, os.NewSyscallError("memfd_create", err)
@@ -32,7 +32,7 @@ func shmCreate(name string, size int) (*os.File, []byte, error) {
 		f.Close()
 		return nil, nil, err
 	}
-	mem, err := shmMap(f, size)
+	mem, err := Map(f, size)
 	if err != nil {
 		f.Close()
 		return nil, nil, err
@@ -40,9 +40,9 @@ func shmCreate(name string, size int) (*os.File, []byte, error) {
 	return f, mem, nil
 }
 
-// shmMap maps the memory file f, which must be exactly size bytes long: a
+// Map maps the memory file f, which must be exactly size bytes long: a
 // shorter one would make accesses past its end fault.
-func shmMap(f *os.File, size int) ([]byte, error) {
+func Map(f *os.File, size int) ([]byte, error) {
 	var st unix.Stat_t
 	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
 		return nil, os.NewSyscallError("fstat", err)
@@ -57,20 +57,20 @@ func shmMap(f *os.File, size int) ([]byte, error) {
 	return mem, nil
 }
 
-// shmUnmap unmaps a mapping made by shmMap or left by shmRetire.
-func shmUnmap(mem []byte) error {
+// Unmap unmaps a mapping made by Create or Map (or left by Close).
+func Unmap(mem []byte) error {
 	if len(mem) == 0 {
 		return nil
 	}
 	return unix.Munmap(mem)
 }
 
-// shmRetire replaces the shared mapping mem, in place and in one step, with
+// retire replaces the shared mapping mem, in place and in one step, with
 // private zero-filled memory: this process lets go of the shared memory at
 // once, while a method racing with Close touches harmless memory instead of
 // faulting. The private memory is unmapped when the object that held mem is
 // garbage collected, when nothing can touch it any more.
-func shmRetire(mem []byte) error {
+func retire(mem []byte) error {
 	_, err := unix.MmapPtr(-1, 0, unsafe.Pointer(unsafe.SliceData(mem)), uintptr(len(mem)),
 		unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED)
 	if err != nil {

@@ -1,23 +1,27 @@
 //go:build !linux
 
-package mp
+package shm
 
 import (
+	"errors"
 	"os"
 	"time"
 )
 
 // Shared memory and futexes are Linux facilities here: elsewhere every
-// constructor of a primitive fails with ErrUnsupported, so the functions
-// below past shmCreate are never reached.
+// constructor of a primitive fails with errors.ErrUnsupported, so the
+// functions below past Create are never reached.
 
-func shmCreate(string, int) (*os.File, []byte, error) { return nil, nil, ErrUnsupported }
+// Create fails with errors.ErrUnsupported off Linux.
+func Create(string, int) (*os.File, []byte, error) { return nil, nil, errors.ErrUnsupported }
 
-func shmMap(*os.File, int) ([]byte, error) { return nil, ErrUnsupported }
+// Map fails with errors.ErrUnsupported off Linux.
+func Map(*os.File, int) ([]byte, error) { return nil, errors.ErrUnsupported }
 
-func shmUnmap([]byte) error { return nil }
+// Unmap has nothing to unmap off Linux.
+func Unmap([]byte) error { return nil }
 
-func shmRetire([]byte) error { return ErrUnsupported }
+func retire([]byte) error { return errors.ErrUnsupported }
 
 func futexWait(_ *uint32, _ uint32, d time.Duration) bool {
 	time.Sleep(d)
