@@ -52,6 +52,8 @@ type Value[T int32 | int64 | uint32 | uint64 | float64] struct {
 }
 
 // A cell is the engine of a Value: the number's place in its memory.
+//
+//lint:ignore U1000 used as a type argument of shared, which unused misses
 type cell[T int32 | int64 | uint32 | uint64 | float64] struct {
 	shm.Object
 	p     unsafe.Pointer // the number, 8-byte aligned
@@ -60,6 +62,8 @@ type cell[T int32 | int64 | uint32 | uint64 | float64] struct {
 }
 
 // Setup lays the cell out on its memory, after Init or Bind.
+//
+//lint:ignore U1000 used as a type argument of shared, which unused misses
 func (c *cell[T]) Setup() {
 	_, size := elemOf[T]()
 	c.p, c.wide, c.float = c.At(shm.Data), size == 8, c.Elem() == shm.ElemFloat64
@@ -67,12 +71,16 @@ func (c *cell[T]) Setup() {
 
 // UnmarshalBinary decodes a Value's encoding; one of another type is an
 // error.
+//
+//lint:ignore U1000 used as a type argument of shared, which unused misses
 func (c *cell[T]) UnmarshalBinary(b []byte) error {
 	code, _ := elemOf[T]()
 	return c.Decode(b, shm.KindValue, code)
 }
 
 // Close lets go of the cell's memory in this process.
+//
+//lint:ignore U1000 used as a type argument of shared, which unused misses
 func (c *cell[T]) Close() error { return c.Object.Close() }
 
 // NewValue returns a Value holding v, in a page of shared memory of its
@@ -204,6 +212,8 @@ type Array[T int32 | int64 | uint32 | uint64 | float64 | byte] struct {
 }
 
 // A cells is the engine of an Array: the elements' place in its memory.
+//
+//lint:ignore U1000 used as a type argument of shared, which unused misses
 type cells[T int32 | int64 | uint32 | uint64 | float64 | byte] struct {
 	shm.Object
 	base  unsafe.Pointer // element 0, 64-byte aligned
@@ -213,6 +223,8 @@ type cells[T int32 | int64 | uint32 | uint64 | float64 | byte] struct {
 }
 
 // Setup lays the cells out on their memory, after Init or Bind.
+//
+//lint:ignore U1000 used as a type argument of shared, which unused misses
 func (c *cells[T]) Setup() {
 	_, c.size = elemOf[T]()
 	c.base, c.n, c.float = c.At(shm.Data), int(c.Param()), c.Elem() == shm.ElemFloat64
@@ -220,12 +232,16 @@ func (c *cells[T]) Setup() {
 
 // UnmarshalBinary decodes an Array's encoding; one of another element type
 // is an error.
+//
+//lint:ignore U1000 used as a type argument of shared, which unused misses
 func (c *cells[T]) UnmarshalBinary(b []byte) error {
 	code, _ := elemOf[T]()
 	return c.Decode(b, shm.KindArray, code)
 }
 
 // Close lets go of the cells' memory in this process.
+//
+//lint:ignore U1000 used as a type argument of shared, which unused misses
 func (c *cells[T]) Close() error { return c.Object.Close() }
 
 // NewArray returns an Array of n zero elements, in shared memory of its own
@@ -364,20 +380,8 @@ func (a *Array[T]) CopyFrom(i int, src []T) int {
 // faults and crashes the program). Because of that slice, a SharedMemory
 // that is dropped without Close stays mapped until the process exits.
 type SharedMemory struct {
-	shared[raw, *raw]
+	shared[shm.Raw, *shm.Raw]
 }
-
-// A raw is the engine of a SharedMemory: its Object, without a layout.
-type raw struct{ shm.Object }
-
-// Setup has nothing to lay out.
-func (*raw) Setup() {}
-
-// UnmarshalBinary decodes a SharedMemory's encoding.
-func (r *raw) UnmarshalBinary(b []byte) error { return r.Decode(b, shm.KindRaw, 0) }
-
-// Close unmaps the memory in this process.
-func (r *raw) Close() error { return r.Object.Close() }
 
 // NewSharedMemory returns size bytes (1 to 2⁴⁰) of zeroed shared memory,
 // page-aligned. It fails with an error matching [ErrUnsupported] off Linux.

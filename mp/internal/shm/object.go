@@ -541,3 +541,16 @@ func (s *sleeper) done() {
 		<-s.finished
 	}
 }
+
+// A Raw is the engine of mp.SharedMemory: an Object of raw bytes, without
+// a header or a layout.
+type Raw struct{ Object }
+
+// Setup has nothing to lay out.
+func (*Raw) Setup() {}
+
+// UnmarshalBinary decodes a SharedMemory's encoding into an unbound Raw.
+func (r *Raw) UnmarshalBinary(b []byte) error { return r.Decode(b, KindRaw, 0) }
+
+// Close unmaps the memory in this process.
+func (r *Raw) Close() error { return r.Object.Close() }
