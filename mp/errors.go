@@ -113,6 +113,21 @@ func (e *RemoteError) Unwrap() error { return e.sentinel }
 // [*OwnerDeadError], which tells the dead process's pid.
 var ErrOwnerDead = errors.New("mp: the lock's holder died")
 
+// An OwnerDeadError is returned by the Lock methods of [Lock] and [RLock],
+// and by [Condition.Wait], when they took the lock from a process that died
+// holding it. The caller holds the lock. It matches [ErrOwnerDead].
+type OwnerDeadError struct {
+	Kind string // "Lock" or "RLock"
+	Pid  int    // the process that died holding the lock
+}
+
+func (e *OwnerDeadError) Error() string {
+	return fmt.Sprintf("mp: %s: process %d died holding the lock; this process holds it now, and the state it guards may be inconsistent", e.Kind, e.Pid)
+}
+
+// Unwrap returns ErrOwnerDead.
+func (e *OwnerDeadError) Unwrap() error { return ErrOwnerDead }
+
 // ErrBrokenBarrier is matched by the error of [Barrier.Wait] on a barrier
 // that is broken or breaks while the party waits: aborted, reset, or a
 // process that held it died, waiting or before it arrived (see [Barrier]).

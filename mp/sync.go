@@ -104,21 +104,6 @@ func (l *Lock) Unlock() error {
 	return l.e.UnlockSlow()
 }
 
-// An OwnerDeadError is returned by the Lock methods of [Lock] and [RLock],
-// and by [Condition.Wait], when they took the lock from a process that died
-// holding it. The caller holds the lock. It matches [ErrOwnerDead].
-type OwnerDeadError struct {
-	Kind string // "Lock" or "RLock"
-	Pid  int    // the process that died holding the lock
-}
-
-func (e *OwnerDeadError) Error() string {
-	return fmt.Sprintf("mp: %s: process %d died holding the lock; this process holds it now, and the state it guards may be inconsistent", e.Kind, e.Pid)
-}
-
-// Unwrap returns ErrOwnerDead.
-func (e *OwnerDeadError) Unwrap() error { return ErrOwnerDead }
-
 // An RLock is a re-entrant lock shared by processes, Python's
 // multiprocessing.RLock: the process that holds it may lock it again, and it
 // is free once that process has unlocked it as many times as it locked it.
