@@ -71,7 +71,7 @@ func dial(addr string, token []byte, capacity int, version byte) (*client, error
 	kind, p, err := rd.ReadFrame()
 	if err == nil && kind == qRefused && len(p) == 1 {
 		nc.Close()
-		shmUnmap(mem)
+		shm.Unmap(mem)
 		return nil, fmt.Errorf("mp: connect to the queue: its process speaks protocol version %d, this one %d: %w", p[0], version, ErrVersion)
 	}
 	if err == nil && kind != qWelcome {

@@ -3,13 +3,16 @@ package queue
 import (
 	"errors"
 	"fmt"
+
+	"github.com/multitask-go/multitask/mp/internal/shm"
 )
 
 // ErrClosed is returned by the methods of a queue closed in this process,
 // of one that its creator closed (once drained), and, wrapped, of one whose
-// creator has gone. Package mp's ErrClosed is this value, so that
-// errors.Is matches it for the users of mp.
-var ErrClosed = errors.New("mp: closed")
+// creator has gone. It is the shared-memory engine's ErrClosed, which that
+// engine's primitives return too, and package mp's ErrClosed is this value,
+// so that errors.Is matches it for the users of mp.
+var ErrClosed = shm.ErrClosed
 
 // ErrTaskDone is returned by [Queue.TaskDone] called more times than items
 // were put. Package mp's ErrTaskDone is this value.

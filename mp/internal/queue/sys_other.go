@@ -22,9 +22,3 @@ func peerUID(*os.File) (uint32, error) { return 0, errors.ErrUnsupported }
 func sendFile(*os.File, []byte, *os.File) error { return errors.ErrUnsupported }
 
 func recvFile(*os.File, int) ([]byte, *os.File, error) { return nil, nil, errors.ErrUnsupported }
-
-func shmCreate(string, int) (*os.File, []byte, error) { return nil, nil, errors.ErrUnsupported }
-
-func shmMap(*os.File, int) ([]byte, error) { return nil, errors.ErrUnsupported }
-
-func shmUnmap([]byte) error { return nil }
