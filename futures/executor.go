@@ -27,6 +27,13 @@ type Executor interface {
 // calls Run once, in the goroutine or process it chose, or ends the task
 // without running it with Cancel or Reject. The zero Task does nothing.
 //
+// Run, Cancel, Reject and Context are all that an executor running tasks in
+// this process needs. Begin, Guard and Assist serve executors that run the
+// work somewhere else (the mp package's process pool, and any executor of
+// registered functions behind its CallExecutor interface): the start of the
+// work there, the race between a cancellation here and that start, and a
+// waiter that reads its own outcome.
+//
 // A Task is a small value, meant to be copied.
 type Task struct{ r runner }
 
