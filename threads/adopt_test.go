@@ -126,11 +126,7 @@ func TestAdopt(t *testing.T) {
 
 	t.Run("nothing after Run returned", func(t *testing.T) {
 		t.Parallel()
-		var mainCtx context.Context
-		wantNil(t, threads.Run(func(ctx context.Context) error {
-			mainCtx = ctx
-			return nil
-		}))
+		mainCtx := ctxOfReturnedRun(t)
 		for _, daemon := range []bool{false, true} {
 			e := newExternal(true)
 			threads.Adopt(mainCtx, e, threads.Daemon(daemon))

@@ -826,11 +826,7 @@ func TestRefusedStart(t *testing.T) {
 
 	t.Run("after Run returned", func(t *testing.T) {
 		t.Parallel()
-		var mainCtx context.Context
-		wantNil(t, threads.Run(func(ctx context.Context) error {
-			mainCtx = ctx
-			return nil
-		}))
+		mainCtx := ctxOfReturnedRun(t)
 		for _, daemon := range []bool{false, true} {
 			var ran atomic.Bool
 			th := threads.Start(mainCtx, func(context.Context) { ran.Store(true) }, threads.Daemon(daemon))
@@ -898,4 +894,16 @@ func TestString(t *testing.T) {
 	if got, want := th.String(), "<Thread(w, stopped daemon)>"; got != want {
 		t.Errorf("String = %q, want %q", got, want)
 	}
+}
+
+// ctxOfReturnedRun returns the context of the main thread of a Run that has
+// returned.
+func ctxOfReturnedRun(t *testing.T) context.Context {
+	t.Helper()
+	var mainCtx context.Context
+	wantNil(t, threads.Run(func(ctx context.Context) error {
+		mainCtx = ctx
+		return nil
+	}))
+	return mainCtx
 }
