@@ -18,6 +18,7 @@ import (
 	"github.com/multitask-go/multitask/futures"
 	"github.com/multitask-go/multitask/internal/wire"
 	"github.com/multitask-go/multitask/mp/internal/shm"
+	pw "github.com/multitask-go/multitask/mp/internal/worker"
 )
 
 // Unwrap returns Err.
@@ -135,7 +136,7 @@ func NewPool(opts ...PoolOption) (*Pool, error) {
 	freezeRegistry()
 	// Where a worker's shared page cannot be made, say so now rather than
 	// in every task.
-	f, mem, err := shm.Create("multitask-pool", slotPage)
+	f, mem, err := shm.Create("multitask-pool", pw.PageSize)
 	if err != nil {
 		return nil, fmt.Errorf("mp: NewPool: %w", err)
 	}
@@ -170,7 +171,7 @@ func (p *Pool) ExecuteCall(t futures.Task, c *Call) error {
 	}
 	j := &job{Call: c, p: p, retries: p.cfg.retries}
 	if c.chunk {
-		j.flags = taskBatch
+		j.flags = pw.TaskBatch
 	}
 	return p.execute(j, t)
 }
@@ -295,7 +296,7 @@ func (p *Pool) guard(j *job) bool {
 		p.roomLocked()
 		return true
 	case jobSent:
-		if !j.w.slots.cancel(j.slot, j.seq) {
+		if !j.w.slots.Cancel(j.slot, j.seq) {
 			// It began, and the worker has not said so yet.
 			p.beganLocked(j)
 			return false
@@ -355,7 +356,7 @@ func (p *Pool) contextEnded(j *job, ctx context.Context) {
 	// A deadline the worker knows, and keeps by the same clock; any other
 	// end it must be told.
 	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		_ = w.w.WriteFrames(appendSlotSeq(nil, kindCancel, slot, seq))
+		_ = w.w.WriteFrames(pw.AppendSlotSeq(nil, pw.KindCancel, slot, seq))
 	}
 }
 
@@ -441,7 +442,7 @@ func (s sends) flush() {
 				}
 			}
 			if x.parts != nil {
-				return wire.WriteFrameTo(tasks, kindTask, x.parts...)
+				return wire.WriteFrameTo(tasks, pw.KindTask, x.parts...)
 			}
 			_, err := tasks.Write(x.buf)
 			return err
@@ -534,20 +535,20 @@ func (p *Pool) assignLocked(out sends) sends {
 		if p.cfg.maxTasks > 0 && w.sent >= p.cfg.maxTasks {
 			w.retiring = true
 		}
-		w.slots.queue(slot, j.seq)
+		w.slots.Queue(slot, j.seq)
 		var deadline int64
 		if d, ok := j.t.Context().Deadline(); ok {
 			deadline = d.UnixNano()
 		}
-		tf := &taskFrame{slot: slot, flags: j.flags, seq: j.seq, deadline: deadline, fn: j.fn, refs: j.refs, arg: j.arg.Data}
+		tf := &pw.Task{Slot: slot, Flags: j.flags, Seq: j.seq, Deadline: deadline, Fn: j.fn, Refs: j.refs, Arg: j.arg.Data}
 		if len(j.arg.Pieces) > 0 {
 			j.sending++
-			out = append(out, send{w: w, parts: j.arg.AppendParts([][]byte{appendTaskHead(nil, tf)}), j: j})
+			out = append(out, send{w: w, parts: j.arg.AppendParts([][]byte{pw.AppendTaskHead(nil, tf)}), j: j})
 			continue
 		}
 		if len(j.files) > 0 {
 			j.sending++
-			out = append(out, send{w: w, buf: appendTask(nil, tf), j: j})
+			out = append(out, send{w: w, buf: pw.AppendTask(nil, tf), j: j})
 			continue
 		}
 		i := len(out) - 1
@@ -557,7 +558,7 @@ func (p *Pool) assignLocked(out sends) sends {
 			out = append(out, send{w: w, buf: make([]byte, 0, 32+len(j.fn)+len(j.arg.Data))})
 			i = len(out) - 1
 		}
-		out[i].buf = appendTask(out[i].buf, tf)
+		out[i].buf = pw.AppendTask(out[i].buf, tf)
 	}
 	return out
 }
@@ -603,7 +604,7 @@ func (p *Pool) stealLocked() bool {
 	for _, j := range parked {
 		// The worker may have begun it meanwhile: then the task it was
 		// behind has finished, and the worker is busy with this one.
-		if j.w.slots.cancel(j.slot, j.seq) {
+		if j.w.slots.Cancel(j.slot, j.seq) {
 			p.requeueLocked(j)
 			return true
 		}
@@ -621,7 +622,7 @@ func (p *Pool) Stats() PoolStats {
 		for i := range w.jobs {
 			switch j := w.held(i); {
 			case j == nil:
-			case j.state == jobRunning || w.slots.began(i, j.seq):
+			case j.state == jobRunning || w.slots.Began(i, j.seq):
 				// The shared page says so before the worker's frame does.
 				st.Running++
 			case j.state == jobSent:
@@ -862,7 +863,7 @@ type worker struct {
 	w       *wire.Writer // on tasks
 	results *os.File     // the read end of the worker's result pipe
 	shm     *os.File
-	slots   slots
+	slots   pw.Slots
 	stderr  *tailWriter
 	r       *wire.Reader // on results
 
@@ -954,11 +955,11 @@ func (p *Pool) reject(jobs []*job, err error) {
 // start starts the worker process and waits for it to be ready.
 func (w *worker) start() (*readyMsg, error) {
 	p := w.p
-	slotFile, mem, err := shm.Create("multitask-pool", slotPage)
+	slotFile, mem, err := shm.Create("multitask-pool", pw.PageSize)
 	if err != nil {
 		return nil, err
 	}
-	wm := &workerMsg{Init: p.cfg.initFunc, InitArg: p.cfg.initArg, InitHandles: p.cfg.init.refs, Timeout: int64(p.cfg.timeout),
+	wm := &pw.Config{Init: p.cfg.initFunc, InitArg: p.cfg.initArg, InitHandles: p.cfg.init.refs, Timeout: int64(p.cfg.timeout),
 		SoftMemory: p.cfg.softMemory, HardMemory: p.cfg.hardMemory,
 		Procs: max(1, runtime.GOMAXPROCS(0)/p.cfg.workers)}
 	msg := startMsg{Name: "PoolWorker", Daemon: true, Worker: wm}
@@ -1003,8 +1004,11 @@ func (w *worker) start() (*readyMsg, error) {
 		var kind wire.Kind
 		var payload []byte
 		kind, payload, err = w.r.ReadFrame()
-		if err == nil && kind != kindReady {
+		if err == nil && kind != pw.KindReady {
 			err = fmt.Errorf("unexpected frame of kind %d", kind)
+		}
+		if err == nil {
+			payload, err = pw.ParseReady(payload)
 		}
 		if err == nil {
 			err = unmarshalMsg(payload, &ready)

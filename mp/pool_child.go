@@ -12,6 +12,7 @@ import (
 	"github.com/multitask-go/multitask/codec"
 	"github.com/multitask-go/multitask/internal/wire"
 	"github.com/multitask-go/multitask/mp/internal/shm"
+	pw "github.com/multitask-go/multitask/mp/internal/worker"
 )
 
 // flushAt is how many bytes of frames a worker gathers before it writes
@@ -31,7 +32,7 @@ func runWorker(rights *rightsReader, msg *startMsg) int {
 		fmt.Fprintf(os.Stderr, "mp: pool worker: %v\n", err)
 		return exitBootstrap
 	}
-	mem, err := shm.Map(files[0], slotPage)
+	mem, err := shm.Map(files[0], pw.PageSize)
 	files[0].Close()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "mp: pool worker: map the shared page: %v\n", err)
@@ -45,7 +46,7 @@ func runWorker(rights *rightsReader, msg *startMsg) int {
 	}
 	b, err := marshalMsg(ready)
 	if err == nil {
-		err = out.WriteFrame(kindReady, b)
+		err = out.WriteFrames(pw.AppendReady(nil, b))
 	}
 	if err != nil || ready.Err != nil {
 		return exitFailed
@@ -55,7 +56,7 @@ func runWorker(rights *rightsReader, msg *startMsg) int {
 		go watchMemory(wm.HardMemory)
 	}
 
-	wk := &poolWorker{msg: wm, slots: mem, out: out, assist: assist, tasks: make(chan taskFrame, maxPrefetch), wake: make(chan struct{}, 1)}
+	wk := &poolWorker{msg: wm, slots: mem, out: out, assist: assist, tasks: make(chan workerTask, maxPrefetch), wake: make(chan struct{}, 1)}
 	if wm.Procs > 0 {
 		runtime.GOMAXPROCS(wm.Procs)
 	}
@@ -68,7 +69,7 @@ func runWorker(rights *rightsReader, msg *startMsg) int {
 // initialize runs the worker's initializer and returns its error, if any.
 // The handles in its argument stay open for the worker's life, for the
 // initializer to keep.
-func initialize(wm *workerMsg, rights *rightsReader) *errorMsg {
+func initialize(wm *pw.Config, rights *rightsReader) *errorMsg {
 	e, ok := lookup(wm.Init)
 	if !ok {
 		return toErrorMsg(fmt.Errorf("%w: initializer %q", ErrNotRegistered, wm.Init))
@@ -84,11 +85,11 @@ func initialize(wm *workerMsg, rights *rightsReader) *errorMsg {
 // the parent's frames, a runner runs the tasks in the order they came.
 // Both live as long as the process, so that a task costs no goroutine.
 type poolWorker struct {
-	msg    *workerMsg
-	slots  slots
-	out    *wire.Writer   // the result pipe
-	assist *wire.Writer   // the assist pipe, for a task whose waiter reads it
-	tasks  chan taskFrame // the parent holds at most maxPrefetch tasks on a worker
+	msg    *pw.Config
+	slots  pw.Slots
+	out    *wire.Writer    // the result pipe
+	assist *wire.Writer    // the assist pipe, for a task whose waiter reads it
+	tasks  chan workerTask // the parent holds at most maxPrefetch tasks on a worker
 
 	mu      sync.Mutex // guards current
 	current struct {
@@ -115,15 +116,16 @@ func (wk *poolWorker) read(r *wire.Reader, rights *rightsReader) {
 			os.Exit(0)
 		}
 		switch kind {
-		case kindTask:
-			t, err := parseTask(payload)
-			if err == nil && len(t.refs) > 0 {
+		case pw.KindTask:
+			var t workerTask
+			t.Task, err = pw.ParseTask(payload)
+			if err == nil && len(t.Refs) > 0 {
 				n := 0
-				for _, ref := range t.refs {
+				for _, ref := range t.Refs {
 					n += ref.Files
 				}
 				if err = rights.await(n); err == nil {
-					t.files, err = handleFiles(t.refs, rights)
+					t.files, err = handleFiles(t.Refs, rights)
 				}
 			}
 			if err != nil {
@@ -131,8 +133,8 @@ func (wk *poolWorker) read(r *wire.Reader, rights *rightsReader) {
 				os.Exit(exitBootstrap)
 			}
 			wk.tasks <- t
-		case kindCancel:
-			slot, seq, err := parseSlotSeq(payload)
+		case pw.KindCancel:
+			slot, seq, err := pw.ParseSlotSeq(payload)
 			if err != nil {
 				continue
 			}
@@ -145,13 +147,20 @@ func (wk *poolWorker) read(r *wire.Reader, rights *rightsReader) {
 	}
 }
 
+// workerTask is a task as the worker runs it: with the worker's copies of
+// the descriptors of its handles.
+type workerTask struct {
+	pw.Task
+	files map[uint64][]*os.File
+}
+
 // runTasks runs the tasks in the order they came. Each task's outcome is
 // written as soon as it has one, with the frame saying that it began: a
 // worker that dies later loses no result. The frames of a task whose
 // waiter asked for them go on the assist pipe.
 func (wk *poolWorker) runTasks() {
 	for t := range wk.tasks {
-		if !wk.slots.begin(t.slot, t.seq) {
+		if !wk.slots.Begin(t.Slot, t.Seq) {
 			// Cancelled, or taken back for another worker: the copies of
 			// its descriptors that came with it are this worker's to close.
 			for _, fs := range t.files {
@@ -159,17 +168,17 @@ func (wk *poolWorker) runTasks() {
 					f.Close()
 				}
 			}
-			wk.emitDone(&wk.buf, &doneFrame{slot: t.slot, seq: t.seq, flags: doneSkipped})
+			wk.emitDone(&wk.buf, &pw.Done{Slot: t.Slot, Seq: t.Seq, Flags: pw.DoneSkipped})
 			if len(wk.tasks) == 0 {
 				wk.flush()
 			}
 			continue
 		}
 		to := &wk.buf
-		if wk.slots.commitAssist(t.seq) {
+		if wk.slots.CommitAssist(t.Seq) {
 			to = &wk.abuf
 		}
-		wk.emitBegan(to, t.slot, t.seq)
+		wk.emitBegan(to, t.Slot, t.Seq)
 		d := wk.run(&t)
 		wk.emitDone(to, &d)
 		wk.flush()
@@ -188,31 +197,31 @@ const (
 // with the next flush.
 func (wk *poolWorker) emitBegan(to *[]byte, slot int, seq uint64) {
 	wk.outMu.Lock()
-	*to = appendSlotSeq(*to, kindBegan, slot, seq)
+	*to = pw.AppendSlotSeq(*to, pw.KindBegan, slot, seq)
 	wk.gathered(to)
 }
 
-func (wk *poolWorker) emitDone(to *[]byte, d *doneFrame) {
-	if len(d.pieces) > 0 {
+func (wk *poolWorker) emitDone(to *[]byte, d *pw.Done) {
+	if len(d.Pieces) > 0 {
 		wk.writeDone(to, d)
 		return
 	}
 	wk.outMu.Lock()
-	*to = appendDone(*to, d)
+	*to = pw.AppendDone(*to, d)
 	wk.gathered(to)
 }
 
 // writeDone writes a done frame whose result has pieces at once, after the
 // frames gathered in to's buffer, with the pieces written from the
 // result's memory rather than copied into the buffer.
-func (wk *poolWorker) writeDone(to *[]byte, d *doneFrame) {
+func (wk *poolWorker) writeDone(to *[]byte, d *pw.Done) {
 	wk.flush()
 	w := wk.out
 	if to == &wk.abuf {
 		w = wk.assist
 	}
-	s := codec.Spliced{Data: d.rest, Pieces: d.pieces}
-	if err := w.WriteFrameParts(kindDone, s.AppendParts([][]byte{appendDoneHead(nil, d)})...); err != nil {
+	s := codec.Spliced{Data: d.Rest, Pieces: d.Pieces}
+	if err := w.WriteFrameParts(pw.KindDone, s.AppendParts([][]byte{pw.AppendDoneHead(nil, d)})...); err != nil {
 		os.Exit(0) // the parent is gone
 	}
 }
@@ -278,10 +287,10 @@ func (wk *poolWorker) flushLoop() {
 }
 
 // run runs one task and returns its done frame.
-func (wk *poolWorker) run(t *taskFrame) doneFrame {
+func (wk *poolWorker) run(t *workerTask) pw.Done {
 	ctx, cancel := context.WithCancel(context.Background())
-	if t.deadline != 0 {
-		ctx, cancel = context.WithDeadline(ctx, time.Unix(0, t.deadline))
+	if t.Deadline != 0 {
+		ctx, cancel = context.WithDeadline(ctx, time.Unix(0, t.Deadline))
 	}
 	if wk.msg.Timeout > 0 {
 		var cancelTimeout context.CancelFunc
@@ -290,33 +299,33 @@ func (wk *poolWorker) run(t *taskFrame) doneFrame {
 	}
 	defer cancel()
 	wk.mu.Lock()
-	wk.current.slot, wk.current.seq, wk.current.cancel = t.slot, t.seq, cancel
+	wk.current.slot, wk.current.seq, wk.current.cancel = t.Slot, t.Seq, cancel
 	wk.mu.Unlock()
 
 	start := time.Now()
 	var value codec.Spliced
 	var err error
-	if e, ok := lookup(t.fn); !ok {
-		err = fmt.Errorf("%w: %q is not registered in this build of the program", ErrNotRegistered, t.fn)
-	} else if t.flags&taskBatch != 0 {
-		value.Data, err = e.callBatch(ctx, t.arg, t.files)
+	if e, ok := lookup(t.Fn); !ok {
+		err = fmt.Errorf("%w: %q is not registered in this build of the program", ErrNotRegistered, t.Fn)
+	} else if t.Flags&pw.TaskBatch != 0 {
+		value.Data, err = e.callBatch(ctx, t.Arg, t.files)
 	} else {
-		value, err = e.call(ctx, t.arg, t.files, true)
+		value, err = e.call(ctx, t.Arg, t.files, true)
 	}
-	d := doneFrame{slot: t.slot, seq: t.seq, nanos: uint64(time.Since(start)), rest: value.Data, pieces: value.Pieces}
+	d := pw.Done{Slot: t.Slot, Seq: t.Seq, Nanos: uint64(time.Since(start)), Rest: value.Data, Pieces: value.Pieces}
 
 	wk.mu.Lock()
 	wk.current.cancel = nil
 	wk.mu.Unlock()
 	if err != nil {
-		d.flags |= doneErr
-		d.pieces = nil
-		if d.rest, err = marshalMsg(toErrorMsg(err)); err != nil {
-			d.rest, _ = marshalMsg(toErrorMsg(fmt.Errorf("mp: encode the task's error: %w", err)))
+		d.Flags |= pw.DoneErr
+		d.Pieces = nil
+		if d.Rest, err = marshalMsg(toErrorMsg(err)); err != nil {
+			d.Rest, _ = marshalMsg(toErrorMsg(fmt.Errorf("mp: encode the task's error: %w", err)))
 		}
 	}
 	if wk.msg.SoftMemory > 0 && peakRSS() > wk.msg.SoftMemory {
-		d.flags |= doneRecycle
+		d.Flags |= pw.DoneRecycle
 	}
 	return d
 }

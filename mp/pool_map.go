@@ -11,6 +11,7 @@ import (
 
 	"github.com/multitask-go/multitask/codec"
 	"github.com/multitask-go/multitask/futures"
+	pw "github.com/multitask-go/multitask/mp/internal/worker"
 )
 
 // encodeBatch encodes the results of a chunk: the length of the encoded
@@ -44,7 +45,7 @@ func decodeBatch[Out any](name string, b []byte, n int) (batch[Out], error) {
 	var r batch[Out]
 	l, k := binary.Uvarint(b)
 	if k <= 0 || l > uint64(len(b)-k) {
-		return r, fmt.Errorf("mp: the results of %q: %w", name, errShortFrame)
+		return r, fmt.Errorf("mp: the results of %q: %w", name, pw.ErrShortFrame)
 	}
 	if err := codec.Default().Unmarshal(b[k:k+int(l)], &r.outs); err != nil {
 		return r, fmt.Errorf("mp: decode the results of %q: %w", name, err)

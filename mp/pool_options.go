@@ -5,6 +5,8 @@ import (
 	"os"
 	"runtime"
 	"time"
+
+	pw "github.com/multitask-go/multitask/mp/internal/worker"
 )
 
 // A PoolOption configures a [Pool]. [Method] and [Grace] are options of
@@ -32,7 +34,7 @@ type poolConfig struct {
 
 // maxPrefetch is the most tasks a worker holds at once: the slots of its
 // shared state page.
-const maxPrefetch = 64
+const maxPrefetch = pw.MaxSlots
 
 type poolOptionFunc func(*poolConfig) error
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/multitask-go/multitask/internal/wire"
+	pw "github.com/multitask-go/multitask/mp/internal/worker"
 )
 
 // held returns the job in slot i if it is still this worker's: a job taken
@@ -41,7 +42,7 @@ func (w *worker) serve() error {
 		if _, err := w.frame(kind, payload, false); err != nil {
 			return err
 		}
-		owed = owed || kind == kindDone
+		owed = owed || kind == pw.KindDone
 		if cap(payload) <= maxKeptFrame {
 			buf = payload[:0]
 		}
@@ -60,8 +61,8 @@ func (w *worker) serve() error {
 // settled. An error means the worker broke the protocol.
 func (w *worker) frame(kind wire.Kind, payload []byte, assisted bool) (uint64, error) {
 	switch kind {
-	case kindBegan:
-		slot, seq, err := parseSlotSeq(payload)
+	case pw.KindBegan:
+		slot, seq, err := pw.ParseSlotSeq(payload)
 		if err != nil {
 			return 0, err
 		}
@@ -71,12 +72,12 @@ func (w *worker) frame(kind wire.Kind, payload []byte, assisted bool) (uint64, e
 		}
 		w.p.mu.Unlock()
 		return 0, nil
-	case kindDone:
-		d, err := parseDone(payload)
+	case pw.KindDone:
+		d, err := pw.ParseDone(payload)
 		if err != nil {
 			return 0, err
 		}
-		return d.seq, w.done(&d, assisted)
+		return d.Seq, w.done(&d, assisted)
 	}
 	return 0, fmt.Errorf("unexpected frame of kind %d from a pool worker", kind)
 }
@@ -101,7 +102,7 @@ func (j *job) assist(ctx context.Context) {
 	// The job may move to another worker meanwhile, with a new sequence
 	// number: the reader asks for, and reads, the task it was here.
 	seq := j.seq
-	w.slots.wantAssist(seq)
+	w.slots.WantAssist(seq)
 	p.mu.Unlock()
 	if ctx.Done() != nil {
 		stop := context.AfterFunc(ctx, func() {
@@ -135,7 +136,7 @@ func (w *worker) readAssist(ctx context.Context, seq uint64) bool {
 		switch {
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			p.mu.Lock()
-			if w.slots.withdrawAssist(seq) {
+			if w.slots.WithdrawAssist(seq) {
 				w.releaseAssistLocked() // nothing will come
 				p.mu.Unlock()
 				return true
@@ -206,33 +207,33 @@ const maxKeptFrame = 64 << 10
 // done settles the task a done frame answers for, read from the assist
 // pipe if assisted. The frame's memory is reused once done returns: the
 // future decodes the value before.
-func (w *worker) done(d *doneFrame, assisted bool) error {
+func (w *worker) done(d *pw.Done, assisted bool) error {
 	p := w.p
 	var outcome error
-	if d.flags&doneErr != 0 {
+	if d.Flags&pw.DoneErr != 0 {
 		var em errorMsg
-		if err := unmarshalMsg(d.rest, &em); err != nil {
+		if err := unmarshalMsg(d.Rest, &em); err != nil {
 			return fmt.Errorf("corrupt error from a pool worker: %w", err)
 		}
 		outcome = em.rebuild()
 	}
 	p.mu.Lock()
-	if w.seqs[d.slot] != d.seq || w.jobs[d.slot] == nil {
+	if w.seqs[d.Slot] != d.Seq || w.jobs[d.Slot] == nil {
 		p.mu.Unlock()
-		return fmt.Errorf("a pool worker answered for task %d, which it does not hold", d.seq)
+		return fmt.Errorf("a pool worker answered for task %d, which it does not hold", d.Seq)
 	}
-	j := w.held(d.slot)
+	j := w.held(d.Slot)
 	if !assisted {
 		w.unassistLocked(j) // a waiter asked too late: the frames came here
 	}
-	w.jobs[d.slot], w.seqs[d.slot] = nil, 0
-	w.free = append(w.free, d.slot)
+	w.jobs[d.Slot], w.seqs[d.Slot] = nil, 0
+	w.free = append(w.free, d.Slot)
 	w.inflight--
-	if d.flags&doneRecycle != 0 && !w.retiring {
+	if d.Flags&pw.DoneRecycle != 0 && !w.retiring {
 		w.retiring = true
 		p.takeBackLocked(w)
 	}
-	deliver := j != nil && d.flags&doneSkipped == 0
+	deliver := j != nil && d.Flags&pw.DoneSkipped == 0
 	if deliver {
 		p.beganLocked(j) // if its began frame never came
 		p.endLocked(j)
@@ -242,9 +243,9 @@ func (w *worker) done(d *doneFrame, assisted bool) error {
 			p.st.Done++
 		}
 		if p.measured {
-			p.avgNanos = 0.9*p.avgNanos + 0.1*float64(d.nanos)
+			p.avgNanos = 0.9*p.avgNanos + 0.1*float64(d.Nanos)
 		} else {
-			p.avgNanos, p.measured = float64(d.nanos), true
+			p.avgNanos, p.measured = float64(d.Nanos), true
 		}
 	}
 	if w.retiring && w.inflight == 0 {
@@ -254,7 +255,7 @@ func (w *worker) done(d *doneFrame, assisted bool) error {
 	if deliver {
 		// A frame longer than maxKeptFrame is read into memory of its own,
 		// never reused (see serve and readAssist).
-		j.value, j.ownValue, j.err, j.nanos = d.rest, cap(d.rest) > maxKeptFrame, outcome, d.nanos
+		j.value, j.ownValue, j.err, j.nanos = d.Rest, cap(d.Rest) > maxKeptFrame, outcome, d.Nanos
 		j.t.Run()
 	}
 	return nil
@@ -264,7 +265,7 @@ func (w *worker) done(d *doneFrame, assisted bool) error {
 // pool, for a worker that will take no more.
 func (p *Pool) takeBackLocked(w *worker) {
 	for i := range w.jobs {
-		if j := w.held(i); j != nil && j.state == jobSent && w.slots.cancel(i, j.seq) {
+		if j := w.held(i); j != nil && j.state == jobSent && w.slots.Cancel(i, j.seq) {
 			p.requeueLocked(j)
 		}
 	}
@@ -310,7 +311,7 @@ func (w *worker) exited(readErr error) {
 		j := w.held(i)
 		switch {
 		case j == nil:
-		case j.state == jobRunning || w.slots.began(i, j.seq):
+		case j.state == jobRunning || w.slots.Began(i, j.seq):
 			switch {
 			case j.killErr != nil:
 				failed = append(failed, failure{j: j, err: j.killErr})
@@ -320,7 +321,7 @@ func (w *worker) exited(readErr error) {
 			default:
 				failed = append(failed, failure{j: j, err: died()})
 			}
-		case w.slots.cancel(i, j.seq):
+		case w.slots.Cancel(i, j.seq):
 			p.requeueLocked(j) // it never began
 		}
 	}

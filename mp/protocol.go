@@ -13,6 +13,7 @@ import (
 	"github.com/multitask-go/multitask/codec"
 	"github.com/multitask-go/multitask/futures"
 	"github.com/multitask-go/multitask/internal/wire"
+	pw "github.com/multitask-go/multitask/mp/internal/worker"
 )
 
 // The control channel between a parent and a child is a unix socket on the
@@ -46,13 +47,17 @@ type startMsg struct {
 	Handles  []handleRef // the handles in Arg, whose descriptors come with this message, in order
 	Inherit  [][]byte    // Fork: values of the variables registered with Inherit, in order
 	Files    int         // Fork: how many descriptors passed with PassFiles follow the handles'
-	Worker   *workerMsg  // a pool worker: no function, tasks follow
+	Worker   *pw.Config  // a pool worker: no function, tasks follow
 }
 
-// handleRef says which descriptors belong to a handle.
-type handleRef struct {
-	ID    uint64
-	Files int
+// handleRef says which descriptors belong to a handle. It is the pool
+// worker protocol's, so that a task's handles cross without a copy.
+type handleRef = pw.Ref
+
+// readyMsg, in a pool worker's ready frame, reports the outcome of its
+// initializer.
+type readyMsg struct {
+	Err *errorMsg
 }
 
 // resultMsg is what the function returned.

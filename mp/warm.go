@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/multitask-go/multitask/codec"
+	pw "github.com/multitask-go/multitask/mp/internal/worker"
 )
 
 // envSpare marks a child that the fork server starts ahead of need, as a
@@ -22,7 +23,7 @@ const envSpare = "MULTITASK_SPARE"
 func warmUp() {
 	start := startMsg{
 		Func: "f", Arg: []byte{0}, Name: "n", Handles: []handleRef{{ID: 1, Files: 1}},
-		Inherit: [][]byte{{0}}, Worker: &workerMsg{Init: "f"},
+		Inherit: [][]byte{{0}}, Worker: &pw.Config{Init: "f"},
 	}
 	if b, err := marshalMsg(start); err == nil {
 		_ = unmarshalMsg(b, new(startMsg))
