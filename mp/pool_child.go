@@ -15,10 +15,6 @@ import (
 	pw "github.com/multitask-go/multitask/mp/internal/worker"
 )
 
-// flushAt is how many bytes of frames a worker gathers before it writes
-// them even though more tasks wait.
-const flushAt = 64 << 10
-
 // runWorker is a pool worker's life: it runs the initializer, reports
 // ready, then runs the tasks the parent sends, one at a time, until the
 // task pipe ends and the worker exits. It returns the exit status of a
@@ -56,11 +52,11 @@ func runWorker(rights *rightsReader, msg *startMsg) int {
 		go watchMemory(wm.HardMemory)
 	}
 
-	wk := &poolWorker{msg: wm, slots: mem, out: out, assist: assist, tasks: make(chan workerTask, maxPrefetch), wake: make(chan struct{}, 1)}
+	wk := &poolWorker{msg: wm, slots: mem, out: pw.NewOut(out, assist), tasks: make(chan workerTask, maxPrefetch)}
 	if wm.Procs > 0 {
 		runtime.GOMAXPROCS(wm.Procs)
 	}
-	go wk.flushLoop()
+	go wk.out.Loop()
 	go wk.read(tasks, rights)
 	wk.runTasks() // until the reader exits the process
 	return 0
@@ -85,11 +81,10 @@ func initialize(wm *pw.Config, rights *rightsReader) *errorMsg {
 // the parent's frames, a runner runs the tasks in the order they came.
 // Both live as long as the process, so that a task costs no goroutine.
 type poolWorker struct {
-	msg    *pw.Config
-	slots  pw.Slots
-	out    *wire.Writer    // the result pipe
-	assist *wire.Writer    // the assist pipe, for a task whose waiter reads it
-	tasks  chan workerTask // the parent holds at most maxPrefetch tasks on a worker
+	msg   *pw.Config
+	slots pw.Slots
+	out   *pw.Out         // the result pipe and the assist pipe
+	tasks chan workerTask // the parent holds at most maxPrefetch tasks on a worker
 
 	mu      sync.Mutex // guards current
 	current struct {
@@ -97,12 +92,6 @@ type poolWorker struct {
 		seq    uint64
 		cancel context.CancelFunc
 	}
-
-	outMu  sync.Mutex // guards buf, abuf and active
-	buf    []byte     // frames gathered for the result pipe
-	abuf   []byte     // frames gathered for the assist pipe
-	active bool       // frames were gathered since the flusher last looked
-	wake   chan struct{}
 }
 
 // read takes the parent's frames from the task pipe, and the descriptors
@@ -168,121 +157,17 @@ func (wk *poolWorker) runTasks() {
 					f.Close()
 				}
 			}
-			wk.emitDone(&wk.buf, &pw.Done{Slot: t.Slot, Seq: t.Seq, Flags: pw.DoneSkipped})
+			wk.out.Done(false, &pw.Done{Slot: t.Slot, Seq: t.Seq, Flags: pw.DoneSkipped})
 			if len(wk.tasks) == 0 {
-				wk.flush()
+				wk.out.Flush()
 			}
 			continue
 		}
-		to := &wk.buf
-		if wk.slots.CommitAssist(t.Seq) {
-			to = &wk.abuf
-		}
-		wk.emitBegan(to, t.Slot, t.Seq)
+		assisted := wk.slots.CommitAssist(t.Seq)
+		wk.out.Began(assisted, t.Slot, t.Seq)
 		d := wk.run(&t)
-		wk.emitDone(to, &d)
-		wk.flush()
-	}
-}
-
-// flushEvery bounds how long a gathered frame waits: a long task is
-// reported running within about this time. The flusher stops
-// after flushIdle ticks without frames, so an idle worker sleeps.
-const (
-	flushEvery = time.Millisecond
-	flushIdle  = 100
-)
-
-// emitBegan and emitDone gather a frame in to, buf or abuf, to be written
-// with the next flush.
-func (wk *poolWorker) emitBegan(to *[]byte, slot int, seq uint64) {
-	wk.outMu.Lock()
-	*to = pw.AppendSlotSeq(*to, pw.KindBegan, slot, seq)
-	wk.gathered(to)
-}
-
-func (wk *poolWorker) emitDone(to *[]byte, d *pw.Done) {
-	if len(d.Pieces) > 0 {
-		wk.writeDone(to, d)
-		return
-	}
-	wk.outMu.Lock()
-	*to = pw.AppendDone(*to, d)
-	wk.gathered(to)
-}
-
-// writeDone writes a done frame whose result has pieces at once, after the
-// frames gathered in to's buffer, with the pieces written from the
-// result's memory rather than copied into the buffer.
-func (wk *poolWorker) writeDone(to *[]byte, d *pw.Done) {
-	wk.flush()
-	w := wk.out
-	if to == &wk.abuf {
-		w = wk.assist
-	}
-	s := codec.Spliced{Data: d.Rest, Pieces: d.Pieces}
-	if err := w.WriteFrameParts(pw.KindDone, s.AppendParts([][]byte{pw.AppendDoneHead(nil, d)})...); err != nil {
-		os.Exit(0) // the parent is gone
-	}
-}
-
-// gathered ends an emit to to: it wakes the flusher if it sleeps, and
-// writes the frames if they fill the buffer. outMu is held, and released.
-func (wk *poolWorker) gathered(to *[]byte) {
-	full := len(*to) >= flushAt
-	wasActive := wk.active
-	wk.active = true
-	wk.outMu.Unlock()
-	if !wasActive {
-		select {
-		case wk.wake <- struct{}{}:
-		default:
-		}
-	}
-	if full {
-		wk.flush()
-	}
-}
-
-// flush writes the gathered frames, those a waiter reads for first.
-func (wk *poolWorker) flush() {
-	wk.outMu.Lock()
-	defer wk.outMu.Unlock()
-	for _, x := range []struct {
-		w   *wire.Writer
-		buf *[]byte
-	}{{wk.assist, &wk.abuf}, {wk.out, &wk.buf}} {
-		if len(*x.buf) == 0 {
-			continue
-		}
-		if err := x.w.WriteFrames(*x.buf); err != nil {
-			os.Exit(0) // the parent is gone
-		}
-		*x.buf = (*x.buf)[:0]
-	}
-}
-
-// flushLoop writes frames that have waited a tick. It ticks while frames
-// come, and sleeps once none has for flushIdle ticks.
-func (wk *poolWorker) flushLoop() {
-	for range wk.wake {
-		tick := time.NewTicker(flushEvery)
-		for quiet := 0; quiet < flushIdle; {
-			<-tick.C
-			wk.outMu.Lock()
-			if wk.active {
-				quiet = 0
-			} else {
-				quiet++
-			}
-			wk.active = false
-			stale := len(wk.buf) > 0 || len(wk.abuf) > 0
-			wk.outMu.Unlock()
-			if stale {
-				wk.flush()
-			}
-		}
-		tick.Stop()
+		wk.out.Done(assisted, &d)
+		wk.out.Flush()
 	}
 }
 

@@ -7,7 +7,8 @@
 // result pipe with a ready frame ([AppendReady], [ParseReady]) once its
 // initializer has run, then runs the tasks it is sent ([Task]), one at a
 // time, in the order they came, until its task pipe ends. For each task it
-// reports that the task began (a began frame) and its outcome ([Done]).
+// reports that the task began (a began frame) and its outcome ([Done]),
+// gathered and written in batches by its [Out].
 // What a task's function is, how its argument and result are encoded and
 // how the pool keeps its jobs stay in mp: this package moves names, bytes
 // and sequence numbers.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"sync"
@@ -170,5 +171,51 @@ func TestAssistCommitOrWithdraw(t *testing.T) {
 		if committed == withdrawn {
 			t.Fatalf("task %d: committed %v and withdrawn %v; exactly one must win", seq, committed, withdrawn)
 		}
+	}
+}
+
+func TestOutWritesEachFrameOnItsPipe(t *testing.T) {
+	pipe := func() (*os.File, *os.File) {
+		t.Helper()
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close(); w.Close() })
+		return r, w
+	}
+	results, resultsW := pipe()
+	assist, assistW := pipe()
+	o := NewOut(wire.NewWriter(resultsW), wire.NewWriter(assistW))
+	o.Began(false, 1, 10)
+	o.Done(false, &Done{Slot: 1, Seq: 10, Rest: []byte("plain")})
+	o.Began(true, 2, 11)
+	o.Done(true, &Done{Slot: 2, Seq: 11, Rest: []byte("assisted")})
+	o.Flush()
+
+	for _, tt := range []struct {
+		name string
+		r    *os.File
+		slot int
+		seq  uint64
+		rest string
+	}{{"result pipe", results, 1, 10, "plain"}, {"assist pipe", assist, 2, 11, "assisted"}} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := wire.NewReader(tt.r, 0)
+			kind, payload, err := r.ReadFrame()
+			if err != nil || kind != KindBegan {
+				t.Fatalf("first frame: kind %d, %v; want a began frame", kind, err)
+			}
+			if slot, seq, err := ParseSlotSeq(payload); slot != tt.slot || seq != tt.seq || err != nil {
+				t.Fatalf("began: slot %d, seq %d, %v", slot, seq, err)
+			}
+			kind, payload, err = r.ReadFrame()
+			if err != nil || kind != KindDone {
+				t.Fatalf("second frame: kind %d, %v; want a done frame", kind, err)
+			}
+			if d, err := ParseDone(payload); d.Slot != tt.slot || d.Seq != tt.seq || string(d.Rest) != tt.rest || err != nil {
+				t.Fatalf("done: %+v, %v", d, err)
+			}
+		})
 	}
 }
