@@ -8,6 +8,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/multitask-go/multitask/mp"
+	"github.com/multitask-go/multitask/mp/mptest"
 )
 
 // TestMain checks after the benchmarks that every pool an adapter opened was
@@ -25,7 +26,7 @@ func TestMain(m *testing.M) {
 	}
 	before := goleak.IgnoreCurrent()
 	code := m.Run()
-	mp.StopForkServer()
+	mptest.StopForkServer()
 	if err := goleak.Find(before); code == 0 && err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		code = 1

@@ -129,9 +129,10 @@
 // explicitly.
 //
 // The fork server is started by the first ForkServer start and ends with the
-// program, or with [StopForkServer]. Its children are its own: their output
-// goes where the parent's went at Main, and they end if the server does, so
-// [Output] and [Detached] need Spawn or Fork.
+// program; a test may stop it sooner with mptest.StopForkServer. Its
+// children are its own: their output goes where the parent's went at Main,
+// and they end if the server does, so [Output] and [Detached] need Spawn or
+// Fork.
 //
 // # Lifetimes
 //

@@ -36,7 +36,7 @@ func exhaustDescriptors(spare int) (release func(), err error) {
 	}
 	var held []int
 	release = func() {
-		closeFDs(held)
+		closeAll(held)
 		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old)
 	}
 	for {
@@ -54,7 +54,14 @@ func exhaustDescriptors(spare int) (release func(), err error) {
 		release()
 		return nil, errors.New("fewer descriptors opened than were to be left free")
 	}
-	closeFDs(held[len(held)-spare:])
+	closeAll(held[len(held)-spare:])
 	held = held[:len(held)-spare]
 	return release, nil
+}
+
+// closeAll closes the descriptors fds.
+func closeAll(fds []int) {
+	for _, fd := range fds {
+		syscall.Close(fd)
+	}
 }

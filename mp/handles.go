@@ -25,10 +25,6 @@ type handle interface {
 	bindFiles(files []*os.File) error
 }
 
-// maxRights is the most descriptors one message carries (the kernel's
-// SCM_MAX_FD is 253).
-const maxRights = 253
-
 // errHandleResult fails a result that holds a handle: descriptors cross
 // from parent to child with the argument only.
 var errHandleResult = errors.New("mp: a result cannot carry a pipe, queue or other process-shared object; pass those to the child as arguments")

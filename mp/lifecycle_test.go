@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/multitask-go/multitask/mp"
+	"github.com/multitask-go/multitask/mp/mptest"
 	"github.com/multitask-go/multitask/threads"
 )
 
@@ -270,7 +271,7 @@ func TestClosefd(t *testing.T) {
 	t.Cleanup(func() { syscall.Close(fd) })
 	// A fork server started before would not have the descriptor: have
 	// the next ForkServer start begin a new one, which would.
-	mp.StopForkServer()
+	mptest.StopForkServer()
 	for _, m := range []mp.StartMethod{mp.Spawn, mp.ForkServer, mp.Fork} {
 		t.Run(m.String(), func(t *testing.T) {
 			ctx := guard(t)

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/multitask-go/multitask/internal/wire"
+	"github.com/multitask-go/multitask/mp/internal/forkserver"
+	"github.com/multitask-go/multitask/mp/internal/launch"
 )
 
 // mainCalled records that Main ran in this process: Start refuses to start
@@ -51,7 +53,7 @@ func Current() Info {
 const noMainDelay = 2 * time.Second
 
 func init() {
-	if _, child := os.LookupEnv(envChild); !child {
+	if _, child := os.LookupEnv(launch.EnvChild); !child {
 		return
 	}
 	// A child that never calls Main would run the whole program again:
@@ -81,35 +83,34 @@ func init() {
 func Main() {
 	mainCalled.Store(true)
 	freezeRegistry()
-	if v, ok := os.LookupEnv(envChild); ok {
+	if v, ok := os.LookupEnv(launch.EnvChild); ok {
 		closeStrays()
 		os.Exit(runChild(v))
 	}
-	if v, ok := os.LookupEnv(envServer); ok {
+	if v, ok := os.LookupEnv(forkserver.Env); ok {
 		closeStrays()
-		os.Exit(runServer(v))
+		os.Exit(forkserver.Serve(v))
 	}
 	// The fork server, when one is started, starts from this state.
-	mainState.env = os.Environ()
-	mainState.dir, _ = os.Getwd()
-	mainState.stdout, mainState.stderr = os.Stdout, os.Stderr
+	dir, _ := os.Getwd()
+	forkserver.SetOrigin(os.Environ(), dir, os.Stdout, os.Stderr)
 }
 
 // runChild is the child's side of the control channel; it returns the exit
 // status.
 func runChild(env string) int {
-	_, spare := os.LookupEnv(envSpare)
-	os.Unsetenv(envChild) // for the programs the task may run
-	os.Unsetenv(envSpare)
-	token, err := parseMarker(envChild, env)
+	_, spare := os.LookupEnv(forkserver.EnvSpare)
+	os.Unsetenv(launch.EnvChild) // for the programs the task may run
+	os.Unsetenv(forkserver.EnvSpare)
+	token, err := launch.ParseMarker(launch.EnvChild, env)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "mp: cannot run as a child process: %v\n", err)
 		return exitBootstrap
 	}
-	ctl, err := controlFile()
+	ctl, err := launch.ControlFile()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "mp: %s is set, but this process was not started by a multitask parent (%v); "+
-			"unset %s to run the program normally\n", envChild, err, envChild)
+			"unset %s to run the program normally\n", launch.EnvChild, err, launch.EnvChild)
 		return exitBootstrap
 	}
 	if err := wire.WriteHello(ctl, token); err != nil {
@@ -118,7 +119,7 @@ func runChild(env string) int {
 	if spare {
 		warmUp()
 	}
-	rights, err := newRightsReader(ctl)
+	rights, err := launch.NewRightsReader(ctl)
 	if err != nil {
 		return exitBootstrap
 	}
@@ -179,7 +180,7 @@ func listen(r *wire.Reader, cancel context.CancelFunc, detached bool) {
 }
 
 // run binds what the start message brought and runs the function.
-func run(ctx context.Context, msg *startMsg, rights *rightsReader) resultMsg {
+func run(ctx context.Context, msg *startMsg, rights *launch.RightsReader) resultMsg {
 	fail := func(err error) resultMsg { return resultMsg{Err: toErrorMsg(err)} }
 	files, err := handleFiles(msg.Handles, rights)
 	if err != nil {
@@ -188,7 +189,7 @@ func run(ctx context.Context, msg *startMsg, rights *rightsReader) resultMsg {
 	if err := restoreInherited(msg.Inherit); err != nil {
 		return fail(err)
 	}
-	if passed, err := rights.take(msg.Files, "multitask-passed-file"); err != nil {
+	if passed, err := rights.Take(msg.Files, "multitask-passed-file"); err != nil {
 		return fail(fmt.Errorf("mp: the files passed with PassFiles: %w", err))
 	} else if msg.Files > 0 {
 		inheritedFiles = passed
@@ -209,10 +210,10 @@ func run(ctx context.Context, msg *startMsg, rights *rightsReader) resultMsg {
 
 // handleFiles takes the descriptors that came with the start message, in
 // the order the handles list them.
-func handleFiles(refs []handleRef, rights *rightsReader) (map[uint64][]*os.File, error) {
+func handleFiles(refs []handleRef, rights *launch.RightsReader) (map[uint64][]*os.File, error) {
 	files := make(map[uint64][]*os.File, len(refs))
 	for _, ref := range refs {
-		fs, err := rights.take(ref.Files, fmt.Sprintf("multitask-handle-%x", ref.ID))
+		fs, err := rights.Take(ref.Files, fmt.Sprintf("multitask-handle-%x", ref.ID))
 		if err != nil {
 			return nil, fmt.Errorf("mp: the descriptors of handle %x: %w", ref.ID, err)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/multitask-go/multitask/codec"
 	"github.com/multitask-go/multitask/mp"
+	"github.com/multitask-go/multitask/mp/mptest"
 )
 
 func TestMain(m *testing.M) {
@@ -30,7 +31,7 @@ func TestMain(m *testing.M) {
 		}
 	}
 	code := m.Run()
-	mp.StopForkServer()
+	mptest.StopForkServer()
 	if code == 0 {
 		if kids := children(os.Getpid()); len(kids) > 0 {
 			fmt.Fprintf(os.Stderr, "child processes left behind: %v\n", kids)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/multitask-go/multitask/futures"
 	"github.com/multitask-go/multitask/internal/wire"
+	"github.com/multitask-go/multitask/mp/internal/launch"
 	"github.com/multitask-go/multitask/mp/internal/shm"
 	pw "github.com/multitask-go/multitask/mp/internal/worker"
 )
@@ -437,7 +438,7 @@ func (s sends) flush() {
 		// argument's pieces are written from the caller's memory.
 		_ = x.w.w.WriteFunc(func(tasks io.Writer) error {
 			if len(x.j.files) > 0 {
-				if err := sendWithFiles(x.w.ctl, []byte{0}, x.j.files); err != nil {
+				if err := launch.SendWithFiles(x.w.ctl, []byte{0}, x.j.files); err != nil {
 					return err
 				}
 			}
@@ -977,7 +978,7 @@ func (w *worker) start() (*readyMsg, error) {
 		return nil, w.fail(slotFile, mem, err)
 	}
 	w.stderr = &tailWriter{w: os.Stderr}
-	c, ctl, token, err := startChild(p.cfg.method, launchOptions{stderr: w.stderr}, start,
+	c, ctl, token, err := startChild(p.cfg.method, launch.Options{Stderr: w.stderr}, start,
 		append([]*os.File{slotFile, pipes.theirTasks, pipes.theirResults, pipes.theirAssist}, p.cfg.init.files...))
 	// The worker's ends are its own now, or no one's: a result pipe whose
 	// only writer is the worker ends when the worker does.
@@ -995,7 +996,7 @@ func (w *worker) start() (*readyMsg, error) {
 	w.tasks, w.w, w.results, w.r = pipes.tasks, wire.NewWriter(pipes.tasks), pipes.results, wire.NewReader(pipes.results, 0)
 	w.assistR, w.ar = pipes.assist, wire.NewReader(pipes.assist, 0)
 	p.mu.Unlock()
-	got, err := wire.ReadHello(ctl, maxToken)
+	got, err := wire.ReadHello(ctl, launch.MaxToken)
 	if err == nil && string(got) != string(token) {
 		err = errors.New("the worker answered with the wrong token")
 	}
@@ -1019,7 +1020,7 @@ func (w *worker) start() (*readyMsg, error) {
 		<-c.Done()
 		if code := c.ExitCode(); code == exitNoMain {
 			err = ErrNoMain
-		} else if channelEnded(err) {
+		} else if launch.ChannelEnded(err) {
 			err = &WorkerDiedError{Pid: c.Pid(), ExitCode: code, Reason: "before it was ready", Stderr: w.stderr.String()}
 		}
 		w.release()

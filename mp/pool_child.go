@@ -11,6 +11,7 @@ import (
 
 	"github.com/multitask-go/multitask/codec"
 	"github.com/multitask-go/multitask/internal/wire"
+	"github.com/multitask-go/multitask/mp/internal/launch"
 	"github.com/multitask-go/multitask/mp/internal/shm"
 	pw "github.com/multitask-go/multitask/mp/internal/worker"
 )
@@ -19,11 +20,11 @@ import (
 // ready, then runs the tasks the parent sends, one at a time, until the
 // task pipe ends and the worker exits. It returns the exit status of a
 // worker that could not start.
-func runWorker(rights *rightsReader, msg *startMsg) int {
+func runWorker(rights *launch.RightsReader, msg *startMsg) int {
 	wm := msg.Worker
 	// The shared page of slots, the read end of the task pipe, and the
 	// write ends of the result pipe and of the assist pipe.
-	files, err := rights.take(4, "multitask-pool")
+	files, err := rights.Take(4, "multitask-pool")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "mp: pool worker: %v\n", err)
 		return exitBootstrap
@@ -65,7 +66,7 @@ func runWorker(rights *rightsReader, msg *startMsg) int {
 // initialize runs the worker's initializer and returns its error, if any.
 // The handles in its argument stay open for the worker's life, for the
 // initializer to keep.
-func initialize(wm *pw.Config, rights *rightsReader) *errorMsg {
+func initialize(wm *pw.Config, rights *launch.RightsReader) *errorMsg {
 	e, ok := lookup(wm.Init)
 	if !ok {
 		return toErrorMsg(fmt.Errorf("%w: initializer %q", ErrNotRegistered, wm.Init))
@@ -98,7 +99,7 @@ type poolWorker struct {
 // a task names from the control socket, where the parent sent them before
 // the task. The end of the pipe means the pool is done with this worker,
 // or the parent died: either way the worker exits at once.
-func (wk *poolWorker) read(r *wire.Reader, rights *rightsReader) {
+func (wk *poolWorker) read(r *wire.Reader, rights *launch.RightsReader) {
 	for {
 		kind, payload, err := r.ReadFrame()
 		if err != nil {
@@ -113,7 +114,7 @@ func (wk *poolWorker) read(r *wire.Reader, rights *rightsReader) {
 				for _, ref := range t.Refs {
 					n += ref.Files
 				}
-				if err = rights.await(n); err == nil {
+				if err = rights.Await(n); err == nil {
 					t.files, err = handleFiles(t.Refs, rights)
 				}
 			}

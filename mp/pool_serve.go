@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/multitask-go/multitask/internal/wire"
+	"github.com/multitask-go/multitask/mp/internal/launch"
 	pw "github.com/multitask-go/multitask/mp/internal/worker"
 )
 
@@ -34,7 +35,7 @@ func (w *worker) serve() error {
 	for {
 		kind, payload, err := w.r.ReadFrameInto(buf)
 		if err != nil {
-			if channelEnded(err) || errors.Is(err, os.ErrClosed) {
+			if launch.ChannelEnded(err) || errors.Is(err, os.ErrClosed) {
 				return nil
 			}
 			return err

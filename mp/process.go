@@ -3,20 +3,17 @@ package mp
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
-	"slices"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/multitask-go/multitask/codec"
-	"github.com/multitask-go/multitask/internal/supervise"
 	"github.com/multitask-go/multitask/internal/wire"
+	"github.com/multitask-go/multitask/mp/internal/forkserver"
+	"github.com/multitask-go/multitask/mp/internal/launch"
 	"github.com/multitask-go/multitask/threads"
 )
 
@@ -137,7 +134,7 @@ func (p *Process) start() error {
 		return fmt.Errorf("mp: start %q: Output and Detached need Spawn or Fork: "+
 			"a ForkServer child's output and lifetime are the fork server's", p.cfg.name)
 	}
-	out := launchOptions{stdout: p.cfg.stdout, stderr: p.cfg.stderr, detached: p.cfg.detached}
+	out := launch.Options{Stdout: p.cfg.stdout, Stderr: p.cfg.stderr, Detached: p.cfg.detached}
 	c, ctl, token, err := startChild(p.cfg.method, out, start, files)
 	if err != nil {
 		return fmt.Errorf("mp: start %q: %w", p.cfg.name, err)
@@ -159,16 +156,18 @@ func (p *Process) start() error {
 // makes it) and sends it the start frame start with files. It returns the
 // child, this process's end of its control socket and the token the child
 // will answer with.
-func startChild(m StartMethod, o launchOptions, start []byte, files []*os.File) (child, *os.File, []byte, error) {
+func startChild(m StartMethod, o launch.Options, start []byte, files []*os.File) (child, *os.File, []byte, error) {
 	var c child
 	var ctl *os.File
 	var token []byte
 	var took func()
 	var err error
 	if m == ForkServer {
-		c, ctl, token, took, err = forkServerChild()
+		var fc *forkserver.Child
+		fc, ctl, token, took, err = forkserver.Start()
+		c = fc
 	} else {
-		c, ctl, token, err = launch(envChild, o)
+		c, ctl, token, err = launch.Start(launch.EnvChild, o)
 	}
 	if err != nil {
 		return nil, nil, nil, err
@@ -176,7 +175,7 @@ func startChild(m StartMethod, o launchOptions, start []byte, files []*os.File) 
 	// The start frame goes now, with the handles' descriptors, so that the
 	// caller may close its copies as soon as Start returns; the socket holds
 	// it until the child reads it.
-	err = sendWithFiles(ctl, wire.AppendFrame(nil, kindStart, start), files)
+	err = launch.SendWithFiles(ctl, wire.AppendFrame(nil, kindStart, start), files)
 	if took != nil {
 		took()
 	}
@@ -197,51 +196,6 @@ type child interface {
 	ExitCode() int
 	Signal(syscall.Signal) error
 	WaitErr() error
-}
-
-// launchOptions say how launch starts a process.
-type launchOptions struct {
-	env            []string // nil: this process's own, at launch
-	dir            string
-	stdout, stderr io.Writer // nil: this process's own
-	detached       bool
-}
-
-// launch starts this program again, marked with marker (envChild or
-// envServer) and a fresh token in its environment, with its end of a new
-// control socket on descriptor 3. It returns the process, this process's
-// end of the socket and the token.
-func launch(marker string, o launchOptions) (*supervise.Child, *os.File, []byte, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("find this program: %w", err)
-	}
-	token := make([]byte, 16)
-	rand.Read(token)
-	mine, theirs, err := socketPair()
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	defer theirs.Close()
-	env := slices.Clip(o.env)
-	if env == nil {
-		env = os.Environ()
-	}
-	cmd := &exec.Cmd{
-		Path:       exe,
-		Args:       []string{os.Args[0]},
-		Env:        append(env, markerEnv(marker, token)),
-		Dir:        o.dir,
-		ExtraFiles: []*os.File{theirs},
-		Stdout:     cmp.Or[io.Writer](o.stdout, os.Stdout),
-		Stderr:     cmp.Or[io.Writer](o.stderr, os.Stderr),
-	}
-	c, err := supervise.Start(cmd, supervise.Options{Detached: o.detached})
-	if err != nil {
-		mine.Close()
-		return nil, nil, nil, err
-	}
-	return c, mine, token, nil
 }
 
 // daemon decides whether the process is a daemon: the option, else the
@@ -291,8 +245,8 @@ func (p *Process) converse(conn *os.File, token []byte) {
 // channel ended first (the child died, or exited without reporting). An
 // error means the child broke the protocol.
 func (p *Process) exchange(conn *os.File, token []byte) (*resultMsg, error) {
-	got, err := wire.ReadHello(conn, maxToken)
-	if channelEnded(err) {
+	got, err := wire.ReadHello(conn, launch.MaxToken)
+	if launch.ChannelEnded(err) {
 		return nil, nil
 	}
 	if err != nil {
@@ -305,7 +259,7 @@ func (p *Process) exchange(conn *os.File, token []byte) (*resultMsg, error) {
 	var rep *resultMsg
 	for {
 		kind, payload, err := r.ReadFrame()
-		if channelEnded(err) {
+		if launch.ChannelEnded(err) {
 			return rep, nil // the child is gone; its exit status tells why
 		}
 		if err != nil {
@@ -319,13 +273,6 @@ func (p *Process) exchange(conn *os.File, token []byte) (*resultMsg, error) {
 			return nil, fmt.Errorf("mp: corrupt report from the child: %w", err)
 		}
 	}
-}
-
-// channelEnded reports whether err is the end of a control channel, as the
-// death of the process at the other end makes it, rather than garbage.
-func channelEnded(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // follow asks the child's function to return when ctx ends, and kills the
@@ -479,7 +426,7 @@ func (f *Func[In, Out]) Result(ctx context.Context, p *Process) (Out, error) {
 
 // exit statuses of a child that did not run its function.
 const (
-	exitFailed    = 1 // the function returned an error or panicked
-	exitBootstrap = 3 // not started by a parent of this binary, or the parent vanished
-	exitNoMain    = 4 // Main was never called
+	exitFailed    = 1                    // the function returned an error or panicked
+	exitBootstrap = launch.ExitBootstrap // not started by a parent of this binary, or the parent vanished
+	exitNoMain    = 4                    // Main was never called
 )

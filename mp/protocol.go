@@ -2,12 +2,9 @@ package mp
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/multitask-go/multitask/codec"
@@ -27,14 +24,6 @@ const (
 	kindStart  wire.Kind = 1 + iota // parent → child: startMsg
 	kindResult                      // child → parent: resultMsg
 	kindCancel                      // parent → child: cancel the function's context
-)
-
-// envChild marks a child process: the protocol version and the token.
-const (
-	envChild        = "MULTITASK_CHILD"
-	protocolVersion = "1"
-	controlFD       = 3
-	maxToken        = 64
 )
 
 // startMsg tells a child what to run.
@@ -85,25 +74,6 @@ const (
 	errKindNotRegistered = "not-registered"
 )
 
-// markerEnv is the environment entry that marks a child (envChild) or the
-// fork server (envServer): the protocol version and the token.
-func markerEnv(marker string, token []byte) string {
-	return marker + "=" + protocolVersion + ":" + hex.EncodeToString(token)
-}
-
-// parseMarker reads the token from the value v of the marker variable.
-func parseMarker(marker, v string) ([]byte, error) {
-	version, tok, ok := strings.Cut(v, ":")
-	if !ok || version != protocolVersion {
-		return nil, fmt.Errorf("mp: %s=%q: this binary speaks protocol %s", marker, v, protocolVersion)
-	}
-	token, err := hex.DecodeString(tok)
-	if err != nil || len(token) == 0 || len(token) > maxToken {
-		return nil, fmt.Errorf("mp: %s=%q: malformed token", marker, v)
-	}
-	return token, nil
-}
-
 // toErrorMsg describes err for the other process.
 func toErrorMsg(err error) *errorMsg {
 	if err == nil {
@@ -145,24 +115,6 @@ func (m *errorMsg) rebuild() error {
 func marshalMsg(v any) ([]byte, error) { return codec.CBOR.Marshal(v) }
 
 func unmarshalMsg(b []byte, v any) error { return codec.CBOR.Unmarshal(b, v) }
-
-// controlFile opens the child's end of the control channel, checking that
-// it is a socket: a process started by hand with envChild set has some
-// other file there, or none.
-func controlFile() (*os.File, error) {
-	f := openInherited(controlFD, "multitask-control")
-	if f == nil {
-		return nil, errors.New("no descriptor 3")
-	}
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.Mode()&os.ModeSocket == 0 {
-		return nil, fmt.Errorf("descriptor 3 is a %v, not the control socket", st.Mode().Type())
-	}
-	return f, nil
-}
 
 // sentinels are the errors registered with RegisterError, in order, after
 // those of this package that a child may return; like the function

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/multitask-go/multitask/mp/internal/launch"
 )
 
 // envRightsEMFILE makes TestRightsReaderOutOfDescriptors run its check in
@@ -40,7 +42,7 @@ func TestRightsReaderOutOfDescriptors(t *testing.T) {
 // receiveWithOneFree receives three descriptors while this process has
 // room for one.
 func receiveWithOneFree() error {
-	a, b, err := socketPair()
+	a, b, err := launch.SocketPair()
 	if err != nil {
 		return err
 	}
@@ -51,7 +53,7 @@ func receiveWithOneFree() error {
 		return err
 	}
 	defer null.Close()
-	rights, err := newRightsReader(b)
+	rights, err := launch.NewRightsReader(b)
 	if err != nil {
 		return err
 	}
@@ -61,7 +63,7 @@ func receiveWithOneFree() error {
 	}
 	defer release()
 
-	if err := sendWithFiles(a, []byte{1}, []*os.File{null, null, null}); err != nil {
+	if err := launch.SendWithFiles(a, []byte{1}, []*os.File{null, null, null}); err != nil {
 		return err
 	}
 	var p [1]byte

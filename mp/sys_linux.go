@@ -3,173 +3,13 @@ package mp
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"os"
-	"runtime"
 	"strconv"
 	"syscall"
 
+	"github.com/multitask-go/multitask/mp/internal/launch"
 	"golang.org/x/sys/unix"
 )
-
-// socketPair returns the two ends of a connected unix stream socket, both
-// non-blocking so that their reads and writes go through the runtime's
-// poller: deadlines work, and Close wakes a blocked read. Descriptors of
-// sockets cross to other processes with sendWithFiles, which leaves that
-// mode alone (exec's ExtraFiles would switch it off).
-func socketPair() (a, b *os.File, err error) {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK, 0)
-	if err != nil {
-		return nil, nil, fmt.Errorf("socketpair: %w", err)
-	}
-	return os.NewFile(uintptr(fds[0]), "multitask-socket"), os.NewFile(uintptr(fds[1]), "multitask-socket"), nil
-}
-
-// openInherited opens an inherited descriptor as a pollable file.
-func openInherited(fd int, name string) *os.File {
-	if syscall.SetNonblock(fd, true) != nil {
-		return nil
-	}
-	return os.NewFile(uintptr(fd), name)
-}
-
-// sendWithFiles writes b to the socket f, with the descriptors of files
-// attached to its first byte, and blocks until all of b is written.
-func sendWithFiles(f *os.File, b []byte, files []*os.File) error {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	if len(files) > maxRights {
-		return fmt.Errorf("%d descriptors in one argument; at most %d", len(files), maxRights)
-	}
-	fds := make([]int, len(files))
-	for i, file := range files {
-		frc, err := file.SyscallConn()
-		if err != nil {
-			return err
-		}
-		if err := frc.Control(func(fd uintptr) { fds[i] = int(fd) }); err != nil {
-			return err
-		}
-	}
-	rights := syscall.UnixRights(fds...)
-	if len(fds) == 0 {
-		rights = nil
-	}
-	for len(b) > 0 {
-		var n int
-		var serr error
-		err := rc.Write(func(fd uintptr) bool {
-			n, serr = syscall.SendmsgN(int(fd), b, rights, nil, 0)
-			return serr != syscall.EAGAIN
-		})
-		if err == nil {
-			err = serr
-		}
-		if err != nil {
-			return err
-		}
-		// Keep the files open until the kernel has taken their
-		// descriptors, which it has once the first byte went out.
-		for _, file := range files {
-			runtime.KeepAlive(file)
-		}
-		b, rights = b[n:], nil
-	}
-	return nil
-}
-
-// rightsReader reads a unix socket and keeps the descriptors that arrive
-// with the bytes, in order, for take.
-type rightsReader struct {
-	rc  syscall.RawConn
-	oob []byte
-	fds []int
-}
-
-func newRightsReader(f *os.File) (*rightsReader, error) {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
-	return &rightsReader{rc: rc, oob: make([]byte, syscall.CmsgSpace(maxRights*4))}, nil
-}
-
-func (r *rightsReader) Read(p []byte) (int, error) {
-	var n, oobn, flags int
-	var serr error
-	err := r.rc.Read(func(fd uintptr) bool {
-		n, oobn, flags, _, serr = syscall.Recvmsg(int(fd), p, r.oob, syscall.MSG_CMSG_CLOEXEC)
-		return serr != syscall.EAGAIN
-	})
-	if err == nil {
-		err = serr
-	}
-	if err != nil {
-		return 0, err
-	}
-	var got []int
-	if oobn > 0 {
-		msgs, err := syscall.ParseSocketControlMessage(r.oob[:oobn])
-		if err != nil {
-			return 0, err
-		}
-		for _, m := range msgs {
-			fds, err := syscall.ParseUnixRights(&m)
-			if err != nil {
-				closeFDs(got)
-				return 0, err
-			}
-			got = append(got, fds...)
-		}
-	}
-	if flags&syscall.MSG_CTRUNC != 0 {
-		// The kernel dropped descriptors, and the stream no longer
-		// matches what the sender meant: those that did arrive are of no
-		// use. With room left for more, it dropped them because this
-		// process had no descriptor free.
-		closeFDs(got)
-		if len(got) < maxRights {
-			return 0, fmt.Errorf("descriptors sent with the data were dropped: %w", syscall.EMFILE)
-		}
-		return 0, fmt.Errorf("more than %d descriptors in one message", maxRights)
-	}
-	r.fds = append(r.fds, got...)
-	if n == 0 && len(p) > 0 {
-		return 0, io.EOF
-	}
-	return n, nil
-}
-
-// await reads until at least n descriptors are held. It reads a byte at a
-// time, so that it takes no byte, and no descriptor, beyond the message
-// that completes them.
-func (r *rightsReader) await(n int) error {
-	var b [1]byte
-	for len(r.fds) < n {
-		if _, err := r.Read(b[:]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// take returns the next n descriptors received, as pollable files.
-func (r *rightsReader) take(n int, name string) ([]*os.File, error) {
-	if n > len(r.fds) {
-		return nil, fmt.Errorf("%d descriptors arrived, %d expected", len(r.fds), n)
-	}
-	files := make([]*os.File, n)
-	for i, fd := range r.fds[:n] {
-		if files[i] = openInherited(fd, name); files[i] == nil {
-			return nil, fmt.Errorf("descriptor %d unusable", fd)
-		}
-	}
-	r.fds = r.fds[n:]
-	return files, nil
-}
 
 // bigPipe returns an OS pipe, both ends pollable, with a buffer of size
 // bytes if the system allows it.
@@ -224,30 +64,6 @@ func waitReadable(ctx context.Context, f *os.File) error {
 // setPipeSize asks for a pipe buffer of n bytes; failing is harmless.
 func setPipeSize(fd, n int) { _, _ = unix.FcntlInt(uintptr(fd), unix.F_SETPIPE_SZ, n) }
 
-// pidfdOpen returns a descriptor that refers to process pid for as long as
-// it is open, even after the pid is reused.
-func pidfdOpen(pid int) (*os.File, error) {
-	fd, err := unix.PidfdOpen(pid, 0)
-	if err != nil {
-		return nil, err
-	}
-	unix.CloseOnExec(fd)
-	return os.NewFile(uintptr(fd), "pidfd"), nil
-}
-
-// pidfdSignal sends sig to the process pidfd refers to.
-func pidfdSignal(pidfd *os.File, sig syscall.Signal) error {
-	rc, err := pidfd.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) { serr = unix.PidfdSendSignal(int(fd), sig, nil, 0) }); err != nil {
-		return err
-	}
-	return serr
-}
-
 // peakRSS returns the process's peak resident memory in bytes.
 func peakRSS() int64 {
 	var ru syscall.Rusage
@@ -289,18 +105,11 @@ func closeStrays() {
 	}
 	for _, e := range entries {
 		fd, err := strconv.Atoi(e.Name())
-		if err != nil || fd <= controlFD {
+		if err != nil || fd <= launch.ControlFD {
 			continue
 		}
 		if flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil && flags&unix.FD_CLOEXEC == 0 {
 			unix.Close(fd)
 		}
-	}
-}
-
-// closeFDs closes the descriptors fds.
-func closeFDs(fds []int) {
-	for _, fd := range fds {
-		unix.Close(fd)
 	}
 }

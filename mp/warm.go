@@ -9,10 +9,6 @@ import (
 	pw "github.com/multitask-go/multitask/mp/internal/worker"
 )
 
-// envSpare marks a child that the fork server starts ahead of need, as a
-// warm spare.
-const envSpare = "MULTITASK_SPARE"
-
 // warmUp runs, on stand-in values, the work a child does between its start
 // message and its report: decoding the message, the codec's first use of
 // each registered function's argument and result types, and encoding the

@@ -74,8 +74,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "isolation: unknown start method %q\n", *method)
 		return 2
 	}
-	defer mp.StopForkServer()
-
 	jobs := []job{
 		{"sum-1k", "ok", 1000},
 		{"refuses", "error", 0},

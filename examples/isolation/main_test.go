@@ -8,6 +8,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/multitask-go/multitask/mp"
+	"github.com/multitask-go/multitask/mp/mptest"
 )
 
 func TestMain(m *testing.M) {
@@ -22,6 +23,8 @@ func TestMain(m *testing.M) {
 func TestRun(t *testing.T) {
 	for _, method := range []string{"spawn", "forkserver", "fork"} {
 		t.Run(method, func(t *testing.T) {
+			// The fork server ends with the program; goleak looks before.
+			t.Cleanup(mptest.StopForkServer)
 			var out, errOut bytes.Buffer
 			if code := run([]string{"-method", method, "-timeout", "5s"}, &out, &errOut); code != 0 {
 				t.Fatalf("exit %d; stderr:\n%s", code, errOut.String())

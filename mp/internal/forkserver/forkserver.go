@@ -1,4 +1,4 @@
-package mp
+package forkserver
 
 import (
 	"errors"
@@ -8,28 +8,24 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/multitask-go/multitask/codec"
 	"github.com/multitask-go/multitask/internal/supervise"
 	"github.com/multitask-go/multitask/internal/wire"
+	"github.com/multitask-go/multitask/mp/internal/launch"
 )
 
-// The fork server is this program started again, early in the life of the
-// parent and from the environment and working directory the parent had when
-// it called Main, so that nothing the parent did later reaches the children
-// it makes. It keeps warm spares: children already started and waiting, at
-// Main, for their start message. The server hands each spare to the parent
-// as soon as it starts it, by sending the spare's control socket and a pidfd
-// for it, so that a ForkServer start takes a spare the parent already holds
-// and costs no round trip to the server; the parent tells the server it took
-// one, and the server starts another. The parent talks to the child
-// directly; the server, whose child it is, reaps it and reports its exit
-// status.
-//
-// The server is tied to its parent like any child (parent-death signal and
-// control socket), and its children to it, so killing the parent ends them
-// all.
+// Env marks the fork server's process.
+const Env = "MULTITASK_FORKSERVER"
 
-// envServer marks the fork server's process.
-const envServer = "MULTITASK_FORKSERVER"
+// EnvSpare marks a child that the fork server starts ahead of need, as a
+// warm spare: it has time to warm up while it waits for its start message.
+const EnvSpare = "MULTITASK_SPARE"
+
+// Version is the version of the protocol between the parent and the fork
+// server: the frames and messages below. The server's hello carries it, and
+// a parent refuses a server of another version with [ErrVersion]. Change it
+// with any of them.
+const Version = 1
 
 // spares is how many started children the server keeps waiting.
 const spares = 2
@@ -40,7 +36,12 @@ const (
 	kindSpawned                      // server → parent: spawnedMsg, with [control socket, pidfd]
 	kindExited                       // server → parent: exitedMsg
 	kindTook                         // parent → server: tookMsg, a spare it held is now a child
+	kindHello                        // server → parent, first: helloMsg
 )
+
+// helloMsg is the server's first frame, which it sends once it has read
+// the parent's hello: the parent refuses a server of another version.
+type helloMsg struct{ Version int }
 
 type spawnMsg struct{ ID uint64 }
 
@@ -57,12 +58,19 @@ type tookMsg struct{ Pid int }
 
 type exitedMsg struct{ Pid, Code int }
 
-// mainState is the environment, working directory and standard output and
+// origin is the environment, working directory and standard output and
 // error at Main, from which the fork server starts.
-var mainState struct {
+var origin struct {
 	env            []string
 	dir            string
 	stdout, stderr *os.File
+}
+
+// SetOrigin records the state from which the fork server starts: the
+// environment, working directory and standard output and error of the
+// program at Main. It is called once, before any [Start].
+func SetOrigin(env []string, dir string, stdout, stderr *os.File) {
+	origin.env, origin.dir, origin.stdout, origin.stderr = env, dir, stdout, stderr
 }
 
 // The parent's side: one fork server per process, started by the first
@@ -84,24 +92,24 @@ type forkServer struct {
 	nextID   uint64
 	pending  map[uint64]chan spawned
 	ready    []spawned // spares handed over ahead of time, oldest first
-	children map[int]*serverChild
+	children map[int]*Child
 	err      error // set once the server is gone
 }
 
 type spawned struct {
 	msg   spawnedMsg
-	child *serverChild
+	child *Child
 	ctl   *os.File // the parent's end of the child's control socket
 	err   error
 }
 
-// forkServerChild starts a child through the fork server, starting the
-// server first if need be, and returns it, the parent's end of its control
+// Start starts a child through the fork server, starting the server first
+// if need be, and returns it, the parent's end of its control
 // socket, and the token its hello must carry. When the child is a spare the
 // parent held, the server must hear that it was taken: the caller calls
 // took, if not nil, once it has sent the child its start frame. Telling the
 // server first would delay the child by a write that wakes another process.
-func forkServerChild() (c child, ctl *os.File, token []byte, took func(), err error) {
+func Start() (c *Child, ctl *os.File, token []byte, took func(), err error) {
 	fs, err := runningForkServer()
 	if err != nil {
 		return nil, nil, nil, nil, err
@@ -117,7 +125,7 @@ func forkServerChild() (c child, ctl *os.File, token []byte, took func(), err er
 		fs.ready = fs.ready[1:]
 		fs.mu.Unlock()
 		took = func() {
-			if b, err := marshalMsg(tookMsg{Pid: r.msg.Pid}); err == nil {
+			if b, err := codec.CBOR.Marshal(tookMsg{Pid: r.msg.Pid}); err == nil {
 				_ = fs.w.WriteFrame(kindTook, b) // if the server is gone, so is the child: Join says so
 			}
 		}
@@ -127,7 +135,7 @@ func forkServerChild() (c child, ctl *os.File, token []byte, took func(), err er
 	id := fs.nextID
 	fs.pending[id] = reply
 	fs.mu.Unlock()
-	b, err := marshalMsg(spawnMsg{ID: id})
+	b, err := codec.CBOR.Marshal(spawnMsg{ID: id})
 	if err == nil {
 		err = fs.w.WriteFrame(kindSpawn, b)
 	}
@@ -156,8 +164,8 @@ func runningForkServer() (*forkServer, error) {
 			return fs, nil
 		}
 	}
-	proc, ctl, token, err := launch(envServer, launchOptions{
-		env: mainState.env, dir: mainState.dir, stdout: mainState.stdout, stderr: mainState.stderr,
+	proc, ctl, token, err := launch.Start(Env, launch.Options{
+		Env: origin.env, Dir: origin.dir, Stdout: origin.stdout, Stderr: origin.stderr,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start the fork server: %w", err)
@@ -168,7 +176,7 @@ func runningForkServer() (*forkServer, error) {
 	}
 	fs := &forkServer{
 		proc: proc, ctl: ctl, w: wire.NewWriter(ctl), done: make(chan struct{}),
-		pending: make(map[uint64]chan spawned), children: make(map[int]*serverChild),
+		pending: make(map[uint64]chan spawned), children: make(map[int]*Child),
 	}
 	go fs.read()
 	forkServerState.fs = fs
@@ -179,11 +187,11 @@ func runningForkServer() (*forkServer, error) {
 // on it: its children died with it (parent-death signal).
 func (fs *forkServer) read() {
 	defer close(fs.done)
-	rights, err := newRightsReader(fs.ctl)
+	rights, err := launch.NewRightsReader(fs.ctl)
 	if err == nil {
 		err = fs.serve(rights)
 	}
-	if err != nil && !channelEnded(err) {
+	if err != nil && !launch.ChannelEnded(err) {
 		// The server sent what this process cannot read: a corrupt frame,
 		// or a descriptor the kernel dropped because this process had
 		// none free. The stream is lost, and the server has no reason to
@@ -210,8 +218,11 @@ func (fs *forkServer) read() {
 	}
 }
 
-func (fs *forkServer) serve(rights *rightsReader) error {
+func (fs *forkServer) serve(rights *launch.RightsReader) error {
 	r := wire.NewReader(rights, 0)
+	if err := readHello(r); err != nil {
+		return err
+	}
 	for {
 		kind, b, err := r.ReadFrame()
 		if err != nil {
@@ -220,13 +231,13 @@ func (fs *forkServer) serve(rights *rightsReader) error {
 		switch kind {
 		case kindSpawned:
 			var m spawnedMsg
-			if err := unmarshalMsg(b, &m); err != nil {
+			if err := codec.CBOR.Unmarshal(b, &m); err != nil {
 				return err
 			}
 			fs.spawned(m, rights)
 		case kindExited:
 			var m exitedMsg
-			if err := unmarshalMsg(b, &m); err != nil {
+			if err := codec.CBOR.Unmarshal(b, &m); err != nil {
 				return err
 			}
 			fs.mu.Lock()
@@ -247,16 +258,33 @@ func (fs *forkServer) serve(rights *rightsReader) error {
 	}
 }
 
+// readHello reads the server's first frame, its hello, and checks that
+// the server speaks this version of the protocol.
+func readHello(r *wire.Reader) error {
+	kind, b, err := r.ReadFrame()
+	if err != nil {
+		return err
+	}
+	var m helloMsg
+	if kind != kindHello || codec.CBOR.Unmarshal(b, &m) != nil {
+		return fmt.Errorf("the fork server's first frame (kind %d) is not its hello: %w", kind, wire.ErrCorrupt)
+	}
+	if m.Version != Version {
+		return fmt.Errorf("the fork server speaks protocol version %d, this process %d: %w", m.Version, Version, ErrVersion)
+	}
+	return nil
+}
+
 // spawned delivers a spawn reply to the Start waiting for it.
-func (fs *forkServer) spawned(m spawnedMsg, rights *rightsReader) {
+func (fs *forkServer) spawned(m spawnedMsg, rights *launch.RightsReader) {
 	r := spawned{msg: m}
 	if m.Err != "" {
 		r.err = fmt.Errorf("fork server: %s", m.Err)
-	} else if files, err := rights.take(2, "multitask-forkserver-child"); err != nil {
+	} else if files, err := rights.Take(2, "multitask-forkserver-child"); err != nil {
 		r.err = fmt.Errorf("fork server: %w", err)
 	} else {
 		r.ctl = files[0]
-		r.child = &serverChild{pid: m.Pid, pidfd: files[1], done: make(chan struct{})}
+		r.child = &Child{pid: m.Pid, pidfd: files[1], done: make(chan struct{})}
 		fs.mu.Lock()
 		fs.children[m.Pid] = r.child
 		fs.mu.Unlock()
@@ -275,12 +303,10 @@ func (fs *forkServer) spawned(m spawnedMsg, rights *rightsReader) {
 	}
 }
 
-// StopForkServer stops the fork server, if one runs, with its warm spares
-// and every child it made that is still running, and waits until it has
-// exited. The next start with the [ForkServer] method starts a new server.
-// Programs need not call it: the server ends with the program. Tests that
-// check for leftover processes call it at the end.
-func StopForkServer() {
+// Stop stops the fork server, if one runs, with its warm spares and every
+// child it made that is still running, and waits until it has exited. The
+// next [Start] starts a new server.
+func Stop() {
 	forkServerState.mu.Lock()
 	fs := forkServerState.fs
 	forkServerState.fs = nil
@@ -292,10 +318,10 @@ func StopForkServer() {
 	<-fs.done
 }
 
-// A serverChild is a child that the fork server made: the parent signals it
+// A Child is a child that the fork server made: the parent signals it
 // through a pidfd, which cannot reach another process that reused its pid,
 // and learns its exit status from the server.
-type serverChild struct {
+type Child struct {
 	pid   int
 	pidfd *os.File
 	done  chan struct{}
@@ -303,7 +329,7 @@ type serverChild struct {
 	once  sync.Once
 }
 
-func (c *serverChild) exit(code int) {
+func (c *Child) exit(code int) {
 	c.once.Do(func() {
 		c.code = code
 		c.pidfd.Close()
@@ -311,11 +337,15 @@ func (c *serverChild) exit(code int) {
 	})
 }
 
-func (c *serverChild) Pid() int { return c.pid }
+// Pid returns the child's process id.
+func (c *Child) Pid() int { return c.pid }
 
-func (c *serverChild) Done() <-chan struct{} { return c.done }
+// Done is closed when the child has exited.
+func (c *Child) Done() <-chan struct{} { return c.done }
 
-func (c *serverChild) ExitCode() int {
+// ExitCode returns the child's exit status, as the fork server reported
+// it, or -1 while it runs.
+func (c *Child) ExitCode() int {
 	select {
 	case <-c.done:
 		return c.code
@@ -324,38 +354,43 @@ func (c *serverChild) ExitCode() int {
 	}
 }
 
-func (c *serverChild) WaitErr() error { return nil }
+// WaitErr returns nil: the fork server, not this process, waits for the
+// child.
+func (c *Child) WaitErr() error { return nil }
 
-func (c *serverChild) Signal(sig syscall.Signal) error {
+// Signal sends sig to the child, unless it has exited.
+func (c *Child) Signal(sig syscall.Signal) error {
 	select {
 	case <-c.done:
 		return nil
 	default:
 	}
-	err := pidfdSignal(c.pidfd, sig)
+	err := launch.PidfdSignal(c.pidfd, sig)
 	if errors.Is(err, syscall.ESRCH) || errors.Is(err, os.ErrClosed) {
 		return nil // it has exited; the server's report is on its way
 	}
 	return err
 }
 
-// runServer is the fork server's main loop; it returns the exit status.
-func runServer(env string) int {
-	os.Unsetenv(envServer)
-	token, err := parseMarker(envServer, env)
+// Serve is the fork server's main loop, run by a process marked with [Env]
+// whose value is env; it returns the exit status.
+func Serve(env string) int {
+	os.Unsetenv(Env)
+	token, err := launch.ParseMarker(Env, env)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "mp: cannot run as the fork server: %v\n", err)
-		return exitBootstrap
+		return launch.ExitBootstrap
 	}
-	ctl, err := controlFile()
+	ctl, err := launch.ControlFile()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "mp: %s is set, but this process was not started by a multitask parent (%v)\n", envServer, err)
-		return exitBootstrap
+		fmt.Fprintf(os.Stderr, "mp: %s is set, but this process was not started by a multitask parent (%v)\n", Env, err)
+		return launch.ExitBootstrap
 	}
-	if got, err := wire.ReadHello(ctl, maxToken); err != nil || string(got) != string(token) {
-		return exitBootstrap
+	if got, err := wire.ReadHello(ctl, launch.MaxToken); err != nil || string(got) != string(token) {
+		return launch.ExitBootstrap
 	}
 	s := &server{ctl: ctl, env: os.Environ(), spares: make(map[int]*spare)}
+	s.send(kindHello, helloMsg{Version: Version}, nil)
 	for range spares {
 		s.push(0)
 	}
@@ -368,20 +403,20 @@ func runServer(env string) int {
 		switch kind {
 		case kindSpawn:
 			var m spawnMsg
-			if unmarshalMsg(b, &m) == nil {
+			if codec.CBOR.Unmarshal(b, &m) == nil {
 				s.push(m.ID)
 				go s.push(0) // the parent ran dry: refill
 				continue
 			}
 		case kindTook:
 			var m tookMsg
-			if unmarshalMsg(b, &m) == nil {
+			if codec.CBOR.Unmarshal(b, &m) == nil {
 				s.took(m.Pid)
 				continue
 			}
 		}
 		fmt.Fprintf(os.Stderr, "mp: fork server: corrupt request from the parent\n")
-		return exitBootstrap
+		return launch.ExitBootstrap
 	}
 }
 
@@ -404,13 +439,13 @@ type spare struct {
 
 // send writes one frame to the parent, with files attached.
 func (s *server) send(kind wire.Kind, msg any, files []*os.File) {
-	b, err := marshalMsg(msg)
+	b, err := codec.CBOR.Marshal(msg)
 	if err != nil {
 		return
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	_ = sendWithFiles(s.ctl, wire.AppendFrame(nil, kind, b), files) // fails only if the parent is gone
+	_ = launch.SendWithFiles(s.ctl, wire.AppendFrame(nil, kind, b), files) // fails only if the parent is gone
 }
 
 // push starts a spare and hands it to the parent: in answer to request id,
@@ -419,9 +454,9 @@ func (s *server) push(id uint64) {
 	reply := spawnedMsg{ID: id}
 	env := s.env
 	if id == 0 {
-		env = append(slices.Clip(env), envSpare+"=1") // it has time to warm up; one asked for has not
+		env = append(slices.Clip(env), EnvSpare+"=1") // it has time to warm up; one asked for has not
 	}
-	proc, ctl, token, err := launch(envChild, launchOptions{env: env})
+	proc, ctl, token, err := launch.Start(launch.EnvChild, launch.Options{Env: env})
 	if err != nil {
 		reply.Err = fmt.Sprintf("start a child: %v", err)
 		s.send(kindSpawned, reply, nil)
@@ -433,7 +468,7 @@ func (s *server) push(id uint64) {
 	s.spares[proc.Pid()] = sp
 	s.mu.Unlock()
 	go s.reap(sp)
-	pidfd, err := pidfdOpen(proc.Pid())
+	pidfd, err := launch.PidfdOpen(proc.Pid())
 	if err != nil {
 		_ = proc.Signal(syscall.SIGKILL)
 		reply.Err = fmt.Sprintf("pidfd_open: %v", err)
