@@ -236,6 +236,19 @@
 // error (Value's, Array's, Event.IsSet) panic after Close, with an error
 // that matches ErrClosed.
 //
+// # Inside
+//
+// This package holds the public API; its engines live under mp/internal,
+// one job each, and never import it: queue (the broker that serves a
+// queue from its creator, and the clients' shared rings), shm (shared
+// memory, futexes and the primitives' state machines), worker (the frames
+// and shared page between a [Pool] and its workers), forkserver (the fork
+// server and its warm spares) and launch (starting children of this program
+// and passing descriptors to them). Each protocol between processes is
+// defined in one of them, with a version that a peer of another build of
+// the program is refused by. [CallExecutor] is the seam for executors that
+// run registered functions somewhere else: Pool implements it.
+//
 // # Platforms
 //
 // Linux comes first: the parent-death link, the control sockets and the
