@@ -38,6 +38,7 @@ type Call struct {
 	fn    string
 	arg   codec.Spliced // its long strings are the caller's memory, written from there
 	hs    []handle      // the handles in arg that have descriptors
+	local bool          // arg holds handles of any kind, which work only on this machine
 	chunk bool          // arg is a chunk of Map's inputs
 
 	// The outcome, delivered before the executor runs the task, whose
@@ -61,7 +62,7 @@ func newCall(ex CallExecutor, fn string, in any, chunk bool) (*Call, error) {
 		return nil, fmt.Errorf("mp: the argument of %q: %w: %d bytes encoded, at most %d cross in one message",
 			fn, ErrTooLarge, n, MaxValue)
 	}
-	c := &Call{ex: ex, fn: fn, arg: arg, chunk: chunk}
+	c := &Call{ex: ex, fn: fn, arg: arg, chunk: chunk, local: len(hs) > 0}
 	for _, h := range hs {
 		fs, err := h.handleFiles()
 		if err != nil {
@@ -86,11 +87,12 @@ func (c *Call) Chunk() bool { return c.chunk }
 // left in the caller's memory is joined into a new slice at each call.
 func (c *Call) Arg() []byte { return c.arg.Bytes() }
 
-// HasHandles reports whether the argument holds handles with descriptors
-// (pipe ends, shared memory, locks), which must travel with it. An executor
-// that cannot pass descriptors, such as one on other machines, rejects such
-// a call.
-func (c *Call) HasHandles() bool { return len(c.hs) > 0 }
+// HasHandles reports whether the argument holds handles: pipe ends,
+// queues, locks or shared memory. They work only between processes of this
+// machine (a queue is reached at a local address, the others travel as
+// descriptors with the call), so an executor that runs calls on other
+// machines rejects such a call.
+func (c *Call) HasHandles() bool { return c.local }
 
 // Deliver records the call's outcome: the encoded result the function
 // returned, or its error (nil result then). The executor calls it once,

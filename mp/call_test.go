@@ -96,6 +96,17 @@ func TestCallExecutor(t *testing.T) {
 		t.Error("a call whose argument holds a pipe end says it has no handles")
 	}
 
+	// A queue travels by address, not descriptor, and is local all the same.
+	q := newQueue[int](t, 0)
+	queueEx := &inline{fail: errors.New("local")}
+	t.Cleanup(func() { queueEx.Shutdown(context.Background()) })
+	if _, err := consumer.Submit(ctx, queueEx, q).Result(ctx); err == nil {
+		t.Error("the delivered error was lost")
+	}
+	if c := queueEx.calls[0]; !c.HasHandles() {
+		t.Error("a call whose argument holds a queue says it has no handles")
+	}
+
 	var got []error
 	for _, err := range square.Map(ctx, ex, slices.Values([]int{1, 2}), mp.Chunk(2)) {
 		got = append(got, err)
