@@ -9,6 +9,7 @@ import (
 
 	"github.com/multitask-go/multitask/codec"
 	"github.com/multitask-go/multitask/internal/wire"
+	"github.com/multitask-go/multitask/mp/internal/launch"
 )
 
 // Version is the version of the protocol, sent first in the ready frame.
@@ -44,8 +45,8 @@ type Ref struct {
 }
 
 // maxRefs bounds the handles and descriptors a frame names: no message
-// carries more than the kernel's SCM_MAX_FD (253) descriptors.
-const maxRefs = 253
+// carries more descriptors than launch.MaxRights.
+const maxRefs = launch.MaxRights
 
 // ErrShortFrame is the error of a frame too short for its kind, or whose
 // fields are out of range: a peer that broke the protocol.
