@@ -5,8 +5,10 @@ import (
 	"errors"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/multitask-go/multitask/mp"
+	"github.com/multitask-go/multitask/mp/internal/forkserver"
 )
 
 func TestForkServerRunsTasks(t *testing.T) {
@@ -25,6 +27,43 @@ func TestForkServerRunsTasks(t *testing.T) {
 			t.Fatalf("process %d: exit code %d", i, p.ExitCode())
 		}
 	}
+}
+
+// The server replaces every spare taken: the last one at once, the others
+// when their children exit, so that starts taken while spares remain do not
+// share the cores with the start of a replacement. Whatever the order, the
+// parent holds its spares again once its children are gone. Not parallel:
+// other tests would take spares while this one counts them.
+func TestForkServerReplacesSpares(t *testing.T) {
+	ctx := guard(t)
+	held := func(what string) {
+		t.Helper()
+		for forkserver.Held() != forkserver.Spares {
+			select {
+			case <-ctx.Done():
+				t.Fatalf("%s: the parent holds %d spares, want %d", what, forkserver.Held(), forkserver.Spares)
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}
+	run := func(n int) {
+		t.Helper()
+		var ps []*mp.Process
+		for i := range n {
+			ps = append(ps, start(t, mp.NewProcess(square, 2*i, mp.Method(mp.ForkServer))))
+		}
+		for i, p := range ps {
+			if v, err := square.Result(ctx, p); v != 4*i*i || err != nil {
+				t.Fatalf("process %d: %v, %v", i, v, err)
+			}
+		}
+	}
+	run(1) // the server starts
+	held("after one start")
+	run(1) // one spare taken while the parent holds another
+	held("after a start that left a spare")
+	run(2*forkserver.Spares + 1) // more than every spare: some are asked for
+	held("after a burst of starts")
 }
 
 func TestForkServerOutcomes(t *testing.T) {

@@ -8,10 +8,10 @@
 // Main, for their start message. The server hands each spare to the parent
 // as soon as it starts it, by sending the spare's control socket and a pidfd
 // for it, so that a ForkServer start takes a spare the parent already holds
-// and costs no round trip to the server; the parent tells the server it took
-// one, and the server starts another. The parent talks to the child
-// directly; the server, whose child it is, reaps it and reports its exit
-// status.
+// and costs no round trip to the server. The server replaces a spare when
+// it exits, or at once when the parent tells it that it took its last one.
+// The parent talks to the child directly; the server, whose child it is,
+// reaps it and reports its exit status.
 //
 // The server is tied to its parent like any child (parent-death signal and
 // control socket), and its children to it, so killing the parent ends them

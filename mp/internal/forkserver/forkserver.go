@@ -25,17 +25,17 @@ const EnvSpare = "MULTITASK_SPARE"
 // server: the frames and messages below. The server's hello carries it, and
 // a parent refuses a server of another version with [ErrVersion]. Change it
 // with any of them.
-const Version = 1
+const Version = 2
 
-// spares is how many started children the server keeps waiting.
-const spares = 2
+// Spares is how many started children the server keeps waiting.
+const Spares = 2
 
 // Frames between the parent and the fork server.
 const (
 	kindSpawn   wire.Kind = 1 + iota // parent → server: spawnMsg, when it holds no spare
 	kindSpawned                      // server → parent: spawnedMsg, with [control socket, pidfd]
 	kindExited                       // server → parent: exitedMsg
-	kindTook                         // parent → server: tookMsg, a spare it held is now a child
+	kindTook                         // parent → server: tookMsg, it took the last spare it held
 	kindHello                        // server → parent, first: helloMsg
 )
 
@@ -105,10 +105,11 @@ type spawned struct {
 
 // Start starts a child through the fork server, starting the server first
 // if need be, and returns it, the parent's end of its control
-// socket, and the token its hello must carry. When the child is a spare the
-// parent held, the server must hear that it was taken: the caller calls
-// took, if not nil, once it has sent the child its start frame. Telling the
-// server first would delay the child by a write that wakes another process.
+// socket, and the token its hello must carry. When the parent took its
+// last spare, the server must hear of it to start another at once: the
+// caller calls took, if not nil, once it has sent the child its start
+// frame. Telling the server first would delay the child by a write that
+// wakes another process.
 func Start() (c *Child, ctl *os.File, token []byte, took func(), err error) {
 	fs, err := runningForkServer()
 	if err != nil {
@@ -123,10 +124,13 @@ func Start() (c *Child, ctl *os.File, token []byte, took func(), err error) {
 	if len(fs.ready) > 0 {
 		r := fs.ready[0]
 		fs.ready = fs.ready[1:]
+		dry := len(fs.ready) == 0
 		fs.mu.Unlock()
-		took = func() {
-			if b, err := codec.CBOR.Marshal(tookMsg{Pid: r.msg.Pid}); err == nil {
-				_ = fs.w.WriteFrame(kindTook, b) // if the server is gone, so is the child: Join says so
+		if dry {
+			took = func() {
+				if b, err := codec.CBOR.Marshal(tookMsg{Pid: r.msg.Pid}); err == nil {
+					_ = fs.w.WriteFrame(kindTook, b) // if the server is gone, so is the child: Join says so
+				}
 			}
 		}
 		return r.child, r.ctl, r.msg.Token, took, nil
@@ -150,6 +154,20 @@ func Start() (c *Child, ctl *os.File, token []byte, took func(), err error) {
 		return nil, nil, nil, nil, r.err
 	}
 	return r.child, r.ctl, r.msg.Token, nil, nil
+}
+
+// Held returns how many warm spares this process holds: [Spares] when the
+// server has replaced every spare taken, fewer while replacements start.
+func Held() int {
+	forkServerState.mu.Lock()
+	fs := forkServerState.fs
+	forkServerState.mu.Unlock()
+	if fs == nil {
+		return 0
+	}
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return len(fs.ready)
 }
 
 // runningForkServer returns the fork server, starting it if there is none
@@ -391,7 +409,7 @@ func Serve(env string) int {
 	}
 	s := &server{ctl: ctl, env: os.Environ(), spares: make(map[int]*spare)}
 	s.send(kindHello, helloMsg{Version: Version}, nil)
-	for range spares {
+	for range Spares {
 		s.push(0)
 	}
 	r := wire.NewReader(ctl, 0)
@@ -404,8 +422,9 @@ func Serve(env string) int {
 		case kindSpawn:
 			var m spawnMsg
 			if codec.CBOR.Unmarshal(b, &m) == nil {
+				// The parent holds no spare, and the server owes none: its
+				// spares are on their way, or replaced when they exit.
 				s.push(m.ID)
-				go s.push(0) // the parent ran dry: refill
 				continue
 			}
 		case kindTook:
@@ -432,9 +451,8 @@ type server struct {
 }
 
 type spare struct {
-	proc    *supervise.Child
-	taken   bool // the parent made it a child
-	replace bool // its replacement is due when it exits
+	proc     *supervise.Child
+	replaced bool // its replacement was started: asked for, or the parent's last
 }
 
 // send writes one frame to the parent, with files attached.
@@ -463,7 +481,7 @@ func (s *server) push(id uint64) {
 		return
 	}
 	defer ctl.Close()
-	sp := &spare{proc: proc, taken: id != 0}
+	sp := &spare{proc: proc, replaced: id != 0}
 	s.mu.Lock()
 	s.spares[proc.Pid()] = sp
 	s.mu.Unlock()
@@ -480,38 +498,30 @@ func (s *server) push(id uint64) {
 	s.send(kindSpawned, reply, []*os.File{ctl, pidfd})
 }
 
-// took records that the parent made spare pid a child, and arranges its
-// replacement. While the parent holds other spares, the replacement waits
-// for this child to exit: starting a program takes a core for a while,
-// which the child just taken would otherwise share.
+// took records that the parent made spare pid a child and holds no other,
+// and starts a replacement at once. The parent does not tell of the spares
+// it takes while it holds others: the server replaces such a spare when it
+// exits, as one that died waiting, so that the start of a program, which
+// takes a core for a while, does not compete with the child just taken.
+// So the server always has [Spares] spares not yet replaced: each on its
+// way to the parent, held by it, or a child it took without a word.
 func (s *server) took(pid int) {
 	s.mu.Lock()
-	sp := s.spares[pid]
-	waiting := 0
-	for _, other := range s.spares {
-		if !other.taken {
-			waiting++
-		}
+	if sp := s.spares[pid]; sp != nil {
+		sp.replaced = true
 	}
-	if sp != nil && !sp.taken {
-		sp.taken = true
-		waiting--
-		sp.replace = waiting > 0
-	}
-	now := sp == nil || !sp.replace
 	s.mu.Unlock()
-	if now {
-		go s.push(0)
-	}
+	go s.push(0)
 }
 
 // reap waits for a spare and reports its exit to the parent, which held it
-// as a spare or as a child; a spare that dies untaken is replaced.
+// as a spare or as a child; it is replaced unless it already was (or was
+// asked for).
 func (s *server) reap(sp *spare) {
 	<-sp.proc.Done()
 	s.mu.Lock()
 	delete(s.spares, sp.proc.Pid())
-	replace := !sp.taken || sp.replace
+	replace := !sp.replaced
 	s.mu.Unlock()
 	s.send(kindExited, exitedMsg{Pid: sp.proc.Pid(), Code: sp.proc.ExitCode()}, nil)
 	if replace {
