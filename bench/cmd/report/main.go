@@ -16,12 +16,17 @@
 //
 // Run it from the bench directory, usually through run.sh:
 //
-//	go run ./cmd/report [-count 5] [-benchtime 500ms] [-bench .] [-python python3] [-py-starts 20]
+//	go run ./cmd/report [-count 5] [-benchtime 500ms] [-bench .] [-python python3] [-py-starts 20] [-readme]
 //
 // Progress (the raw go test output) goes to stderr, the tables to stdout. The
-// raw output is also saved under results/ for benchstat. The exit status is
-// 0 when the benchmarks ran, whatever the targets say; 1 when they failed or
-// printed nothing; 2 for bad flags.
+// raw output, the scripts' after go test's, is also saved under results/ for
+// benchstat, below lines that say when, how and on what the run was made.
+// With -readme it is saved in results/readme.txt, and the README's
+// performance tables are rewritten from it; -readme -input FILE rewrites
+// them from a saved run without running anything (see readme.go). The exit
+// status is 0 when the benchmarks ran, whatever the targets say; 1 when they
+// failed or printed nothing, or the README could not be rewritten; 2 for bad
+// flags.
 package main
 
 import (
@@ -35,6 +40,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,15 +57,17 @@ func main() {
 
 // config holds the flags.
 type config struct {
-	count     int
-	benchtime string
-	bench     string
-	timeout   string
-	python    string
-	pyRepeat  int
-	pyStarts  int
-	input     string
-	save      string
+	count      int
+	benchtime  string
+	bench      string
+	timeout    string
+	python     string
+	pyRepeat   int
+	pyStarts   int
+	input      string
+	save       string
+	readme     bool
+	readmeFile string
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -74,6 +83,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&c.pyStarts, "py-starts", 20, "starts per method that python/process_start.py times; it reports the p50")
 	fs.StringVar(&c.input, "input", "", "read go test -bench output from this file instead of running the benchmarks")
 	fs.StringVar(&c.save, "save", "results", "directory to save the raw output in; empty to not save")
+	fs.BoolVar(&c.readme, "readme", false, "save the raw output in "+readmeResults+" and rewrite the tables of -readme-file from it;\n"+
+		"with -input, rewrite them from that file without running anything")
+	fs.StringVar(&c.readmeFile, "readme-file", filepath.Join("..", "README.md"), "the README whose tables -readme rewrites")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: report [flags]   (run in the bench module; see README.md)")
 		fs.PrintDefaults()
@@ -87,6 +99,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 || c.count < 1 || c.pyRepeat < 1 || c.pyStarts < 1 {
 		fmt.Fprintln(stderr, "report: -count, -py-repeat and -py-starts must be at least 1, and no arguments are taken")
 		return 2
+	}
+
+	if c.readme && c.input != "" {
+		c.python = "" // the figures come from the input alone
 	}
 
 	start := time.Now()
@@ -104,16 +120,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
-	r := report{s: collect(out.results), header: out.header, pyStartsN: c.pyStarts}
-	for _, res := range out.results {
-		r.procs = max(r.procs, res.procs)
+	r := newReport(out)
+	r.pyStartsN = c.pyStarts
+	// Saved output holds the scripts' figures too: those it has are not
+	// measured again.
+	var found map[string]bool
+	if c.input != "" {
+		found = r.readPython(string(raw))
 	}
 	pyOut, startOut := "", ""
-	if _, ok := r.s.best("ThreadPool100k", ours, "ns/op"); !ok {
+	switch _, ok := r.s.best("ThreadPool100k", ours, "ns/op"); {
+	case !ok:
 		r.pyStatus = "not run (no ThreadPool100k result to compare with)"
-	} else if c.python == "" {
+	case found[scriptThreadPool]:
+		// CPython's figure came with the input.
+	case c.python == "":
 		r.pyStatus = "not run (-python is empty)"
-	} else if ctx.Err() == nil {
+	case ctx.Err() == nil:
 		pyOut, err = c.runPython(ctx, stderr)
 		if err == nil {
 			r.pySecs, err = parsePython(pyOut)
@@ -124,15 +147,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	switch {
-	case !r.hasGroup(groupStart):
-		// No table to put CPython's figures in.
+	case !r.hasGroup(groupStart), found[scriptStart]:
+		// No table to put CPython's figures in, or they came with the input.
 	case c.python == "":
 		r.pyStartStatus = "not run (-python is empty)"
 	case ctx.Err() != nil:
 		r.pyStartStatus = "not run (interrupted)"
 	default:
 		// A script that fails part way still printed the methods it timed.
-		startOut, err = c.runScript(ctx, stderr, "process_start.py", "--starts", strconv.Itoa(c.pyStarts))
+		startOut, err = c.runScript(ctx, stderr, scriptStart, "--starts", strconv.Itoa(c.pyStarts))
 		starts, perr := parsePythonStarts(startOut)
 		if len(starts) > 0 {
 			r.pyStarts = starts
@@ -146,32 +169,58 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	syncOut, poolOut, queueOut, bigOut := "", "", "", ""
-	if r.hasGroup(groupSync) {
-		syncOut, r.pySync, r.pySyncStatus = c.scriptFigures(ctx, stderr, "mp_sync.py", parsePythonSync)
+	if r.hasGroup(groupSync) && !found[scriptSync] {
+		syncOut, r.pySync, r.pySyncStatus = c.scriptFigures(ctx, stderr, scriptSync, parsePythonSync)
 	}
-	if r.hasGroup(groupProcPool) {
-		poolOut, r.pyPool, r.pyPoolStatus = c.scriptFigures(ctx, stderr, "process_pool.py", parsePythonPool)
+	if r.hasGroup(groupProcPool) && !found[scriptPool] {
+		poolOut, r.pyPool, r.pyPoolStatus = c.scriptFigures(ctx, stderr, scriptPool, parsePythonPool)
 	}
-	if r.hasGroup(groupQueue) {
-		queueOut, r.pyQueue, r.pyQueueStatus = c.scriptFigures(ctx, stderr, "mp_queue.py", parsePythonQueue)
+	if r.hasGroup(groupQueue) && !found[scriptQueue] {
+		queueOut, r.pyQueue, r.pyQueueStatus = c.scriptFigures(ctx, stderr, scriptQueue, parsePythonQueue)
 	}
-	if r.hasGroup(groupBig) {
-		bigOut, r.pyBig, r.pyBigStatus = c.scriptFigures(ctx, stderr, "big_payload.py", parsePythonBig)
+	if r.hasGroup(groupBig) && !found[scriptBig] {
+		bigOut, r.pyBig, r.pyBigStatus = c.scriptFigures(ctx, stderr, scriptBig, parsePythonBig)
 	}
-	if c.save != "" && c.input == "" {
-		if path, err := save(c.save, start, raw, pyOut+startOut+syncOut+poolOut+queueOut+bigOut); err != nil {
+
+	readmeOut := raw // what the README's tables are made from
+	if c.input == "" && (c.save != "" || c.readme) {
+		took := time.Since(start).Round(time.Second)
+		info := c.runInfo(ctx, args, start, took, r.procs)
+		data := slices.Concat([]byte(info), raw, []byte(pyOut+startOut+syncOut+poolOut+queueOut+bigOut))
+		path, err := c.savePath(start, benchErr == nil && ctx.Err() == nil)
+		if err == nil {
+			err = os.WriteFile(path, data, 0o644)
+		}
+		if err != nil {
 			fmt.Fprintf(stderr, "report: save raw output: %v\n", err)
+			if c.readme {
+				return 1
+			}
 		} else {
 			fmt.Fprintf(stderr, "report: raw output saved in %s\n", path)
 		}
+		readmeOut = data
 	}
 
 	fmt.Fprintf(stdout, "bench report: -count %d -benchtime %s, took %s\n",
 		c.count, c.benchtime, time.Since(start).Round(time.Second))
 	r.write(stdout)
+	if c.readme && benchErr == nil && ctx.Err() != nil {
+		benchErr = ctx.Err() // half the scripts' figures would be missing
+	}
 	if benchErr != nil {
 		fmt.Fprintf(stderr, "report: benchmarks failed: %v\n", benchErr)
+		if c.readme {
+			fmt.Fprintf(stderr, "report: %s left as it was\n", c.readmeFile)
+		}
 		return 1
+	}
+	if c.readme {
+		if err := updateReadme(c.readmeFile, readmeOut); err != nil {
+			fmt.Fprintf(stderr, "report: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stderr, "report: tables of %s rewritten\n", c.readmeFile)
 	}
 	return 0
 }
@@ -200,7 +249,7 @@ func (c config) goBench(ctx context.Context, progress io.Writer) ([]byte, error)
 
 // runPython runs python/threadpool.py and returns what it printed on stdout.
 func (c config) runPython(ctx context.Context, progress io.Writer) (string, error) {
-	return c.runScript(ctx, progress, "threadpool.py", "--repeat", strconv.Itoa(c.pyRepeat))
+	return c.runScript(ctx, progress, scriptThreadPool, "--repeat", strconv.Itoa(c.pyRepeat))
 }
 
 // runScript runs python/<script> with args and returns what it printed on
@@ -247,16 +296,45 @@ func (c config) scriptFigures(ctx context.Context, stderr io.Writer, script stri
 	return out, figs, ""
 }
 
-// save writes the raw outputs (go test's, then the scripts') to
-// dir/bench-<start time>.txt, in the format
-// benchstat reads, and returns the file's path.
-func save(dir string, start time.Time, raw []byte, pyOut string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
+// savePath returns where to save the raw output of a run that began at
+// start: readmeResults for -readme when the run is complete (the
+// benchmarks passed and nothing interrupted it), else
+// <-save>/bench-<start time>.txt, in results/ when -save is empty. It makes
+// the directory.
+func (c config) savePath(start time.Time, complete bool) (string, error) {
+	path := filepath.Join(c.save, "bench-"+start.Format("20060102-150405")+".txt")
+	if c.readme && complete {
+		path = readmeResults
+	} else if c.save == "" {
+		path = filepath.Join("results", filepath.Base(path))
 	}
-	path := filepath.Join(dir, "bench-"+start.Format("20060102-150405")+".txt")
-	data := append(bytes.Clone(raw), pyOut...)
-	return path, os.WriteFile(path, data, 0o644)
+	return path, os.MkdirAll(filepath.Dir(path), 0o755)
+}
+
+// runInfo returns the lines the saved output starts with: when and how the
+// run was made and on what, for the README's tables, as "key: value" lines
+// that benchstat takes for configuration.
+func (c config) runInfo(ctx context.Context, args []string, start time.Time, took time.Duration, procs int) string {
+	python := "not run"
+	if c.python != "" {
+		out, err := exec.CommandContext(ctx, c.python, "--version").Output()
+		if v := strings.TrimSpace(strings.TrimPrefix(string(out), "Python ")); err == nil && v != "" {
+			python = v
+		}
+	}
+	var b strings.Builder
+	for _, kv := range [][2]string{
+		{keyDate, start.UTC().Format(time.RFC3339)},
+		{keyTook, took.String()},
+		{keyCommand, "bash bench/run.sh " + quoteArgs(args)},
+		{keyGo, runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH},
+		{keyPython, python},
+		{keyCores, strconv.Itoa(runtime.NumCPU())},
+		{keyProcs, strconv.Itoa(procs)},
+	} {
+		fmt.Fprintf(&b, "%s: %s\n", kv[0], strings.TrimSpace(kv[1]))
+	}
+	return b.String()
 }
 
 // A lockedWriter serialises writes to w, so that a command's stdout and

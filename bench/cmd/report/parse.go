@@ -28,7 +28,8 @@ type result struct {
 type benchOutput struct {
 	results []result
 	// header holds the "key: value" lines go test prints before the
-	// results: goos, goarch, pkg, cpu.
+	// results (goos, goarch, pkg, cpu) and those report saves above them
+	// (run-date, run-took, ...).
 	header map[string]string
 }
 
@@ -42,8 +43,7 @@ func parseBench(r io.Reader) (benchOutput, error) {
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if k, v, ok := strings.Cut(line, ": "); ok && !strings.ContainsAny(k, " \t") {
-			switch k {
-			case "goos", "goarch", "pkg", "cpu":
+			if k == "goos" || k == "goarch" || k == "pkg" || k == "cpu" || strings.HasPrefix(k, runKeyPrefix) {
 				out.header[k] = v
 			}
 			continue
