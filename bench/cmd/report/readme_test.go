@@ -9,6 +9,44 @@ import (
 	"testing"
 )
 
+// TestREADMETablesMatchSavedResults regenerates the README's tables from the
+// committed output of the run they come from, so that a figure edited by
+// hand, or a run saved without its tables, fails here.
+func TestREADMETablesMatchSavedResults(t *testing.T) {
+	t.Parallel()
+	saved, err := os.ReadFile(filepath.Join("..", "..", readmeResults))
+	if err != nil {
+		t.Fatalf("the README's tables come from bench/%s: %v", readmeResults, err)
+	}
+	readme := filepath.Join("..", "..", "..", "README.md")
+	doc, err := os.ReadFile(readme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections, err := readmeSections(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := rewriteReadme(doc, sections)
+	if err != nil {
+		t.Fatalf("README.md: %v", err)
+	}
+	if bytes.Equal(doc, want) {
+		return
+	}
+	got, exp := strings.Split(string(doc), "\n"), strings.Split(string(want), "\n")
+	for i := range min(len(got), len(exp)) {
+		if got[i] != exp[i] {
+			t.Fatalf("README.md line %d is not what bench/%s gives:\n got: %s\nwant: %s\n"+
+				"Figures are not edited by hand: run `bash bench/run.sh -readme -input %s` to rewrite the tables "+
+				"from the saved run, or `bash bench/run.sh -readme` to measure again.",
+				i+1, readmeResults, got[i], exp[i], readmeResults)
+		}
+	}
+	t.Fatalf("README.md has %d lines, bench/%s gives %d: run `bash bench/run.sh -readme -input %s`",
+		len(got), readmeResults, len(exp), readmeResults)
+}
+
 // savedSample is a run as -readme saves it: the run's lines, go test's
 // output, then the scripts'.
 const savedSample = `run-date: 2026-01-02T03:04:05Z
