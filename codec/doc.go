@@ -93,50 +93,30 @@
 // # Choosing a codec
 //
 // Use [Default]. [CBOR] is faster, allocates less and writes fewer bytes than
-// [Gob] for every payload measured below except one (a slice of 16 structs,
-// where gob's numbered fields beat CBOR's named ones by a fifth); it matches
-// msgpack on an int and on a large []byte and beats it on structs, without a
-// further dependency; and it is self-describing, so a message can be
-// inspected with any CBOR tool. [Gob] is the choice when a value needs
-// complex numbers or exact predeclared types inside interfaces; since each
-// Marshal is a self-contained message, every message repeats gob's type
-// descriptions, which is what makes small gob messages slow.
+// [Gob] for every payload bench/ measures except one (a slice of 16 structs,
+// where gob's numbered fields make a smaller message than CBOR's named
+// ones); it keeps up with msgpack on an int and on a large []byte and beats
+// it on structs, without a further dependency; and it is self-describing,
+// so a message can be inspected with any CBOR tool. [Gob] is the choice
+// when a value needs complex numbers or exact predeclared types inside
+// interfaces; since each Marshal is a self-contained message, every message
+// repeats gob's type descriptions, which is what makes small gob messages
+// slow.
 //
 // # Measured figures
 //
-// bench/codec_test.go, BenchmarkCodec: one Marshal plus one Unmarshal into a
-// new value, median of 3 runs of 200ms, on a shared 2-core AMD EPYC
-// (go1.26, linux/amd64). msgpack is github.com/vmihailenco/msgpack/v5 v5.4.1;
-// encoding/json is the reference point.
+// BenchmarkCodec, in the repository's bench/ module, times one Marshal plus
+// one Unmarshal into a new value for CBOR, gob, msgpack
+// (github.com/vmihailenco/msgpack/v5) and encoding/json, the reference
+// point, on an int, a struct of about 100 bytes, 16 such records and a
+// 1 MiB []byte, and records each message's size. The figures are in the
+// Performance section of the repository's README, written by
+// bench/run.sh; "bash bench/run.sh -bench Codec" measures them on another
+// machine. The CBOR figures include this package's checks (a cached lookup
+// per call for types without interfaces).
 //
-//	payload                  codec          ns/op       B/op  allocs wire bytes
-//	int                      cbor             321         16       2          5
-//	                         gob            4 368      1 808      29          8
-//	                         msgpack          466        168       4          5
-//	                         json             733        168       3          9
-//	struct, ~100 B           cbor           2 064        224       4         96
-//	                         gob           41 964      9 336     194        151
-//	                         msgpack        3 021        416       7        110
-//	                         json           6 155        504       8        134
-//	struct, 16 items, 1 KiB  cbor          15 038      1 752      21        674
-//	                         gob           58 712     13 152     241        545
-//	                         msgpack       18 838      3 880      30        757
-//	                         json          45 260      3 081      31      1 080
-//	[]byte, 1 MiB            cbor       1 037 668  2 187 492       4  1 048 581
-//	                         gob        2 900 293  4 220 696      33  1 048 586
-//	                         msgpack    1 363 516  2 105 872       8  1 048 581
-//	                         json      20 390 039  3 320 076       7  1 398 106
-//
-// The CBOR figures include this package's checks (a cached lookup per call
-// for types without interfaces). A second run of 5 counts put CBOR and
-// msgpack level on int (386 and 385 ns) and on the 1 MiB []byte (1.01 ms
-// each), and CBOR ahead on the structs (2.1 against 2.8 µs; 12 against 21 µs).
-//
-// Flat values take a fast path (see [CBOR]). With it, in the two latest
-// runs of the whole bench report, the ~100 B struct, which is flat, took
-// 1.0 µs under CBOR (5 allocations: the value's copy for Marshal, the
-// encoding, the target and its two strings) against 2.6 µs under msgpack;
-// earlier runs on a quieter machine had 0.72–0.89 against 1.5–2.1 µs.
-// Through [Encode] and [DecodeOwned] the same round trip allocates once,
-// for the encoding.
+// Flat values take a fast path (see [CBOR]). With it, what the ~100 B
+// struct, which is flat, still allocates under CBOR is the value's copy for
+// Marshal, the encoding, the target and its two strings; through [Encode]
+// and [DecodeOwned] the same round trip allocates only the encoding.
 package codec

@@ -196,19 +196,19 @@
 // and sleeps in the kernel (holding an OS thread while it waits).
 //
 // Unlike Python's, the primitives survive the death of a process that holds
-// or awaits them. The costs are from bench/ (BenchmarkSync, on 2 cores,
-// against python/mp_sync.py with CPython 3.11 in the same run):
+// or awaits them. What each costs, measured against CPython's, is in the
+// Performance section of the repository's README, made by bench/run.sh
+// (BenchmarkSync, with python/mp_sync.py in the same run):
 //
 //	mp             Python                 cost                            a holder or waiter dies
-//	Lock           Lock                   Lock+Unlock 8-12 ns             the next Lock takes it over, within
-//	                                      (CPython 65-120 ns)             about 50 ms, and returns ErrOwnerDead
+//	Lock           Lock                   Lock+Unlock: two atomic         the next Lock takes it over, within
+//	                                      compare-and-swaps               about 50 ms, and returns ErrOwnerDead
 //	RLock          RLock                  as Lock, plus a local mutex     as Lock; owned by a process, not a
 //	                                                                      goroutine (see RLock)
-//	Event          Event                  Set to a waiter in another      nothing is held: nothing to recover;
-//	                                      process: 20 µs p50 (CPython 50 µs)
-//	                                                                      a dead setter: ctx ends the wait
-//	Semaphore      Semaphore,             Acquire+Release 22-40 ns        the units it held come back to the
-//	               BoundedSemaphore       (CPython 65-120 ns)             count within about 50 ms; a dead
+//	Event          Event                  Set wakes every waiter, in      nothing is held: nothing to recover;
+//	                                      every process, through a futex  a dead setter: ctx ends the wait
+//	Semaphore      Semaphore,             Acquire+Release: atomic         the units it held come back to the
+//	               BoundedSemaphore       operations when uncontended     count within about 50 ms; a dead
 //	                                                                      waiter took none
 //	Barrier        Barrier                one futex wake per round        a party's death, waiting or before it
 //	                                                                      arrives, breaks it within about 20 ms:
@@ -216,8 +216,8 @@
 //	Condition      Condition              a futex wake per waiter woken   a dead lock holder: ErrOwnerDead from
 //	                                                                      Wait; a dead waiter: Notify passes it
 //	                                                                      over; a dead notifier: ctx ends the wait
-//	Value[T]       Value (numeric)        Add 4-8 ns (CPython += under    nothing is held
-//	                                      its lock: 0.8-1.1 µs)
+//	Value[T]       Value (numeric)        each method one atomic          nothing is held
+//	                                      operation on the shared word
 //	Array[T]       Array                  Load, Store, Add: one atomic    nothing is held
 //	                                      operation; CopyTo, CopyFrom: memcpy
 //	SharedMemory   shared_memory          none: raw bytes                 nothing is held; no unlink, no leak
