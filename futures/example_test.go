@@ -135,6 +135,36 @@ func ExampleMap() {
 	// 9 <nil>
 }
 
+func ExampleMapFutures() {
+	ctx := context.Background()
+	pool := futures.NewThreadPool(4)
+	defer pool.Shutdown(ctx)
+
+	// The caller makes each input's task: here one that sums a whole
+	// batch of numbers, so that a batch costs one task.
+	sum := func(ctx context.Context, batch []int) *futures.Future[int] {
+		return futures.Submit(ctx, pool, func(ctx context.Context) (int, error) {
+			total := 0
+			for _, x := range batch {
+				total += x
+			}
+			return total, nil
+		})
+	}
+	batches := slices.Values([][]int{{1, 2}, {3, 4, 5}, {6}})
+	for f, err := range futures.MapFutures(ctx, sum, batches, futures.ReadAhead(2)) {
+		if err != nil { // ctx ended
+			fmt.Println(err)
+			break
+		}
+		fmt.Println(f.Result(ctx)) // f is done: no wait
+	}
+	// Output:
+	// 3 <nil>
+	// 12 <nil>
+	// 6 <nil>
+}
+
 func ExampleFuture_Cancel() {
 	ctx := context.Background()
 	pool := futures.NewThreadPool(1)

@@ -200,3 +200,147 @@ func TestMapTwice(t *testing.T) {
 		}
 	}
 }
+
+func TestMapUnordered(t *testing.T) {
+	t.Parallel()
+	ctx := guard(t)
+	gate := make(chan struct{})
+	fn := func(ctx context.Context, x int) (int, error) {
+		if x == 0 {
+			// Input 0 finishes only after the loop has seen another
+			// result: in input order, the loop would wait forever.
+			select {
+			case <-gate:
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			}
+		}
+		return x, nil
+	}
+	seen := make([]bool, 8)
+	var order []int
+	for v, err := range futures.Map(ctx, newPool(t, 4), fn, counting(8, new(atomic.Int32)), futures.Unordered(), futures.ReadAhead(4)) {
+		if err != nil || seen[v] {
+			t.Fatalf("result %d, %v: failed or repeated", v, err)
+		}
+		seen[v] = true
+		if order = append(order, v); len(order) == 1 {
+			close(gate)
+		}
+	}
+	if slices.Contains(seen, false) || order[0] == 0 {
+		t.Fatalf("results in the order %v", order)
+	}
+}
+
+func TestMapProgress(t *testing.T) {
+	t.Parallel()
+	for _, unordered := range []bool{false, true} {
+		opts := []futures.MapOption{futures.ReadAhead(3)}
+		if unordered {
+			opts = append(opts, futures.Unordered())
+		}
+		type report struct{ done, submitted int }
+		var got []report
+		results := 0
+		opts = append(opts, futures.Progress(func(done, submitted int) {
+			got = append(got, report{done, submitted})
+		}))
+		for _, err := range futures.Map(guard(t), newPool(t, 2), double, counting(20, new(atomic.Int32)), opts...) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Progress follows the body of the loop that took the result.
+			if len(got) != results {
+				t.Fatalf("unordered %v: %d reports before result %d", unordered, len(got), results+1)
+			}
+			results++
+		}
+		for i, r := range got {
+			if r.done != i+1 || r.submitted < r.done || r.submitted > r.done+3 {
+				t.Fatalf("unordered %v: report %d is %+v", unordered, i, r)
+			}
+		}
+		if len(got) != 20 || got[19] != (report{20, 20}) {
+			t.Fatalf("unordered %v: reports %v", unordered, got)
+		}
+	}
+}
+
+func TestMapUnorderedStops(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		stop  func(cancel context.CancelFunc) bool // true: break
+		wantN int                                  // errors wanted
+	}{
+		{"break", func(context.CancelFunc) bool { return true }, 0},
+		{"context", func(cancel context.CancelFunc) bool { cancel(); return false }, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(guard(t))
+			defer cancel()
+			p := newPool(t, 2)
+			var read, running atomic.Int32
+			fn := func(ctx context.Context, x int) (int, error) {
+				running.Add(1)
+				defer running.Add(-1)
+				if x == 0 {
+					return 0, nil
+				}
+				<-ctx.Done()
+				return 0, ctx.Err()
+			}
+			var errs []error
+			for _, err := range futures.Map(ctx, p, fn, counting(-1, &read), futures.Unordered(), futures.ReadAhead(4)) {
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				if tt.stop(cancel) {
+					break
+				}
+			}
+			if n := running.Load(); n != 0 {
+				t.Fatalf("%d tasks still running after the loop", n)
+			}
+			if len(errs) != tt.wantN || (tt.wantN == 1 && !errors.Is(errs[0], context.Canceled)) {
+				t.Fatalf("errors %v, want %d context.Canceled", errs, tt.wantN)
+			}
+			if r := read.Load(); r > 4 {
+				t.Fatalf("%d inputs read with read-ahead 4", r)
+			}
+		})
+	}
+}
+
+func TestMapFuturesContextEnds(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(guard(t))
+	defer cancel()
+	p := newPool(t, 2)
+	submit := func(ctx context.Context, x int) *futures.Future[int] {
+		return futures.Submit(ctx, p, func(context.Context) (int, error) { return x, nil })
+	}
+	n, errs := 0, 0
+	for f, err := range futures.MapFutures(ctx, submit, counting(-1, new(atomic.Int32))) {
+		if err != nil {
+			if f != nil || !errors.Is(err, context.Canceled) {
+				t.Fatalf("at ctx's end: %v, %v", f, err)
+			}
+			errs++
+			continue
+		}
+		if v, err := f.Result(ctx); err != nil || v != n {
+			t.Fatalf("future %d: %d, %v", n, v, err)
+		}
+		if n++; n == 10 {
+			cancel()
+		}
+	}
+	if errs != 1 {
+		t.Fatalf("%d errors after cancel, want 1", errs)
+	}
+}
