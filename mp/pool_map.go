@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"iter"
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/multitask-go/multitask/codec"
@@ -129,6 +128,9 @@ const maxChunk = 1024
 // not begun, cancels the context of what runs (on a Pool, a task that
 // does not return within the grace period is killed with its worker), and
 // waits for all of it before the loop statement completes.
+//
+// The chunks run through [futures.MapFutures], which keeps the window of
+// chunks in flight, the order of the results and the rules above.
 func (f *Func[In, Out]) Map(ctx context.Context, ex futures.Executor, inputs iter.Seq[In], opts ...MapOption) iter.Seq2[Out, error] {
 	var cfg mapConfig
 	for _, o := range opts {
@@ -137,154 +139,116 @@ func (f *Func[In, Out]) Map(ctx context.Context, ex futures.Executor, inputs ite
 		}
 	}
 	return func(yield func(Out, error) bool) {
-		m := mapRun[In, Out]{f: f, ex: ex, cfg: cfg, yield: yield, chunk: cfg.chunk, notify: make(chan struct{}, 1)}
-		if m.chunk == 0 {
-			m.chunk = 1
+		m := f.newMapRun(ex, cfg)
+		submit := func(ctx context.Context, ins []In) *futures.Future[batch[Out]] {
+			fut := f.submitChunk(ctx, ex, ins)
+			m.sizes[fut] = len(ins)
+			return fut
 		}
-		m.size = runtime.GOMAXPROCS(0)
-		if s, ok := ex.(interface{ Size() int }); ok {
-			m.size = s.Size()
+		for fut, err := range futures.MapFutures(ctx, submit, m.chunks(inputs), m.engineOptions()...) {
+			if err != nil {
+				var zero Out
+				yield(zero, err)
+				return
+			}
+			if !m.deliver(fut, yield) {
+				return
+			}
 		}
-		m.run(ctx, inputs)
 	}
 }
 
-// mapRun is one iteration of a Map.
+// mapRun is the state of one iteration of a Map. Only the loop's
+// goroutine uses it: the chunks are read, and their results delivered,
+// in the goroutine that runs the loop.
 type mapRun[In, Out any] struct {
-	f     *Func[In, Out]
-	ex    futures.Executor
-	cfg   mapConfig
-	yield func(Out, error) bool
-	size  int // the executor's workers
-	chunk int
-
-	pending []*mapChunk[Out] // in input order
-	items   int              // inputs in pending
-	read    int              // inputs read
-	done    int              // results yielded
-
-	mu       sync.Mutex // guards finished
-	finished []*mapChunk[Out]
-	notify   chan struct{}
+	cfg    mapConfig
+	adapt  bool                                // the chunk size follows the chunks' running time
+	chunk  int                                 // the size of the next chunk
+	most   int                                 // the largest chunk, which keeps ReadAhead's bound
+	window int                                 // the chunks in flight
+	read   int                                 // inputs read
+	done   int                                 // results yielded
+	sizes  map[*futures.Future[batch[Out]]]int // the inputs of each chunk in flight, for a chunk that fails whole
 }
 
-type mapChunk[Out any] struct {
-	fut *futures.Future[batch[Out]]
-	n   int
-}
-
-func (m *mapRun[In, Out]) run(parent context.Context, inputs iter.Seq[In]) {
-	ctx, cancel := context.WithCancel(parent)
-	next, stop := iter.Pull(inputs)
-	defer func() {
-		stop()
-		cancel()
-		for _, c := range m.pending {
-			c.fut.Cancel()
-		}
-		for _, c := range m.pending {
-			<-c.fut.Done()
-		}
-	}()
-	exhausted := false
-	for {
-		for !exhausted && m.items < m.limit() {
-			ins := make([]In, 0, m.chunk)
-			for len(ins) < m.chunk {
-				in, ok := next()
-				if !ok {
-					exhausted = true
-					break
-				}
-				ins = append(ins, in)
-			}
-			if len(ins) > 0 {
-				m.submit(ctx, ins)
-			}
-		}
-		if len(m.pending) == 0 {
-			return
-		}
-		c, err := m.take(parent)
-		if err != nil {
-			var zero Out
-			m.yield(zero, err)
-			return
-		}
-		if !m.deliver(c) {
-			return
-		}
+func (f *Func[In, Out]) newMapRun(ex futures.Executor, cfg mapConfig) *mapRun[In, Out] {
+	size := runtime.GOMAXPROCS(0)
+	if s, ok := ex.(interface{ Size() int }); ok && s.Size() > 0 {
+		size = s.Size()
 	}
-}
-
-// limit is how many inputs may be in flight.
-func (m *mapRun[In, Out]) limit() int {
-	if m.cfg.readAhead > 0 {
-		return m.cfg.readAhead
+	_, elsewhere := ex.(CallExecutor)
+	m := &mapRun[In, Out]{
+		cfg:    cfg,
+		adapt:  elsewhere && cfg.chunk == 0,
+		chunk:  max(cfg.chunk, 1),
+		most:   maxChunk,
+		window: 4 * size, // enough chunks to keep every worker busy
+		sizes:  make(map[*futures.Future[batch[Out]]]int),
 	}
-	return 4 * m.size * m.chunk
+	switch {
+	case cfg.readAhead == 0:
+	case cfg.chunk > 0:
+		// A fixed chunk is kept even above the read-ahead: one in flight.
+		m.window = max(cfg.readAhead/cfg.chunk, 1)
+	default:
+		// ReadAhead counts inputs: window chunks of at most most inputs.
+		m.window = min(m.window, cfg.readAhead)
+		m.most = cfg.readAhead / m.window
+	}
+	if !m.adapt {
+		m.most = m.chunk
+	}
+	return m
 }
 
-func (m *mapRun[In, Out]) submit(ctx context.Context, ins []In) {
-	c := &mapChunk[Out]{fut: m.f.submitChunk(ctx, m.ex, ins), n: len(ins)}
-	m.pending = append(m.pending, c)
-	m.items += c.n
-	m.read += c.n
+// engineOptions are the options of futures.MapFutures for this run.
+func (m *mapRun[In, Out]) engineOptions() []futures.MapOption {
+	opts := []futures.MapOption{futures.ReadAhead(m.window)}
 	if m.cfg.unordered {
-		c.fut.OnDone(func() {
-			m.mu.Lock()
-			m.finished = append(m.finished, c)
-			m.mu.Unlock()
-			select {
-			case m.notify <- struct{}{}:
-			default:
-			}
-		})
+		opts = append(opts, futures.Unordered())
 	}
+	if fn := m.cfg.progress; fn != nil {
+		// The engine counts chunks; the caller is told of inputs.
+		opts = append(opts, futures.Progress(func(int, int) { fn(m.done, m.read) }))
+	}
+	return opts
 }
 
-// take waits for the next chunk to yield: the first pending one, or with
-// Unordered the first to finish. It fails when ctx ends first.
-func (m *mapRun[In, Out]) take(ctx context.Context) (*mapChunk[Out], error) {
-	if !m.cfg.unordered {
-		c := m.pending[0]
-		select {
-		case <-c.fut.Done():
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		m.pending = m.pending[1:]
-		return c, nil
-	}
-	for {
-		m.mu.Lock()
-		if len(m.finished) > 0 {
-			c := m.finished[0]
-			m.finished = m.finished[1:]
-			m.mu.Unlock()
-			for i, p := range m.pending {
-				if p == c {
-					m.pending = append(m.pending[:i], m.pending[i+1:]...)
-					break
-				}
+// chunks cuts inputs into chunks of the size m.chunk has when each chunk
+// begins, which deliver may have changed since the previous one.
+func (m *mapRun[In, Out]) chunks(inputs iter.Seq[In]) iter.Seq[[]In] {
+	return func(yield func([]In) bool) {
+		var ins []In
+		size := 0
+		for in := range inputs {
+			if ins == nil {
+				size = min(m.chunk, m.most)
+				ins = make([]In, 0, size)
 			}
-			return c, nil
+			if ins = append(ins, in); len(ins) < size {
+				continue
+			}
+			m.read += len(ins)
+			if !yield(ins) {
+				return
+			}
+			ins = nil
 		}
-		m.mu.Unlock()
-		select {
-		case <-m.notify:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		if len(ins) > 0 {
+			m.read += len(ins)
+			yield(ins)
 		}
 	}
 }
 
-// deliver yields the results of c, adapts the chunk size to how long it
-// ran, and reports whether the loop goes on.
-func (m *mapRun[In, Out]) deliver(c *mapChunk[Out]) bool {
-	m.items -= c.n
-	r, err := c.fut.Result(context.Background())
-	for i := range c.n {
+// deliver yields the results of the chunk fut, which is done, adapts the
+// chunk size to how long it ran, and reports whether the loop goes on.
+func (m *mapRun[In, Out]) deliver(fut *futures.Future[batch[Out]], yield func(Out, error) bool) bool {
+	n := m.sizes[fut]
+	delete(m.sizes, fut)
+	r, err := fut.Result(context.Background()) // done: no wait
+	for i := range n {
 		var out Out
 		e := err
 		if err == nil {
@@ -293,19 +257,14 @@ func (m *mapRun[In, Out]) deliver(c *mapChunk[Out]) bool {
 				e = r.errs[i]
 			}
 		}
-		if !m.yield(out, e) {
+		if !yield(out, e) {
 			return false
 		}
 	}
-	m.done += c.n
-	if m.cfg.progress != nil {
-		m.cfg.progress(m.done, m.read)
-	}
-	if err == nil && m.cfg.chunk == 0 && r.nanos > 0 {
-		if _, elsewhere := m.ex.(CallExecutor); elsewhere {
-			perItem := max(r.nanos/uint64(c.n), 1)
-			m.chunk = int(min(max(uint64(chunkTarget)/perItem, 1), maxChunk))
-		}
+	m.done += n
+	if err == nil && m.adapt && r.nanos > 0 {
+		perItem := max(r.nanos/uint64(n), 1)
+		m.chunk = int(min(max(uint64(chunkTarget)/perItem, 1), maxChunk))
 	}
 	return true
 }

@@ -199,7 +199,7 @@ type MapOption interface{ applyMap(*mapConfig) }
 
 type mapConfig struct {
 	readAhead int // inputs; 0: chosen from the executor
-	chunk     int // 0: adaptive on a Pool, 1 elsewhere
+	chunk     int // 0: adaptive on a CallExecutor, 1 elsewhere
 	unordered bool
 	progress  func(done, submitted int)
 }
@@ -209,8 +209,10 @@ type mapOptionFunc func(*mapConfig)
 func (f mapOptionFunc) applyMap(c *mapConfig) { f(c) }
 
 // ReadAhead bounds how many inputs [Func.Map] reads ahead of the result it
-// yields next, and so the memory it holds. The default keeps every worker
-// busy.
+// yields next, and so the memory it holds: it counts inputs, not chunks,
+// and an adaptive chunk stays small enough to keep the bound. A fixed
+// [Chunk] above it is kept, one chunk at a time. The default keeps every
+// worker busy.
 func ReadAhead(n int) MapOption {
 	return mapOptionFunc(func(c *mapConfig) { c.readAhead = max(n, 1) })
 }
@@ -224,14 +226,17 @@ func Chunk(n int) MapOption {
 }
 
 // Unordered makes [Func.Map] yield results as they finish rather than in
-// the order of the inputs, as Python's imap_unordered.
+// the order of the inputs, as Python's imap_unordered: a chunk's results
+// come together, in the order of its inputs. It is [futures.Unordered]
+// applied to the chunks.
 func Unordered() MapOption {
 	return mapOptionFunc(func(c *mapConfig) { c.unordered = true })
 }
 
 // Progress makes [Func.Map] call fn, in the goroutine of the loop, each
-// time results arrive: done results so far, of submitted inputs read. It
-// suits a progress bar.
+// time the loop has taken a chunk's results: done results so far, of
+// submitted inputs read. It suits a progress bar. It is
+// [futures.Progress] counted in inputs rather than chunks.
 func Progress(fn func(done, submitted int)) MapOption {
 	return mapOptionFunc(func(c *mapConfig) { c.progress = fn })
 }

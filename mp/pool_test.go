@@ -628,6 +628,35 @@ func TestPoolMap(t *testing.T) {
 	}
 }
 
+// TestPoolMapReadAheadCountsInputs checks that ReadAhead bounds the
+// inputs read, not the chunks, while chunks of a tiny function grow.
+func TestPoolMapReadAheadCountsInputs(t *testing.T) {
+	t.Parallel()
+	ctx := guard(t)
+	pool := newPool(t, mp.Workers(2))
+	const readAhead = 16
+	read, got := 0, 0
+	inputs := func(yield func(int) bool) {
+		for i := range 3000 {
+			read++
+			if !yield(i) {
+				return
+			}
+		}
+	}
+	for v, err := range inc.Map(ctx, pool, inputs, mp.ReadAhead(readAhead)) {
+		if err != nil || v != got+1 {
+			t.Fatalf("result %d = %d, %v", got, v, err)
+		}
+		if got++; read > got+readAhead {
+			t.Fatalf("%d inputs read for %d results with ReadAhead(%d)", read, got, readAhead)
+		}
+	}
+	if got != 3000 {
+		t.Fatalf("%d results for 3000 inputs", got)
+	}
+}
+
 func TestPoolMapEarlyBreak(t *testing.T) {
 	t.Parallel()
 	ctx := guard(t)
