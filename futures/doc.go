@@ -5,7 +5,9 @@
 // once; [Future.Result] waits for what the function returned. [Wait] waits
 // for the first, the first failing, or all of a set of futures;
 // [AsCompleted] yields them as they finish; [Map] runs a function over a
-// sequence of inputs and yields the results in input order. [ThreadPool] is
+// sequence of inputs and yields the results in input order (or as they
+// finish, with [Unordered]), and [MapFutures] does the same for callers
+// that submit each input themselves, such as mp's chunks. [ThreadPool] is
 // the executor that runs tasks on a bounded set of goroutines; the mp
 // package provides one that runs them in worker processes.
 //
