@@ -1,6 +1,7 @@
 package bench_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -192,7 +193,30 @@ func reportP50(b *testing.B, times []time.Duration) {
 const (
 	oneByteSrc  = "package main\n\nimport \"os\"\n\nfunc main() { os.Stdout.Write([]byte{1}) }\n"
 	wakeByteSrc = "package main\n\nimport \"os\"\n\nfunc main() { b := make([]byte, 1); os.Stdin.Read(b); os.Stdout.Write(b) }\n"
-	echo8Src    = `package main
+	// drainSrc reads its standard input in 1 MiB reads into one buffer
+	// and prints how many bytes it read.
+	drainSrc = `package main
+
+import (
+	"io"
+	"os"
+	"strconv"
+)
+
+func main() {
+	buf := make([]byte, 1<<20)
+	n := 0
+	for {
+		m, err := io.ReadFull(os.Stdin, buf)
+		n += m
+		if err != nil {
+			os.Stdout.WriteString(strconv.Itoa(n))
+			return
+		}
+	}
+}
+`
+	echo8Src = `package main
 
 import (
 	"io"
@@ -251,10 +275,13 @@ func buildProgram(b *testing.B, src string) string {
 }
 
 // BenchmarkPipe1MiB streams 1 MiB messages to a child that drains them,
-// against a raw os.Pipe between two goroutines whose reader reuses one
-// buffer; both report MB/s. Each message a Conn delivers is a new []byte
-// that Recv hands to its caller, which costs the allocation and page faults
-// a reused buffer does not.
+// against two floors whose reader takes whole messages into one reused
+// buffer: rawchild, a pipe into the standard input of a static Go program
+// (the floor of two processes, which share the cores and each wake the
+// other), and rawpipe, an os.Pipe between two goroutines of this process;
+// each reports MB/s. Each message a Conn delivers is a new []byte that Recv
+// hands to its caller, which costs the allocation and page faults a reused
+// buffer does not.
 func BenchmarkPipe1MiB(b *testing.B) {
 	const size = 1 << 20
 	msg := make([]byte, size)
@@ -278,6 +305,37 @@ func BenchmarkPipe1MiB(b *testing.B) {
 		mine.Close()
 		if n, err := drain.Result(ctx, p); err != nil || n != b.N*size {
 			b.Fatalf("child drained %d bytes, %v; want %d", n, err, b.N*size)
+		}
+	})
+	b.Run("rawchild", func(b *testing.B) {
+		r, w, err := os.Pipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		// As large as an unprivileged pipe gets, so that the floor is the
+		// best a pipe does, not its default 64 KiB.
+		if _, err := unix.FcntlInt(w.Fd(), unix.F_SETPIPE_SZ, size); err != nil {
+			b.Fatal(err)
+		}
+		var got bytes.Buffer
+		cmd := exec.Command(buildProgram(b, drainSrc))
+		cmd.Stdin, cmd.Stdout = r, &got
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		r.Close()
+		b.SetBytes(size)
+		for b.Loop() {
+			if _, err := w.Write(msg); err != nil {
+				b.Fatal(err)
+			}
+		}
+		w.Close()
+		if err := cmd.Wait(); err != nil {
+			b.Fatal(err)
+		}
+		if want := strconv.Itoa(b.N * size); got.String() != want {
+			b.Fatalf("the program drained %s bytes, want %s", got.String(), want)
 		}
 	})
 	b.Run("rawpipe", func(b *testing.B) {

@@ -354,7 +354,7 @@ func (r report) readmeProcesses() string {
 			timeOf(groupStart, "forkserver", "p50-ns", ""), timeOf(groupStart, rawWake, "p50-ns", "wake:"), pyStart("forkserver")},
 		{"… `Fork` (snapshot)", timeOf(groupStart, "fork", "p50-ns", ""), none, pyStart("fork")},
 		{"1 MiB messages through a `Pipe` to a child (receiver reusing its buffer)",
-			mbs(ours, ""), mbs(rawPipe, "a pipe between two goroutines:"), none},
+			mbs(ours, ""), mbs(rawChild, "a pipe into a second program:"), none},
 		{"a small message to a child over a `Pipe` and back",
 			timeOf(groupRoundTrip, ours, "ns/op", ""), timeOf(groupRoundTrip, rawPipe, "ns/op", "echo program:"), none},
 		{"one producer → one consumer process through a `Queue`, ints",
