@@ -28,14 +28,10 @@ type Codec interface {
 
 // Default returns the codec the process layer uses: [CBOR]. It was chosen by
 // bench/codec_test.go, which round-trips four payloads through CBOR, Gob,
-// msgpack and encoding/json. CBOR and msgpack tied on an int and on a 1 MiB
-// []byte (within the noise of a shared machine); on structs CBOR was 25-40%
-// faster with about half the allocations (a 100-byte struct: 2.1 µs, 4
-// allocations, 96 bytes, against 3.0 µs, 7 allocations, 110 bytes), and Gob
-// was 3 to 20 times slower than either (42 µs, 194 allocations, 151 bytes).
-// CBOR wrote no more bytes than any other codec except on a slice of 16
-// structs, where Gob's numbered fields win. The package documentation has the
-// whole table.
+// msgpack and encoding/json: CBOR was as fast as msgpack or faster, with
+// fewer allocations on structs, and Gob several times slower than either.
+// The README's Performance section has the figures, which bench/run.sh
+// -readme regenerates.
 func Default() Codec { return CBOR }
 
 // Encode encodes v with c: what c.Marshal(v) returns. A call through the

@@ -9,7 +9,7 @@ import (
 
 // Gob is the codec that writes encoding/gob, one self-contained message per
 // Marshal: each carries the description of its types, which makes small
-// messages larger than under [CBOR] and 10 to 20 times slower. Gob keeps the
+// messages larger and several times slower than under [CBOR]. Gob keeps the
 // exact type of a predeclared value held in an interface (an int stays an int)
 // and carries complex numbers. It decodes an empty slice or []byte as nil,
 // and skips zero-valued fields on the wire (Unmarshal zeroes its target

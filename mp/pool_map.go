@@ -139,7 +139,7 @@ func (f *Func[In, Out]) Map(ctx context.Context, ex futures.Executor, inputs ite
 		}
 	}
 	return func(yield func(Out, error) bool) {
-		m := f.newMapRun(ex, cfg)
+		m := newMapRun[In, Out](ex, cfg)
 		submit := func(ctx context.Context, ins []In) *futures.Future[batch[Out]] {
 			fut := f.submitChunk(ctx, ex, ins)
 			m.sizes[fut] = len(ins)
@@ -172,7 +172,7 @@ type mapRun[In, Out any] struct {
 	sizes  map[*futures.Future[batch[Out]]]int // the inputs of each chunk in flight, for a chunk that fails whole
 }
 
-func (f *Func[In, Out]) newMapRun(ex futures.Executor, cfg mapConfig) *mapRun[In, Out] {
+func newMapRun[In, Out any](ex futures.Executor, cfg mapConfig) *mapRun[In, Out] {
 	size := runtime.GOMAXPROCS(0)
 	if s, ok := ex.(interface{ Size() int }); ok && s.Size() > 0 {
 		size = s.Size()

@@ -50,7 +50,7 @@ func ownerDead(kind string, deadPid int, err error) error {
 // The holder is a process, not a goroutine: any goroutine of the process
 // that locked it may unlock it (as with sync.Mutex), and Lock is not
 // re-entrant (see [RLock]). An uncontended Lock+Unlock costs two atomic
-// compare-and-swaps on shared memory, 8-12 ns (BenchmarkSync in bench/).
+// compare-and-swaps on shared memory (BenchmarkSync in bench/ measures it).
 // Methods are safe for concurrent use by goroutines of every process.
 // Close does not unlock: a lock this process holds stays held, and once
 // this process exits the next Lock elsewhere gets [ErrOwnerDead]. A Lock
@@ -150,8 +150,8 @@ func (r *RLock) Unlock() error { return r.e.Unlock() }
 
 // An Event is a flag shared by processes, Python's multiprocessing.Event:
 // Wait blocks until some process sets it. Set wakes every waiter, in every
-// process, through a futex: about 20 µs (p50) from Set to a sleeping waiter
-// running again in another process (BenchmarkSync in bench/). Nothing is
+// process, through a futex (BenchmarkSync in bench/ times Set to a sleeping
+// waiter running again in another process). Nothing is
 // held, so the death of a process changes nothing for the others: waiters
 // whose setter died wait until their ctx ends. Methods are safe for
 // concurrent use; an Event must not be copied.
