@@ -49,9 +49,9 @@ func TestMain(m *testing.M) {
 // re-run with one of these variables set to a non-empty value, which the
 // program is given: each shows what a whole program sees, or changes
 // something process-wide.
+// Files with a build constraint add theirs in an init function.
 var programs = map[string]func(string) int{
-	envRunExit:     runExitProgram,
-	envQueueEMFILE: queueEMFILEProgram,
+	envRunExit: runExitProgram,
 }
 
 // children lists the live processes whose parent is pid, from /proc.

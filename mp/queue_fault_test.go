@@ -15,6 +15,8 @@ import (
 // envQueueEMFILE turns this test binary into queueEMFILEProgram.
 const envQueueEMFILE = "MP_TEST_QUEUE_EMFILE"
 
+func init() { programs[envQueueEMFILE] = queueEMFILEProgram }
+
 // lateJob is for a producer that first touches its queue once told to.
 type lateJob struct {
 	Q          *mp.Queue[int]
