@@ -1,0 +1,61 @@
+// Package cluster runs registered functions on many machines through NATS
+// JetStream, behind the same executor interface as a process pool: code
+// that submits to an [mp.Pool] submits to a cluster unchanged.
+//
+//	ex, err := cluster.New(ctx) // an embedded server and local workers
+//	if err != nil { ... }
+//	defer ex.Shutdown(context.Background())
+//	v, err := Square.Submit(ctx, ex, 3).Result(ctx)
+//
+// # Where things run
+//
+// [New] starts everything in the calling process: an embedded nats-server
+// that listens on no port, JetStream on a file store in a temporary
+// directory (or [StoreDir]), and workers that run tasks in goroutines (or,
+// with [Processes], in an mp pool of worker processes). Nothing needs to
+// be installed. With [Listen] the embedded server accepts workers of
+// other processes or machines, which [Serve] starts. [Connect] submits to
+// an existing NATS cluster instead, whose workers are [Serve]s.
+//
+// Only functions registered with [mp.Register] run, by name, in processes
+// of the same binary; an argument or result crosses as mp's codec encodes
+// it, and decoding never executes code. A closure submitted with
+// futures.Submit fails at once with [mp.ErrNotRegistered].
+//
+// # Delivery
+//
+// A task is a message in a JetStream work-queue stream, one subject per
+// [Queue]. A worker pulls only as many tasks as it has free slots, renews
+// the acknowledgement deadline ([AckWait]) while a task runs, publishes
+// the result to a JetStream stream the submitting executor reads, and
+// acknowledges the task only once the server has stored the result.
+// Results never travel over core NATS, so a restarted server loses none.
+//
+// Delivery is at least once: a task whose worker dies or stalls before it
+// acknowledges is delivered again after AckWait, and may then run a
+// second time. The future keeps the first result of a task and drops any
+// later one, so user code sees one outcome per task; the function itself
+// must tolerate running twice. A task delivered more often than its
+// [Retries] and [Redeliveries] allow ends with [ErrDead] and is listed by
+// [Executor.DeadTasks]. Publishing is idempotent: a task's id is its
+// message id, so a publish retried after a lost acknowledgement stores
+// one task.
+//
+// # Cancellation
+//
+// A cancellation and a worker's start race for the task's key in a
+// JetStream key-value bucket, and the first writer wins: [futures.Future]'s
+// Cancel returns true only when no worker has begun the task, which then
+// never runs, and its message is removed from the stream. When a task's
+// context ends while it runs, the worker running it is told to cancel the
+// function's context (and, with [Processes], kills its process after the
+// grace), and the future ends at once with the context's error. Cancel
+// takes a round trip to the server.
+//
+// # Security
+//
+// An embedded server that listens ([Listen]) is refused without TLS
+// ([ServerTLS]) and authentication ([ServerAuth]), unless [Insecure] is
+// given, which is accepted only on a loopback address. [Connect] and
+// [Serve] take user and password, nkey, credentials file and TLS options.
+package cluster

@@ -1,0 +1,635 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
+
+	"github.com/multitask-go/multitask/futures"
+	"github.com/multitask-go/multitask/mp"
+)
+
+func init() {
+	// A dead task's error crosses from the worker that found it dead.
+	mp.RegisterError("cluster.ErrDead", ErrDead)
+}
+
+// An Executor runs registered functions ([mp.Register]) through NATS
+// JetStream: [mp.Func.Submit] and [mp.Func.Map] publish each call as a
+// task to its queue, a worker somewhere runs it, and the result comes back
+// through a stream. It implements [futures.Executor] and
+// [mp.CallExecutor]; a closure submitted with futures.Submit fails at once.
+//
+// An Executor and those derived from it by [Executor.With] share one
+// connection and one lifetime: Shutdown of any of them ends all.
+type Executor struct {
+	c    *client
+	task taskConfig
+	room chan struct{} // QueueSize's tokens; nil without a bound
+}
+
+// client is what an Executor and its derived executors share.
+type client struct {
+	cfg    config
+	server *embedded // New's; nil after Connect
+	nc     *nats.Conn
+	l      *layout
+	id     string
+	reply  string
+	cons   jetstream.Consumer
+	recv   jetstream.ConsumeContext
+	local  *worker
+
+	mu      sync.Mutex
+	pending map[string]*entry
+	closing bool
+	idle    chan struct{} // closed once closing and nothing is pending
+
+	st       counters
+	stopOnce sync.Once
+}
+
+// counters are the executor's own tallies for Stats.
+type counters struct {
+	submitted, done, failed, cancelled, retried, dead atomic.Int64
+}
+
+// entry is a task that has not ended, as its executor tracks it.
+type entry struct {
+	id    string
+	t     futures.Task
+	call  *mp.Call
+	ex    *Executor
+	seq   atomic.Uint64 // its stream sequence, once stored
+	timer *time.Timer   // its queue timeout
+	watch func() bool   // stops the watcher of its context
+}
+
+// New starts an executor with everything in this process: an embedded
+// nats-server that listens on no port (unless [Listen] says so), JetStream
+// on a file store in a temporary directory (or [StoreDir]), and local
+// workers (see [Workers] and [Processes]). Give it any [Option] but
+// those that say how to reach another server.
+//
+// The executor is ready when New returns. Shutdown it to stop the server
+// and the workers.
+func New(ctx context.Context, opts ...Option) (*Executor, error) {
+	cfg := newConfig()
+	if err := cfg.apply("New", scopeTask|scopeClient|scopeWorker|scopeServer, opts); err != nil {
+		return nil, err
+	}
+	srv, err := startServer(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	nc, err := srv.connect(&cfg)
+	if err != nil {
+		srv.stop()
+		return nil, err
+	}
+	ex, err := newExecutor(ctx, nc, &cfg, srv, cfg.localWorkers(defaultWorkers()))
+	if err != nil {
+		nc.Close()
+		srv.stop()
+		return nil, err
+	}
+	return ex, nil
+}
+
+// Connect returns an executor that submits to the NATS servers at urls
+// ("nats://a:4222,nats://b:4222"), where workers started with [Serve]
+// take the tasks. With [Workers] it runs workers in this process too.
+func Connect(ctx context.Context, urls string, opts ...Option) (*Executor, error) {
+	cfg := newConfig()
+	if err := cfg.apply("Connect", scopeTask|scopeClient|scopeWorker|scopeConn, opts); err != nil {
+		return nil, err
+	}
+	if cfg.servers != "" {
+		return nil, errors.New("cluster: Connect takes its servers as urls, not as the option Servers")
+	}
+	nc, err := dial(urls, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	ex, err := newExecutor(ctx, nc, &cfg, nil, cfg.localWorkers(0))
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return ex, nil
+}
+
+func newExecutor(ctx context.Context, nc *nats.Conn, cfg *config, srv *embedded, workers int) (*Executor, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: %w", err)
+	}
+	l, err := ensure(ctx, js, cfg)
+	if err != nil {
+		return nil, err
+	}
+	c := &client{cfg: *cfg, server: srv, nc: nc, l: l, id: nuid.Next(),
+		pending: make(map[string]*entry), idle: make(chan struct{})}
+	c.reply = resultsPrefix + c.id
+	if c.cons, err = js.CreateOrUpdateConsumer(ctx, resultsStream, jetstream.ConsumerConfig{
+		Durable:           "results_" + c.id,
+		Description:       "multitask: the results of one executor",
+		FilterSubject:     c.reply,
+		AckPolicy:         jetstream.AckExplicitPolicy,
+		AckWait:           30 * time.Second,
+		MaxAckPending:     -1,
+		InactiveThreshold: time.Hour,
+		Replicas:          cfg.replicas,
+	}); err != nil {
+		return nil, fmt.Errorf("cluster: create the consumer of results: %w", err)
+	}
+	if c.recv, err = c.cons.Consume(c.onResult, jetstream.PullMaxMessages(1024),
+		jetstream.ConsumeErrHandler(func(jetstream.ConsumeContext, error) {})); err != nil {
+		return nil, fmt.Errorf("cluster: consume results: %w", err)
+	}
+	if workers > 0 {
+		if c.local, err = startWorker(ctx, nc, &c.cfg, workers); err != nil {
+			c.recv.Stop()
+			return nil, err
+		}
+	}
+	return c.executor(cfg.task), nil
+}
+
+func (c *client) executor(task taskConfig) *Executor {
+	ex := &Executor{c: c, task: task}
+	if task.queueSize > 0 {
+		ex.room = make(chan struct{}, task.queueSize)
+	}
+	return ex
+}
+
+// With returns an executor that shares e's connection and lifetime but
+// gives its tasks other settings: any of [Queue], [Timeout],
+// [QueueTimeout], [Retries], [Backoff], [Redeliveries], [QueueSize],
+// [FailFast], [MaxPayload] and [ObjectAbove].
+func (e *Executor) With(opts ...Option) (*Executor, error) {
+	cfg := config{task: e.task}
+	if err := cfg.apply("Executor.With", scopeTask, opts); err != nil {
+		return nil, err
+	}
+	return e.c.executor(cfg.task), nil
+}
+
+// ClientURL returns the URL at which the embedded server of an executor
+// made by [New] with [Listen] accepts workers and clients, or "".
+func (e *Executor) ClientURL() string { return e.c.server.clientURL() }
+
+// errClosure fails a closure submitted with futures.Submit.
+var errClosure = fmt.Errorf("cluster: a closure cannot run on other machines: register the function with mp.Register "+
+	"and submit it with its Submit method: %w", mp.ErrNotRegistered)
+
+// Execute implements [futures.Executor]. Only registered functions run on
+// a cluster, so it fails every task with an error that matches
+// [mp.ErrNotRegistered].
+func (e *Executor) Execute(futures.Task) error { return errClosure }
+
+// ExecuteCall implements [mp.CallExecutor]: it publishes the call as a
+// task to the executor's queue, and delivers its outcome when a worker
+// reports it.
+func (e *Executor) ExecuteCall(t futures.Task, call *mp.Call) error {
+	if call.HasHandles() {
+		return fmt.Errorf("%w: the argument of %q", ErrHandles, call.Name())
+	}
+	arg := call.Arg()
+	if len(arg) > e.task.maxPayload {
+		return &PayloadError{Func: call.Name(), Size: len(arg), Limit: e.task.maxPayload}
+	}
+	if err := e.acquire(t.Context()); err != nil {
+		return err
+	}
+	c := e.c
+	en := &entry{id: nuid.Next(), t: t, call: call, ex: e}
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		e.releaseRoom()
+		return futures.ErrShutdown
+	}
+	c.pending[en.id] = en
+	c.mu.Unlock()
+	c.st.submitted.Add(1)
+	if !t.Guard(func() bool { return c.cancel(en) }) {
+		c.take(en.id) // cancelled before it was handed over
+		return nil
+	}
+	m := nats.NewMsg(tasksPrefix + e.task.queue)
+	m.Header.Set(hID, en.id)
+	m.Header.Set(hFunc, call.Name())
+	m.Header.Set(hReply, c.reply)
+	if call.Chunk() {
+		m.Header.Set(hChunk, "1")
+	}
+	if e.task.timeout > 0 {
+		m.Header.Set(hTimeout, strconv.FormatInt(int64(e.task.timeout), 10))
+	}
+	m.Header.Set(hRetries, strconv.Itoa(e.task.retries))
+	m.Header.Set(hRedeliv, strconv.Itoa(e.task.redeliveries))
+	m.Header.Set(hBackoff, e.task.backoff.String()+","+e.task.maxBackoff.String())
+	m.Header.Set(hObjectAbove, strconv.Itoa(e.task.objectAbove))
+	if len(arg) > e.task.objectAbove {
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		name, err := c.l.putObject(ctx, en.id+".arg", arg)
+		cancel()
+		if err != nil {
+			c.take(en.id)
+			return err
+		}
+		m.Header.Set(hObject, name)
+	} else {
+		m.Data = arg
+	}
+	if d := e.task.queueTimeout; d > 0 {
+		c.mu.Lock()
+		en.timer = time.AfterFunc(d, func() { c.expire(en, d) })
+		c.mu.Unlock()
+	}
+	ctx := t.Context()
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { c.stopRunning(en, ctx) })
+		c.mu.Lock()
+		en.watch = stop
+		_, still := c.pending[en.id]
+		c.mu.Unlock()
+		if !still {
+			stop()
+		}
+	}
+	go c.publish(en, m, e.task.queueTimeout)
+	return nil
+}
+
+// acquire takes a token of QueueSize's, waiting for one unless FailFast.
+func (e *Executor) acquire(ctx context.Context) error {
+	if e.room == nil {
+		return nil
+	}
+	select {
+	case e.room <- struct{}{}:
+		return nil
+	default:
+	}
+	if e.task.failFast {
+		return fmt.Errorf("%w: %d tasks have not ended", ErrQueueFull, cap(e.room))
+	}
+	select {
+	case e.room <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (e *Executor) releaseRoom() {
+	if e.room != nil {
+		<-e.room
+	}
+}
+
+// publish stores the task in its stream, retrying while the server is
+// away; the task's id makes a repeated publish harmless.
+func (c *client) publish(en *entry, m *nats.Msg, ttl time.Duration) {
+	opts := []jetstream.PublishOpt{jetstream.WithMsgID(en.id)}
+	if ttl > 0 {
+		opts = append(opts, jetstream.WithMsgTTL(max(ttl, time.Second)))
+	}
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		f, err := c.l.js.PublishMsgAsync(m, opts...)
+		if err == nil {
+			select {
+			case ack := <-f.Ok():
+				en.seq.Store(ack.Sequence)
+				if !c.isPending(en.id) {
+					c.deleteTask(en) // cancelled while it was on its way
+				}
+				return
+			case err = <-f.Err():
+			}
+		}
+		if !c.isPending(en.id) {
+			return
+		}
+		if c.nc.IsClosed() {
+			if en := c.take(en.id); en != nil {
+				en.t.Reject(fmt.Errorf("cluster: publish task %q: the connection is closed: %w", en.call.Name(), err))
+			}
+			return
+		}
+		time.Sleep(wait)
+	}
+}
+
+func (c *client) isPending(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.pending[id]
+	return ok
+}
+
+// take removes the entry of id, which ends here, and returns it, or nil
+// when it has already ended.
+func (c *client) take(id string) *entry {
+	c.mu.Lock()
+	en := c.pending[id]
+	if en == nil {
+		c.mu.Unlock()
+		return nil
+	}
+	delete(c.pending, id)
+	if en.timer != nil {
+		en.timer.Stop()
+	}
+	watch := en.watch
+	if c.closing && len(c.pending) == 0 {
+		c.closeIdleLocked()
+	}
+	c.mu.Unlock()
+	if watch != nil {
+		watch()
+	}
+	en.ex.releaseRoom()
+	return en
+}
+
+func (c *client) closeIdleLocked() {
+	select {
+	case <-c.idle:
+	default:
+		close(c.idle)
+	}
+}
+
+// claimTimeout bounds the round trip that settles a cancellation.
+const claimTimeout = 5 * time.Second
+
+// cancel is the task's guard: it settles, in the claims bucket, the race
+// between a cancellation here and a worker's start. It reports whether
+// the cancellation won, and then the task never runs.
+func (c *client) cancel(en *entry) bool {
+	ctx, stop := context.WithTimeout(context.Background(), claimTimeout)
+	defer stop()
+	if _, err := c.l.claims.Create(ctx, en.id, []byte(claimCancel)); err != nil {
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			en.t.Begin() // a worker began it
+		}
+		return false
+	}
+	if c.take(en.id) != nil {
+		c.st.cancelled.Add(1)
+	}
+	c.deleteTask(en)
+	return true
+}
+
+// expire ends a task that no worker started within its queue timeout.
+func (c *client) expire(en *entry, d time.Duration) {
+	ctx, stop := context.WithTimeout(context.Background(), claimTimeout)
+	defer stop()
+	if _, err := c.l.claims.Create(ctx, en.id, []byte(claimExpired)); err != nil {
+		return // begun, or the server is away: the result will tell
+	}
+	if c.take(en.id) != nil {
+		c.st.failed.Add(1)
+		en.t.Reject(fmt.Errorf("%w: task %q waited %v", ErrQueueTimeout, en.call.Name(), d))
+	}
+	c.deleteTask(en)
+}
+
+// deleteTask removes a task that will not run from its stream, once it is
+// there; a worker that took it already finds its claim taken.
+func (c *client) deleteTask(en *entry) {
+	if seq := en.seq.Load(); seq > 0 {
+		ctx, stop := context.WithTimeout(context.Background(), claimTimeout)
+		_ = c.l.tasks.DeleteMsg(ctx, seq)
+		stop()
+	}
+}
+
+// stopRunning handles the end of a task's context: a task no worker has
+// begun is cancelled by its guard, which the future calls; one that runs
+// is told to stop, and its future ends now with the context's error.
+func (c *client) stopRunning(en *entry, ctx context.Context) {
+	if !c.isPending(en.id) {
+		return
+	}
+	rctx, stop := context.WithTimeout(context.Background(), claimTimeout)
+	defer stop()
+	e, err := c.l.claims.Get(rctx, en.id)
+	if err != nil || !strings.HasPrefix(string(e.Value()), claimRun) {
+		return
+	}
+	worker := strings.TrimPrefix(string(e.Value()), claimRun)
+	_, _ = c.l.claims.Update(rctx, en.id, []byte(claimStop), e.Revision())
+	if en := c.take(en.id); en != nil {
+		c.st.failed.Add(1)
+		en.call.Deliver(nil, fmt.Errorf("cluster: task %q stopped after its context ended: %w", en.call.Name(), context.Cause(ctx)))
+		en.t.Run()
+	}
+	_, _ = c.nc.RequestWithContext(rctx, stopPrefix+worker, []byte(en.id))
+}
+
+// onResult delivers a result to its future; a later result of the same
+// task, from a task that ran more than once, is dropped.
+func (c *client) onResult(msg jetstream.Msg) {
+	h := msg.Headers()
+	en := c.take(h.Get(hID))
+	if en == nil {
+		_ = msg.Ack()
+		return
+	}
+	if n, err := strconv.Atoi(h.Get(hAttempts)); err == nil && n > 1 {
+		c.st.retried.Add(int64(n - 1))
+	}
+	status := h.Get(hStatus)
+	if status == statusOK && h.Get(hObject) != "" {
+		go c.deliverObject(en, msg, h.Get(hObject))
+		return
+	}
+	var err error
+	var value []byte
+	switch status {
+	case statusOK:
+		value = msg.Data()
+		c.st.done.Add(1)
+	case statusDead:
+		c.st.dead.Add(1)
+		err = mp.UnmarshalError(msg.Data())
+	default:
+		c.st.failed.Add(1)
+		err = mp.UnmarshalError(msg.Data())
+	}
+	en.call.Deliver(value, err)
+	en.t.Run()
+	_ = msg.Ack()
+}
+
+// deliverObject delivers a result that waits in the object store.
+func (c *client) deliverObject(en *entry, msg jetstream.Msg, name string) {
+	ctx, stop := context.WithTimeout(context.Background(), time.Minute)
+	defer stop()
+	value, err := c.l.getObject(ctx, name)
+	if err == nil {
+		c.st.done.Add(1)
+		c.l.deleteObject(ctx, name)
+	} else {
+		c.st.failed.Add(1)
+	}
+	en.call.Deliver(value, err)
+	en.t.Run()
+	_ = msg.Ack()
+}
+
+// Shutdown stops the executor from accepting tasks and waits, until ctx
+// ends, for those it accepted to end. It then stops the local workers, the
+// connection and the embedded server. When ctx ends first it returns
+// ctx's error and leaves everything running; call it again to finish.
+func (e *Executor) Shutdown(ctx context.Context) error {
+	c := e.c
+	c.mu.Lock()
+	c.closing = true
+	if len(c.pending) == 0 {
+		c.closeIdleLocked()
+	}
+	c.mu.Unlock()
+	select {
+	case <-c.idle:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	c.stopOnce.Do(c.teardown)
+	return nil
+}
+
+func (c *client) teardown() {
+	c.recv.Stop()
+	if c.local != nil {
+		c.local.stop()
+	}
+	ctx, stop := context.WithTimeout(context.Background(), claimTimeout)
+	_ = c.l.js.DeleteConsumer(ctx, resultsStream, "results_"+c.id)
+	stop()
+	c.nc.Close()
+	c.server.stop()
+}
+
+// Stats are an executor's counts of its own tasks, and the state of its
+// queue across the cluster.
+type Stats struct {
+	// This executor's tasks (and those of executors derived by With).
+	Submitted int64 // accepted by ExecuteCall
+	Done      int64 // ended with a result
+	Failed    int64 // ended with an error, including timeouts and stops
+	Cancelled int64 // cancelled before any worker began them
+	Retried   int64 // runs beyond the first, over the tasks that ended
+	Dead      int64 // ended with ErrDead
+
+	// The queue, across every executor and worker that use it.
+	Queued      int64 // waiting for a worker
+	Running     int64 // delivered to a worker that has not reported
+	Redelivered int64 // delivered again after a worker died or stalled, of those running
+	DeadTasks   int64 // kept in the dead tasks of the queue (see DeadTasks)
+	Workers     int64 // workers alive on the queue
+
+	// Err says why the queue's figures could not be read; they are then 0.
+	Err error
+}
+
+// Stats returns the executor's counts, and reads those of its queue from
+// the server, waiting at most a few seconds for them.
+func (e *Executor) Stats() Stats {
+	c := e.c
+	s := Stats{
+		Submitted: c.st.submitted.Load(), Done: c.st.done.Load(), Failed: c.st.failed.Load(),
+		Cancelled: c.st.cancelled.Load(), Retried: c.st.retried.Load(), Dead: c.st.dead.Load(),
+	}
+	ctx, stop := context.WithTimeout(context.Background(), claimTimeout)
+	defer stop()
+	s.Err = e.queueStats(ctx, &s)
+	return s
+}
+
+func (e *Executor) queueStats(ctx context.Context, s *Stats) error {
+	l := e.c.l
+	cons, err := l.consumer(ctx, e.task.queue)
+	if err != nil {
+		return err
+	}
+	ci, err := cons.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("cluster: read the queue %q: %w", e.task.queue, err)
+	}
+	s.Queued, s.Running, s.Redelivered = int64(ci.NumPending), int64(ci.NumAckPending), int64(ci.NumRedelivered)
+	dead, err := l.js.Stream(ctx, deadStream)
+	if err != nil {
+		return fmt.Errorf("cluster: read the dead tasks: %w", err)
+	}
+	di, err := dead.Info(ctx, jetstream.WithSubjectFilter(deadPrefix+e.task.queue))
+	if err != nil {
+		return fmt.Errorf("cluster: read the dead tasks: %w", err)
+	}
+	s.DeadTasks = int64(di.State.Subjects[deadPrefix+e.task.queue])
+	keys, err := l.workers.ListKeysFiltered(ctx, e.task.queue+".*")
+	if err != nil {
+		return fmt.Errorf("cluster: read the workers: %w", err)
+	}
+	for range keys.Keys() {
+		s.Workers++
+	}
+	return nil
+}
+
+// DeadTasks yields the dead tasks of the executor's queue, oldest first,
+// as kept for [Retention].
+func (e *Executor) DeadTasks(ctx context.Context) iter.Seq2[DeadTask, error] {
+	return func(yield func(DeadTask, error) bool) {
+		cons, err := e.c.l.js.OrderedConsumer(ctx, deadStream, jetstream.OrderedConsumerConfig{
+			FilterSubjects: []string{deadPrefix + e.task.queue},
+		})
+		if err != nil {
+			yield(DeadTask{}, fmt.Errorf("cluster: read the dead tasks: %w", err))
+			return
+		}
+		info, err := cons.Info(ctx)
+		if err != nil {
+			yield(DeadTask{}, fmt.Errorf("cluster: read the dead tasks: %w", err))
+			return
+		}
+		for left := info.NumPending; left > 0; {
+			batch, err := cons.Fetch(int(min(left, 256)), jetstream.FetchContext(ctx))
+			if err != nil {
+				yield(DeadTask{}, fmt.Errorf("cluster: read the dead tasks: %w", err))
+				return
+			}
+			for msg := range batch.Messages() {
+				left--
+				var d DeadTask
+				if err := json.Unmarshal(msg.Data(), &d); err != nil {
+					err = fmt.Errorf("cluster: a dead task's record: %w", err)
+				}
+				if !yield(d, err) {
+					return
+				}
+			}
+			if err := batch.Error(); err != nil {
+				yield(DeadTask{}, fmt.Errorf("cluster: read the dead tasks: %w", err))
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,168 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// The JetStream layout every executor and worker agrees on. All names start
+// with multitask so that they share an account with other users' streams.
+const (
+	tasksStream   = "MULTITASK_TASKS"   // work queue: multitask.tasks.<queue>
+	resultsStream = "MULTITASK_RESULTS" // work queue: multitask.results.<executor>
+	deadStream    = "MULTITASK_DEAD"    // limits: multitask.dead.<queue>
+	claimsBucket  = "multitask_claims"  // task id → who began it, or that it was cancelled
+	workersBucket = "multitask_workers" // <queue>.<worker> → alive, with a short TTL
+	objectsBucket = "multitask_payloads"
+
+	tasksPrefix   = "multitask.tasks."
+	resultsPrefix = "multitask.results."
+	deadPrefix    = "multitask.dead."
+	stopPrefix    = "multitask.stop." // core NATS: <worker>, a task to stop
+)
+
+// Headers of a task message and of a result message.
+const (
+	hID          = "Multitask-Id"
+	hFunc        = "Multitask-Func"
+	hReply       = "Multitask-Reply"
+	hChunk       = "Multitask-Chunk"
+	hTimeout     = "Multitask-Timeout"
+	hRetries     = "Multitask-Retries"
+	hRedeliv     = "Multitask-Redeliveries"
+	hBackoff     = "Multitask-Backoff"
+	hObject      = "Multitask-Object"
+	hObjectAbove = "Multitask-Object-Above"
+	hStatus      = "Multitask-Status"
+	hAttempts    = "Multitask-Attempts"
+)
+
+// Result statuses.
+const (
+	statusOK    = "ok"
+	statusError = "error"
+	statusDead  = "dead"
+)
+
+// Claim values: the first writer of a task's key wins.
+const (
+	claimRun     = "run "   // + the worker's id
+	claimCancel  = "cancel" // cancelled before any worker began it
+	claimExpired = "expired"
+	claimStop    = "stop" // its context ended while it ran
+)
+
+const workersTTL = 15 * time.Second
+
+// layout holds the handles of the streams and buckets, once made.
+type layout struct {
+	js      jetstream.JetStream
+	tasks   jetstream.Stream
+	claims  jetstream.KeyValue
+	workers jetstream.KeyValue
+	cfg     *config
+}
+
+// ensure creates the streams and buckets, or updates them to cfg's
+// replicas and retention; every executor and worker does it, so that any
+// of them may come first.
+func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, error) {
+	l := &layout{js: js, cfg: cfg}
+	var err error
+	l.tasks, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        tasksStream,
+		Description: "multitask: tasks waiting for a worker, one subject per queue",
+		Subjects:    []string{tasksPrefix + ">"},
+		Retention:   jetstream.WorkQueuePolicy,
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.replicas,
+		MaxAge:      cfg.retention,
+		Duplicates:  2 * time.Minute,
+		AllowMsgTTL: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cluster: create the stream %s: %w", tasksStream, err)
+	}
+	if _, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        resultsStream,
+		Description: "multitask: results on their way to the executors that submitted the tasks",
+		Subjects:    []string{resultsPrefix + ">"},
+		Retention:   jetstream.WorkQueuePolicy,
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.replicas,
+		MaxAge:      cfg.retention,
+		Duplicates:  2 * time.Minute,
+	}); err != nil {
+		return nil, fmt.Errorf("cluster: create the stream %s: %w", resultsStream, err)
+	}
+	if _, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        deadStream,
+		Description: "multitask: tasks that failed for good after retries, or whose deliveries ran out",
+		Subjects:    []string{deadPrefix + ">"},
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.replicas,
+		MaxAge:      cfg.retention,
+	}); err != nil {
+		return nil, fmt.Errorf("cluster: create the stream %s: %w", deadStream, err)
+	}
+	if l.claims, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      claimsBucket,
+		Description: "multitask: which worker began a task, or that it was cancelled first",
+		TTL:         cfg.retention,
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.replicas,
+	}); err != nil {
+		return nil, fmt.Errorf("cluster: create the bucket %s: %w", claimsBucket, err)
+	}
+	if l.workers, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      workersBucket,
+		Description: "multitask: the workers alive, each renewing its key",
+		TTL:         workersTTL,
+		Storage:     jetstream.MemoryStorage,
+		Replicas:    cfg.replicas,
+	}); err != nil {
+		return nil, fmt.Errorf("cluster: create the bucket %s: %w", workersBucket, err)
+	}
+	return l, nil
+}
+
+// consumer returns the durable consumer the workers of queue share.
+func (l *layout) consumer(ctx context.Context, queue string) (jetstream.Consumer, error) {
+	c, err := l.tasks.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+		Durable:       "workers_" + queue,
+		Description:   "multitask: the workers of queue " + queue,
+		FilterSubject: tasksPrefix + queue,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       l.cfg.ackWait,
+		MaxDeliver:    -1, // workers count deliveries themselves and end a task that ran out
+		MaxAckPending: -1,
+		MaxWaiting:    4096,
+		Replicas:      l.cfg.replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cluster: create the consumer of queue %q: %w", queue, err)
+	}
+	return c, nil
+}
+
+// objects returns the object store of big payloads, made on first use.
+func (l *layout) objects(ctx context.Context) (jetstream.ObjectStore, error) {
+	os, err := l.js.ObjectStore(ctx, objectsBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		os, err = l.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+			Bucket:      objectsBucket,
+			Description: "multitask: arguments and results too big for a message",
+			TTL:         l.cfg.retention,
+			Storage:     jetstream.FileStorage,
+			Replicas:    l.cfg.replicas,
+		})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cluster: the object store %s: %w", objectsBucket, err)
+	}
+	return os, nil
+}

@@ -1,0 +1,487 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
+
+	"github.com/multitask-go/multitask/futures"
+	"github.com/multitask-go/multitask/mp"
+)
+
+// Serve makes this process a worker: it takes tasks from the queue (see
+// [Queue]) of the NATS servers given with [Servers], runs them, and
+// reports their results, until ctx ends. It then stops taking tasks,
+// waits up to [Grace] for the running ones, and returns nil; tasks it had
+// not finished run elsewhere. It returns an error only when it cannot
+// start: no server, bad credentials, bad options.
+//
+// Tasks are registered functions ([mp.Register]) of this binary, run in a
+// goroutine each or, with [Processes], in worker processes. The process
+// must call [mp.Main] first, as every program that uses mp does.
+func Serve(ctx context.Context, opts ...Option) error {
+	cfg := newConfig()
+	if err := cfg.apply("Serve", scopeWorker|scopeConn, opts); err != nil {
+		return err
+	}
+	if cfg.servers == "" {
+		return errors.New("cluster: Serve needs the servers to connect to: give Servers(urls)")
+	}
+	nc, err := dial(cfg.servers, &cfg)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	w, err := startWorker(ctx, nc, &cfg, cfg.localWorkers(defaultWorkers()))
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	w.stop()
+	return nil
+}
+
+// A worker takes tasks of one queue from JetStream and runs them, as many
+// at a time as it has slots.
+type worker struct {
+	id     string
+	cfg    *config
+	nc     *nats.Conn
+	l      *layout
+	cons   jetstream.Consumer
+	pool   *mp.Pool // nil: tasks run in goroutines
+	slots  chan struct{}
+	cancel context.CancelFunc // ends the fetching
+	abort  context.CancelCauseFunc
+	runCtx context.Context // the parent of the tasks' contexts: aborted after the grace
+	sub    *nats.Subscription
+	wg     sync.WaitGroup // fetches and tasks
+	loops  sync.WaitGroup // the fetch loop and the heartbeat
+
+	mu      sync.Mutex
+	running map[string]context.CancelCauseFunc
+}
+
+// errStopped is the cause a task's context ends with when its submitter's
+// context ended.
+var errStopped = errors.New("cluster: the task's submitter stopped it")
+
+// startWorker starts a worker with n slots on nc, with cfg.
+func startWorker(ctx context.Context, nc *nats.Conn, cfg *config, n int) (*worker, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("cluster: a worker needs at least one slot, got %d", n)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: %w", err)
+	}
+	setup, cancelSetup := context.WithTimeout(ctx, 30*time.Second)
+	defer cancelSetup()
+	l, err := ensure(setup, js, cfg)
+	if err != nil {
+		return nil, err
+	}
+	cons, err := l.consumer(setup, cfg.task.queue)
+	if err != nil {
+		return nil, err
+	}
+	w := &worker{
+		id:      nuid.Next(),
+		cfg:     cfg,
+		nc:      nc,
+		l:       l,
+		cons:    cons,
+		slots:   make(chan struct{}, n),
+		running: make(map[string]context.CancelCauseFunc),
+	}
+	if cfg.isolate {
+		popts := append([]mp.PoolOption{mp.Workers(n), mp.Grace(cfg.grace)}, cfg.pool...)
+		if w.pool, err = mp.NewPool(popts...); err != nil {
+			return nil, fmt.Errorf("cluster: the worker's process pool: %w", err)
+		}
+	}
+	if w.sub, err = nc.Subscribe(stopPrefix+w.id, w.stopTask); err != nil {
+		w.closePool()
+		return nil, fmt.Errorf("cluster: subscribe to stop requests: %w", err)
+	}
+	w.runCtx, w.abort = context.WithCancelCause(context.Background())
+	fetchCtx, cancel := context.WithCancel(context.Background())
+	w.cancel = cancel
+	w.loops.Add(2)
+	go w.fetchLoop(fetchCtx)
+	go w.heartbeat(fetchCtx)
+	return w, nil
+}
+
+// stop ends the fetching, waits up to the grace for the running tasks,
+// then aborts them unacknowledged, so that they run elsewhere.
+func (w *worker) stop() {
+	w.cancel()
+	w.loops.Wait()
+	done := make(chan struct{})
+	go func() { w.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(w.cfg.grace):
+		w.abort(errors.New("cluster: the worker stopped"))
+		<-done
+	}
+	w.abort(nil)
+	w.sub.Unsubscribe()
+	w.closePool()
+	_ = w.l.workers.Delete(context.Background(), w.key())
+}
+
+func (w *worker) closePool() {
+	if w.pool != nil {
+		w.pool.ShutdownCancel(context.Background())
+	}
+}
+
+func (w *worker) key() string { return w.cfg.task.queue + "." + w.id }
+
+// heartbeat keeps the worker's key alive in the workers' bucket.
+func (w *worker) heartbeat(ctx context.Context) {
+	defer w.loops.Done()
+	t := time.NewTicker(workersTTL / 3)
+	defer t.Stop()
+	for {
+		put, cancel := context.WithTimeout(ctx, workersTTL/3)
+		_, _ = w.l.workers.Put(put, w.key(), []byte(strconv.Itoa(cap(w.slots))))
+		cancel()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// fetchLoop asks JetStream for as many tasks as there are free slots, in
+// one pull request per batch of slots that came free together, so that no
+// task waits in this process while its AckWait runs.
+func (w *worker) fetchLoop(ctx context.Context) {
+	defer w.loops.Done()
+	for {
+		select {
+		case w.slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		n := 1
+	more:
+		for n < cap(w.slots) {
+			select {
+			case w.slots <- struct{}{}:
+				n++
+			default:
+				break more
+			}
+		}
+		w.wg.Add(1)
+		go w.fetch(ctx, n)
+	}
+}
+
+// fetch pulls up to n tasks and runs each in a goroutine; it gives back
+// the slots of those that did not come.
+func (w *worker) fetch(ctx context.Context, n int) {
+	defer w.wg.Done()
+	got := 0
+	defer func() { w.release(n - got) }()
+	fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	batch, err := w.cons.Fetch(n, jetstream.FetchContext(fctx))
+	if err != nil {
+		// The server is away or the worker stops: wait a little rather
+		// than spin.
+		select {
+		case <-time.After(100 * time.Millisecond):
+		case <-ctx.Done():
+		}
+		return
+	}
+	for msg := range batch.Messages() {
+		got++
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			defer w.release(1)
+			w.handle(msg)
+		}()
+	}
+}
+
+func (w *worker) release(n int) {
+	for range n {
+		<-w.slots
+	}
+}
+
+// task is a task message as the worker reads it.
+type task struct {
+	id, fn, reply string
+	chunk         bool
+	timeout       time.Duration
+	retries       int
+	redeliveries  int
+	backoff, max  time.Duration
+	object        string
+	objectAbove   int
+	attempt       int
+}
+
+// parseTask reads a task's headers; a message that is not a well-formed
+// task is refused, never run.
+func parseTask(msg jetstream.Msg) (*task, error) {
+	h := msg.Headers()
+	t := &task{id: h.Get(hID), fn: h.Get(hFunc), reply: h.Get(hReply), chunk: h.Get(hChunk) == "1", object: h.Get(hObject)}
+	if t.id == "" || t.fn == "" || !strings.HasPrefix(t.reply, resultsPrefix) || strings.ContainsAny(t.id, ".*> ") {
+		return nil, errors.New("cluster: a message without a task's headers")
+	}
+	var err error
+	num := func(key string) int {
+		v := h.Get(key)
+		if v == "" || err != nil {
+			return 0
+		}
+		var n int
+		if n, err = strconv.Atoi(v); err == nil && n < 0 {
+			err = fmt.Errorf("negative %s", key)
+		}
+		return n
+	}
+	t.timeout = time.Duration(num(hTimeout))
+	t.retries = num(hRetries)
+	t.redeliveries = num(hRedeliv)
+	t.objectAbove = num(hObjectAbove)
+	if b := h.Get(hBackoff); b != "" {
+		base, max, _ := strings.Cut(b, ",")
+		t.backoff, _ = time.ParseDuration(base)
+		t.max, _ = time.ParseDuration(max)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cluster: task %s: %w", t.id, err)
+	}
+	md, err := msg.Metadata()
+	if err != nil {
+		return nil, fmt.Errorf("cluster: task %s: %w", t.id, err)
+	}
+	t.attempt = int(md.NumDelivered)
+	return t, nil
+}
+
+// handle runs one delivered task to its end: a result published and the
+// task acknowledged, a retry asked for, or the task terminated.
+func (w *worker) handle(msg jetstream.Msg) {
+	t, err := parseTask(msg)
+	if err != nil {
+		_ = msg.TermWithReason(err.Error())
+		return
+	}
+	ctx := w.runCtx
+	if t.attempt > 1+t.retries+t.redeliveries {
+		err := fmt.Errorf("%w: delivered %d times, and no worker reported on it", ErrDead, t.attempt-1)
+		w.finish(ctx, msg, t, nil, err, statusDead)
+		return
+	}
+	if !w.claim(ctx, t.id) {
+		_ = msg.Term() // its submitter gave up on it first
+		return
+	}
+	arg := msg.Data()
+	if t.object != "" {
+		if arg, err = w.l.getObject(ctx, t.object); err != nil {
+			_ = msg.Nak() // the store may be back at the next delivery
+			return
+		}
+	}
+	value, err := w.run(t, msg, arg)
+	if w.runCtx.Err() != nil {
+		return // the worker stopped: the task runs elsewhere
+	}
+	if err != nil && t.attempt <= t.retries && w.retryable(err) {
+		_ = msg.NakWithDelay(backoff(t.backoff, t.max, t.attempt))
+		return
+	}
+	status := statusOK
+	if err != nil {
+		status = statusError
+	}
+	w.finish(ctx, msg, t, value, err, status)
+}
+
+// claim records that this worker begins task id, unless its submitter
+// cancelled it or its queue time ran out first. A task delivered again
+// after its worker died is claimed anew.
+func (w *worker) claim(ctx context.Context, id string) bool {
+	mine := []byte(claimRun + w.id)
+	for ctx.Err() == nil {
+		if _, err := w.l.claims.Create(ctx, id, mine); err == nil {
+			return true
+		} else if !errors.Is(err, jetstream.ErrKeyExists) {
+			time.Sleep(50 * time.Millisecond) // the server is away
+			continue
+		}
+		e, err := w.l.claims.Get(ctx, id)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue // expired meanwhile: create it again
+		} else if err != nil {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		if !strings.HasPrefix(string(e.Value()), claimRun) {
+			return false
+		}
+		if _, err := w.l.claims.Update(ctx, id, mine, e.Revision()); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// run runs the task with a heartbeat that keeps JetStream from delivering
+// it again meanwhile.
+func (w *worker) run(t *task, msg jetstream.Msg, arg []byte) ([]byte, error) {
+	ctx, cancel := context.WithCancelCause(w.runCtx)
+	defer cancel(nil)
+	if t.timeout > 0 {
+		var stop context.CancelFunc
+		ctx, stop = context.WithTimeout(ctx, t.timeout)
+		defer stop()
+	}
+	w.mu.Lock()
+	w.running[t.id] = cancel
+	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		delete(w.running, t.id)
+		w.mu.Unlock()
+	}()
+
+	beat := time.NewTicker(w.cfg.ackWait / 3)
+	defer beat.Stop()
+	type outcome struct {
+		value []byte
+		err   error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		var o outcome
+		if w.pool != nil {
+			o.value, o.err = w.pool.SubmitCall(ctx, t.fn, arg, t.chunk).Result(context.Background())
+		} else {
+			o.value, o.err = mp.RunCall(ctx, t.fn, arg, t.chunk)
+		}
+		done <- o
+	}()
+	for {
+		select {
+		case o := <-done:
+			return o.value, o.err
+		case <-beat.C:
+			_ = msg.InProgress()
+		case <-ctx.Done():
+			if w.pool != nil {
+				continue // the pool kills the task after its grace and reports
+			}
+			// A goroutine cannot be killed: report at once, and let it
+			// end in its own time.
+			return nil, fmt.Errorf("cluster: task %q: %w", t.fn, context.Cause(ctx))
+		}
+	}
+}
+
+// stopTask handles a stop request: the task's context ends.
+func (w *worker) stopTask(m *nats.Msg) {
+	w.mu.Lock()
+	cancel := w.running[string(m.Data)]
+	w.mu.Unlock()
+	if cancel != nil {
+		cancel(errStopped)
+	}
+	_ = m.Respond(nil)
+}
+
+// retryable reports whether a failed run may be retried.
+func (w *worker) retryable(err error) bool {
+	if w.cfg.retryIf != nil {
+		return w.cfg.retryIf(err)
+	}
+	return !errors.Is(err, mp.ErrNotRegistered) && !errors.Is(err, mp.ErrTooLarge) &&
+		!errors.Is(err, errStopped) && !errors.Is(err, futures.ErrCancelled)
+}
+
+// backoff is the delay before retry number attempt: base doubled for each
+// earlier one, at most max, with up to half of it as jitter.
+func backoff(base, max time.Duration, attempt int) time.Duration {
+	if base <= 0 {
+		base = defaultBackoff
+	}
+	if max < base {
+		max = defaultMaxBackoff
+	}
+	d := base
+	for i := 1; i < attempt && d < max; i++ {
+		d *= 2
+	}
+	d = min(d, max)
+	return d/2 + rand.N(d/2+1)
+}
+
+// finish publishes the task's outcome, records a task that failed for good
+// after more than one delivery as dead, and acknowledges the task once the
+// result is stored: until then, a crash leaves it to be delivered again.
+func (w *worker) finish(ctx context.Context, msg jetstream.Msg, t *task, value []byte, runErr error, status string) {
+	res := nats.NewMsg(t.reply)
+	res.Header.Set(hID, t.id)
+	res.Header.Set(hStatus, status)
+	res.Header.Set(hAttempts, strconv.Itoa(t.attempt))
+	if runErr != nil {
+		res.Data = mp.MarshalError(runErr)
+	} else if t.objectAbove > 0 && len(value) > t.objectAbove {
+		name, err := w.l.putObject(ctx, t.id+".result", value)
+		if err != nil {
+			res.Header.Set(hStatus, statusError)
+			res.Data = mp.MarshalError(err)
+		} else {
+			res.Header.Set(hObject, name)
+		}
+	} else {
+		res.Data = value
+	}
+	if !w.publish(ctx, res, "r."+t.id) {
+		return
+	}
+	if runErr != nil && (t.attempt > 1 || status == statusDead) {
+		w.recordDead(ctx, t, runErr)
+	}
+	_ = msg.Ack()
+}
+
+// publish stores m in its stream, retrying while the server is away,
+// until the worker aborts. Its id makes a repeated publish harmless.
+func (w *worker) publish(ctx context.Context, m *nats.Msg, id string) bool {
+	for {
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := w.l.js.PublishMsg(pctx, m, jetstream.WithMsgID(id))
+		cancel()
+		if err == nil {
+			return true
+		}
+		select {
+		case <-time.After(100 * time.Millisecond):
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
