@@ -243,7 +243,7 @@ func (e *Executor) ExecuteCall(t futures.Task, call *mp.Call) error {
 	m.Header.Set(hRedeliv, strconv.Itoa(e.task.redeliveries))
 	m.Header.Set(hBackoff, e.task.backoff.String()+","+e.task.maxBackoff.String())
 	m.Header.Set(hObjectAbove, strconv.Itoa(e.task.objectAbove))
-	if len(arg) > e.task.objectAbove {
+	if len(arg) > inline(e.task.objectAbove, c.nc) {
 		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 		name, err := c.l.putObject(ctx, en.id+".arg", arg)
 		cancel()
@@ -325,9 +325,9 @@ func (c *client) publish(en *entry, m *nats.Msg, ttl time.Duration) {
 		if !c.isPending(en.id) {
 			return
 		}
-		if c.nc.IsClosed() {
+		if c.nc.IsClosed() || !transient(err) {
 			if en := c.take(en.id); en != nil {
-				en.t.Reject(fmt.Errorf("cluster: publish task %q: the connection is closed: %w", en.call.Name(), err))
+				en.t.Reject(fmt.Errorf("cluster: publish task %q: %w", en.call.Name(), err))
 			}
 			return
 		}
@@ -566,15 +566,24 @@ func (e *Executor) Stats() Stats {
 
 func (e *Executor) queueStats(ctx context.Context, s *Stats) error {
 	l := e.c.l
-	cons, err := l.consumer(ctx, e.task.queue)
-	if err != nil {
-		return err
-	}
-	ci, err := cons.Info(ctx)
-	if err != nil {
+	cons, err := l.js.Consumer(ctx, tasksStream, "workers_"+e.task.queue)
+	switch {
+	case errors.Is(err, jetstream.ErrConsumerNotFound):
+		// No worker has served the queue yet: its tasks wait in the stream.
+		ti, err := l.tasks.Info(ctx, jetstream.WithSubjectFilter(tasksPrefix+e.task.queue))
+		if err != nil {
+			return fmt.Errorf("cluster: read the queue %q: %w", e.task.queue, err)
+		}
+		s.Queued = int64(ti.State.Subjects[tasksPrefix+e.task.queue])
+	case err != nil:
 		return fmt.Errorf("cluster: read the queue %q: %w", e.task.queue, err)
+	default:
+		ci, err := cons.Info(ctx)
+		if err != nil {
+			return fmt.Errorf("cluster: read the queue %q: %w", e.task.queue, err)
+		}
+		s.Queued, s.Running, s.Redelivered = int64(ci.NumPending), int64(ci.NumAckPending), int64(ci.NumRedelivered)
 	}
-	s.Queued, s.Running, s.Redelivered = int64(ci.NumPending), int64(ci.NumAckPending), int64(ci.NumRedelivered)
 	dead, err := l.js.Stream(ctx, deadStream)
 	if err != nil {
 		return fmt.Errorf("cluster: read the dead tasks: %w", err)
@@ -632,4 +641,21 @@ func (e *Executor) DeadTasks(ctx context.Context) iter.Seq2[DeadTask, error] {
 			}
 		}
 	}
+}
+
+// inline is the size above which a payload goes to the object store: the
+// threshold asked for, within what the server takes in one message.
+func inline(above int, nc *nats.Conn) int {
+	const headers = 4 << 10
+	return min(above, int(nc.MaxPayload())-headers)
+}
+
+// transient reports whether a failed publish may succeed if repeated: the
+// server was away or busy, rather than refusing the message.
+func transient(err error) bool {
+	var api *jetstream.APIError
+	if errors.As(err, &api) {
+		return api.Code == 503 || api.Code == 0
+	}
+	return !errors.Is(err, nats.ErrMaxPayload) && !errors.Is(err, nats.ErrBadSubject)
 }

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -448,7 +449,7 @@ func (w *worker) finish(ctx context.Context, msg jetstream.Msg, t *task, value [
 	res.Header.Set(hAttempts, strconv.Itoa(t.attempt))
 	if runErr != nil {
 		res.Data = mp.MarshalError(runErr)
-	} else if t.objectAbove > 0 && len(value) > t.objectAbove {
+	} else if len(value) > inline(cmp.Or(t.objectAbove, DefaultObjectAbove), w.nc) {
 		name, err := w.l.putObject(ctx, t.id+".result", value)
 		if err != nil {
 			res.Header.Set(hStatus, statusError)
