@@ -101,11 +101,11 @@ func (m *errorMsg) rebuild() error {
 	case errKindPanic:
 		return &futures.PanicError{Value: remote, Stack: m.Stack}
 	case errKindNotRegistered:
-		return fmt.Errorf("%w (in the child process): %s", ErrNotRegistered, m.Message)
+		return fmt.Errorf("%w (in another process): %s", ErrNotRegistered, m.Message)
 	case errKindDeadline:
-		return fmt.Errorf("mp: in the child process: %w", context.DeadlineExceeded)
+		return fmt.Errorf("mp: in another process: %w", context.DeadlineExceeded)
 	case errKindCanceled:
-		return fmt.Errorf("mp: in the child process: %w", context.Canceled)
+		return fmt.Errorf("mp: in another process: %w", context.Canceled)
 	}
 	return remote
 }
