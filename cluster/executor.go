@@ -47,9 +47,14 @@ type client struct {
 	l      *layout
 	id     string
 	reply  string
-	cons   jetstream.Consumer
-	recv   jetstream.ConsumeContext
 	local  *worker
+
+	// The results: read in order, and purged up to the last one read.
+	results    jetstream.Stream
+	recv       jetstream.ConsumeContext
+	lastResult atomic.Uint64
+	stopPurge  context.CancelFunc
+	purged     sync.WaitGroup
 
 	mu      sync.Mutex
 	pending map[string]*entry
@@ -98,7 +103,7 @@ func New(ctx context.Context, opts ...Option) (*Executor, error) {
 		srv.stop()
 		return nil, err
 	}
-	ex, err := newExecutor(ctx, nc, &cfg, srv, cfg.localWorkers(defaultWorkers()))
+	ex, err := newExecutor(ctx, nc, &cfg, srv, cfg.localWorkers(cfg.defaultWorkers()))
 	if err != nil {
 		nc.Close()
 		srv.stop()
@@ -142,19 +147,19 @@ func newExecutor(ctx context.Context, nc *nats.Conn, cfg *config, srv *embedded,
 	c := &client{cfg: *cfg, server: srv, nc: nc, l: l, id: nuid.Next(),
 		pending: make(map[string]*entry), idle: make(chan struct{})}
 	c.reply = resultsPrefix + c.id
-	if c.cons, err = js.CreateOrUpdateConsumer(ctx, resultsStream, jetstream.ConsumerConfig{
-		Durable:           "results_" + c.id,
-		Description:       "multitask: the results of one executor",
-		FilterSubject:     c.reply,
-		AckPolicy:         jetstream.AckExplicitPolicy,
-		AckWait:           30 * time.Second,
-		MaxAckPending:     -1,
-		InactiveThreshold: time.Hour,
-		Replicas:          cfg.replicas,
-	}); err != nil {
+	if c.results, err = js.Stream(ctx, resultsStream); err != nil {
+		return nil, fmt.Errorf("cluster: the stream of results: %w", err)
+	}
+	// An ordered consumer reads the results without acknowledgements, and
+	// after a reconnect or a server restart resumes after the last one it
+	// delivered; the results stay in the stream until purged.
+	cons, err := js.OrderedConsumer(ctx, resultsStream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{c.reply},
+	})
+	if err != nil {
 		return nil, fmt.Errorf("cluster: create the consumer of results: %w", err)
 	}
-	if c.recv, err = c.cons.Consume(c.onResult, jetstream.PullMaxMessages(1024),
+	if c.recv, err = cons.Consume(c.onResult, jetstream.PullMaxMessages(1024),
 		jetstream.ConsumeErrHandler(func(jetstream.ConsumeContext, error) {})); err != nil {
 		return nil, fmt.Errorf("cluster: consume results: %w", err)
 	}
@@ -164,7 +169,40 @@ func newExecutor(ctx context.Context, nc *nats.Conn, cfg *config, srv *embedded,
 			return nil, err
 		}
 	}
+	purgeCtx, stopPurge := context.WithCancel(context.Background())
+	c.stopPurge = stopPurge
+	c.purged.Add(1)
+	go c.purgeLoop(purgeCtx)
 	return c.executor(cfg.task), nil
+}
+
+// purgeEvery is how often an executor removes the results it has read.
+const purgeEvery = 250 * time.Millisecond
+
+// purgeLoop removes the results the executor has read from the stream, in
+// bulk, until ctx ends; then it removes the rest of them.
+func (c *client) purgeLoop(ctx context.Context) {
+	defer c.purged.Done()
+	var done uint64
+	t := time.NewTicker(purgeEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			pctx, stop := context.WithTimeout(context.Background(), claimTimeout)
+			_ = c.results.Purge(pctx, jetstream.WithPurgeSubject(c.reply))
+			stop()
+			return
+		}
+		if last := c.lastResult.Load(); last > done {
+			pctx, stop := context.WithTimeout(ctx, claimTimeout)
+			if c.results.Purge(pctx, jetstream.WithPurgeSubject(c.reply), jetstream.WithPurgeSequence(last+1)) == nil {
+				done = last
+			}
+			stop()
+		}
+	}
 }
 
 func (c *client) executor(task taskConfig) *Executor {
@@ -255,11 +293,15 @@ func (e *Executor) ExecuteCall(t futures.Task, call *mp.Call) error {
 	} else {
 		m.Data = arg
 	}
-	if d := e.task.queueTimeout; d > 0 {
-		c.mu.Lock()
-		en.timer = time.AfterFunc(d, func() { c.expire(en, d) })
-		c.mu.Unlock()
+	// A task waits at most its queue timeout, and never longer than the
+	// stream keeps it.
+	d := c.cfg.retention
+	if e.task.queueTimeout > 0 {
+		d = min(d, e.task.queueTimeout)
 	}
+	c.mu.Lock()
+	en.timer = time.AfterFunc(d, func() { c.expire(en, d) })
+	c.mu.Unlock()
 	ctx := t.Context()
 	if ctx.Done() != nil {
 		stop := context.AfterFunc(ctx, func() { c.stopRunning(en, ctx) })
@@ -447,10 +489,12 @@ func (c *client) stopRunning(en *entry, ctx context.Context) {
 // onResult delivers a result to its future; a later result of the same
 // task, from a task that ran more than once, is dropped.
 func (c *client) onResult(msg jetstream.Msg) {
+	if md, err := msg.Metadata(); err == nil {
+		c.lastResult.Store(md.Sequence.Stream)
+	}
 	h := msg.Headers()
 	en := c.take(h.Get(hID))
 	if en == nil {
-		_ = msg.Ack()
 		return
 	}
 	if n, err := strconv.Atoi(h.Get(hAttempts)); err == nil && n > 1 {
@@ -458,7 +502,7 @@ func (c *client) onResult(msg jetstream.Msg) {
 	}
 	status := h.Get(hStatus)
 	if status == statusOK && h.Get(hObject) != "" {
-		go c.deliverObject(en, msg, h.Get(hObject))
+		go c.deliverObject(en, h.Get(hObject))
 		return
 	}
 	var err error
@@ -476,11 +520,10 @@ func (c *client) onResult(msg jetstream.Msg) {
 	}
 	en.call.Deliver(value, err)
 	en.t.Run()
-	_ = msg.Ack()
 }
 
 // deliverObject delivers a result that waits in the object store.
-func (c *client) deliverObject(en *entry, msg jetstream.Msg, name string) {
+func (c *client) deliverObject(en *entry, name string) {
 	ctx, stop := context.WithTimeout(context.Background(), time.Minute)
 	defer stop()
 	value, err := c.l.getObject(ctx, name)
@@ -492,7 +535,6 @@ func (c *client) deliverObject(en *entry, msg jetstream.Msg, name string) {
 	}
 	en.call.Deliver(value, err)
 	en.t.Run()
-	_ = msg.Ack()
 }
 
 // Shutdown stops the executor from accepting tasks and waits, until ctx
@@ -521,9 +563,8 @@ func (c *client) teardown() {
 	if c.local != nil {
 		c.local.stop()
 	}
-	ctx, stop := context.WithTimeout(context.Background(), claimTimeout)
-	_ = c.l.js.DeleteConsumer(ctx, resultsStream, "results_"+c.id)
-	stop()
+	c.stopPurge()
+	c.purged.Wait()
 	c.nc.Close()
 	c.server.stop()
 }

@@ -13,7 +13,7 @@ import (
 // with multitask so that they share an account with other users' streams.
 const (
 	tasksStream   = "MULTITASK_TASKS"   // work queue: multitask.tasks.<queue>
-	resultsStream = "MULTITASK_RESULTS" // work queue: multitask.results.<executor>
+	resultsStream = "MULTITASK_RESULTS" // limits, purged by the reader: multitask.results.<executor>
 	deadStream    = "MULTITASK_DEAD"    // limits: multitask.dead.<queue>
 	claimsBucket  = "multitask_claims"  // task id → who began it, or that it was cancelled
 	workersBucket = "multitask_workers" // <queue>.<worker> → alive, with a short TTL
@@ -58,6 +58,13 @@ const (
 
 const workersTTL = 15 * time.Second
 
+// claimsTTL is how long the claim of a task is kept. A claim matters
+// while a delivery of its task may be in a worker's hands before the
+// worker claims it, which takes moments; a task delivered again after its
+// claim expired is claimed anew. Keeping claims short keeps the bucket
+// small at any rate of tasks.
+func claimsTTL(ackWait time.Duration) time.Duration { return max(time.Minute, 12*ackWait) }
+
 // layout holds the handles of the streams and buckets, once made.
 type layout struct {
 	js      jetstream.JetStream
@@ -91,11 +98,14 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, 
 		Name:        resultsStream,
 		Description: "multitask: results on their way to the executors that submitted the tasks",
 		Subjects:    []string{resultsPrefix + ">"},
-		Retention:   jetstream.WorkQueuePolicy,
-		Storage:     jetstream.FileStorage,
-		Replicas:    cfg.replicas,
-		MaxAge:      cfg.retention,
-		Duplicates:  2 * time.Minute,
+		// Each executor purges the results it has read, in bulk: a work
+		// queue would remove each on its ack, and the file store replaces
+		// its block file every time the stream runs empty.
+		Retention:  jetstream.LimitsPolicy,
+		Storage:    jetstream.FileStorage,
+		Replicas:   cfg.replicas,
+		MaxAge:     cfg.retention,
+		Duplicates: 2 * time.Minute,
 	}); err != nil {
 		return nil, fmt.Errorf("cluster: create the stream %s: %w", resultsStream, err)
 	}
@@ -112,7 +122,7 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, 
 	if l.claims, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket:      claimsBucket,
 		Description: "multitask: which worker began a task, or that it was cancelled first",
-		TTL:         cfg.retention,
+		TTL:         claimsTTL(cfg.ackWait),
 		Storage:     jetstream.FileStorage,
 		Replicas:    cfg.replicas,
 	}); err != nil {

@@ -142,7 +142,13 @@ func (c *config) localWorkers(def int) int {
 	return c.workers
 }
 
-func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
+// defaultWorkers is how many tasks a worker runs at once unless told.
+func (c *config) defaultWorkers() int {
+	if c.isolate {
+		return runtime.GOMAXPROCS(0)
+	}
+	return 4 * runtime.GOMAXPROCS(0)
+}
 
 var queueName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
@@ -292,10 +298,11 @@ func ObjectAbove(bytes int) Option {
 }
 
 // Workers sets how many tasks this process runs at once as a worker: the
-// local workers of [New] (default: GOMAXPROCS), those of [Connect]
-// (default: none) or of [Serve] (default: GOMAXPROCS). With [Processes]
-// it is the number of worker processes. Workers(0) makes New and Connect
-// only submit.
+// local workers of [New] (default: 4 × GOMAXPROCS, so that goroutines
+// overlap their round trips to the server), those of [Connect] (default:
+// none) or of [Serve] (default: 4 × GOMAXPROCS). With [Processes] it is
+// the number of worker processes, GOMAXPROCS by default. Workers(0) makes
+// New and Connect only submit.
 func Workers(n int) Option {
 	return Option{"Workers", scopeWorker, func(c *config) error {
 		if n < 0 {

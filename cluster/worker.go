@@ -42,7 +42,7 @@ func Serve(ctx context.Context, opts ...Option) error {
 		return err
 	}
 	defer nc.Close()
-	w, err := startWorker(ctx, nc, &cfg, cfg.localWorkers(defaultWorkers()))
+	w, err := startWorker(ctx, nc, &cfg, cfg.localWorkers(cfg.defaultWorkers()))
 	if err != nil {
 		return err
 	}
@@ -59,8 +59,9 @@ type worker struct {
 	nc     *nats.Conn
 	l      *layout
 	cons   jetstream.Consumer
-	pool   *mp.Pool // nil: tasks run in goroutines
-	slots  chan struct{}
+	pool   *mp.Pool           // nil: tasks run in goroutines
+	slots  chan struct{}      // a token per task fetched and not yet run
+	tail   chan struct{}      // a token per task whose outcome is on its way
 	cancel context.CancelFunc // ends the fetching
 	abort  context.CancelCauseFunc
 	runCtx context.Context // the parent of the tasks' contexts: aborted after the grace
@@ -102,6 +103,7 @@ func startWorker(ctx context.Context, nc *nats.Conn, cfg *config, n int) (*worke
 		l:       l,
 		cons:    cons,
 		slots:   make(chan struct{}, n),
+		tail:    make(chan struct{}, 4*n+64),
 		running: make(map[string]context.CancelCauseFunc),
 	}
 	if cfg.isolate {
@@ -216,8 +218,10 @@ func (w *worker) fetch(ctx context.Context, n int) {
 		w.wg.Add(1)
 		go func() {
 			defer w.wg.Done()
-			defer w.release(1)
-			w.handle(msg)
+			var once sync.Once
+			free := func() { once.Do(func() { w.release(1) }) }
+			defer free()
+			w.handle(msg, free)
 		}()
 	}
 }
@@ -283,7 +287,11 @@ func parseTask(msg jetstream.Msg) (*task, error) {
 
 // handle runs one delivered task to its end: a result published and the
 // task acknowledged, a retry asked for, or the task terminated.
-func (w *worker) handle(msg jetstream.Msg) {
+//
+// The task's slot is freed, by free, once its function has returned: the
+// round trips that report the outcome overlap the next task's run, as many
+// at a time as the tail allows.
+func (w *worker) handle(msg jetstream.Msg, free func()) {
 	t, err := parseTask(msg)
 	if err != nil {
 		_ = msg.TermWithReason(err.Error())
@@ -318,7 +326,10 @@ func (w *worker) handle(msg jetstream.Msg) {
 	if err != nil {
 		status = statusError
 	}
+	w.tail <- struct{}{}
+	free()
 	w.finish(ctx, msg, t, value, err, status)
+	<-w.tail
 }
 
 // claim records that this worker begins task id, unless its submitter
