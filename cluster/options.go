@@ -413,7 +413,8 @@ func Insecure() Option {
 }
 
 // ServerTLS sets the TLS configuration of the embedded server's listener.
-// With ClientCAs set, clients must present a certificate that they sign.
+// With ClientCAs set, clients must present a certificate that they sign,
+// unless ClientAuth asks for less. The server uses a copy of cfg.
 func ServerTLS(cfg *tls.Config) Option {
 	return Option{"ServerTLS", scopeServer, func(c *config) error {
 		if cfg == nil || (len(cfg.Certificates) == 0 && cfg.GetCertificate == nil) {

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -54,9 +55,15 @@ func startServer(cfg *config) (*embedded, error) {
 			opts.Port = server.RANDOM_PORT
 		}
 		if cfg.serverTLS != nil {
-			opts.TLSConfig = cfg.serverTLS
+			tc := cfg.serverTLS.Clone()
+			if tc.ClientCAs != nil && tc.ClientAuth == tls.NoClientCert {
+				// The server asks for a client's certificate only as
+				// ClientAuth says, whatever ClientCAs holds.
+				tc.ClientAuth = tls.RequireAndVerifyClientCert
+			}
+			opts.TLSConfig = tc
 			opts.TLS = true
-			opts.TLSVerify = cfg.serverTLS.ClientCAs != nil
+			opts.TLSVerify = tc.ClientAuth == tls.RequireAndVerifyClientCert
 			opts.TLSTimeout = 5
 		}
 	}
