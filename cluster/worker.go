@@ -250,7 +250,12 @@ type task struct {
 func parseTask(msg jetstream.Msg) (*task, error) {
 	h := msg.Headers()
 	t := &task{id: h.Get(hID), fn: h.Get(hFunc), reply: h.Get(hReply), chunk: h.Get(hChunk) == "1", object: h.Get(hObject)}
-	if t.id == "" || t.fn == "" || !strings.HasPrefix(t.reply, resultsPrefix) || strings.ContainsAny(t.id, ".*> ") {
+	// The id becomes a key and part of subjects, and the reply a subject
+	// to publish to: both must be plain tokens, or a crafted task could
+	// wedge the worker on a key it can never write or a result it can
+	// never publish, or send results outside the results stream.
+	executor, isResult := strings.CutPrefix(t.reply, resultsPrefix)
+	if !isToken(t.id) || t.fn == "" || !isResult || !isToken(executor) {
 		return nil, errors.New("cluster: a message without a task's headers")
 	}
 	var err error
@@ -269,10 +274,14 @@ func parseTask(msg jetstream.Msg) (*task, error) {
 	t.retries = num(hRetries)
 	t.redeliveries = num(hRedeliv)
 	t.objectAbove = num(hObjectAbove)
-	if b := h.Get(hBackoff); b != "" {
+	if b := h.Get(hBackoff); b != "" && err == nil {
 		base, max, _ := strings.Cut(b, ",")
-		t.backoff, _ = time.ParseDuration(base)
-		t.max, _ = time.ParseDuration(max)
+		var err1, err2 error
+		t.backoff, err1 = time.ParseDuration(base)
+		t.max, err2 = time.ParseDuration(max)
+		if err1 != nil || err2 != nil || t.backoff <= 0 || t.max < t.backoff {
+			err = fmt.Errorf("bad %s %q", hBackoff, b)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cluster: task %s: %w", t.id, err)
@@ -284,6 +293,10 @@ func parseTask(msg jetstream.Msg) (*task, error) {
 	t.attempt = int(md.NumDelivered)
 	return t, nil
 }
+
+// isToken reports whether s is a plain token of a subject and a key: an
+// id as nuid makes them.
+func isToken(s string) bool { return len(s) <= 64 && queueName.MatchString(s) }
 
 // handle runs one delivered task to its end: a result published and the
 // task acknowledged, a retry asked for, or the task terminated.
