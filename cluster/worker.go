@@ -457,6 +457,10 @@ func backoff(base, max time.Duration, attempt int) time.Duration {
 	}
 	d := base
 	for i := 1; i < attempt && d < max; i++ {
+		if d > max/2 {
+			d = max // doubling would pass max, or overflow
+			break
+		}
 		d *= 2
 	}
 	d = min(d, max)
