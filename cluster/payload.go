@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -25,11 +26,22 @@ func (l *layout) putObject(ctx context.Context, name string, data []byte) (strin
 	return name, nil
 }
 
+// errLink refuses a stored payload that is a link: no executor or worker
+// makes one, and the object store follows links without a bound.
+var errLink = errors.New("cluster: the payload is a link to another object")
+
 // getObject reads the payload stored under name.
 func (l *layout) getObject(ctx context.Context, name string) ([]byte, error) {
 	os, err := l.objects(ctx)
 	if err != nil {
 		return nil, err
+	}
+	info, err := os.GetInfo(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: read the payload %s: %w", name, err)
+	}
+	if info.Opts != nil && info.Opts.Link != nil {
+		return nil, fmt.Errorf("%w: %s", errLink, name)
 	}
 	b, err := os.GetBytes(ctx, name)
 	if err != nil {

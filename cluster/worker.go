@@ -322,7 +322,15 @@ func (w *worker) handle(msg jetstream.Msg, free func()) {
 	}
 	arg := msg.Data()
 	if t.object != "" {
-		if arg, err = w.l.getObject(ctx, t.object); err != nil {
+		octx, cancel := context.WithTimeout(ctx, time.Minute)
+		arg, err = w.l.getObject(octx, t.object)
+		cancel()
+		if errors.Is(err, jetstream.ErrObjectNotFound) || errors.Is(err, errLink) {
+			// No later delivery finds it either.
+			w.finish(ctx, msg, t, nil, err, statusError)
+			return
+		}
+		if err != nil {
 			_ = msg.Nak() // the store may be back at the next delivery
 			return
 		}
