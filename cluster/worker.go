@@ -475,8 +475,8 @@ func backoff(base, max time.Duration, attempt int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// finish publishes the task's outcome, records a task that failed for good
-// after more than one delivery as dead, and acknowledges the task once the
+// finish records a task that failed for good after more than one delivery
+// as dead, publishes the task's outcome, and acknowledges the task once the
 // result is stored: until then, a crash leaves it to be delivered again.
 func (w *worker) finish(ctx context.Context, msg jetstream.Msg, t *task, value []byte, runErr error, status string) {
 	res := nats.NewMsg(t.reply)
@@ -496,11 +496,13 @@ func (w *worker) finish(ctx context.Context, msg jetstream.Msg, t *task, value [
 	} else {
 		res.Data = value
 	}
-	if !w.publish(ctx, res, "r."+t.id) {
-		return
-	}
+	// The dead record goes first, so that a caller whose future has
+	// failed finds it in DeadTasks.
 	if runErr != nil && (t.attempt > 1 || status == statusDead) {
 		w.recordDead(ctx, t, runErr)
+	}
+	if !w.publish(ctx, res, "r."+t.id) {
+		return
 	}
 	_ = msg.Ack()
 }
