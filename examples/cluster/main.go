@@ -109,6 +109,9 @@ func count(out io.Writer, workers, ranges, size int) error {
 		}
 		procs = append(procs, p)
 	}
+	if err := waitForWorkers(ctx, ex, workers); err != nil {
+		return err
+	}
 
 	spans := func(yield func(span) bool) {
 		for i := range ranges {
@@ -131,4 +134,22 @@ func count(out io.Writer, workers, ranges, size int) error {
 	fmt.Fprintf(out, "%d primes below %d in %v; %d tasks done, %d workers\n",
 		total, ranges*size, time.Since(start).Round(time.Millisecond), s.Done, s.Workers)
 	return nil
+}
+
+// waitForWorkers waits until n workers serve the executor's queue, so that
+// the work is spread from the start; tasks submitted earlier would only
+// wait in the stream.
+func waitForWorkers(ctx context.Context, ex *cluster.Executor, n int) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		if s := ex.Stats(); s.Workers >= int64(n) {
+			return nil
+		}
+		select {
+		case <-time.After(10 * time.Millisecond):
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %d workers: %w", n, ctx.Err())
+		}
+	}
 }
