@@ -334,8 +334,10 @@ func (f *Future[T]) run() {
 		if !f.claim(Running) {
 			return
 		}
+		// A task begun elsewhere stopped the watcher in begin, in the
+		// goroutine that claimed it.
+		f.stopWatching()
 	}
-	f.stopWatching()
 	returned := false
 	defer func() {
 		if returned {

@@ -172,3 +172,24 @@ func submitHooked(ctx context.Context, panics bool, end func(futures.Task, *futu
 	end(task, f)
 	return f, weak.Make(state)
 }
+
+// TestRunDeliversFromAnotherGoroutine begins a task in one goroutine and
+// delivers its outcome from another that only saw it begin, as an
+// executor's cancellation guard and its reader of results do.
+func TestRunDeliversFromAnotherGoroutine(t *testing.T) {
+	for range 20 {
+		h := &holder{}
+		ctx, cancel := context.WithCancel(context.Background()) // a context the future watches
+		f := futures.Submit(ctx, h, func(context.Context) (int, error) { return 7, nil })
+		task := h.tasks[0]
+		go task.Begin()
+		for f.State() != futures.Running {
+			runtime.Gosched()
+		}
+		task.Run()
+		if v, err := f.Result(context.Background()); v != 7 || err != nil {
+			t.Fatalf("Result = %d, %v", v, err)
+		}
+		cancel()
+	}
+}
