@@ -480,8 +480,7 @@ func (c *client) stopRunning(en *entry, ctx context.Context) {
 	_, _ = c.l.claims.Update(rctx, en.id, []byte(claimStop), e.Revision())
 	if en := c.take(en.id); en != nil {
 		c.st.failed.Add(1)
-		en.call.Deliver(nil, fmt.Errorf("cluster: task %q stopped after its context ended: %w", en.call.Name(), context.Cause(ctx)))
-		en.t.Run()
+		en.deliver(nil, fmt.Errorf("cluster: task %q stopped after its context ended: %w", en.call.Name(), context.Cause(ctx)))
 	}
 	_, _ = c.nc.RequestWithContext(rctx, stopPrefix+worker, []byte(en.id))
 }
@@ -518,7 +517,16 @@ func (c *client) onResult(msg jetstream.Msg) {
 		c.st.failed.Add(1)
 		err = mp.UnmarshalError(msg.Data())
 	}
+	en.deliver(value, err)
+}
+
+// deliver ends a task that a worker began with its outcome. It marks the
+// task begun first: Run of a task not yet begun whose context has ended
+// asks the guard, which finds the claim taken and would leave the future
+// running for good.
+func (en *entry) deliver(value []byte, err error) {
 	en.call.Deliver(value, err)
+	en.t.Begin()
 	en.t.Run()
 }
 
@@ -533,8 +541,7 @@ func (c *client) deliverObject(en *entry, name string) {
 	} else {
 		c.st.failed.Add(1)
 	}
-	en.call.Deliver(value, err)
-	en.t.Run()
+	en.deliver(value, err)
 }
 
 // Shutdown stops the executor from accepting tasks and waits, until ctx
