@@ -1,7 +1,8 @@
 // Command report runs the benchmarks of the bench module side by side with
 // the CPython scripts in python/ (threadpool.py, process_start.py,
-// mp_sync.py, process_pool.py, mp_queue.py and big_payload.py, each only
-// when the group it is compared with ran) and prints, per benchmark group, a table of medians
+// mp_sync.py, process_pool.py, mp_queue.py, big_payload.py and
+// dask_tasks.py, each only when the group it is compared with ran) and
+// prints, per benchmark group, a table of medians
 // over the runs with ratios to a baseline: for the thread pools each
 // library's time and allocations per task against multitask and a bare
 // channel pool; for processes the start time against a raw exec and
@@ -11,8 +12,15 @@
 // process pool its throughput, latency and crash recovery against raw
 // pipes, a process start and CPython's ProcessPoolExecutor; for the queue
 // its messages per second against CPython's multiprocessing.Queue; for big
-// payloads the growth of peak memory per byte against CPython's. Then
-// whether multitask meets its performance targets.
+// payloads the growth of peak memory per byte against CPython's; for the
+// cluster executor its throughput against a raw JetStream loop and Dask
+// distributed, its latencies, and three servers' replication. Then whether
+// multitask meets its performance targets.
+//
+// dask_tasks.py needs Dask's distributed package: it runs with the first of
+// -python and /usr/bin/python3 that imports it (or -dask-python), after
+// installing Debian's python3-distributed with apt-get when none does
+// (-dask-install=false skips that); without one its figure is skipped.
 //
 // Run it from the bench directory, usually through run.sh:
 //
@@ -68,6 +76,9 @@ type config struct {
 	save       string
 	readme     bool
 	readmeFile string
+
+	daskPython  string // the interpreter of dask_tasks.py; "": find one (see daskFigures)
+	daskInstall bool   // install Debian's python3-distributed when no interpreter imports it
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -86,6 +97,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&c.readme, "readme", false, "save the raw output in "+readmeResults+" and rewrite the tables of -readme-file from it;\n"+
 		"with -input, rewrite them from that file without running anything")
 	fs.StringVar(&c.readmeFile, "readme-file", filepath.Join("..", "README.md"), "the README whose tables -readme rewrites")
+	fs.StringVar(&c.daskPython, "dask-python", "", "interpreter for python/dask_tasks.py (Dask distributed); empty: the first of\n"+
+		"-python and "+systemPython+" that imports distributed")
+	fs.BoolVar(&c.daskInstall, "dask-install", true, "when no interpreter imports distributed, run "+quoteArgs(daskInstall)+" first")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: report [flags]   (run in the bench module; see README.md)")
 		fs.PrintDefaults()
@@ -168,7 +182,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "report: python: %v\n", err)
 		}
 	}
-	syncOut, poolOut, queueOut, bigOut := "", "", "", ""
+	syncOut, poolOut, queueOut, bigOut, daskOut := "", "", "", "", ""
 	if r.hasGroup(groupSync) && !found[scriptSync] {
 		syncOut, r.pySync, r.pySyncStatus = c.scriptFigures(ctx, stderr, scriptSync, parsePythonSync)
 	}
@@ -181,12 +195,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if r.hasGroup(groupBig) && !found[scriptBig] {
 		bigOut, r.pyBig, r.pyBigStatus = c.scriptFigures(ctx, stderr, scriptBig, parsePythonBig)
 	}
+	if r.hasGroup(groupCluster) && !found[scriptDask] {
+		daskOut, r.pyDask, r.pyDaskStatus = c.daskFigures(ctx, stderr)
+	}
 
 	readmeOut := raw // what the README's tables are made from
 	if c.input == "" && (c.save != "" || c.readme) {
 		took := time.Since(start).Round(time.Second)
 		info := c.runInfo(ctx, args, start, took, r.procs)
-		data := slices.Concat([]byte(info), raw, []byte(pyOut+startOut+syncOut+poolOut+queueOut+bigOut))
+		data := slices.Concat([]byte(info), raw, []byte(pyOut+startOut+syncOut+poolOut+queueOut+bigOut+daskOut))
 		path, err := c.savePath(start, benchErr == nil && ctx.Err() == nil)
 		if err == nil {
 			err = os.WriteFile(path, data, 0o644)

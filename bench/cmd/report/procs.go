@@ -33,7 +33,7 @@ var (
 )
 
 // processGroups are the groups that processTables prints, in that order.
-var processGroups = []string{groupStart, groupPipe, groupRoundTrip, groupRSS, groupCodec, groupSync, groupProcPool, groupQueue, groupBig}
+var processGroups = []string{groupStart, groupPipe, groupRoundTrip, groupRSS, groupCodec, groupSync, groupProcPool, groupQueue, groupBig, groupCluster}
 
 // processTables returns a table for each process or codec group that has
 // results, in the order of processGroups.
@@ -66,6 +66,8 @@ func (r report) processTables() []table {
 			ts = append(ts, r.queueTable())
 		case groupBig:
 			ts = append(ts, r.bigTable())
+		case groupCluster:
+			ts = append(ts, r.clusterTable())
 		}
 	}
 	return ts
@@ -201,8 +203,8 @@ func (r report) codecTable() table {
 //  3. PipeRoundTrip: multitask at most 2× rawpipe's ns/op.
 //  4. IdleChildRSS: an idle spawned child at most 10 MiB resident;
 //
-// then those of Sync, ProcPool, Queue and BigPayload (syncTargets,
-// poolTargets, queueTargets, bigTargets).
+// then those of Sync, ProcPool, Queue, BigPayload and Cluster
+// (syncTargets, poolTargets, queueTargets, bigTargets, clusterTargets).
 func (r report) processTargets() []target {
 	var ts []target
 	med := func(group, lib, unit string) (float64, bool) { return r.s.median(group, lib, unit) }
@@ -288,7 +290,8 @@ func (r report) processTargets() []target {
 	ts = append(ts, r.syncTargets()...)
 	ts = append(ts, r.poolTargets()...)
 	ts = append(ts, r.queueTargets()...)
-	return append(ts, r.bigTargets()...)
+	ts = append(ts, r.bigTargets()...)
+	return append(ts, r.clusterTargets()...)
 }
 
 // noCPython is the n/a verdict of a target that needs CPython's figure for

@@ -37,6 +37,7 @@ const (
 	scriptPool       = "process_pool.py"
 	scriptQueue      = "mp_queue.py"
 	scriptBig        = "big_payload.py"
+	scriptDask       = "dask_tasks.py"
 )
 
 // newReport gathers the results of one go test run; CPython's figures
@@ -71,6 +72,7 @@ func (r *report) readPython(text string) map[string]bool {
 		{scriptPool, parsePythonPool, &r.pyPool, &r.pyPoolStatus},
 		{scriptQueue, parsePythonQueue, &r.pyQueue, &r.pyQueueStatus},
 		{scriptBig, parsePythonBig, &r.pyBig, &r.pyBigStatus},
+		{scriptDask, parsePythonDask, &r.pyDask, &r.pyDaskStatus},
 	} {
 		if figs, err := s.parse(text); len(figs) > 0 {
 			*s.figs, *s.status, found[s.script] = figs, errStatus(err), true

@@ -57,6 +57,9 @@ type report struct {
 
 	pyBig       map[string]float64 // python/big_payload.py's figures by key; nil: none
 	pyBigStatus string             // why CPython's big payload figures are missing or partial
+
+	pyDask       map[string]float64 // python/dask_tasks.py's figures by key; nil: none
+	pyDaskStatus string             // why Dask's figure is missing
 }
 
 // write prints one table per benchmark group that has results: the thread
