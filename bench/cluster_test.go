@@ -33,10 +33,6 @@ const clusterWindow = 1024
 // consumers and workers are warm.
 const clusterWarmUp = 200
 
-// clusterRouteWorkers is how many tasks the executor of the three-server
-// benchmarks runs at once in its own goroutines.
-const clusterRouteWorkers = 8
-
 // rawJSTaskBytes is the size of a task of the raw JetStream loop.
 const rawJSTaskBytes = 100
 
@@ -69,12 +65,15 @@ var (
 	clusterServe = mp.Register("bench-cluster-serve", func(ctx context.Context, url string) (struct{}, error) {
 		return struct{}{}, cluster.Serve(ctx, cluster.Servers(url))
 	})
-	// rawJSWorker is a worker process of the raw JetStream loop: it runs
-	// as many tasks at a time as a Serve worker does (GOMAXPROCS), each
-	// fetched when a slot comes free; it publishes a task's result (its
-	// first 8 bytes), waits for the PubAck, then acks the task. It says
-	// when it is ready and returns the tasks it ran.
-	rawJSWorker = mp.Register("bench-rawjs-worker", func(ctx context.Context, url string) (int, error) {
+	// rawJSWorker is a worker process of the raw JetStream loop, shaped as
+	// a Serve worker with its default slots: 4 × GOMAXPROCS tasks at a
+	// time, fetched in one pull request per batch of slots that came free
+	// together; a task's slot is free as soon as it is fetched (its
+	// function has nothing to do), then its result (its first 8 bytes) is
+	// published, the PubAck awaited, and the task acked, at most
+	// 4 × slots + 64 of them at a time. It says when it is ready and
+	// returns the tasks it ran.
+	rawJSWorker = mp.Register("bench-rawjs-worker", func(ctx context.Context, url string) (int64, error) {
 		nc, err := nats.Connect(url)
 		if err != nil {
 			return 0, err
@@ -88,64 +87,97 @@ var (
 		if err != nil {
 			return 0, err
 		}
-		var (
-			wg   sync.WaitGroup
-			mu   sync.Mutex // guards ran and fail
-			ran  int
-			fail error
-		)
-		for range runtime.GOMAXPROCS(0) {
-			wg.Go(func() {
-				n, err := rawJSSlot(ctx, js, cons)
-				mu.Lock()
-				ran += n
-				fail = cmpErr(fail, err)
-				mu.Unlock()
-			})
-		}
 		if err := errors.Join(nc.Publish(rawJSReadySubject, nil), nc.Flush()); err != nil {
 			return 0, err
 		}
-		wg.Wait()
-		return ran, fail
+		w := &rawJSLoop{js: js, cons: cons, slots: make(chan struct{}, 4*runtime.GOMAXPROCS(0))}
+		w.tail = make(chan struct{}, 4*cap(w.slots)+64)
+		w.run(ctx)
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return w.ran, w.fail
 	})
 )
 
-// cmpErr returns the first of a and b that is not nil.
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
+// rawJSLoop is rawJSWorker's loop.
+type rawJSLoop struct {
+	js    jetstream.JetStream
+	cons  jetstream.Consumer
+	slots chan struct{} // a token per task asked for and not yet fetched
+	tail  chan struct{} // a token per task whose result is on its way
+	wg    sync.WaitGroup
+
+	mu   sync.Mutex // guards ran and fail
+	ran  int64
+	fail error
 }
 
-// rawJSSlot is one slot of rawJSWorker, until ctx ends.
-func rawJSSlot(ctx context.Context, js jetstream.JetStream, cons jetstream.Consumer) (int, error) {
-	ran := 0
-	for ctx.Err() == nil {
-		fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		batch, err := cons.Fetch(1, jetstream.FetchContext(fctx))
-		if err != nil {
-			cancel()
-			if ctx.Err() != nil {
-				break
-			}
-			return ran, err
+// run fetches and runs tasks until ctx ends, then waits for those it has.
+func (w *rawJSLoop) run(ctx context.Context) {
+	defer w.wg.Wait()
+	for {
+		select {
+		case w.slots <- struct{}{}:
+		case <-ctx.Done():
+			return
 		}
-		for msg := range batch.Messages() {
-			if _, err := js.Publish(ctx, rawJSResultSubj, msg.Data()[:8]); err != nil {
-				cancel()
-				return ran, cmpErr(ctx.Err(), err)
+		n := 1
+	more:
+		for n < cap(w.slots) {
+			select {
+			case w.slots <- struct{}{}:
+				n++
+			default:
+				break more
 			}
-			if err := msg.Ack(); err != nil {
-				cancel()
-				return ran, err
-			}
-			ran++
 		}
-		cancel()
+		w.wg.Add(1)
+		go w.fetch(ctx, n)
 	}
-	return ran, nil
+}
+
+// fetch pulls up to n tasks and runs each in a goroutine; it gives back
+// the slots of those that did not come.
+func (w *rawJSLoop) fetch(ctx context.Context, n int) {
+	defer w.wg.Done()
+	fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	batch, err := w.cons.Fetch(n, jetstream.FetchContext(fctx))
+	if err != nil {
+		select {
+		case <-time.After(100 * time.Millisecond):
+		case <-ctx.Done():
+		}
+		w.release(n)
+		return
+	}
+	got := 0
+	for msg := range batch.Messages() {
+		got++
+		w.wg.Go(func() {
+			w.release(1)
+			w.tail <- struct{}{}
+			defer func() { <-w.tail }()
+			_, err := w.js.Publish(ctx, rawJSResultSubj, msg.Data()[:8])
+			if err == nil {
+				err = msg.Ack()
+			}
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			if err == nil {
+				w.ran++
+			} else if w.fail == nil && ctx.Err() == nil {
+				w.fail = err
+			}
+		})
+	}
+	w.release(n - got)
+}
+
+func (w *rawJSLoop) release(n int) {
+	for range n {
+		<-w.slots
+	}
 }
 
 // BenchmarkCluster measures the cluster executor in tasks/s, at most
@@ -153,19 +185,19 @@ func rawJSSlot(ctx context.Context, js jetstream.JetStream, cons jetstream.Consu
 //
 //   - rawjs, the floor: what the executor does per task, done with
 //     JetStream alone. An embedded nats-server on loopback, a work-queue
-//     stream of tasks and one of results; the benchmark publishes
-//     100-byte tasks with PublishAsync and consumes the results; two
-//     worker processes each run GOMAXPROCS tasks at a time, as Serve's do
+//     stream of tasks and a stream of results, both on files; the
+//     benchmark publishes 100-byte tasks with PublishAsync, reads the
+//     results with an ordered consumer and purges them; two worker
+//     processes fetch, publish results and ack tasks as Serve's workers do
 //     (see rawJSWorker). It leaves out what the executor adds: the claim
 //     in the key-value bucket, the headers, the codec and the futures.
 //   - procs: New listening on loopback with no workers of its own, and two
 //     worker processes running Serve.
-//   - inproc: New as it comes: an embedded server and GOMAXPROCS goroutine
-//     workers.
+//   - inproc: New as it comes: an embedded server and goroutine workers.
 //   - r1 and r3: three embedded nats-servers in this process, joined by
-//     routes, and Connect with clusterRouteWorkers workers of its own, the
-//     streams kept by one server (Replicas(1)) or by all three
-//     (Replicas(3)).
+//     routes, and Connect with as many workers of its own as New has by
+//     default, the streams kept by one server (Replicas(1)) or by all
+//     three (Replicas(3)).
 //
 // And in p50-ns and p99-ns, on New as it comes:
 //
@@ -410,8 +442,8 @@ func waitFor(procs []*mp.Process, ready func() bool) error {
 }
 
 // startRoutes starts three nats-servers joined by routes, each with
-// JetStream in a directory of its own, and Connect to them with
-// clusterRouteWorkers workers and the streams kept by replicas servers.
+// JetStream in a directory of its own, and Connect to them with workers of
+// its own and the streams kept by replicas servers.
 func startRoutes(replicas int) (*cluster.Executor, func() error, error) {
 	var (
 		srvs []*server.Server
@@ -466,9 +498,10 @@ func startRoutes(replicas int) (*cluster.Executor, func() error, error) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	workers := 4 * runtime.GOMAXPROCS(0) // New's default
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		ex, err := cluster.Connect(ctx, strings.Join(urls, ","), cluster.Replicas(replicas), cluster.Workers(clusterRouteWorkers))
+		ex, err := cluster.Connect(ctx, strings.Join(urls, ","), cluster.Replicas(replicas), cluster.Workers(workers))
 		cancel()
 		if err == nil {
 			return warmed(ex, stopServers)
@@ -512,11 +545,10 @@ func startServer(opts *server.Options) (*server.Server, error) {
 	return s, nil
 }
 
-// rawJS is the raw JetStream loop: its server, the benchmark's connection
-// and the consumer of results.
+// rawJS is the raw JetStream loop, as the benchmark sees it.
 type rawJS struct {
 	js      jetstream.JetStream
-	results jetstream.Consumer
+	results jetstream.Stream
 }
 
 // startRawJS starts an embedded nats-server on loopback with the streams
@@ -563,22 +595,23 @@ func startRawJS() (*rawJS, func() error, error) {
 	}
 	ctx := context.Background()
 	e := &rawJS{js: js}
-	// As the executor's streams: work queues on files.
-	for name, subject := range map[string]string{rawJSTasks: rawJSTaskSubject, rawJSResults: rawJSResultSubj} {
-		if _, err := js.CreateStream(ctx, jetstream.StreamConfig{
-			Name: name, Subjects: []string{subject},
-			Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage,
-		}); err != nil {
-			return fail(err)
-		}
+	// As the executor's streams, on files: the tasks in a work queue that
+	// the workers share, the results kept until the reader purges them.
+	tasks, err := js.CreateStream(ctx, jetstream.StreamConfig{
+		Name: rawJSTasks, Subjects: []string{rawJSTaskSubject},
+		Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage,
+	})
+	if err != nil {
+		return fail(err)
 	}
-	if _, err := js.CreateConsumer(ctx, rawJSTasks, jetstream.ConsumerConfig{
+	if _, err := tasks.CreateConsumer(ctx, jetstream.ConsumerConfig{
 		Durable: rawJSWorkers, AckPolicy: jetstream.AckExplicitPolicy, MaxAckPending: -1, MaxWaiting: 4096,
 	}); err != nil {
 		return fail(err)
 	}
-	if e.results, err = js.CreateConsumer(ctx, rawJSResults, jetstream.ConsumerConfig{
-		Durable: "results", AckPolicy: jetstream.AckExplicitPolicy, MaxAckPending: -1,
+	if e.results, err = js.CreateStream(ctx, jetstream.StreamConfig{
+		Name: rawJSResults, Subjects: []string{rawJSResultSubj},
+		Retention: jetstream.LimitsPolicy, Storage: jetstream.FileStorage,
 	}); err != nil {
 		return fail(err)
 	}
@@ -615,23 +648,26 @@ func (e *rawJS) run(b *testing.B) {
 }
 
 // tasks publishes n tasks, at most clusterWindow of them without their
-// result at a time, and waits for the results, each acked and checked.
+// result at a time, reads and checks the results with an ordered consumer,
+// then purges them.
 func (e *rawJS) tasks(n int) error {
+	ctx := context.Background()
+	cons, err := e.results.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		return err
+	}
 	room := make(chan struct{}, clusterWindow)
 	done := make(chan struct{})
 	var (
 		got, sum int // set by the handler alone, read after done
 		bad      error
 	)
-	cc, err := e.results.Consume(func(m jetstream.Msg) {
+	cc, err := cons.Consume(func(m jetstream.Msg) {
 		if len(m.Data()) != 8 && bad == nil {
 			bad = fmt.Errorf("a result of %d bytes", len(m.Data()))
 		}
 		if len(m.Data()) == 8 {
 			sum += int(binary.LittleEndian.Uint64(m.Data()))
-		}
-		if err := m.Ack(); err != nil && bad == nil {
-			bad = err
 		}
 		select {
 		case <-room:
@@ -661,5 +697,5 @@ func (e *rawJS) tasks(n int) error {
 	if want := n * (n - 1) / 2; bad == nil && sum != want {
 		bad = fmt.Errorf("the results' sum is %d, want %d", sum, want)
 	}
-	return bad
+	return errors.Join(bad, e.results.Purge(ctx))
 }
