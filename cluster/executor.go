@@ -677,9 +677,12 @@ func (e *Executor) DeadTasks(ctx context.Context) iter.Seq2[DeadTask, error] {
 				left--
 				var d DeadTask
 				if err := json.Unmarshal(msg.Data(), &d); err != nil {
-					err = fmt.Errorf("cluster: a dead task's record: %w", err)
+					if !yield(d, fmt.Errorf("cluster: a dead task's record: %w", err)) {
+						return
+					}
+					continue
 				}
-				if !yield(d, err) {
+				if !yield(d, nil) {
 					return
 				}
 			}
