@@ -132,8 +132,11 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, 
 		Bucket:      workersBucket,
 		Description: "multitask: the workers alive, each renewing its key",
 		TTL:         workersTTL,
-		Storage:     jetstream.MemoryStorage,
-		Replicas:    cfg.replicas,
+		// On file, as the rest: a server restarted from its store
+		// would not have a bucket in memory, and the workers' beats
+		// would go nowhere.
+		Storage:  jetstream.FileStorage,
+		Replicas: cfg.replicas,
 	}); err != nil {
 		return nil, fmt.Errorf("cluster: create the bucket %s: %w", workersBucket, err)
 	}

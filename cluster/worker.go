@@ -141,7 +141,9 @@ func (w *worker) stop() {
 	w.abort(nil)
 	w.sub.Unsubscribe()
 	w.closePool()
-	_ = w.l.workers.Delete(context.Background(), w.key())
+	ctx, cancel := context.WithTimeout(context.Background(), claimTimeout)
+	_ = w.l.workers.Delete(ctx, w.key())
+	cancel()
 }
 
 func (w *worker) closePool() {
