@@ -72,21 +72,32 @@ type layout struct {
 	claims  jetstream.KeyValue
 	workers jetstream.KeyValue
 	cfg     *config
+	// replicas of the streams and consumers: cfg's, else those found
+	replicas int
 }
 
 // ensure creates the streams and buckets, or updates them to cfg's
 // replicas and retention; every executor and worker does it, so that any
 // of them may come first.
 func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, error) {
-	l := &layout{js: js, cfg: cfg}
+	l := &layout{js: js, cfg: cfg, replicas: cfg.replicas}
 	var err error
+	if l.replicas == 0 {
+		// Not given: keep those of the layout in place.
+		l.replicas = 1
+		if s, err := js.Stream(ctx, tasksStream); err == nil {
+			l.replicas = max(1, s.CachedInfo().Config.Replicas)
+		} else if !errors.Is(err, jetstream.ErrStreamNotFound) {
+			return nil, fmt.Errorf("cluster: read the stream %s: %w", tasksStream, err)
+		}
+	}
 	l.tasks, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        tasksStream,
 		Description: "multitask: tasks waiting for a worker, one subject per queue",
 		Subjects:    []string{tasksPrefix + ">"},
 		Retention:   jetstream.WorkQueuePolicy,
 		Storage:     jetstream.FileStorage,
-		Replicas:    cfg.replicas,
+		Replicas:    l.replicas,
 		MaxAge:      cfg.retention,
 		Duplicates:  2 * time.Minute,
 		AllowMsgTTL: true,
@@ -103,7 +114,7 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, 
 		// its block file every time the stream runs empty.
 		Retention:  jetstream.LimitsPolicy,
 		Storage:    jetstream.FileStorage,
-		Replicas:   cfg.replicas,
+		Replicas:   l.replicas,
 		MaxAge:     cfg.retention,
 		Duplicates: 2 * time.Minute,
 	}); err != nil {
@@ -114,7 +125,7 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, 
 		Description: "multitask: tasks that failed for good after retries, or whose deliveries ran out",
 		Subjects:    []string{deadPrefix + ">"},
 		Storage:     jetstream.FileStorage,
-		Replicas:    cfg.replicas,
+		Replicas:    l.replicas,
 		MaxAge:      cfg.retention,
 	}); err != nil {
 		return nil, fmt.Errorf("cluster: create the stream %s: %w", deadStream, err)
@@ -124,7 +135,7 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, 
 		Description: "multitask: which worker began a task, or that it was cancelled first",
 		TTL:         claimsTTL(cfg.ackWait),
 		Storage:     jetstream.FileStorage,
-		Replicas:    cfg.replicas,
+		Replicas:    l.replicas,
 	}); err != nil {
 		return nil, fmt.Errorf("cluster: create the bucket %s: %w", claimsBucket, err)
 	}
@@ -136,7 +147,7 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, 
 		// would not have a bucket in memory, and the workers' beats
 		// would go nowhere.
 		Storage:  jetstream.FileStorage,
-		Replicas: cfg.replicas,
+		Replicas: l.replicas,
 	}); err != nil {
 		return nil, fmt.Errorf("cluster: create the bucket %s: %w", workersBucket, err)
 	}
@@ -154,7 +165,7 @@ func (l *layout) consumer(ctx context.Context, queue string) (jetstream.Consumer
 		MaxDeliver:    -1, // workers count deliveries themselves and end a task that ran out
 		MaxAckPending: -1,
 		MaxWaiting:    4096,
-		Replicas:      l.cfg.replicas,
+		Replicas:      l.replicas,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cluster: create the consumer of queue %q: %w", queue, err)
@@ -171,7 +182,7 @@ func (l *layout) objects(ctx context.Context) (jetstream.ObjectStore, error) {
 			Description: "multitask: arguments and results too big for a message",
 			TTL:         l.cfg.retention,
 			Storage:     jetstream.FileStorage,
-			Replicas:    l.cfg.replicas,
+			Replicas:    l.replicas,
 		})
 	}
 	if err != nil {

@@ -106,7 +106,7 @@ func newConfig() config {
 			maxPayload:   DefaultMaxPayload,
 			objectAbove:  DefaultObjectAbove,
 		},
-		replicas:  1,
+		replicas:  0, // as the streams have it, else 1
 		ackWait:   DefaultAckWait,
 		retention: DefaultRetention,
 		workers:   -1,
@@ -365,9 +365,11 @@ func Retention(d time.Duration) Option {
 	}}
 }
 
-// Replicas sets how many servers of a NATS cluster keep each stream; the
-// default is 1. Use 3 on a cluster of three or more servers, so that the
-// loss of one loses nothing.
+// Replicas sets how many servers of a NATS cluster keep each stream. Use 3
+// on a cluster of three or more servers, so that the loss of one loses
+// nothing. Without it, an executor or worker keeps the replicas of the
+// streams it finds, and makes new ones with 1: a worker started without
+// it never shrinks what an executor set up.
 func Replicas(n int) Option {
 	return Option{"Replicas", scopeClient | scopeWorker, func(c *config) error {
 		if n < 1 || n > 5 {
