@@ -136,7 +136,7 @@ func Connect(ctx context.Context, urls string, opts ...Option) (*Executor, error
 }
 
 func newExecutor(ctx context.Context, nc *nats.Conn, cfg *config, srv *embedded, workers int) (*Executor, error) {
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(publishTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("cluster: %w", err)
 	}
@@ -343,6 +343,13 @@ func (e *Executor) releaseRoom() {
 		<-e.room
 	}
 }
+
+// publishTimeout bounds the wait for the acknowledgement of a message
+// published asynchronously, which is then published again (its id makes
+// that harmless). Without it, a message the servers lost without the
+// connection dropping, as when a cluster's stream leader dies, would be
+// waited for forever.
+const publishTimeout = 5 * time.Second
 
 // publish stores the task in its stream, retrying while the server is
 // away; the task's id makes a repeated publish harmless.
