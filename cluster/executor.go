@@ -51,6 +51,7 @@ type client struct {
 
 	// The results: read in order, and purged up to the last one read.
 	results    jetstream.Stream
+	durable    jetstream.Consumer // on a cluster, the consumer that reads them
 	recv       jetstream.ConsumeContext
 	lastResult atomic.Uint64
 	stopPurge  context.CancelFunc
@@ -150,18 +151,8 @@ func newExecutor(ctx context.Context, nc *nats.Conn, cfg *config, srv *embedded,
 	if c.results, err = js.Stream(ctx, resultsStream); err != nil {
 		return nil, fmt.Errorf("cluster: the stream of results: %w", err)
 	}
-	// An ordered consumer reads the results without acknowledgements, and
-	// after a reconnect or a server restart resumes after the last one it
-	// delivered; the results stay in the stream until purged.
-	cons, err := js.OrderedConsumer(ctx, resultsStream, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{c.reply},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("cluster: create the consumer of results: %w", err)
-	}
-	if c.recv, err = cons.Consume(c.onResult, jetstream.PullMaxMessages(1024),
-		jetstream.ConsumeErrHandler(func(jetstream.ConsumeContext, error) {})); err != nil {
-		return nil, fmt.Errorf("cluster: consume results: %w", err)
+	if err := c.consumeResults(ctx, js); err != nil {
+		return nil, err
 	}
 	if workers > 0 {
 		if c.local, err = startWorker(ctx, nc, &c.cfg, workers); err != nil {
@@ -174,6 +165,50 @@ func newExecutor(ctx context.Context, nc *nats.Conn, cfg *config, srv *embedded,
 	c.purged.Add(1)
 	go c.purgeLoop(purgeCtx)
 	return c.executor(cfg.task), nil
+}
+
+// consumeResults starts reading the executor's results. The results stay
+// in the stream until purged.
+func (c *client) consumeResults(ctx context.Context, js jetstream.JetStream) error {
+	var cons jetstream.Consumer
+	var err error
+	opts := []jetstream.PullConsumeOpt{jetstream.PullMaxMessages(1024),
+		jetstream.ConsumeErrHandler(func(jetstream.ConsumeContext, error) {})}
+	if c.l.replicas == 1 {
+		// An ordered consumer reads the results without acknowledgements,
+		// and after a reconnect or a server restart resumes after the last
+		// one it delivered.
+		cons, err = js.OrderedConsumer(ctx, resultsStream, jetstream.OrderedConsumerConfig{
+			FilterSubjects: []string{c.reply},
+		})
+	} else {
+		// On a cluster, an ordered consumer lives on one server, and after
+		// that server's death it is made anew by a request that the
+		// cluster may leave unanswered for minutes (it may place the new
+		// one on the dead server). A durable consumer kept by as many
+		// servers as the stream outlives the death of one; a result that
+		// died on its way comes again after AckWait, and short pulls with
+		// heartbeats find a pull lost with the server in seconds.
+		cons, err = js.CreateOrUpdateConsumer(ctx, resultsStream, jetstream.ConsumerConfig{
+			Durable:           "results_" + c.id,
+			Description:       "multitask: the results of one executor",
+			FilterSubject:     c.reply,
+			AckPolicy:         jetstream.AckExplicitPolicy,
+			AckWait:           c.cfg.ackWait,
+			MaxAckPending:     -1,
+			InactiveThreshold: time.Hour,
+			Replicas:          c.l.replicas,
+		})
+		c.durable = cons
+		opts = append(opts, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second))
+	}
+	if err != nil {
+		return fmt.Errorf("cluster: create the consumer of results: %w", err)
+	}
+	if c.recv, err = cons.Consume(c.onResult, opts...); err != nil {
+		return fmt.Errorf("cluster: consume results: %w", err)
+	}
+	return nil
 }
 
 // purgeEvery is how often an executor removes the results it has read.
@@ -197,7 +232,15 @@ func (c *client) purgeLoop(ctx context.Context) {
 		}
 		if last := c.lastResult.Load(); last > done {
 			pctx, stop := context.WithTimeout(ctx, claimTimeout)
-			if c.results.Purge(pctx, jetstream.WithPurgeSubject(c.reply), jetstream.WithPurgeSequence(last+1)) == nil {
+			if c.durable != nil {
+				// Only those below every unacknowledged delivery: one
+				// that died on its way comes again after later ones.
+				last = 0
+				if info, err := c.durable.Info(pctx); err == nil {
+					last = info.AckFloor.Stream
+				}
+			}
+			if last > done && c.results.Purge(pctx, jetstream.WithPurgeSubject(c.reply), jetstream.WithPurgeSequence(last+1)) == nil {
 				done = last
 			}
 			stop()
@@ -496,7 +539,10 @@ func (c *client) stopRunning(en *entry, ctx context.Context) {
 // task, from a task that ran more than once, is dropped.
 func (c *client) onResult(msg jetstream.Msg) {
 	if md, err := msg.Metadata(); err == nil {
-		c.lastResult.Store(md.Sequence.Stream)
+		c.lastResult.Store(max(c.lastResult.Load(), md.Sequence.Stream))
+	}
+	if c.durable != nil {
+		_ = msg.Ack() // it is here: no need to deliver it again
 	}
 	h := msg.Headers()
 	en := c.take(h.Get(hID))
@@ -579,6 +625,11 @@ func (c *client) teardown() {
 	}
 	c.stopPurge()
 	c.purged.Wait()
+	if c.durable != nil {
+		ctx, stop := context.WithTimeout(context.Background(), claimTimeout)
+		_ = c.l.js.DeleteConsumer(ctx, resultsStream, "results_"+c.id)
+		stop()
+	}
 	c.nc.Close()
 	c.server.stop()
 }
