@@ -143,6 +143,10 @@ func connOptions() []nats.Option {
 		nats.ReconnectWait(100 * time.Millisecond),
 		nats.ReconnectJitter(100*time.Millisecond, 100*time.Millisecond),
 		nats.RetryOnFailedConnect(false),
+		// The connection's asynchronous errors (a write to a server that
+		// died) are recovered from by reconnecting; they are not the
+		// user's to read on stderr. NATSOptions may set a handler.
+		nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {}),
 	}
 }
 
