@@ -325,7 +325,9 @@ func (w *worker) handle(msg jetstream.Msg, free func()) {
 	arg := msg.Data()
 	if t.object != "" {
 		octx, cancel := context.WithTimeout(ctx, time.Minute)
+		stop := w.keepAlive(msg)
 		arg, err = w.l.getObject(octx, t.object)
+		stop()
 		cancel()
 		if errors.Is(err, jetstream.ErrObjectNotFound) || errors.Is(err, errLink) {
 			// No later delivery finds it either.
@@ -384,6 +386,28 @@ func (w *worker) claim(ctx context.Context, id string) bool {
 	return false
 }
 
+// keepAlive tells JetStream that the worker still holds msg, every third
+// of AckWait, until stop is called: a big argument may take longer to read
+// than AckWait.
+func (w *worker) keepAlive(msg jetstream.Msg) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		beat := time.NewTicker(w.cfg.ackWait / 3)
+		defer beat.Stop()
+		for {
+			select {
+			case <-beat.C:
+				_ = msg.InProgress()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
 // run runs the task with a heartbeat that keeps JetStream from delivering
 // it again meanwhile.
 func (w *worker) run(t *task, msg jetstream.Msg, arg []byte) ([]byte, error) {
@@ -403,8 +427,8 @@ func (w *worker) run(t *task, msg jetstream.Msg, arg []byte) ([]byte, error) {
 		w.mu.Unlock()
 	}()
 
-	beat := time.NewTicker(w.cfg.ackWait / 3)
-	defer beat.Stop()
+	stop := w.keepAlive(msg)
+	defer stop()
 	type outcome struct {
 		value []byte
 		err   error
@@ -419,20 +443,19 @@ func (w *worker) run(t *task, msg jetstream.Msg, arg []byte) ([]byte, error) {
 		}
 		done <- o
 	}()
-	for {
-		select {
-		case o := <-done:
-			return o.value, o.err
-		case <-beat.C:
-			_ = msg.InProgress()
-		case <-ctx.Done():
-			if w.pool != nil {
-				continue // the pool kills the task after its grace and reports
-			}
-			// A goroutine cannot be killed: report at once, and let it
-			// end in its own time.
-			return nil, fmt.Errorf("cluster: task %q: %w", t.fn, context.Cause(ctx))
-		}
+	if w.pool != nil {
+		// The pool kills the task after its grace when ctx ends, and
+		// reports.
+		o := <-done
+		return o.value, o.err
+	}
+	select {
+	case o := <-done:
+		return o.value, o.err
+	case <-ctx.Done():
+		// A goroutine cannot be killed: report at once, and let it end in
+		// its own time.
+		return nil, fmt.Errorf("cluster: task %q: %w", t.fn, context.Cause(ctx))
 	}
 }
 
