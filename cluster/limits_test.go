@@ -21,15 +21,19 @@ import (
 // killed with its worker process; its future fails with
 // context.DeadlineExceeded and the pool goes on with a new process.
 func TestTimeoutKillsProcess(t *testing.T) {
-	ex := newExecutor(t, cluster.Processes(), cluster.Workers(1),
-		cluster.Timeout(100*time.Millisecond), cluster.Grace(100*time.Millisecond))
+	ex := newExecutor(t, cluster.Processes(), cluster.Workers(1), cluster.Grace(100*time.Millisecond))
 	// A worker process that has started, so that the task's 100ms are
-	// the task's own.
+	// the task's own; the tasks around it have no timeout, since theirs
+	// would count the start of a worker process too.
 	if v, err := square.Submit(context.Background(), ex, 3).Result(context.Background()); err != nil || v != 9 {
 		t.Fatalf("square: %v, %v", v, err)
 	}
+	timed, err := ex.With(cluster.Timeout(100 * time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
 	path := filepath.Join(t.TempDir(), "pid")
-	err := ended(t, hang.Submit(context.Background(), ex, path), 30*time.Second)
+	err = ended(t, hang.Submit(context.Background(), timed, path), 30*time.Second)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Result: %v, want DeadlineExceeded", err)
 	}

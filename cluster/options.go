@@ -178,7 +178,9 @@ func positive(name string, d time.Duration, set func(*config)) Option {
 // Timeout bounds how long each run of a task may take, counted from its
 // start on a worker: its context ends then, and a task run in a worker
 // process ([Processes]) that has not returned after the grace period is
-// killed with its process. The run fails with an error that matches
+// killed with its process. With Processes the time counts from when the
+// task reaches the pool, so it includes the start of a worker process
+// that replaces one killed or recycled. The run fails with an error that matches
 // context.DeadlineExceeded, which [Retries] may retry. Zero, the default,
 // is no bound.
 func Timeout(d time.Duration) Option {
