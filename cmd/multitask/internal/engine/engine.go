@@ -1,0 +1,432 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"math"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/multitask-go/multitask/cmd/multitask/internal/reaper"
+)
+
+// A Job is one run of the command: its sequence number ({#}) and values.
+type Job struct {
+	Seq  int
+	Args []string
+	// Input, when not nil, is the job's stdin (--pipe); otherwise the job
+	// reads /dev/null.
+	Input []byte
+}
+
+// A Command is a job's command line: Line runs through the shell; Argv,
+// when not nil, is exec'd directly with the same effect.
+type Command struct {
+	Line string
+	Argv []string
+}
+
+// Output says how jobs' output reaches the user.
+type Output int
+
+const (
+	// Group prints each job's stdout then stderr whole when it ends.
+	Group Output = iota
+	// LineBuffer prints whole lines as they come; lines never mix.
+	LineBuffer
+	// Ungroup hands the jobs our own stdout and stderr.
+	Ungroup
+)
+
+// Config says how to run a stream of jobs.
+type Config struct {
+	Slots   int                                        // jobs at once (at least 1)
+	Command func(seq, slot int, args []string) Command // a job's command
+	Shell   string                                     // runs Command.Line as Shell -c Line
+
+	KeepOrder bool             // print in input order
+	Output    Output           // how output is printed
+	Tag       func(Job) string // when set, the prefix of each printed line
+	Print     bool             // print the jobs' output at all (false with --results)
+	Stdout    io.Writer
+	Stderr    io.Writer
+
+	Timeout    Timeout
+	TermSeq    []TermStep // how a job is killed; DefaultTermSeq when nil
+	Retries    int        // tries per job, at least 1 (GNU's --retries)
+	RetryDelay time.Duration
+	Halt       Halt
+	Total      int // the number of jobs, needed by percentage halts only
+
+	Delay   time.Duration // between starts
+	MemFree int64         // start a job only with this much memory available
+	Load    float64       // start a job only below this load average
+
+	// Env is added to each job's environment, after os.Environ().
+	Env []string
+
+	// Reaper, when set, learns each job's process group.
+	Reaper *reaper.Client
+
+	// Skip is called before each job starts, with its command, from the
+	// scheduling goroutine; true skips the job, which Ended then never
+	// sees. It serves --resume.
+	Skip func(Job, Command) bool
+
+	// Ended is called once per job as it ends (its last try), in the order
+	// jobs end, from one goroutine. It serves --joblog and --results.
+	Ended func(*Result)
+
+	// Stop, when it fires, starts no more jobs (the first Ctrl-C). Ending
+	// Run's ctx kills the running jobs as well.
+	Stop <-chan struct{}
+}
+
+// Timeout limits a job's runtime: After, or Percent of the median runtime
+// of the jobs that succeeded so far.
+type Timeout struct {
+	After   time.Duration
+	Percent float64
+}
+
+// A TermStep sends Signal, then waits up to Wait for the job to end.
+type TermStep struct {
+	Signal os.Signal
+	Wait   time.Duration
+}
+
+// A Result is one ended job.
+type Result struct {
+	Job
+	Slot     int
+	Command  Command
+	Start    time.Time
+	Runtime  time.Duration
+	Exit     int // exit status; -1 when killed by a timeout, as GNU logs it
+	Signal   int // the signal that ended it, 0 if none
+	TimedOut bool
+	Killed   bool // killed by a halt or an interrupt: not printed
+	Tries    int
+	MaxRSS   int64 // bytes
+	Err      error // the job could not start (its exit status is 127)
+
+	// The job's output; valid during Ended only.
+	Stdout, Stderr *spool
+	idx            int
+}
+
+// Failed reports whether the job counts as failed.
+func (r *Result) Failed() bool { return r.Exit != 0 || r.Signal != 0 }
+
+// ExitValue is the job's status as a shell would give it: its exit status,
+// or 128 + the signal that killed it.
+func (r *Result) ExitValue() int {
+	if r.Signal != 0 {
+		return 128 + r.Signal
+	}
+	return r.Exit
+}
+
+// StdoutLen returns the number of bytes the job wrote on stdout.
+func (r *Result) StdoutLen() int64 {
+	if r.Stdout == nil {
+		return 0
+	}
+	return r.Stdout.Len()
+}
+
+// WriteStdout copies the job's captured stdout to w.
+func (r *Result) WriteStdout(w io.Writer) error { return writeSpool(w, r.Stdout) }
+
+// WriteStderr copies the job's captured stderr to w.
+func (r *Result) WriteStderr(w io.Writer) error { return writeSpool(w, r.Stderr) }
+
+func writeSpool(w io.Writer, s *spool) error {
+	if s == nil {
+		return nil
+	}
+	_, err := s.WriteTo(w)
+	return err
+}
+
+// Summary is what Run did.
+type Summary struct {
+	Started int
+	Done    int
+	Failed  int
+	Halt    Halt
+	Total   int
+	Trigger *Result // the job that triggered the halt, nil if none did
+	Stopped bool    // Stop fired or ctx ended before all jobs started
+}
+
+// ExitCode is GNU parallel's exit status for the run.
+func (s Summary) ExitCode() int {
+	if s.Trigger != nil {
+		switch {
+		case s.Halt.On == Success:
+			return 0
+		case s.Halt.Percent > 0:
+			return int(math.Ceil(float64(s.Failed) * 100 / float64(max(s.Total, 1))))
+		case s.Halt.Count == 1:
+			return s.Trigger.ExitValue()
+		}
+	}
+	return min(s.Failed, 101)
+}
+
+// ErrStartFailed wraps the error of a job that could not start.
+var ErrStartFailed = errors.New("cannot start job")
+
+// Run runs jobs as cfg says and returns when every started job has ended
+// and its output is printed. An error from jobs stops the run; it is
+// returned after the running jobs end.
+func Run(ctx context.Context, cfg Config, jobs iter.Seq2[Job, error]) (Summary, error) {
+	if cfg.Slots < 1 {
+		cfg.Slots = 1
+	}
+	if cfg.Retries < 1 {
+		cfg.Retries = 1
+	}
+	if cfg.TermSeq == nil {
+		cfg.TermSeq = DefaultTermSeq
+	}
+	r := &runner{
+		cfg:     cfg,
+		ctx:     ctx,
+		ended:   make(chan *Result, cfg.Slots),
+		slots:   make(chan int, cfg.Slots),
+		halting: make(chan struct{}),
+		killAll: make(chan struct{}),
+		execs:   newLookup(),
+		env:     append(os.Environ(), cfg.Env...),
+	}
+	for s := 1; s <= cfg.Slots; s++ {
+		r.slots <- s
+	}
+	collected := make(chan struct{})
+	go func() {
+		defer close(collected)
+		r.collect()
+	}()
+	err := r.schedule(jobs)
+	r.running.Wait()
+	close(r.ended)
+	<-collected
+	r.sum.Halt = cfg.Halt
+	r.sum.Total = cfg.Total
+	return r.sum, err
+}
+
+type runner struct {
+	cfg   Config
+	ctx   context.Context
+	ended chan *Result
+	slots chan int // free slot numbers
+	execs *lookup
+	env   []string
+
+	running sync.WaitGroup
+	// halting is closed by the collector when a halt triggers; killAll when
+	// the running jobs must die too.
+	halting  chan struct{}
+	killAll  chan struct{}
+	haltOnce sync.Once
+	killOnce sync.Once
+	runtimes medianTracker
+	sum      Summary    // written by the collector, and Started by schedule
+	outputMu sync.Mutex // keeps lines of different jobs apart under LineBuffer
+}
+
+// schedule starts jobs as slots free up until jobs end or the run stops.
+func (r *runner) schedule(jobs iter.Seq2[Job, error]) error {
+	var last time.Time
+	for job, err := range jobs {
+		if err != nil {
+			return err
+		}
+		slot, ok := r.acquire()
+		if !ok {
+			r.sum.Stopped = true
+			return nil
+		}
+		cmd := r.cfg.Command(job.Seq, slot, job.Args)
+		if r.cfg.Skip != nil && r.cfg.Skip(job, cmd) {
+			r.slots <- slot
+			continue
+		}
+		if !r.waitResources(&last) {
+			r.slots <- slot
+			r.sum.Stopped = true
+			return nil
+		}
+		idx := r.sum.Started
+		r.sum.Started++
+		r.running.Add(1)
+		go func() {
+			defer r.running.Done()
+			res := r.runJob(job, slot, cmd)
+			res.idx = idx
+			r.ended <- res // the collector frees the slot, after the halt check
+		}()
+	}
+	return nil
+}
+
+// acquire waits for a free slot; false when the run must start no more jobs.
+func (r *runner) acquire() (int, bool) {
+	if r.stopping() {
+		return 0, false
+	}
+	select {
+	case s := <-r.slots:
+		if r.stopping() {
+			r.slots <- s
+			return 0, false
+		}
+		return s, true
+	case <-r.halting:
+	case <-r.cfg.Stop:
+	case <-r.ctx.Done():
+	}
+	return 0, false
+}
+
+func (r *runner) stopping() bool {
+	select {
+	case <-r.halting:
+		return true
+	case <-r.cfg.Stop:
+		return true
+	case <-r.ctx.Done():
+		return true
+	default:
+		return false
+	}
+}
+
+// waitResources honours --delay, --memfree and --load before a start.
+func (r *runner) waitResources(last *time.Time) bool {
+	if d := r.cfg.Delay - time.Since(*last); r.cfg.Delay > 0 && d > 0 {
+		if !r.sleep(d) {
+			return false
+		}
+	}
+	for !resourcesFree(r.cfg.MemFree, r.cfg.Load) {
+		if !r.sleep(100 * time.Millisecond) {
+			return false
+		}
+	}
+	*last = time.Now()
+	return true
+}
+
+func (r *runner) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.halting:
+	case <-r.cfg.Stop:
+	case <-r.ctx.Done():
+	}
+	return false
+}
+
+// collect takes each ended job: reports it, tallies it, checks the halt,
+// and prints its output in the order asked for.
+func (r *runner) collect() {
+	pending := make(map[int]*Result)
+	next := 0
+	var c counts
+	for res := range r.ended {
+		if !res.Killed {
+			c.done++
+			if res.Failed() {
+				c.failed++
+			} else {
+				r.runtimes.add(res.Runtime)
+			}
+			r.sum.Done, r.sum.Failed = c.done, c.failed
+		}
+		if r.cfg.Ended != nil {
+			r.cfg.Ended(res)
+		}
+		if !res.Killed && r.sum.Trigger == nil && r.cfg.Halt.triggered(c, r.cfg.Total) {
+			r.sum.Trigger = res
+			r.haltMessage(res)
+			r.haltOnce.Do(func() { close(r.halting) })
+			if r.cfg.Halt.When == Now {
+				r.killOnce.Do(func() { close(r.killAll) })
+			}
+		}
+		r.slots <- res.Slot
+		if !r.cfg.KeepOrder {
+			r.print(res)
+			continue
+		}
+		pending[res.idx] = res
+		for {
+			p, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			r.print(p)
+		}
+	}
+	// Jobs that never ended in order (none should) still free their spools.
+	for _, p := range pending {
+		r.print(p)
+	}
+}
+
+func (r *runner) haltMessage(res *Result) {
+	what := "failed"
+	switch {
+	case r.cfg.Halt.On == Success:
+		what = "succeeded"
+	case r.cfg.Halt.On == Done:
+		what = "finished"
+	}
+	fmt.Fprintf(r.cfg.Stderr, "multitask: This job %s:\n%s\n", what, res.Command.Line)
+}
+
+// print writes a job's captured output and frees it.
+func (r *runner) print(res *Result) {
+	defer func() {
+		for _, s := range []*spool{res.Stdout, res.Stderr} {
+			if s != nil {
+				s.release()
+			}
+		}
+	}()
+	if !r.cfg.Print || res.Killed || r.cfg.Output != Group {
+		return
+	}
+	tag := ""
+	if r.cfg.Tag != nil {
+		tag = r.cfg.Tag(res.Job)
+	}
+	for _, p := range []struct {
+		s *spool
+		w io.Writer
+	}{{res.Stdout, r.cfg.Stdout}, {res.Stderr, r.cfg.Stderr}} {
+		if p.s == nil || p.s.Len() == 0 {
+			continue
+		}
+		rd, err := p.s.reader()
+		if err == nil {
+			err = writeTagged(p.w, tag, rd)
+		}
+		if err != nil {
+			fmt.Fprintf(r.cfg.Stderr, "multitask: output of job %d: %v\n", res.Seq, err)
+		}
+	}
+}

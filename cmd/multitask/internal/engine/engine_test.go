@@ -1,0 +1,299 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"iter"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// lines runs each job's value as a shell command line.
+func lines(vals ...string) iter.Seq2[Job, error] {
+	return func(yield func(Job, error) bool) {
+		for i, v := range vals {
+			if !yield(Job{Seq: i + 1, Args: []string{v}}, nil) {
+				return
+			}
+		}
+	}
+}
+
+func config(slots int) (Config, *syncBuffer, *syncBuffer) {
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	return Config{
+		Slots: slots, Shell: "/bin/sh", Print: true, Stdout: out, Stderr: errOut,
+		Command: func(_, _ int, args []string) Command { return Command{Line: args[0]} },
+	}, out, errOut
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestKeepOrderAndExitCode(t *testing.T) {
+	cfg, out, _ := config(3)
+	cfg.KeepOrder = true
+	sum, err := Run(context.Background(), cfg, lines("sleep 0.3; echo a", "echo b; exit 3", "sleep 0.1; echo c", "exit 1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "a\nb\nc\n" {
+		t.Fatalf("output %q, want a b c in input order", got)
+	}
+	if sum.Done != 4 || sum.Failed != 2 || sum.ExitCode() != 2 {
+		t.Fatalf("summary %+v, exit %d; want 4 done, 2 failed, exit 2", sum, sum.ExitCode())
+	}
+}
+
+func TestGroupedOutputNeverMixes(t *testing.T) {
+	cfg, out, _ := config(4)
+	var jobs []string
+	for i := range 8 {
+		jobs = append(jobs, fmt.Sprintf("for n in 1 2 3 4 5 6 7 8 9; do printf '%d'; sleep 0.01; done; echo", i))
+	}
+	if _, err := Run(context.Background(), cfg, lines(jobs...)); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(got) != 8 {
+		t.Fatalf("%d lines, want 8: %q", len(got), out.String())
+	}
+	for _, l := range got {
+		if l != strings.Repeat(l[:1], 9) {
+			t.Fatalf("a line mixes jobs: %q", l)
+		}
+	}
+}
+
+func TestBigOutputSpillsAndPrintsWhole(t *testing.T) {
+	cfg, out, _ := config(2)
+	cfg.KeepOrder = true
+	var got []*Result
+	cfg.Ended = func(r *Result) { got = append(got, r) }
+	// 3 MiB from the first job, which ends last; the second prints first.
+	_, err := Run(context.Background(), cfg, lines("sleep 0.2; head -c 3145728 /dev/zero | tr '\\0' x", "echo small"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	if len(s) != 3<<20+len("small\n") || !strings.HasSuffix(s, "xsmall\n") {
+		t.Fatalf("output of %d bytes ends %q", len(s), s[max(0, len(s)-10):])
+	}
+	if got[1].StdoutLen() != 3<<20 {
+		t.Fatalf("Receive %d, want %d", got[1].StdoutLen(), 3<<20)
+	}
+}
+
+func TestTagAndLineBuffer(t *testing.T) {
+	cfg, out, _ := config(2)
+	cfg.Output = LineBuffer
+	cfg.Tag = func(j Job) string { return strconv.Itoa(j.Seq) + "\t" }
+	if _, err := Run(context.Background(), cfg, lines("echo a; sleep 0.2; printf b", "sleep 0.1; echo c")); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "1\ta\n2\tc\n1\tb" {
+		t.Fatalf("line-buffered output %q", got)
+	}
+}
+
+// alive reports whether process pid exists.
+func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
+
+func TestTimeoutKillsTheWholeGroup(t *testing.T) {
+	cfg, _, _ := config(1)
+	cfg.Timeout.After = 300 * time.Millisecond
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	var res *Result
+	cfg.Ended = func(r *Result) { res = r }
+	sum, err := Run(context.Background(), cfg, lines("sleep 60 & echo $! > "+pidFile+"; wait"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.TimedOut || res.Exit != -1 || res.Signal != 15 || sum.ExitCode() != 1 {
+		t.Fatalf("result %+v exit %d; want timed out, -1, 15, exit 1", res, sum.ExitCode())
+	}
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	deadline := time.Now().Add(5 * time.Second)
+	for alive(pid) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // the kill is sent; a zombie lingers until init reaps it
+	}
+	if alive(pid) {
+		// A zombie is dead: check its state before calling it a survivor.
+		if st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); !strings.Contains(string(st), ") Z") {
+			t.Fatalf("the job's background process %d survived its timeout", pid)
+		}
+	}
+}
+
+func TestHaltNowKillsRunningJobs(t *testing.T) {
+	cfg, out, _ := config(2)
+	cfg.Halt = Halt{When: Now, On: Fail, Count: 1}
+	start := time.Now()
+	sum, err := Run(context.Background(), cfg, lines("sleep 30; echo late", "sleep 0.1; exit 4", "echo never"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(start) > 10*time.Second {
+		t.Fatal("halt now waited for the running job")
+	}
+	if sum.ExitCode() != 4 || sum.Started != 2 || out.String() != "" {
+		t.Fatalf("summary %+v exit %d output %q; want exit 4, 2 started, nothing printed", sum, sum.ExitCode(), out.String())
+	}
+}
+
+func TestHaltSoonWaitsForRunningJobs(t *testing.T) {
+	cfg, out, _ := config(2)
+	cfg.Halt = Halt{When: Soon, On: Fail, Count: 1}
+	sum, err := Run(context.Background(), cfg, lines("sleep 0.3; echo finished", "exit 2", "echo never"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "finished\n" || sum.ExitCode() != 2 || sum.Started != 2 {
+		t.Fatalf("output %q summary %+v", out.String(), sum)
+	}
+}
+
+func TestRetriesRunTheLastTryOnly(t *testing.T) {
+	cfg, out, _ := config(1)
+	cfg.Retries = 3
+	count := filepath.Join(t.TempDir(), "count")
+	var res *Result
+	cfg.Ended = func(r *Result) { res = r }
+	sum, err := Run(context.Background(), cfg, lines("echo try >> "+count+"; echo out; exit 1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(count)
+	if strings.Count(string(b), "try") != 3 || res.Tries != 3 || out.String() != "out\n" || sum.Failed != 1 {
+		t.Fatalf("tries in file %q, result tries %d, output %q, failed %d", b, res.Tries, out.String(), sum.Failed)
+	}
+}
+
+func TestDirectExecAndMissingCommand(t *testing.T) {
+	cfg, out, errOut := config(1)
+	cfg.KeepOrder = true
+	cfg.Command = func(_, _ int, args []string) Command { return Command{Line: "x", Argv: args} }
+	sum, err := Run(context.Background(), cfg, func(yield func(Job, error) bool) {
+		_ = yield(Job{Seq: 1, Args: []string{"printf", "%s|", "a b", "$HOME"}}, nil) &&
+			yield(Job{Seq: 2, Args: []string{"no-such-command-here"}}, nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "a b|$HOME|" || sum.Failed != 1 || !strings.Contains(errOut.String(), "no-such-command-here: command not found") {
+		t.Fatalf("output %q stderr %q failed %d", out.String(), errOut.String(), sum.Failed)
+	}
+}
+
+func TestSkipAndStop(t *testing.T) {
+	cfg, out, _ := config(1)
+	cfg.KeepOrder = true
+	cfg.Skip = func(j Job, _ Command) bool { return j.Seq == 2 }
+	stop := make(chan struct{})
+	cfg.Stop = stop
+	cfg.Ended = func(r *Result) {
+		if r.Seq == 3 {
+			close(stop)
+		}
+	}
+	sum, err := Run(context.Background(), cfg, lines("echo 1", "echo 2", "echo 3", "echo 4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "1\n3\n" || !sum.Stopped {
+		t.Fatalf("output %q summary %+v", out.String(), sum)
+	}
+}
+
+func TestSlotsAreReused(t *testing.T) {
+	cfg, _, _ := config(2)
+	var mu sync.Mutex
+	var slots []int
+	cfg.Command = func(_, slot int, _ []string) Command {
+		mu.Lock()
+		slots = append(slots, slot)
+		mu.Unlock()
+		return Command{Line: "true"}
+	}
+	if _, err := Run(context.Background(), cfg, lines("1", "2", "3", "4", "5")); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range slots {
+		if s < 1 || s > 2 {
+			t.Fatalf("slots %v, want each in 1..2", slots)
+		}
+	}
+	if len(slots) != 5 || !slices.Contains(slots, 2) {
+		t.Fatalf("slots %v", slots)
+	}
+}
+
+func TestParseHaltAndExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Halt
+	}{
+		{"now,fail=1", Halt{When: Now, On: Fail, Count: 1}},
+		{"soon,success=3", Halt{When: Soon, On: Success, Count: 3}},
+		{"now,done=50%", Halt{When: Now, On: Done, Percent: 50}},
+		{"2", Halt{When: Now, On: Fail, Count: 1}},
+		{"never", Halt{}},
+	} {
+		got, err := ParseHalt(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("ParseHalt(%q) = %+v, %v; want %+v", tc.in, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"now", "later,fail=1", "now,oops=1", "now,fail=0", "now,fail=x%", "now,fail=150%"} {
+		if _, err := ParseHalt(bad); err == nil {
+			t.Errorf("ParseHalt(%q) succeeded", bad)
+		}
+	}
+	killed := &Result{Signal: 9}
+	for _, tc := range []struct {
+		sum  Summary
+		want int
+	}{
+		{Summary{Failed: 0}, 0},
+		{Summary{Failed: 7}, 7},
+		{Summary{Failed: 300}, 101},
+		{Summary{Failed: 1, Halt: Halt{On: Fail, Count: 1}, Trigger: killed}, 137},
+		{Summary{Failed: 2, Halt: Halt{On: Fail, Count: 2}, Trigger: killed}, 2},
+		{Summary{Failed: 3, Total: 7, Halt: Halt{On: Fail, Percent: 40}, Trigger: killed}, 43},
+		{Summary{Failed: 1, Halt: Halt{On: Success, Count: 1}, Trigger: &Result{}}, 0},
+	} {
+		if got := tc.sum.ExitCode(); got != tc.want {
+			t.Errorf("%+v: exit %d, want %d", tc.sum, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"os"
+)
+
+// spoolMemory is how much of one stream of one job is kept in memory;
+// beyond it the stream goes to a temporary file, so that a job printing
+// gigabytes under --keep-order costs disk, not memory.
+const spoolMemory = 1 << 20
+
+// A spool holds one stream of a job's output until it is printed.
+type spool struct {
+	buf  []byte
+	file *os.File // nil until buf would pass spoolMemory
+	n    int64
+	err  error // the first error spilling to file
+}
+
+func (s *spool) Write(p []byte) (int, error) {
+	s.n += int64(len(p))
+	if s.file == nil && len(s.buf)+len(p) <= spoolMemory {
+		s.buf = append(s.buf, p...)
+		return len(p), nil
+	}
+	if s.err != nil {
+		return len(p), nil // keep draining the pipe; the error is reported once
+	}
+	if s.file == nil {
+		f, err := os.CreateTemp("", "multitask-out-")
+		if err != nil {
+			s.err = err
+			return len(p), nil
+		}
+		os.Remove(f.Name()) // unlinked: it goes when closed, or when we die
+		s.file = f
+		if _, err := f.Write(s.buf); err != nil {
+			s.err = err
+		}
+		s.buf = nil
+	}
+	if _, err := s.file.Write(p); err != nil && s.err == nil {
+		s.err = err
+	}
+	return len(p), nil
+}
+
+// Len returns the number of bytes written, spilled or not.
+func (s *spool) Len() int64 { return s.n }
+
+// reader returns the spooled bytes from the start.
+func (s *spool) reader() (io.Reader, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	if s.file == nil {
+		return bytes.NewReader(s.buf), nil
+	}
+	if _, err := s.file.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return bufio.NewReaderSize(s.file, 64<<10), nil
+}
+
+// WriteTo copies the spooled bytes to w.
+func (s *spool) WriteTo(w io.Writer) (int64, error) {
+	r, err := s.reader()
+	if err != nil {
+		return 0, err
+	}
+	return io.Copy(w, r)
+}
+
+// release frees the spool's memory and file.
+func (s *spool) release() {
+	s.buf = nil
+	if s.file != nil {
+		s.file.Close()
+		s.file = nil
+	}
+}
+
+// writeTagged copies r to w with tag before every line; a last line
+// without a newline gets none added.
+func writeTagged(w io.Writer, tag string, r io.Reader) error {
+	if tag == "" {
+		_, err := io.Copy(w, r)
+		return err
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	for {
+		line, err := br.ReadSlice('\n')
+		if len(line) > 0 {
+			bw.WriteString(tag)
+			bw.Write(line)
+		}
+		for err == bufio.ErrBufferFull { // a line longer than the buffer
+			line, err = br.ReadSlice('\n')
+			bw.Write(line)
+		}
+		if err == io.EOF {
+			return bw.Flush()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
