@@ -62,6 +62,10 @@ type Config struct {
 	Halt       Halt
 	Total      int // the number of jobs, needed by percentage halts only
 
+	// MemLimit, when positive, kills a job whose processes' resident
+	// memory passes it (bytes).
+	MemLimit int64
+
 	Delay   time.Duration // between starts
 	MemFree int64         // start a job only with this much memory available
 	Load    float64       // start a job only below this load average
@@ -106,9 +110,10 @@ type Result struct {
 	Command  Command
 	Start    time.Time
 	Runtime  time.Duration
-	Exit     int // exit status; -1 when killed by a timeout, as GNU logs it
+	Exit     int // exit status; -1 when killed by a timeout or MemLimit, as GNU logs a timeout
 	Signal   int // the signal that ended it, 0 if none
 	TimedOut bool
+	OverMem  bool // killed for passing MemLimit
 	Killed   bool // killed by a halt or an interrupt: not printed
 	Tries    int
 	MaxRSS   int64 // bytes

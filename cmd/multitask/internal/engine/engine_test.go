@@ -297,3 +297,21 @@ func TestParseHaltAndExitCodes(t *testing.T) {
 		}
 	}
 }
+
+func TestMemLimitKillsAGrowingJob(t *testing.T) {
+	cfg, out, errOut := config(1)
+	cfg.MemLimit = 64 << 20
+	var res *Result
+	cfg.Ended = func(r *Result) { res = r }
+	// A subshell of the job's shell holds 100 MB: the whole tree is counted.
+	sum, err := Run(context.Background(), cfg, lines("(x=$(head -c 100000000 /dev/zero | tr '\\0' a); sleep 30); echo done"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.OverMem || res.Exit != -1 || res.Signal != 9 || sum.Failed != 1 || out.String() != "" {
+		t.Fatalf("result %+v output %q", res, out.String())
+	}
+	if !strings.Contains(errOut.String(), "memory passed") {
+		t.Fatalf("stderr %q does not say why the job was killed", errOut.String())
+	}
+}

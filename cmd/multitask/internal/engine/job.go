@@ -97,6 +97,8 @@ func (r *runner) try(job Job, slot int, cmd Command) *Result {
 	switch {
 	case res.TimedOut:
 		res.Exit, res.Signal = -1, int(syscall.SIGTERM)
+	case res.OverMem:
+		res.Exit, res.Signal = -1, int(syscall.SIGKILL)
 	case code < 0:
 		res.Signal = -code
 	default:
@@ -115,7 +117,7 @@ func (r *runner) await(child *supervise.Child, pgid int, res *Result) {
 		timeout = t.C
 	}
 	var recheck <-chan time.Time
-	if r.cfg.Timeout.Percent > 0 {
+	if r.cfg.Timeout.Percent > 0 || r.cfg.MemLimit > 0 {
 		tk := time.NewTicker(50 * time.Millisecond)
 		defer tk.Stop()
 		recheck = tk.C
@@ -132,6 +134,13 @@ func (r *runner) await(child *supervise.Child, pgid int, res *Result) {
 		case <-recheck:
 			if d := r.timeout(); d > 0 && time.Since(res.Start) > d {
 				timeout = closedTime
+			}
+			if r.cfg.MemLimit > 0 && treeRSS(child.Pid()) > r.cfg.MemLimit {
+				res.OverMem = true
+				_ = syscall.Kill(-pgid, syscall.SIGKILL)
+				<-child.Done()
+				fmt.Fprintf(r.cfg.Stderr, "multitask: Warning: This job was killed because its memory passed %d bytes:\nmultitask: Warning: %s\n", r.cfg.MemLimit, res.Command.Line)
+				return
 			}
 		case <-r.killAll:
 			res.Killed = true
