@@ -52,6 +52,7 @@ type Config struct {
 	Output    Output           // how output is printed
 	Tag       func(Job) string // when set, the prefix of each printed line
 	Print     bool             // print the jobs' output at all (false with --results)
+	Verbose   bool             // print each job's command line before its output
 	Stdout    io.Writer
 	Stderr    io.Writer
 
@@ -414,6 +415,9 @@ func (r *runner) print(res *Result) {
 	}()
 	if !r.cfg.Print || res.Killed || r.cfg.Output != Group {
 		return
+	}
+	if r.cfg.Verbose {
+		fmt.Fprintln(r.cfg.Stdout, res.Command.Line)
 	}
 	tag := ""
 	if r.cfg.Tag != nil {

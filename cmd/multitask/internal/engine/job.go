@@ -28,6 +28,11 @@ var DefaultTermSeq = []TermStep{
 
 // runJob runs a job, retrying it as configured, and returns its last try.
 func (r *runner) runJob(job Job, slot int, cmd Command) *Result {
+	if r.cfg.Verbose && r.cfg.Print && r.cfg.Output != Group {
+		r.outputMu.Lock()
+		fmt.Fprintln(r.cfg.Stdout, cmd.Line)
+		r.outputMu.Unlock()
+	}
 	for try := 1; ; try++ {
 		res := r.try(job, slot, cmd)
 		res.Tries = try
