@@ -45,46 +45,42 @@ type Entry struct {
 
 // String returns e as a joblog line, without the newline.
 func (e Entry) String() string {
-	return string(e.appendLine(nil))
+	f := e.Fields()
+	f[3] = fmt.Sprintf("%10s", f[3])
+	f[8] = strings.ReplaceAll(f[8], "\n", "\x00")
+	return strings.Join(f[:], "\t")
 }
 
-// appendLine appends e's line without the newline to b.
-func (e Entry) appendLine(b []byte) []byte {
+// Fields returns e's columns as text, in [Header]'s order, as GNU parallel
+// prints them both in a joblog and in the rows of --results .csv, .tsv and
+// .json files: JobRuntime without the joblog's padding, Command as is, and
+// an empty Host as [LocalHost].
+func (e Entry) Fields() [columns]string {
 	host := e.Host
 	if host == "" {
 		host = LocalHost
 	}
-	b = strconv.AppendInt(b, int64(e.Seq), 10)
-	b = append(b, '\t')
-	b = append(b, host...)
-	b = append(b, '\t')
-	b = appendMillis(b, e.Start.Round(time.Millisecond).UnixMilli(), 0)
-	b = append(b, '\t')
-	b = appendMillis(b, e.Runtime.Milliseconds(), 10)
-	for _, n := range []int64{e.Send, e.Receive, int64(e.Exitval), int64(e.Signal)} {
-		b = append(b, '\t')
-		b = strconv.AppendInt(b, n, 10)
+	return [columns]string{
+		strconv.Itoa(e.Seq),
+		host,
+		millis(e.Start.Round(time.Millisecond).UnixMilli()),
+		millis(e.Runtime.Milliseconds()),
+		strconv.FormatInt(e.Send, 10),
+		strconv.FormatInt(e.Receive, 10),
+		strconv.Itoa(e.Exitval),
+		strconv.Itoa(e.Signal),
+		e.Command,
 	}
-	b = append(b, '\t')
-	return append(b, strings.ReplaceAll(e.Command, "\n", "\x00")...)
 }
 
-// appendMillis appends ms thousandths as a decimal with three places,
-// padded with spaces on the left to width bytes as printf's %*.3f does.
-func appendMillis(b []byte, ms int64, width int) []byte {
-	var num []byte
+// millis formats ms thousandths as a decimal with three places, as
+// printf's %.3f does.
+func millis(ms int64) string {
+	sign := ""
 	if ms < 0 {
-		num = append(num, '-')
-		ms = -ms
+		sign, ms = "-", -ms
 	}
-	num = strconv.AppendInt(num, ms/1000, 10)
-	num = append(num, '.')
-	frac := ms % 1000
-	num = append(num, byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
-	for i := len(num); i < width; i++ {
-		b = append(b, ' ')
-	}
-	return append(b, num...)
+	return fmt.Sprintf("%s%d.%03d", sign, ms/1000, ms%1000)
 }
 
 // parseLine parses one joblog line without its newline. Numbers may carry

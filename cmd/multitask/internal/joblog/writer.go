@@ -21,7 +21,6 @@ type Writer struct {
 	f        *os.File
 	closed   bool
 	closeErr error
-	buf      []byte // reused line buffer
 }
 
 // Create opens the joblog that --joblog names, as GNU parallel does. arg is
@@ -114,10 +113,10 @@ func (w *Writer) Write(e Entry) error {
 	if strings.ContainsAny(e.Host, "\t\n") {
 		return fmt.Errorf("joblog: host %q holds a tab or newline", e.Host)
 	}
+	line := []byte(e.String() + "\n")
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.buf = append(e.appendLine(w.buf[:0]), '\n')
-	return w.writeLocked(w.buf)
+	return w.writeLocked(line)
 }
 
 // writeHeader writes the header line.
