@@ -41,7 +41,8 @@
 // files. With -v the command line is written at the top of the job's stdout
 // file. With --files or --line-buffer it prints the path of each job's
 // stdout file, one per line. -u (--ungroup) still fills the files. The
-// joblog's Receive column is the size of the stdout file.
+// joblog's Receive column is the size of the stdout file (-v's line
+// included), except that -u makes it 0 and --line-buffer counts it twice.
 //
 // # Tables
 //
@@ -54,6 +55,7 @@
 // # Resuming
 //
 // --resume with --results and without --joblog skips the jobs whose results
-// exist, which [Done] tells. GNU parallel does not support --resume with a
-// table and warns that it is not supported.
+// exist, which [Done] tells. With a table, GNU parallel resumes only from a
+// --joblog; without one it warns that this is not supported and runs every
+// job.
 package results
