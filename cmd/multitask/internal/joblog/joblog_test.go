@@ -603,6 +603,31 @@ func TestCreateStdout(t *testing.T) {
 	}
 }
 
+// TestCreateDevice writes a log to a file that cannot be synced, as
+// --joblog /dev/stderr does on a terminal.
+func TestCreateDevice(t *testing.T) {
+	t.Parallel()
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	syncErr := null.Sync()
+	null.Close()
+	if syncErr == nil {
+		t.Skipf("%s can be synced here", os.DevNull)
+	}
+	w, err := Create(os.DevNull, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(Entry{Seq: 1, Command: "c"}); err != nil {
+		t.Errorf("Write: %v", err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestWriterConcurrent writes from many goroutines and expects every entry
 // back on a line of its own.
 func TestWriterConcurrent(t *testing.T) {

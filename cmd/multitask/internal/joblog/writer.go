@@ -16,9 +16,12 @@ type Writer struct {
 
 	mu sync.Mutex // guards the fields below
 	w  io.Writer  // where lines go
-	// f is the file opened by Create, synced after each line and closed by
-	// Close; nil when w is the run's standard output.
-	f        *os.File
+	// f is the file opened by Create, closed by Close; nil when w is the
+	// run's standard output.
+	f *os.File
+	// regular is true when f is a regular file, synced after each line;
+	// a terminal or pipe (--joblog /dev/stderr) cannot be.
+	regular  bool
 	closed   bool
 	closeErr error
 }
@@ -61,12 +64,16 @@ func Create(arg string, resume bool, stdout io.Writer) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("joblog: %w", err)
 	}
-	size, err := cutTornLine(f)
+	ofi, err := f.Stat()
+	var size int64
+	if err == nil {
+		size, err = cutTornLine(f, ofi)
+	}
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("joblog: %s: %w", path, err)
 	}
-	w := &Writer{name: path, w: f, f: f}
+	w := &Writer{name: path, w: f, f: f, regular: ofi.Mode().IsRegular()}
 	// A file emptied by cutting its torn line counts as the empty file it
 	// now is.
 	if !appending || (resume && existed && size == 0) {
@@ -78,13 +85,10 @@ func Create(arg string, resume bool, stdout io.Writer) (*Writer, error) {
 	return w, nil
 }
 
-// cutTornLine truncates f after its last newline and returns its new size.
-// A file that ends in a newline, or is empty, is left alone.
-func cutTornLine(f *os.File) (int64, error) {
-	fi, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
+// cutTornLine truncates f, of which fi is the Stat, after its last newline
+// and returns its new size. A file that ends in a newline, is empty or is
+// not a regular file is left alone.
+func cutTornLine(f *os.File, fi os.FileInfo) (int64, error) {
 	end := fi.Size()
 	if end == 0 || !fi.Mode().IsRegular() {
 		return end, nil
@@ -107,8 +111,9 @@ func cutTornLine(f *os.File) (int64, error) {
 	return 0, f.Truncate(0)
 }
 
-// Write appends e to the log as one line, and syncs the file. A failed
-// write may leave a torn line, which Read and Create then drop.
+// Write appends e to the log as one line, and syncs the file if it is a
+// regular one. A failed write may leave a torn line, which Read and Create
+// then drop.
 func (w *Writer) Write(e Entry) error {
 	if strings.ContainsAny(e.Host, "\t\n") {
 		return fmt.Errorf("joblog: host %q holds a tab or newline", e.Host)
@@ -135,7 +140,7 @@ func (w *Writer) writeLocked(line []byte) error {
 	if _, err := w.w.Write(line); err != nil {
 		return fmt.Errorf("joblog: write %s: %w", w.name, err)
 	}
-	if w.f != nil {
+	if w.regular {
 		if err := w.f.Sync(); err != nil {
 			return fmt.Errorf("joblog: sync %s: %w", w.name, err)
 		}
