@@ -12,7 +12,7 @@ import (
 // A Writer appends entries to a joblog. It is safe for concurrent use; it
 // must not be copied.
 type Writer struct {
-	name string
+	name string // the file's path, or "stdout", for messages
 
 	mu sync.Mutex // guards the fields below
 	w  io.Writer  // where lines go
@@ -71,7 +71,7 @@ func Create(arg string, resume bool, stdout io.Writer) (*Writer, error) {
 	}
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("joblog: %s: %w", path, err)
+		return nil, fmt.Errorf("joblog: %w", err)
 	}
 	w := &Writer{name: path, w: f, f: f, regular: ofi.Mode().IsRegular()}
 	// A file emptied by cutting its torn line counts as the empty file it
@@ -138,11 +138,14 @@ func (w *Writer) writeLocked(line []byte) error {
 		return fmt.Errorf("joblog: write %s: %w", w.name, os.ErrClosed)
 	}
 	if _, err := w.w.Write(line); err != nil {
-		return fmt.Errorf("joblog: write %s: %w", w.name, err)
+		if w.f == nil {
+			return fmt.Errorf("joblog: write %s: %w", w.name, err)
+		}
+		return fmt.Errorf("joblog: %w", err) // names the file already
 	}
 	if w.regular {
 		if err := w.f.Sync(); err != nil {
-			return fmt.Errorf("joblog: sync %s: %w", w.name, err)
+			return fmt.Errorf("joblog: %w", err)
 		}
 	}
 	return nil
@@ -158,7 +161,7 @@ func (w *Writer) Close() error {
 		w.closed = true
 		if w.f != nil {
 			if err := w.f.Close(); err != nil {
-				w.closeErr = fmt.Errorf("joblog: close %s: %w", w.name, err)
+				w.closeErr = fmt.Errorf("joblog: %w", err)
 			}
 		}
 	}
