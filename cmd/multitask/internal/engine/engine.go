@@ -82,8 +82,9 @@ type Config struct {
 	// sees. It serves --resume.
 	Skip func(Job, Command) bool
 
-	// Ended is called once per job as it ends (its last try), in the order
-	// jobs end, from one goroutine. It serves --joblog and --results.
+	// Ended is called once per job (its last try) right after its output
+	// is printed, so in input order with KeepOrder, from one goroutine, as
+	// GNU parallel writes its joblog. It serves --joblog and --results.
 	Ended func(*Result)
 
 	// Stop, when it fires, starts no more jobs (the first Ctrl-C). Ending
@@ -360,9 +361,6 @@ func (r *runner) collect() {
 			}
 			r.sum.Done, r.sum.Failed = c.done, c.failed
 		}
-		if r.cfg.Ended != nil {
-			r.cfg.Ended(res)
-		}
 		if !res.Killed && r.sum.Trigger == nil && r.cfg.Halt.triggered(c, r.cfg.Total) {
 			r.sum.Trigger = res
 			r.haltMessage(res)
@@ -404,9 +402,13 @@ func (r *runner) haltMessage(res *Result) {
 	fmt.Fprintf(r.cfg.Stderr, "multitask: This job %s:\n%s\n", what, res.Command.Line)
 }
 
-// print writes a job's captured output and frees it.
+// print writes a job's captured output, reports the job ended, and frees
+// its output.
 func (r *runner) print(res *Result) {
 	defer func() {
+		if r.cfg.Ended != nil {
+			r.cfg.Ended(res)
+		}
 		for _, s := range []*spool{res.Stdout, res.Stderr} {
 			if s != nil {
 				s.release()

@@ -3,6 +3,7 @@ package engine
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -10,6 +11,7 @@ import (
 	"os/exec"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -63,7 +65,7 @@ func (r *runner) try(job Job, slot int, cmd Command) *Result {
 	c, err := r.command(job, slot, cmd)
 	if err != nil {
 		res.Start = time.Now()
-		res.Exit, res.Err = 127, err
+		res.Exit, res.Err = notFoundStatus(err), err
 		fmt.Fprintf(res.Stderr, "multitask: %v\n", err)
 		return res
 	}
@@ -76,6 +78,11 @@ func (r *runner) try(job Job, slot int, cmd Command) *Result {
 	}
 	res.Start = time.Now()
 	child, err := supervise.Start(c, supervise.Options{})
+	if errors.Is(err, syscall.ENOEXEC) && cmd.Argv != nil {
+		// A file without a #! line: the shell runs it as a script.
+		c.Path, c.Args, c.Process = r.cfg.Shell, []string{r.cfg.Shell, "-c", cmd.Line}, nil
+		child, err = supervise.Start(c, supervise.Options{})
+	}
 	streams.started()
 	if err != nil {
 		streams.wait()
@@ -316,10 +323,27 @@ func (l *lookup) path(name string) (string, error) {
 	}
 	p, err := exec.LookPath(name)
 	if err != nil {
+		if strings.Contains(name, "/") {
+			if _, serr := os.Stat(name); serr == nil {
+				return "", fmt.Errorf("%s: %w", name, errNotExecutable)
+			}
+			return "", fmt.Errorf("%s: No such file or directory", name)
+		}
 		return "", fmt.Errorf("%s: command not found", name)
 	}
 	l.paths[name] = p
 	return p, nil
+}
+
+var errNotExecutable = errors.New("permission denied")
+
+// notFoundStatus is the shell's exit status for a command it could not
+// run: 126 when the file exists but cannot be executed, 127 otherwise.
+func notFoundStatus(err error) int {
+	if errors.Is(err, errNotExecutable) {
+		return 126
+	}
+	return 127
 }
 
 // medianTracker keeps the runtimes of succeeded jobs for --timeout N%.
