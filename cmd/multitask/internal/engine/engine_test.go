@@ -105,8 +105,9 @@ func TestBigOutputSpillsAndPrintsWhole(t *testing.T) {
 	if len(s) != 3<<20+len("small\n") || !strings.HasSuffix(s, "xsmall\n") {
 		t.Fatalf("output of %d bytes ends %q", len(s), s[max(0, len(s)-10):])
 	}
-	if got[1].StdoutLen() != 3<<20 {
-		t.Fatalf("Receive %d, want %d", got[1].StdoutLen(), 3<<20)
+	// Ended follows the printed order: the big job first.
+	if got[0].Seq != 1 || got[0].StdoutLen() != 3<<20 {
+		t.Fatalf("first ended job %d with %d bytes, want job 1 with %d", got[0].Seq, got[0].StdoutLen(), 3<<20)
 	}
 }
 
