@@ -1,0 +1,456 @@
+package tmpl
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// Options says how [Parse] reads a template. The zero value is GNU
+// parallel's default.
+type Options struct {
+	// Replace is the string that stands for {} (-I, -i, --replace). Empty
+	// means "{}". Like GNU, the new string takes over {}'s positional form
+	// {N} only when it starts with a brace ({x} gives {1x}), and {} is
+	// then plain text.
+	Replace string
+	// Quote is -q: each command word, with its values inserted, is quoted
+	// as one shell word instead of the values alone.
+	Quote bool
+	// Shell is --shell: commands always run through the shell, so
+	// [Command.Argv] is always nil.
+	Shell bool
+	// Names are the column names of --header, in column order: {name},
+	// {name/}, {name//}, {name.} and {name/.} stand for {N}, {N/}, ... of
+	// the name's column N. A {word} that names no column stays plain text,
+	// as in GNU (which reports no error for it).
+	Names []string
+	// Context is context replace: a command word holding a replacement
+	// string is repeated, whole, once per value (-X). GNU also turns it on
+	// for -N and -L (and --xargs does not turn it off for them), so the
+	// caller sets it for those too.
+	Context bool
+	// Multi is -m. It changes only which values form a job, the input
+	// reader's business: {} already inserts all of a job's values,
+	// separated by spaces, so the template expands as without it.
+	Multi bool
+	// Env is the environment commands run in, as os.Environ returns it;
+	// nil means the current process's. When it sets BASH_ENV, or when a
+	// command's first word names a function that bash exports in it
+	// (BASH_FUNC_name%%, as export -f makes), the command runs through the
+	// shell, which GNU users rely on to call their functions.
+	Env []string
+}
+
+// A Template is a parsed command template. It is immutable, so one
+// Template may expand commands from many goroutines at once.
+type Template struct {
+	items    []item
+	hasRpl   bool
+	quote    bool // -q
+	quoteArg bool
+	// direct is set when commands may skip the shell, subject to the
+	// checks on their first words made by Expand.
+	direct bool
+	funcs  map[string]bool
+	// litLen, groupLen and rpls size a command: its literal bytes, those
+	// repeated for each value, and how many replacement strings it holds.
+	litLen   int
+	groupLen int
+	rpls     int
+}
+
+// itemOp says what an item adds to a command.
+type itemOp uint8
+
+const (
+	opLit   itemOp = iota // literal text
+	opSep                 // the unquoted space between command words
+	opGroup               // parts repeated for every value
+)
+
+type item struct {
+	op    itemOp
+	lit   string
+	parts []part
+	// every is set when a group holds a replacement string standing for
+	// each value in turn; otherwise the group is inserted once.
+	every bool
+}
+
+// Parse reads a template: the command words of a command line (words
+// before ::: and its kin). It fails with [ErrPerlExpr] for {= =}, and for
+// nothing else: like GNU, it leaves text that is no replacement string as
+// it is. With no replacement string the template ends with {} as a word of
+// its own, as GNU appends the values; with no words at all the values are
+// the command.
+func Parse(words []string, opt Options) (*Template, error) {
+	if len(opt.Names) > 0 {
+		renamed := make([]string, len(words))
+		for i, w := range words {
+			renamed[i] = renameColumns(w, opt.Names)
+		}
+		words = renamed
+	}
+	if hasPerlExpr(words) {
+		return nil, fmt.Errorf("tmpl: parse %q: %w", strings.Join(words, " "), ErrPerlExpr)
+	}
+	names := rplNames(opt.Replace)
+	segs := make([][]part, len(words), len(words)+1)
+	t := &Template{quote: opt.Quote}
+	for i, w := range words {
+		segs[i] = segment(w, names)
+		for _, p := range segs[i] {
+			t.hasRpl = t.hasRpl || p.isRpl
+		}
+	}
+	if !t.hasRpl {
+		segs = append(segs, []part{{r: rpl{kind: kValue}, isRpl: true}})
+	}
+	t.quoteArg = !opt.Quote && !rplInFirstWord(segs[0])
+	t.items = buildItems(segs, opt.Context)
+	for _, it := range t.items {
+		t.litLen += len(it.lit)
+		if it.op == opSep {
+			t.litLen++
+		}
+		for _, p := range it.parts {
+			t.groupLen += len(p.lit)
+			if p.isRpl {
+				t.rpls++
+			}
+		}
+	}
+	env := opt.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	bashEnv := false
+	t.funcs, bashEnv = shellFuncs(env)
+	t.direct = !opt.Shell && !bashEnv && (opt.Quote || t.quoteArg && t.plainText())
+	return t, nil
+}
+
+// rplInFirstWord reports whether a replacement string comes before any
+// blank or = in the first word. GNU then inserts values unquoted, as they
+// are (part of) the command to run: parallel {} ::: "echo a b".
+func rplInFirstWord(first []part) bool {
+	for _, p := range first {
+		if p.isRpl {
+			return true
+		}
+		if strings.ContainsAny(p.lit, " \t\n=") {
+			return false
+		}
+	}
+	return false
+}
+
+// buildItems turns words into items, putting replacement strings into the
+// groups GNU repeats: the replacement string alone, or with -X the run of
+// text around it up to a space, a tab or the word's end. A tab, in GNU,
+// ends one such run and starts the next.
+func buildItems(segs [][]part, context bool) []item {
+	var items []item
+	addLit := func(s string) {
+		if n := len(items); n > 0 && items[n-1].op == opLit {
+			items[n-1].lit += s
+			return
+		}
+		items = append(items, item{op: opLit, lit: s})
+	}
+	var group []part
+	flush := func() {
+		rpls, every := 0, false
+		for _, p := range group {
+			if p.isRpl {
+				rpls++
+				every = every || !p.r.positional
+			}
+		}
+		if rpls == 0 {
+			for _, p := range group {
+				addLit(p.lit)
+			}
+		} else {
+			items = append(items, item{op: opGroup, parts: group, every: every})
+		}
+		group = nil
+	}
+	for i, parts := range segs {
+		if i > 0 {
+			if context {
+				flush()
+			}
+			items = append(items, item{op: opSep})
+		}
+		if len(parts) == 0 {
+			addLit("") // an empty word stays an empty word
+			continue
+		}
+		for _, p := range parts {
+			switch {
+			case !context && p.isRpl:
+				items = append(items, item{op: opGroup, parts: []part{p}, every: !p.r.positional})
+			case !context:
+				addLit(p.lit)
+			case p.isRpl:
+				group = append(group, p)
+			default:
+				for _, tok := range splitBlanks(p.lit) {
+					switch tok {
+					case " ":
+						flush()
+						addLit(" ")
+					case "\t":
+						flush()
+						group = append(group, part{lit: tok})
+					default:
+						group = append(group, part{lit: tok})
+					}
+				}
+			}
+		}
+	}
+	if context {
+		flush()
+	}
+	return items
+}
+
+// splitBlanks splits s into runs without Perl whitespace and single
+// whitespace bytes, as GNU tokenizes command words.
+func splitBlanks(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if isPerlSpace(s[i]) {
+			if i > start {
+				out = append(out, s[start:i])
+			}
+			out = append(out, s[i:i+1])
+			start = i + 1
+		}
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
+// HasReplacement reports whether the template's words hold a replacement
+// string. When they do not, GNU appends the values to the command, and so
+// does [Template.Expand].
+func (t *Template) HasReplacement() bool { return t.hasRpl }
+
+// A Command is a template expanded for one job.
+type Command struct {
+	// Line is the command line as GNU parallel composes it, values quoted
+	// for a Bourne shell as GNU quotes them: what --dry-run prints and
+	// the joblog's Command column holds.
+	Line string
+	// Argv, when not nil, is the command to execute without a shell:
+	// Line split into words as sh would split it, with the values in
+	// place. Executing it has the stdout and exit status of running Line
+	// with sh -c (sh, dash or bash); only the wording of error messages
+	// may differ. Executing it fails where the shell falls back to
+	// something else: a command not found (the shell exits 127) or a file
+	// without a #! line that the shell would run as a script. It is nil
+	// when Line needs the shell: shell syntax in the command words, values
+	// inserted unquoted, a first word that is a keyword or a builtin (echo
+	// and printf are run directly when the arguments make them behave the
+	// same as the builtins), an exported function, or Options.Shell.
+	Argv []string
+}
+
+// emptyArgs stands for a job without values: GNU then expands every
+// replacement string as for one empty value.
+var emptyArgs = []string{""}
+
+// Expand expands the template for one job: seq is its sequence number
+// ({#}), slot its job slot ({%}) and args its values in order ({1} is
+// args[0]; {} is all of them, each quoted, separated by spaces). A value
+// equal to [NoArg] inserts nothing. Expand is safe for concurrent use.
+func (t *Template) Expand(seq, slot int, args []string) Command {
+	if len(args) == 0 {
+		args = emptyArgs
+	}
+	e := expander{t: t, direct: t.direct}
+	values := 0
+	for _, a := range args {
+		values += len(a) + 3 // quotes and a space
+	}
+	size := t.litLen + t.groupLen*len(args) + t.rpls*values
+	e.line.Grow(size)
+	if e.direct {
+		e.words.Grow(size)
+	}
+	for i := range t.items {
+		it := &t.items[i]
+		switch it.op {
+		case opLit:
+			e.lit(it.lit)
+		case opSep:
+			e.sep()
+		case opGroup:
+			for j, a := range args {
+				if j > 0 {
+					e.sep()
+				}
+				for _, p := range it.parts {
+					if !p.isRpl {
+						e.lit(p.lit)
+						continue
+					}
+					v, st := value(p.r, a, args, seq, slot)
+					e.value(v, st)
+				}
+				if !it.every {
+					break
+				}
+			}
+		}
+	}
+	return e.finish()
+}
+
+// value computes what r inserts for the value a of a job with values
+// args.
+func value(r rpl, a string, args []string, seq, slot int) (string, state) {
+	if r.positional {
+		i, ok := r.index(len(args))
+		if !ok {
+			return "", vEmpty
+		}
+		a = args[i]
+	}
+	v := r.compute(a, seq, slot)
+	if v == NoArg {
+		return "", vNone
+	}
+	return v, vValue
+}
+
+// expander builds a Command from the template's items.
+type expander struct {
+	t    *Template
+	line strings.Builder
+	// With -q, group holds the raw text of the current command word and
+	// tokens whether it has any (a word of only NoArg values is dropped).
+	group  []byte
+	tokens bool
+	groups int
+	// direct is cleared once the command turns out to need the shell;
+	// words holds the words of Argv, each ended by a NUL byte (which no
+	// argument can hold), n counts them, and inWord says whether the
+	// current word has begun (an inserted empty value begins one: '' is
+	// an empty argument).
+	direct bool
+	words  strings.Builder
+	n      int
+	inWord bool
+}
+
+func (e *expander) lit(s string) {
+	if e.t.quote {
+		e.group = append(e.group, s...)
+		e.tokens = true
+		return
+	}
+	e.line.WriteString(s)
+	if !e.direct {
+		return
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ' ' || c == '\t' {
+			e.endWord()
+		} else {
+			e.words.WriteByte(c)
+			e.inWord = true
+		}
+	}
+}
+
+func (e *expander) value(v string, st state) {
+	if st == vNone {
+		return
+	}
+	if e.t.quote {
+		e.group = append(e.group, v...)
+		e.tokens = true
+		return
+	}
+	if st == vEmpty {
+		return
+	}
+	if e.t.quoteArg {
+		appendQuote(&e.line, v)
+	} else {
+		e.line.WriteString(v)
+	}
+	if e.direct {
+		e.words.WriteString(v)
+		e.inWord = true
+	}
+}
+
+func (e *expander) sep() {
+	if e.t.quote {
+		e.flushGroup()
+		return
+	}
+	e.line.WriteByte(' ')
+	if e.direct {
+		e.endWord()
+	}
+}
+
+func (e *expander) endWord() {
+	if e.inWord {
+		e.words.WriteByte(0)
+		e.n++
+		e.inWord = false
+	}
+}
+
+// flushGroup ends a command word under -q: GNU quotes it as a whole.
+func (e *expander) flushGroup() {
+	if !e.tokens {
+		return
+	}
+	if e.groups > 0 {
+		e.line.WriteByte(' ')
+	}
+	appendQuote(&e.line, string(e.group))
+	if e.direct {
+		e.words.Write(e.group)
+		e.words.WriteByte(0)
+		e.n++
+	}
+	e.groups++
+	e.group = e.group[:0]
+	e.tokens = false
+}
+
+func (e *expander) finish() Command {
+	if e.t.quote {
+		e.flushGroup()
+	} else if e.direct {
+		e.endWord()
+	}
+	c := Command{Line: e.line.String()}
+	all := e.words.String()
+	// A NUL byte inside a value cannot be passed to exec; the count shows it.
+	if !e.direct || e.n == 0 || strings.Count(all, "\x00") != e.n {
+		return c
+	}
+	argv := make([]string, e.n)
+	for i := range argv {
+		end := strings.IndexByte(all, 0)
+		argv[i], all = all[:end], all[end+1:]
+	}
+	if runsAlike(argv, e.t.quote, e.t.funcs) {
+		c.Argv = argv
+	}
+	return c
+}

@@ -1,0 +1,195 @@
+package tmpl
+
+import (
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+)
+
+// TestExpandLine checks each command line against the one GNU parallel
+// printed for it (TestGNUDryRun compares with GNU itself where it is
+// installed).
+func TestExpandLine(t *testing.T) {
+	for _, c := range gnuCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			if len(c.want) != len(c.jobs) {
+				t.Fatalf("case has %d jobs and %d lines", len(c.jobs), len(c.want))
+			}
+			for i, cmd := range expandAll(t, c) {
+				if cmd.Line != c.want[i] {
+					t.Errorf("%q with %q: got %q, want %q", c.words, c.jobs[i], cmd.Line, c.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestQuote(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"", "''"},
+		{"abc", "abc"},
+		{"-_.+/AZaz09", "-_.+/AZaz09"},
+		{"a b", "'a b'"},
+		{"it's", `'it'"'"'s'`},
+		{"'", `"'"`},
+		{"''", `"'"''"'"`},
+		{"'a'", `"'"'a'"'"`},
+		{"a'", `'a'"'"`},
+		{"'a", `"'"'a'`},
+		{"a''b", `'a'"'"''"'"'b'`},
+		{"é", "'é'"},
+		{"\n", "'\n'"},
+		{"a=b", "'a=b'"},
+		{"@%,:", "'@%,:'"},
+	} {
+		if got := Quote(c.in); got != c.want {
+			t.Errorf("Quote(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestParseRefusesPerl(t *testing.T) {
+	for _, words := range [][]string{
+		{"echo", "{= s/a/b/ =}"},
+		{"echo", "{==}"},
+		{"echo", "{=", "$_", "=}"},
+		{"echo", "{=1 $_ =}"},
+		{"echo", "{=f uc =}"},
+	} {
+		_, err := Parse(words, Options{Names: []string{"f"}})
+		if !errors.Is(err, ErrPerlExpr) {
+			t.Errorf("Parse(%q): %v, want ErrPerlExpr", words, err)
+		}
+	}
+	for _, words := range [][]string{
+		{"echo", "{="},
+		{"echo", "=}", "{="},
+		{"echo", "{=}"},
+		{"echo", "{unknown}"},
+	} {
+		if _, err := Parse(words, Options{Names: []string{"f"}}); err != nil {
+			t.Errorf("Parse(%q): %v", words, err)
+		}
+	}
+}
+
+func TestHasReplacement(t *testing.T) {
+	for _, c := range []struct {
+		words []string
+		opt   Options
+		want  bool
+	}{
+		{nil, Options{}, false},
+		{[]string{"echo"}, Options{}, false},
+		{[]string{"echo", "{}"}, Options{}, true},
+		{[]string{"echo", "x{/.}y"}, Options{}, true},
+		{[]string{"echo", "{3}"}, Options{}, true},
+		{[]string{"echo", "{#}"}, Options{}, true},
+		{[]string{"echo", "{foo}"}, Options{}, false},
+		{[]string{"echo", "{foo}"}, Options{Names: []string{"foo"}}, true},
+		{[]string{"echo", "{}"}, Options{Replace: "XX"}, false},
+		{[]string{"echo", "{.}"}, Options{Replace: "XX"}, true},
+		{[]string{"echo", "aXXb"}, Options{Replace: "XX"}, true},
+		{[]string{"echo", "{^.gz}"}, Options{}, true},
+	} {
+		tp, err := Parse(c.words, c.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tp.HasReplacement(); got != c.want {
+			t.Errorf("Parse(%q, %+v).HasReplacement() = %v, want %v", c.words, c.opt, got, c.want)
+		}
+	}
+}
+
+// TestTrimSuffix covers {^suffix}, which GNU parallel does not have.
+func TestTrimSuffix(t *testing.T) {
+	for _, c := range []struct {
+		words []string
+		args  []string
+		want  string
+	}{
+		{[]string{"gunzip", "-c", "{}", ">{^.gz}"}, []string{"a b.gz"}, "gunzip -c 'a b.gz' >'a b'"},
+		{[]string{"echo", "{^.gz}"}, []string{"a.tar"}, "echo a.tar"},
+		{[]string{"echo", "{^.gz}"}, []string{"a.gz.gz"}, "echo a.gz"},
+		{[]string{"echo", "{^a.gz}"}, []string{"a.gz"}, "echo ''"},
+		{[]string{"echo", "{2^.gz}", "{-1 ^z}", "{9^z}"}, []string{"a.gz", "b.gz"}, "echo b b.g "},
+		{[]string{"echo", "{^.gz}"}, []string{"a.gz", "b.gz"}, "echo a b"},
+		{[]string{"echo", "{^}", "{^}}"}, []string{"a"}, "echo {^} {^}} a"},
+		{[]string{"echo", "{^{}}"}, []string{"a"}, "echo {^a}"},
+		{[]string{"echo", "x", "{^x}"}, []string{NoArg}, "echo x "},
+	} {
+		tp, err := Parse(c.words, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tp.Expand(1, 1, c.args).Line; got != c.want {
+			t.Errorf("%q with %q: got %q, want %q", c.words, c.args, got, c.want)
+		}
+	}
+}
+
+// TestExpandNoValues covers a job without values, which GNU expands as
+// one empty value.
+func TestExpandNoValues(t *testing.T) {
+	tp, err := Parse([]string{"printf", "%s:", "{}", "{1}", "{2}", "{//}"}, Options{Env: noEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := tp.Expand(1, 1, nil)
+	if want := "printf %s: '' ''  ."; got.Line != want {
+		t.Errorf("Line %q, want %q", got.Line, want)
+	}
+	if want := []string{"printf", "%s:", "", "", "."}; !slices.Equal(got.Argv, want) {
+		t.Errorf("Argv %q, want %q", got.Argv, want)
+	}
+}
+
+// TestExpandConcurrently expands one template from several goroutines,
+// as the job engine does, for the race detector to watch.
+func TestExpandConcurrently(t *testing.T) {
+	tp, err := Parse([]string{"printf", "%s:", "{}", "{#}"}, Options{Env: noEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 100 {
+				cmd := tp.Expand(i, g, []string{"a b"})
+				if len(cmd.Argv) != 4 || cmd.Argv[2] != "a b" {
+					t.Errorf("Argv %q", cmd.Argv)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func BenchmarkExpand(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		words []string
+		opt   Options
+		args  []string
+	}{
+		{"plain", []string{"gzip", "-c", "{}"}, Options{Env: noEnv}, []string{"data/file-0001.txt"}},
+		{"quoted", []string{"convert", "{}", "{.}.png"}, Options{Env: noEnv}, []string{"my photos/IMG 0001.jpg"}},
+		{"shell", []string{"cat", "{}", "|", "wc", "-l"}, Options{Env: noEnv}, []string{"a b"}},
+		{"-X", []string{"echo", "pre{}post"}, Options{Env: noEnv, Context: true}, []string{"a", "b", "c", "d", "e", "f", "g", "h"}},
+	} {
+		tp, err := Parse(c.words, c.opt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				tp.Expand(i, 1, c.args)
+			}
+		})
+	}
+}

@@ -1,0 +1,170 @@
+package tmpl
+
+import (
+	"strconv"
+	"strings"
+)
+
+// kind says which form of a value a replacement string stands for.
+type kind uint8
+
+const (
+	kValue   kind = iota // {}: the value itself
+	kExt                 // {.}: without its extension
+	kBase                // {/}: its basename
+	kDir                 // {//}: its directory
+	kBaseExt             // {/.}: its basename without extension
+	kSeq                 // {#}: the job's sequence number
+	kSlot                // {%}: the job's slot number
+	kTrim                // {^suffix}: without suffix (an addition to GNU)
+)
+
+// rpl is one replacement string found in a command word.
+type rpl struct {
+	kind kind
+	// positional is set for {N...}, {#} and {%}: they stand for one value
+	// and are inserted once, where the others repeat for every value.
+	positional bool
+	// pos is N of {N...} as GNU reads it: >0 counts from the first value,
+	// <=0 from after the last one. {#} and {%} are {1#} and {1%} to GNU.
+	pos int
+	// never is set for an N too large to name any value.
+	never  bool
+	suffix string // kTrim
+}
+
+// newPositional reads the digits of {N...} as GNU does. GNU treats "0"
+// (and only "0": not "00" or "-0") as no position at all.
+func newPositional(k kind, digits string) rpl {
+	if digits == "0" {
+		return rpl{kind: k}
+	}
+	r := rpl{kind: k, positional: true}
+	n, err := strconv.Atoi(digits)
+	if err != nil {
+		r.never = true
+	}
+	r.pos = n
+	return r
+}
+
+// index returns the index in a job's n values that r names, the way Perl
+// indexes GNU's argument array: -1 counts from the end, and so does any
+// index that is still negative after that.
+func (r rpl) index(n int) (int, bool) {
+	if r.never {
+		return 0, false
+	}
+	var i int
+	if r.pos > 0 {
+		i = r.pos - 1
+	} else {
+		i = n + r.pos
+		if i < 0 {
+			i += n
+		}
+	}
+	return i, i >= 0 && i < n
+}
+
+// NoArg is the value GNU parallel gives a job for each input source under
+// -N0: the job reads its input but inserts none of it. A replacement
+// string whose value is NoArg inserts nothing at all (not even ”), except
+// {//}, which GNU computes as "." for it.
+const NoArg = "\x00noarg"
+
+// state says what a computed value contributes to the command.
+type state uint8
+
+const (
+	vNone  state = iota // nothing: the value is NoArg
+	vEmpty              // an empty token: a positional string past the last value
+	vValue              // a value, quoted unless the template says otherwise
+)
+
+// compute applies r's transformation to v.
+func (r rpl) compute(v string, seq, slot int) string {
+	switch r.kind {
+	case kExt:
+		return noExt(v)
+	case kBase:
+		return base(v)
+	case kDir:
+		return dir(v)
+	case kBaseExt:
+		return noExt(base(v))
+	case kSeq:
+		return strconv.Itoa(seq)
+	case kSlot:
+		return strconv.Itoa(slot)
+	case kTrim:
+		if v == NoArg {
+			return v
+		}
+		return strings.TrimSuffix(v, r.suffix)
+	}
+	return v
+}
+
+// noExt removes the last dot and what follows it, unless a slash follows
+// it (GNU's s:\.[^/.]*$::): a/.bashrc gives a/ and .. gives a dot.
+func noExt(v string) string {
+	i := strings.LastIndexByte(v, '.')
+	if i < 0 || strings.IndexByte(v[i:], '/') >= 0 {
+		return v
+	}
+	return v[:i]
+}
+
+// base removes everything up to the last slash of the first line holding
+// a slash: GNU's s:.*/:: lets . match anything but a newline, so
+// "x\ny/z" gives "x\nz". A trailing slash leaves nothing.
+func base(v string) string {
+	lineStart := 0
+	for lineStart <= len(v) {
+		line := v[lineStart:]
+		end := strings.IndexByte(line, '\n')
+		if end >= 0 {
+			line = line[:end]
+		}
+		if s := strings.LastIndexByte(line, '/'); s >= 0 {
+			return v[:lineStart] + v[lineStart+s+1:]
+		}
+		if end < 0 {
+			break
+		}
+		lineStart += end + 1
+	}
+	return v
+}
+
+// dir is Perl's File::Basename::dirname on Unix, which GNU uses: "." for
+// a name without a slash (and for ""), "/" for "/" and "//a", and the
+// trailing slashes of a/b/ ignored, giving a.
+func dir(v string) string {
+	d, b := splitPath(v)
+	d = stripSlashes(d)
+	if b == "" {
+		d, _ = splitPath(d)
+		d = stripSlashes(d)
+	}
+	return d
+}
+
+// splitPath is fileparse: the part through the last slash ("./" if none)
+// and the rest.
+func splitPath(v string) (string, string) {
+	i := strings.LastIndexByte(v, '/')
+	if i < 0 {
+		return "./", v
+	}
+	return v[:i+1], v[i+1:]
+}
+
+// stripSlashes removes trailing slashes but keeps the first byte.
+func stripSlashes(d string) string {
+	for len(d) > 1 && d[len(d)-1] == '/' {
+		d = d[:len(d)-1]
+	}
+	return d
+}
