@@ -41,8 +41,8 @@
 //
 // A replacement string that stands for each value ({}, {.}, {N} with N
 // zero) is repeated once per value, the copies separated by spaces: with
-// values a and b, pre{}post gives prea bpost. With Options.Context (-X,
-// and -N and -L, as GNU does) the whole run of text around the
+// values a and b, pre{}post gives prea bpost. With Options.Context (-X;
+// GNU turns it on for -N and -L too) the whole run of text around the
 // replacement string, up to a space, tab or word end, is repeated
 // instead: preapost prebpost. Positional strings, {#} and {%} are
 // inserted once either way.
@@ -94,6 +94,6 @@
 // Values go into Argv as they are: a value never splits into several
 // arguments, and an empty value is an empty argument, as the quotes GNU gives it make it
 // to sh.
-// Whoever executes Argv must report a command that is not found as the
-// shell does (exit status 127).
+// Whoever executes Argv reports failures as the shell would (see
+// [Command.Argv]).
 package tmpl

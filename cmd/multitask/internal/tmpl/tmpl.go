@@ -25,10 +25,10 @@ type Options struct {
 	// the name's column N. A {word} that names no column stays plain text,
 	// as in GNU (which reports no error for it).
 	Names []string
-	// Context is context replace: a command word holding a replacement
-	// string is repeated, whole, once per value (-X). GNU also turns it on
-	// for -N and -L (and --xargs does not turn it off for them), so the
-	// caller sets it for those too.
+	// Context is context replace: the run of text around a replacement
+	// string, up to a blank or the word's end, is repeated once per value
+	// (-X). GNU also turns it on for -N, and for -L without -m or
+	// --xargs, so the caller sets it for those too.
 	Context bool
 	// Multi is -m. It changes only which values form a job, the input
 	// reader's business: {} already inserts all of a job's values,
@@ -125,8 +125,8 @@ func Parse(words []string, opt Options) (*Template, error) {
 	if env == nil {
 		env = os.Environ()
 	}
-	bashEnv := false
-	t.funcs, bashEnv = shellFuncs(env)
+	funcs, bashEnv := shellFuncs(env)
+	t.funcs = funcs
 	t.direct = !opt.Shell && !bashEnv && (opt.Quote || t.quoteArg && t.plainText())
 	return t, nil
 }
@@ -253,13 +253,14 @@ type Command struct {
 	// Line split into words as sh would split it, with the values in
 	// place. Executing it has the stdout and exit status of running Line
 	// with sh -c (sh, dash or bash); only the wording of error messages
-	// may differ. Executing it fails where the shell falls back to
-	// something else: a command not found (the shell exits 127) or a file
-	// without a #! line that the shell would run as a script. It is nil
-	// when Line needs the shell: shell syntax in the command words, values
-	// inserted unquoted, a first word that is a keyword or a builtin (echo
-	// and printf are run directly when the arguments make them behave the
-	// same as the builtins), an exported function, or Options.Shell.
+	// may differ. Where executing it fails, the caller does what the shell
+	// does: exit status 127 for a command not found, 126 for one that
+	// cannot be executed, and a file without a #! line that exec refuses
+	// (ENOEXEC) is run by the shell as a script. It is nil when Line needs
+	// the shell: shell syntax in the command words, values inserted
+	// unquoted, a first word that is a keyword or a builtin (echo and
+	// printf run directly when their arguments make them behave as the
+	// builtins do), an exported function, or Options.Shell.
 	Argv []string
 }
 
@@ -340,11 +341,10 @@ type expander struct {
 	group  []byte
 	tokens bool
 	groups int
-	// direct is cleared once the command turns out to need the shell;
-	// words holds the words of Argv, each ended by a NUL byte (which no
-	// argument can hold), n counts them, and inWord says whether the
-	// current word has begun (an inserted empty value begins one: '' is
-	// an empty argument).
+	// direct says whether Argv is built: words holds its words, each
+	// ended by a NUL byte (which no argument can hold), n counts them, and
+	// inWord says whether the current word has begun (an inserted empty
+	// value begins one, as its quotes do for the shell).
 	direct bool
 	words  strings.Builder
 	n      int

@@ -1,6 +1,7 @@
 package tmpl
 
 import (
+	"math"
 	"strconv"
 	"strings"
 )
@@ -25,52 +26,55 @@ type rpl struct {
 	// positional is set for {N...}, {#} and {%}: they stand for one value
 	// and are inserted once, where the others repeat for every value.
 	positional bool
-	// pos is N of {N...} as GNU reads it: >0 counts from the first value,
-	// <=0 from after the last one. {#} and {%} are {1#} and {1%} to GNU.
-	pos int
-	// never is set for an N too large to name any value.
-	never  bool
-	suffix string // kTrim
+	// The value of {N...} is the job's value at index at, counted from
+	// after the last value when fromEnd is set; an index still negative
+	// then counts from the end once more, as Perl's do.
+	at      int64
+	fromEnd bool
+	suffix  string // kTrim
 }
 
-// newPositional reads the digits of {N...} as GNU does. GNU treats "0"
-// (and only "0": not "00" or "-0") as no position at all.
+// newPositional reads the digits of {N...} as GNU's Perl does. GNU treats
+// "0" (and only "0": not "00" or "-0") as no position at all. Beyond 63
+// bits Perl names no value, except beyond 64 bits, where it computes in
+// floating point and ends up with the last value. (At exactly 2^64-1 GNU
+// dies for want of memory; here it names no value.) {#} and {%} are
+// {1#} and {1%} to GNU.
 func newPositional(k kind, digits string) rpl {
 	if digits == "0" {
 		return rpl{kind: k}
 	}
 	r := rpl{kind: k, positional: true}
-	n, err := strconv.Atoi(digits)
-	if err != nil {
-		r.never = true
+	if n, err := strconv.ParseInt(digits, 10, 64); err == nil {
+		if n > 0 {
+			r.at = n - 1
+		} else {
+			r.at, r.fromEnd = n, true
+		}
+	} else if _, err := strconv.ParseUint(digits, 10, 64); err != nil && digits[0] != '-' {
+		r.at = -1
+	} else {
+		r.at = math.MinInt64
 	}
-	r.pos = n
 	return r
 }
 
-// index returns the index in a job's n values that r names, the way Perl
-// indexes GNU's argument array: -1 counts from the end, and so does any
-// index that is still negative after that.
+// index returns the index in a job's n values that r names.
 func (r rpl) index(n int) (int, bool) {
-	if r.never {
-		return 0, false
+	i := r.at
+	if r.fromEnd {
+		i += int64(n)
 	}
-	var i int
-	if r.pos > 0 {
-		i = r.pos - 1
-	} else {
-		i = n + r.pos
-		if i < 0 {
-			i += n
-		}
+	if i < 0 {
+		i += int64(n)
 	}
-	return i, i >= 0 && i < n
+	return int(i), i >= 0 && i < int64(n)
 }
 
 // NoArg is the value GNU parallel gives a job for each input source under
 // -N0: the job reads its input but inserts none of it. A replacement
-// string whose value is NoArg inserts nothing at all (not even ”), except
-// {//}, which GNU computes as "." for it.
+// string whose value is NoArg inserts nothing at all, not even an empty
+// pair of quotes, except {//}, which GNU computes as "." for it.
 const NoArg = "\x00noarg"
 
 // state says what a computed value contributes to the command.
