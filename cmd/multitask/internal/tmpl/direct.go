@@ -52,7 +52,7 @@ var notExternal = func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`
 		! { } [[ ]] case coproc do done elif else esac fi for function if in
-		select then time until while
+		select then time until while nocorrect repeat foreach end
 		. : [ alias autoload bg bind bindkey break builtin caller cd chdir
 		command compgen complete compopt continue declare dirs disown emulate
 		enable eval exec exit export fc fg functions getopts hash help
@@ -101,6 +101,10 @@ func runsAlike(argv []string, quoted bool, funcs map[string]bool) bool {
 	switch {
 	case name == "", notExternal[name], funcs[name]:
 		return false
+	case name[0] == '%':
+		return false // a job to resume, to bash, even quoted
+	case name[0] == '-' || name[0] == '+':
+		return false // GNU's sh -c takes a line starting so for options
 	case !quoted && strings.IndexByte(name, '=') >= 0:
 		return false // an assignment, or taken for one
 	case name == "echo":
@@ -124,8 +128,11 @@ func noBackslash(args []string) bool {
 }
 
 // commonFormat reports whether a printf format uses only what dash's,
-// bash's and coreutils' printf all implement alike: flags -+ #0, a width
-// and precision given as digits or *, and the conversions diouxXeEfFgGcsb.
+// bash's and coreutils' printf all do alike: %%, and %s, %b and %c with an
+// optional - flag, width and precision. The numeric conversions are left
+// to the shell, as the three read numbers differently at the edges (a lone
+// quote, huge values, multibyte characters), and so is a * width, which
+// reads a number too.
 func commonFormat(f string) bool {
 	for i := 0; i < len(f); i++ {
 		if f[i] != '%' {
@@ -135,25 +142,21 @@ func commonFormat(f string) bool {
 		if i < len(f) && f[i] == '%' {
 			continue
 		}
-		for i < len(f) && strings.IndexByte("-+ #0", f[i]) >= 0 {
+		for i < len(f) && f[i] == '-' {
 			i++
 		}
-		i = skipNumber(f, i)
+		i = skipDigits(f, i)
 		if i < len(f) && f[i] == '.' {
-			i = skipNumber(f, i+1)
+			i = skipDigits(f, i+1)
 		}
-		if i >= len(f) || strings.IndexByte("diouxXeEfFgGcsb", f[i]) < 0 {
+		if i >= len(f) || strings.IndexByte("sbc", f[i]) < 0 {
 			return false
 		}
 	}
 	return true
 }
 
-// skipNumber skips a * or a run of digits at f[i:].
-func skipNumber(f string, i int) int {
-	if i < len(f) && f[i] == '*' {
-		return i + 1
-	}
+func skipDigits(f string, i int) int {
 	for i < len(f) && '0' <= f[i] && f[i] <= '9' {
 		i++
 	}

@@ -83,17 +83,18 @@
 //   - the first word is not a reserved word, nor a builtin that changes
 //     the shell, exists only in it or differs from the program of the same
 //     name (cd, exit, export, set, source, ., eval, exec, read, wait, trap,
-//     pwd, kill, test, time, ...), nor an assignment NAME=value;
+//     pwd, kill, test, time, ...), nor an assignment NAME=value, nor starts
+//     with % (a job, to bash) or with - or + (sh -c would take the line
+//     for options);
 //   - it is echo only with arguments free of backslashes whose first does
 //     not start with -, and printf only with such arguments and a format
-//     of common conversions: then every shell's builtin and the program
-//     print the same;
+//     whose conversions are %s, %b and %c: then every shell's builtin and
+//     the program print the same (they read numbers differently);
 //   - it names no function exported by bash in Options.Env, and Options.Env
-//     does not set BASH_ENV.
+//     neither sets BASH_ENV nor exports command_not_found_handle.
 //
 // Values go into Argv as they are: a value never splits into several
-// arguments, and an empty value is an empty argument, as the quotes GNU gives it make it
-// to sh.
-// Whoever executes Argv reports failures as the shell would (see
-// [Command.Argv]).
+// arguments, and an empty value is an empty argument, as the quotes GNU
+// gives it make it to sh. Whoever executes Argv reports failures as the
+// shell would (see [Command.Argv]).
 package tmpl

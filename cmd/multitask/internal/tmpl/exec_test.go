@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -28,8 +31,10 @@ func run(t *testing.T, dir string, argv ...string) (string, int) {
 	switch {
 	case errors.As(err, &exit):
 		return stdout.String(), exit.ExitCode()
-	case errors.Is(err, exec.ErrNotFound), errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, exec.ErrNotFound), errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
 		return stdout.String(), 127 // as the shell reports it
+	case errors.Is(err, fs.ErrPermission):
+		return stdout.String(), 126
 	case err != nil:
 		t.Fatalf("run %q: %v", argv, err)
 	}
@@ -73,7 +78,7 @@ var noEnv = []string{}
 
 // Values that print the same from every echo and printf.
 var plainValues = slices.DeleteFunc(slices.Clone(awkward), func(v string) bool {
-	return bytes.ContainsRune([]byte(v), '\\') || v == "-n"
+	return strings.Contains(v, `\`) || v == "-n"
 })
 
 var execCases = []struct {
@@ -101,8 +106,8 @@ var execCases = []struct {
 	{"-q empty", []string{"printf", "", "<%s>", "{3}"}, Options{Env: noEnv, Quote: true}, []string{"a"}, true},
 	{"-q value names the command", []string{"{}", "x"}, Options{Env: noEnv, Quote: true}, []string{"printf"}, true},
 	{"dd operands", []string{"printf", "%s:", "if={}", "a=b"}, Options{Env: noEnv}, []string{"x y"}, true},
-	{"printf conversions", []string{"printf"}, Options{Env: noEnv}, []string{"%-5s:%05.1f:%x:%c:%*d:%%:%b:%+i:% o:%#X:%e:%G:", "a", "3.14159", "255", "hello", "4", "7", "w", "-3", "8", "255", "1", "1e-9"}, true},
-	{"printf bad number", []string{"printf", "%d:"}, Options{Env: noEnv}, []string{"abc", "1.5"}, true},
+	{"printf conversions", []string{"printf"}, Options{Env: noEnv}, []string{"%-5s:%.1s:%c:%%:%b:%-3.2s:%3c:", "a", "bcd", "éa", "w", "xyz", "", "z"}, true},
+	{"printf reuses its format", []string{"printf", "%s,%c:"}, Options{Env: noEnv}, []string{"a", "bc", "d"}, true},
 
 	{"dollar", []string{"echo", "$HOME", "{}"}, Options{Env: noEnv}, []string{"a"}, false},
 	{"glob", []string{"echo", "a*", "{}"}, Options{Env: noEnv}, []string{"a"}, false},
@@ -126,16 +131,24 @@ var execCases = []struct {
 	{"time", []string{"time", "true"}, Options{Env: noEnv}, []string{"a"}, false},
 	{"-q cd", []string{"cd", "{}"}, Options{Env: noEnv, Quote: true}, []string{"/"}, false},
 	{"-q value names a builtin", []string{"{}"}, Options{Env: noEnv, Quote: true}, []string{"cd"}, false},
+	{"-q value names a job", []string{"{}"}, Options{Env: noEnv, Quote: true}, []string{"%s"}, false},
 	{"echo option", []string{"echo", "{}"}, Options{Env: noEnv}, []string{"-n"}, false},
 	{"echo option from the template", []string{"echo", "-e", "{}"}, Options{Env: noEnv}, []string{"a"}, false},
 	{"echo backslash", []string{"echo", "{}"}, Options{Env: noEnv}, []string{`a\nb`}, false},
 	{"printf without format", []string{"printf"}, Options{Env: noEnv}, []string{NoArg}, false},
 	{"printf option", []string{"printf", "{}", "x"}, Options{Env: noEnv}, []string{"-v"}, false},
 	{"printf %q", []string{"printf", "%q"}, Options{Env: noEnv}, []string{"a b"}, false},
+	{"printf %d", []string{"printf", "%d:"}, Options{Env: noEnv}, []string{"'"}, false},
+	{"printf %x", []string{"printf", "{}"}, Options{Env: noEnv}, []string{"%5x:", "12"}, false},
+	{"printf %f", []string{"printf", "%.1f"}, Options{Env: noEnv}, []string{"1e400"}, false},
+	{"printf * width", []string{"printf", "{}"}, Options{Env: noEnv}, []string{"%-*s:", "3", "a"}, false},
+	{"option as command", []string{"{}", "x"}, Options{Env: noEnv, Quote: true}, []string{"-n"}, false},
+	{"plus option as command", []string{"+e", "{}"}, Options{Env: noEnv}, []string{"x"}, false},
 	{"printf backslash", []string{"printf", "{}"}, Options{Env: noEnv}, []string{`a\tb`}, false},
 	{"--shell", []string{"printf", "%s:", "{}"}, Options{Env: noEnv, Shell: true}, []string{"a"}, false},
 	{"exported function", []string{"myfn", "{}"}, Options{Env: []string{"BASH_FUNC_myfn%%=() {  echo fn \"$@\"\n}"}}, []string{"a"}, false},
 	{"other exported function", []string{"printf", "%s:", "{}"}, Options{Env: []string{"BASH_FUNC_myfn%%=() {  echo fn \"$@\"\n}"}}, []string{"a"}, true},
+	{"command_not_found_handle", []string{"printf", "%s:", "{}"}, Options{Env: []string{"BASH_FUNC_command_not_found_handle%%=() {  echo \"$@\"\n}"}}, []string{"a"}, false},
 	{"BASH_ENV", []string{"printf", "%s:", "{}"}, Options{Env: []string{"BASH_ENV=/etc/profile"}}, []string{"a"}, false},
 }
 
@@ -174,6 +187,52 @@ func TestArgvGNUCases(t *testing.T) {
 				}
 			}
 		})
+	}
+	if direct < 100 {
+		t.Errorf("only %d commands ran directly", direct)
+	}
+}
+
+// TestArgvRandom builds commands from random pieces of templates and
+// values, and runs those that may skip the shell both ways.
+func TestArgvRandom(t *testing.T) {
+	dir := shellDir(t)
+	r := rand.New(rand.NewPCG(5, 6))
+	pieces := []string{"{}", "{.}", "{/}", "{//}", "{/.}", "{#}", "{1}", "{2}", "{-1}", "{0}", "{3}",
+		"x", " ", "\t", "=", "a b", "-", "XX", ".", "é", "", "%s", "%d", "%c", ",", ":", "@", "+"}
+	values := slices.DeleteFunc(append(slices.Clone(awkward), paths...), func(v string) bool {
+		// A path through a file names no command, which dash reports
+		// with 127 and bash with 126.
+		return strings.Contains(v, "/")
+	})
+	values = append(values, "-e", "-n", "%s", "%d", "%q", `\c`, "if", "cd", "A=b", "'", "12")
+	commands := []string{"printf", "echo", "cat", "printf %s:", "{}", "printf {}"}
+	direct := 0
+	for n := range 300 {
+		words := []string{commands[r.IntN(len(commands))]}
+		for range r.IntN(4) {
+			var w strings.Builder
+			for range r.IntN(3) {
+				w.WriteString(pieces[r.IntN(len(pieces))])
+			}
+			words = append(words, w.String())
+		}
+		opt := Options{Env: noEnv, Quote: r.IntN(4) == 0, Context: r.IntN(4) == 0}
+		if r.IntN(3) == 0 {
+			opt.Replace = "XX"
+		}
+		args := make([]string, 1+r.IntN(3))
+		for i := range args {
+			args[i] = values[r.IntN(len(values))]
+		}
+		tp, err := Parse(words, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cmd := tp.Expand(n, 1, args); cmd.Argv != nil {
+			direct++
+			checkArgv(t, dir, cmd)
+		}
 	}
 	if direct < 100 {
 		t.Errorf("only %d commands ran directly", direct)

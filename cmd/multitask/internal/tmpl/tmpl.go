@@ -35,10 +35,11 @@ type Options struct {
 	// separated by spaces, so the template expands as without it.
 	Multi bool
 	// Env is the environment commands run in, as os.Environ returns it;
-	// nil means the current process's. When it sets BASH_ENV, or when a
-	// command's first word names a function that bash exports in it
-	// (BASH_FUNC_name%%, as export -f makes), the command runs through the
-	// shell, which GNU users rely on to call their functions.
+	// nil means the current process's. When it sets BASH_ENV or exports
+	// command_not_found_handle, or when a command's first word names a
+	// function that bash exports in it (BASH_FUNC_name%%, as export -f
+	// makes), the command runs through the shell, which GNU users rely on
+	// to call their functions.
 	Env []string
 }
 
@@ -127,6 +128,8 @@ func Parse(words []string, opt Options) (*Template, error) {
 	}
 	funcs, bashEnv := shellFuncs(env)
 	t.funcs = funcs
+	// bash hands a command it cannot find to command_not_found_handle.
+	bashEnv = bashEnv || funcs["command_not_found_handle"]
 	t.direct = !opt.Shell && !bashEnv && (opt.Quote || t.quoteArg && t.plainText())
 	return t, nil
 }
