@@ -126,36 +126,37 @@ func findPositional(s string, tail func(string) (int, bool), mk func(digits, x s
 	}
 }
 
-// trimMatcher finds {^suffix} and {N^suffix}, multitask's addition.
-func trimMatcher(s string) (int, int, rpl, bool) {
-	suffix := func(t string) (int, bool) {
-		if len(t) < 3 || t[0] != '^' {
-			return 0, false
-		}
-		e := strings.IndexByte(t[1:], '}')
-		return e + 2, e > 0
+// trimSuffix reports whether t starts with ^suffix} and how long that is.
+func trimSuffix(t string) (int, bool) {
+	if len(t) < 3 || t[0] != '^' {
+		return 0, false
 	}
-	mk := func(x string) rpl { return rpl{kind: kTrim, suffix: x[1 : len(x)-1]} }
-	pi, pe, pr, pok := findPositional(s, suffix, func(digits, x string) rpl {
+	e := strings.IndexByte(t[1:], '}')
+	return e + 2, e > 0
+}
+
+// trimMatcher finds {^suffix}, multitask's addition.
+func trimMatcher(s string) (int, int, rpl, bool) {
+	for off := 0; ; {
+		i := strings.Index(s[off:], "{^")
+		if i < 0 {
+			return 0, 0, rpl{}, false
+		}
+		i += off
+		if n, ok := trimSuffix(s[i+1:]); ok {
+			return i, i + 1 + n, rpl{kind: kTrim, suffix: s[i+2 : i+n]}, true
+		}
+		off = i + 1
+	}
+}
+
+// trimPositionalMatcher finds {N^suffix}.
+func trimPositionalMatcher(s string) (int, int, rpl, bool) {
+	return findPositional(s, trimSuffix, func(digits, x string) rpl {
 		r := newPositional(kTrim, digits)
 		r.suffix = x[1 : len(x)-1]
 		return r
 	})
-	for off := 0; ; {
-		i := strings.Index(s[off:], "{^")
-		if i < 0 {
-			break
-		}
-		i += off
-		if pok && pi < i {
-			break
-		}
-		if n, ok := suffix(s[i+1:]); ok {
-			return i, i + 1 + n, mk(s[i+1 : i+1+n]), true
-		}
-		off = i + 1
-	}
-	return pi, pe, pr, pok
 }
 
 // isPerlSpace reports the bytes Perl's \s matches.
@@ -201,7 +202,8 @@ func segment(word string, names []rplName) []part {
 			parts = split(parts, positionalMatcher(n))
 		}
 	}
-	return split(parts, trimMatcher)
+	parts = split(parts, trimMatcher)
+	return split(parts, trimPositionalMatcher)
 }
 
 // renameColumns turns {name}, {name/}, {name//}, {name.} and {name/.} into
