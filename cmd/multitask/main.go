@@ -1,0 +1,18 @@
+// Command multitask runs jobs in parallel: a replacement for GNU parallel,
+// xargs -P and rush that takes GNU parallel's options and gives the same
+// output, exit status and joblog. See docs/multitask.md.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/multitask-go/multitask/cmd/multitask/internal/reaper"
+)
+
+func main() {
+	if reaper.IsReaper(os.Args) {
+		os.Exit(reaper.Serve(os.Stdin))
+	}
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}

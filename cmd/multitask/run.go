@@ -1,0 +1,577 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/multitask-go/multitask/cmd/multitask/internal/engine"
+	"github.com/multitask-go/multitask/cmd/multitask/internal/input"
+	"github.com/multitask-go/multitask/cmd/multitask/internal/joblog"
+	"github.com/multitask-go/multitask/cmd/multitask/internal/reaper"
+	"github.com/multitask-go/multitask/cmd/multitask/internal/results"
+	"github.com/multitask-go/multitask/cmd/multitask/internal/tmpl"
+)
+
+// version is the command's version, printed by --version.
+const version = "multitask 0.1"
+
+// run is the whole command: main only calls it, so that tests run every
+// behaviour in-process. It returns the exit status.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	o, err := parseOptions(args)
+	if err == nil {
+		switch {
+		case o.help:
+			printHelp(stdout)
+			return 0
+		case o.version:
+			fmt.Fprintln(stdout, version)
+			return 0
+		}
+		var r *runPlan
+		if r, err = o.plan(stdin, stdout, stderr); err == nil {
+			return r.execute(ctx)
+		}
+	}
+	fmt.Fprintf(stderr, "multitask: %v\n", strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
+	if errors.Is(err, errUsage) {
+		fmt.Fprintln(stderr, "Try 'multitask --help' for more information.")
+	}
+	return 255
+}
+
+// runPlan is a checked command line, ready to run.
+type runPlan struct {
+	o       *options
+	in      *input.Reader
+	tmpl    *tmpl.Template
+	tag     *tmpl.Template
+	cfg     engine.Config
+	log     *joblog.Log
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
+	bySeq   bool // --resume by job number (GNU's), not by command line
+	noWords bool // no command: each argument is a command of its own
+
+	// --pipe: stdin split into blocks of blockSize at record ends.
+	blockSize        int
+	recEnd, recStart string
+}
+
+// plan checks the options and opens the inputs.
+func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (*runPlan, error) {
+	p := &runPlan{o: o, stdin: stdin, stdout: stdout, stderr: stderr}
+	var err error
+	c := &p.cfg
+	if c.Slots, err = o.slots(); err != nil {
+		return nil, err
+	}
+	c.KeepOrder = o.keepOrder
+	c.Print = o.results == ""
+	c.Stdout, c.Stderr = stdout, stderr
+	switch {
+	case o.ungroup:
+		c.Output = engine.Ungroup
+	case o.lineBuf:
+		c.Output = engine.LineBuffer
+	}
+	c.Shell = shellPath()
+	if c.Halt, err = engine.ParseHalt(o.halt); o.halt != "" && err != nil {
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if o.timeout != "" {
+		if pct, ok := strings.CutSuffix(o.timeout, "%"); ok {
+			if c.Timeout.Percent, err = strconv.ParseFloat(pct, 64); err != nil || c.Timeout.Percent <= 0 {
+				return nil, fmt.Errorf("%w: --timeout %s: not a percentage", errUsage, o.timeout)
+			}
+		} else if c.Timeout.After, err = parseDuration(o.timeout); err != nil {
+			return nil, err
+		}
+	}
+	if o.termseq != "" {
+		if c.TermSeq, err = parseTermSeq(o.termseq); err != nil {
+			return nil, err
+		}
+	}
+	c.Retries = o.retries
+	if o.retryDelay != "" {
+		if c.RetryDelay, err = parseDuration(o.retryDelay); err != nil {
+			return nil, err
+		}
+	}
+	if o.delay != "" {
+		if c.Delay, err = parseDuration(o.delay); err != nil {
+			return nil, err
+		}
+	}
+	if o.memFree != "" {
+		if c.MemFree, err = parseSize(o.memFree); err != nil {
+			return nil, err
+		}
+	}
+	c.Load = o.load
+	if (o.resume || o.resumeFailed) && o.joblog == "" {
+		return nil, fmt.Errorf("%w: --resume and --resume-failed need --joblog", errUsage)
+	}
+	switch o.resumeKey {
+	case "", "seq":
+		p.bySeq = true
+	case "hash":
+	default:
+		return nil, fmt.Errorf("%w: --resume-key must be seq or hash, not %q", errUsage, o.resumeKey)
+	}
+
+	c.Verbose = o.verbose
+	if o.pipe {
+		if len(o.sources) > 0 || len(o.argFiles) > 0 {
+			return nil, fmt.Errorf("%w: --pipe reads stdin: ::: and :::: cannot be used with it", errUsage)
+		}
+		if p.blockSize, p.recEnd, p.recStart, err = o.pipeOptions(); err != nil {
+			return nil, err
+		}
+		stdin = strings.NewReader("") // the blocks are read by jobs()
+	}
+	iopts, err := o.inputOptions(stdin)
+	if err != nil {
+		return nil, err
+	}
+	iopts.Warn = func(line string) { fmt.Fprintf(stderr, "multitask: Warning: %s\n", line) }
+	if p.in, err = input.Open(iopts); err != nil {
+		var oe *input.OpenError
+		if errors.As(err, &oe) {
+			// GNU parallel's words.
+			return nil, fmt.Errorf("cannot open input file `%s': %w", oe.File, oe.Err)
+		}
+		return nil, err
+	}
+	words := o.command
+	if len(words) == 0 {
+		// No command: each argument is run as a command, unquoted.
+		p.noWords = true
+		words = []string{o.replace}
+	}
+	topts := tmpl.Options{Replace: o.replace, Quote: o.quote, Shell: o.shell, Names: p.in.Names(), Context: o.context, Multi: o.multi}
+	if p.tmpl, err = tmpl.Parse(words, topts); err != nil {
+		p.in.Close()
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if o.tagString != "" || o.tag {
+		ts := o.tagString
+		if ts == "" {
+			ts = "{}"
+		}
+		if p.tag, err = tmpl.Parse([]string{ts}, tmpl.Options{Replace: o.replace, Names: p.in.Names()}); err != nil {
+			p.in.Close()
+			return nil, fmt.Errorf("%w: --tagstring: %v", errUsage, err)
+		}
+	}
+	return p, nil
+}
+
+func (o *options) inputOptions(stdin io.Reader) (input.Options, error) {
+	io := input.Options{
+		Stdin: stdin, Null: o.null, Colsep: o.colsep, Header: o.header,
+		Link: o.link, MaxArgs: o.maxArgs, Trim: o.trim, EOF: o.eof, NoRunIfEmpty: o.noEmpty, Shuf: o.shuf,
+	}
+	if o.maxSet && o.maxArgs == 0 {
+		io.NoArgs = true
+	} else if o.maxArgs < 0 {
+		return io, fmt.Errorf("%w: -n %d: must not be negative", errUsage, o.maxArgs)
+	}
+	if o.delimSet {
+		d, err := input.UnescapeDelim(o.delim)
+		if err != nil {
+			return io, fmt.Errorf("%w: -d: %v", errUsage, err)
+		}
+		io.Delim, io.Paragraph = d, d == ""
+	}
+	for _, f := range o.argFiles {
+		io.Sources = append(io.Sources, input.Source{File: f})
+	}
+	for _, s := range o.sources {
+		if s.files {
+			io.Sources = append(io.Sources, input.Source{File: s.values[0], Link: s.link})
+		} else {
+			io.Sources = append(io.Sources, input.Source{Values: s.values, Link: s.link})
+		}
+	}
+	return io, nil
+}
+
+// shellPath is the shell that runs command lines, as GNU parallel picks it.
+func shellPath() string {
+	for _, v := range []string{"PARALLEL_SHELL", "SHELL"} {
+		if s := os.Getenv(v); s != "" {
+			return s
+		}
+	}
+	return "/bin/sh"
+}
+
+// parseTermSeq reads --termseq: signal names and milliseconds, alternating.
+func parseTermSeq(s string) ([]engine.TermStep, error) {
+	parts := strings.Split(s, ",")
+	if len(parts)%2 != 0 {
+		return nil, fmt.Errorf("%w: --termseq %s: signals and milliseconds must alternate", errUsage, s)
+	}
+	var seq []engine.TermStep
+	for i := 0; i < len(parts); i += 2 {
+		sig, ok := signalByName(parts[i])
+		if !ok {
+			return nil, fmt.Errorf("%w: --termseq: unknown signal %q", errUsage, parts[i])
+		}
+		ms, err := strconv.Atoi(parts[i+1])
+		if err != nil || ms < 0 {
+			return nil, fmt.Errorf("%w: --termseq: %q is not milliseconds", errUsage, parts[i+1])
+		}
+		seq = append(seq, engine.TermStep{Signal: sig, Wait: time.Duration(ms) * time.Millisecond})
+	}
+	return seq, nil
+}
+
+// signals are the names --termseq understands, without SIG.
+var signals = map[string]syscall.Signal{
+	"HUP": syscall.SIGHUP, "INT": syscall.SIGINT, "QUIT": syscall.SIGQUIT, "KILL": syscall.SIGKILL,
+	"USR1": syscall.SIGUSR1, "USR2": syscall.SIGUSR2, "PIPE": syscall.SIGPIPE, "ALRM": syscall.SIGALRM,
+	"TERM": syscall.SIGTERM, "CONT": syscall.SIGCONT, "STOP": syscall.SIGSTOP,
+}
+
+func signalByName(name string) (syscall.Signal, bool) {
+	name = strings.TrimPrefix(strings.ToUpper(name), "SIG")
+	if n, err := strconv.Atoi(name); err == nil && n > 0 && n < 65 {
+		return syscall.Signal(n), true
+	}
+	s, ok := signals[name]
+	return s, ok
+}
+
+// jobs numbers the input's values as jobs.
+func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
+	if p.o.pipe {
+		return blocks(p.stdin, p.blockSize, p.recEnd, p.recStart)
+	}
+	src := p.in.Jobs()
+	if (p.o.multi || p.o.context) && !p.o.maxSet {
+		src = fill(p.in.Records(), p.cfg.Slots, maxLineLength)
+	}
+	return func(yield func(engine.Job, error) bool) {
+		seq := 0
+		for args, err := range src {
+			if err != nil {
+				yield(engine.Job{}, err)
+				return
+			}
+			seq++
+			if !yield(engine.Job{Seq: seq, Args: args}, nil) {
+				return
+			}
+		}
+	}
+}
+
+// maxLineLength bounds the values -m and -X put in one command line.
+const maxLineLength = 128 << 10
+
+// fill groups records into jobs for -m and -X: as many as fit in
+// maxLen bytes; when the whole input fits, it is spread evenly over the
+// slots, as GNU parallel spreads it.
+func fill(records iter.Seq2[[]string, error], slots, maxLen int) iter.Seq2[[]string, error] {
+	return func(yield func([]string, error) bool) {
+		var pending [][]string
+		size, emitted := 0, false
+		for rec, err := range records {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			n := 0
+			for _, v := range rec {
+				n += len(v) + 3
+			}
+			if size+n > maxLen && len(pending) > 0 {
+				if !yield(slices.Concat(pending...), nil) {
+					return
+				}
+				pending, size, emitted = nil, 0, true
+			}
+			pending = append(pending, rec)
+			size += n
+		}
+		if len(pending) == 0 {
+			return
+		}
+		per := len(pending)
+		if !emitted {
+			per = (len(pending) + slots - 1) / slots
+		}
+		for chunk := range slices.Chunk(pending, per) {
+			if !yield(slices.Concat(chunk...), nil) {
+				return
+			}
+		}
+	}
+}
+
+// command expands a job's command line.
+func (p *runPlan) command(seq, slot int, args []string) engine.Command {
+	if p.noWords {
+		return engine.Command{Line: strings.Join(args, " ")}
+	}
+	c := p.tmpl.Expand(seq, slot, args)
+	return engine.Command{Line: c.Line, Argv: c.Argv}
+}
+
+// execute runs the plan and returns the exit status.
+func (p *runPlan) execute(ctx context.Context) int {
+	defer p.in.Close()
+	o := p.o
+	if o.dryRun {
+		return p.dryRun()
+	}
+	c := &p.cfg
+	c.Command = p.command
+	if p.tag != nil {
+		c.Tag = func(j engine.Job) string { return p.tag.Expand(j.Seq, 0, j.Args).Line + "\t" }
+	}
+	jobs := p.jobs()
+	if c.Halt.Percent > 0 {
+		// A percentage is of all jobs: count them first.
+		all, err := collect(jobs)
+		if err != nil {
+			return p.fail(err)
+		}
+		c.Total = len(all)
+		jobs = func(yield func(engine.Job, error) bool) {
+			for _, j := range all {
+				if !yield(j, nil) {
+					return
+				}
+			}
+		}
+	}
+	var logw *joblog.Writer
+	if o.joblog != "" {
+		var err error
+		if o.resume || o.resumeFailed {
+			if p.log, err = joblog.Read(o.joblog); err != nil {
+				return p.fail(err)
+			}
+		}
+		if logw, err = joblog.Create(o.joblog, o.resume || o.resumeFailed, p.stdout); err != nil {
+			return p.fail(err)
+		}
+		defer logw.Close()
+	}
+	if p.log != nil {
+		c.Skip = p.skip
+	}
+	var prog *progress
+	if o.bar || o.eta {
+		prog = newProgress(p.stderr, o.bar, o.eta)
+		jobs = counted(jobs, prog)
+	}
+	var endErr error
+	c.Ended = func(r *engine.Result) {
+		if r.Killed {
+			return
+		}
+		if prog != nil {
+			prog.endedOne(r.Failed())
+		}
+		if logw != nil {
+			if err := logw.Write(entry(r)); err != nil && endErr == nil {
+				endErr = err
+			}
+		}
+		if o.results != "" {
+			if err := saveResults(o.results, p.resultNames(len(r.Args)), r); err != nil && endErr == nil {
+				endErr = err
+			}
+		}
+	}
+	exe, err := os.Executable()
+	if err == nil {
+		c.Reaper, err = reaper.Start(exe)
+	}
+	if err != nil {
+		return p.fail(err)
+	}
+	defer c.Reaper.Close()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := make(chan struct{})
+	c.Stop = stop
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		// The first signal starts no more jobs; the second kills them.
+		select {
+		case <-sigs:
+			close(stop)
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case <-sigs:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+
+	start := time.Now()
+	sum, err := engine.Run(ctx, *c, jobs)
+	if prog != nil {
+		prog.finish()
+	}
+	if err != nil {
+		return p.fail(err)
+	}
+	if endErr != nil {
+		return p.fail(endErr)
+	}
+	if o.json {
+		if err := writeSummary(p.stdout, sum, time.Since(start)); err != nil {
+			return p.fail(err)
+		}
+	}
+	select {
+	case <-stop:
+		// Interrupted: jobs were left unstarted, so the run failed as a
+		// whole, as GNU parallel's interrupted runs do.
+		return 255
+	default:
+	}
+	return sum.ExitCode()
+}
+
+// counted tells prog of each job the input yields, and of its end.
+func counted(jobs iter.Seq2[engine.Job, error], prog *progress) iter.Seq2[engine.Job, error] {
+	return func(yield func(engine.Job, error) bool) {
+		for j, err := range jobs {
+			if err == nil {
+				prog.readOne()
+			}
+			if !yield(j, err) {
+				return
+			}
+		}
+		prog.inputEnded()
+	}
+}
+
+// writeSummary prints --json's summary of the run.
+func writeSummary(w io.Writer, sum engine.Summary, wall time.Duration) error {
+	return json.NewEncoder(w).Encode(struct {
+		Jobs      int     `json:"jobs"`
+		Succeeded int     `json:"succeeded"`
+		Failed    int     `json:"failed"`
+		Halted    bool    `json:"halted"`
+		Stopped   bool    `json:"stopped"`
+		Exit      int     `json:"exit_status"`
+		Seconds   float64 `json:"seconds"`
+	}{sum.Done, sum.Done - sum.Failed, sum.Failed, sum.Trigger != nil, sum.Stopped, sum.ExitCode(), wall.Seconds()})
+}
+
+func (p *runPlan) fail(err error) int {
+	fmt.Fprintf(p.stderr, "multitask: %v\n", err)
+	return 255
+}
+
+// skip says whether --resume or --resume-failed skips a job.
+func (p *runPlan) skip(j engine.Job, c engine.Command) bool {
+	switch {
+	case p.bySeq && p.o.resumeFailed:
+		return p.log.Succeeded(j.Seq)
+	case p.bySeq:
+		return p.log.Done(j.Seq)
+	case p.o.resumeFailed:
+		return p.log.SucceededCommand(c.Line)
+	default:
+		return p.log.DoneCommand(c.Line)
+	}
+}
+
+func (p *runPlan) dryRun() int {
+	n := 0
+	for j, err := range p.jobs() {
+		if err != nil {
+			return p.fail(err)
+		}
+		n++
+		fmt.Fprintln(p.stdout, p.command(j.Seq, (n-1)%max(p.cfg.Slots, 1)+1, j.Args).Line)
+	}
+	return 0
+}
+
+func collect[T any](s iter.Seq2[T, error]) ([]T, error) {
+	var all []T
+	for v, err := range s {
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, v)
+	}
+	return all, nil
+}
+
+// entry is a result as a joblog line.
+func entry(r *engine.Result) joblog.Entry {
+	return joblog.Entry{
+		Seq: r.Seq, Host: ":", Start: r.Start, Runtime: r.Runtime,
+		Send: int64(len(r.Input)), Receive: r.StdoutLen(),
+		Exitval: r.Exit, Signal: r.Signal, Command: r.Command.Line,
+	}
+}
+
+// resultNames names the columns of a job's n values for --results: the
+// header's names, or 1, 2, ... per input source.
+func (p *runPlan) resultNames(n int) []string {
+	if names := p.in.Names(); names != nil {
+		return names
+	}
+	if p.o.maxArgs > 1 || p.o.multi || p.o.context {
+		n = max(1, len(p.o.sources)+len(p.o.argFiles))
+	}
+	names := make([]string, n)
+	for i := range names {
+		names[i] = strconv.Itoa(i + 1)
+	}
+	return names
+}
+
+// saveResults writes a job's output and its meta file under --results.
+func saveResults(root string, names []string, r *engine.Result) error {
+	if len(r.Args) == 0 {
+		names = nil
+	}
+	j, err := results.Open(root, names, r.Args, r.Seq)
+	if err != nil {
+		return err
+	}
+	werr := errors.Join(r.WriteStdout(j.Stdout), r.WriteStderr(j.Stderr))
+	m := results.Meta{
+		Seq: r.Seq, Command: r.Command.Line, Exitval: r.Exit, Signal: r.Signal,
+		Start: r.Start, Runtime: r.Runtime, MaxRSS: r.MaxRSS,
+	}
+	switch {
+	case r.TimedOut:
+		m.KilledBy = "timeout"
+	case r.OverMem:
+		m.KilledBy = "mem-limit"
+	}
+	return errors.Join(werr, j.Finish(m))
+}
