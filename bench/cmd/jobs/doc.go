@@ -12,7 +12,8 @@
 // # Scenarios
 //
 // Each name is what -only matches. Sizes are those of a full run; -quick
-// makes them tiny, for a smoke test whose figures mean nothing.
+// makes them tiny (and -starts 2), for a smoke test whose figures mean
+// nothing.
 //
 //   - trivial: 2000 lines on stdin, one job each that runs true, two at a
 //     time: multitask -j2 true, xargs -P2 -n1 true, parallel -j2 true and

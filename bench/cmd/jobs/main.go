@@ -32,7 +32,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.IntVar(&c.rounds, "rounds", 5, "rounds of each scenario; a round runs every tool once")
 	fs.IntVar(&c.barRounds, "bar-rounds", 1, "rounds of the bar scenario (multitask --bar, for its peak memory)")
-	fs.IntVar(&c.starts, "starts", 10, "runs of each tool per round in the startup scenario")
+	fs.IntVar(&c.starts, "starts", 10, "runs of each tool per round in the startup scenario (2 with -quick)")
 	fs.StringVar(&c.only, "only", "", "run only the scenarios whose names match this regexp\n(trivial, shell, startup, output, pipe, bar)")
 	fs.BoolVar(&c.quick, "quick", false, "tiny sizes, for a smoke test: the figures mean nothing")
 	fs.StringVar(&c.out, "out", "", "also write the output to this file")
@@ -46,6 +46,9 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		return 2
+	}
+	if c.quick && !isSet(fs, "starts") {
+		c.starts = 2
 	}
 	only, err := regexp.Compile(c.only)
 	if err != nil || fs.NArg() > 0 || c.rounds < 1 || c.barRounds < 1 || c.starts < 1 {
@@ -68,6 +71,13 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// isSet reports whether the flag name was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // run builds multitask, finds its peers, runs the scenarios that only
@@ -93,7 +103,9 @@ func (c config) run(ctx context.Context, only *regexp.Regexp, w, progress io.Wri
 	env := toolEnv()
 	p.multitask = peer{path: bin, env: env}
 	p.commit = commit(ctx, c.repo)
-	p.xargs = findXargs(ctx, env)
+	p.xargs = lookup(ctx, "xargs", env)
+	p.bareTrue = lookup(ctx, "true", env)
+	p.bareWc = lookup(ctx, "wc", env)
 	p.gnu = findGNU(ctx, env, home, progress)
 	p.rush = findRush(ctx, env)
 
@@ -194,15 +206,15 @@ func runScenario(ctx context.Context, sc scenario, dir string, progress io.Write
 
 // writeHeader prints when, where and with what the run was made.
 func writeHeader(w io.Writer, c config, p peers, start time.Time) {
-	version := func(p peer) string {
+	version := func(name string, p peer) string {
 		if p.skip != "" {
-			return "skipped: " + p.skip
+			return name + ": skipped: " + p.skip
 		}
 		return p.version
 	}
-	fmt.Fprintf(w, "jobs bench %s on %s; %s %s/%s; GNU parallel: %s\n",
-		start.UTC().Format(time.RFC3339), machine(), runtime.Version(), runtime.GOOS, runtime.GOARCH, version(p.gnu))
-	fmt.Fprintf(w, "  multitask %s; xargs: %s; rush: %s; SHELL=/bin/sh\n", p.commit, version(p.xargs), version(p.rush))
+	fmt.Fprintf(w, "jobs bench %s on %s; %s %s/%s; %s\n", start.UTC().Format(time.RFC3339),
+		machine(), runtime.Version(), runtime.GOOS, runtime.GOARCH, version(nameGNU, p.gnu))
+	fmt.Fprintf(w, "  multitask %s; %s; %s; SHELL=/bin/sh\n", p.commit, version(nameXargs, p.xargs), version(nameRush, p.rush))
 	mode := fmt.Sprintf("  -rounds %d -starts %d -bar-rounds %d", c.rounds, c.starts, c.barRounds)
 	if c.only != "" {
 		mode += fmt.Sprintf(" -only '%s'", c.only)

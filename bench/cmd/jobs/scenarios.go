@@ -163,7 +163,7 @@ func scenarios(c config, p peers, dir string) []scenario {
 		passes: c.rounds * c.starts,
 		warm:   true,
 		tools: []tool{
-			{nameTrue, peer{path: "/bin/true", env: mt.env}, nil},
+			{nameTrue, p.bareTrue, nil},
 			{nameMultitask, mt, []string{"true", ":::", "1"}},
 			{nameGNU, gnu, gnuArgs("true", ":::", "1")},
 		},
@@ -210,7 +210,7 @@ func scenarios(c config, p peers, dir string) []scenario {
 		baseline: nameWc,
 		check:    countLines,
 		tools: []tool{
-			{nameWc, peer{path: "/usr/bin/wc", env: mt.env}, []string{"-l"}},
+			{nameWc, p.bareWc, []string{"-l"}},
 			{nameMultitask, mt, []string{"--pipe", "--block", sz.block, "wc", "-l"}},
 			{nameGNU, gnu, gnuArgs("--pipe", "--block", sz.block, "wc", "-l")},
 		},

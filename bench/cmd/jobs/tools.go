@@ -29,6 +29,7 @@ type peer struct {
 // peers are the programs found or built for a run.
 type peers struct {
 	multitask, xargs, gnu, rush peer
+	bareTrue, bareWc            peer   // true and wc -l alone: the floors
 	commit                      string // the repository's commit that multitask was built from
 }
 
@@ -68,10 +69,11 @@ func toolEnv() []string {
 	return append(env, "SHELL=/bin/sh")
 }
 
-// findXargs returns xargs as found on PATH.
-func findXargs(ctx context.Context, env []string) peer {
+// lookup returns the program name as found on PATH, with the first line it
+// prints for --version.
+func lookup(ctx context.Context, name string, env []string) peer {
 	p := peer{env: env}
-	path, err := exec.LookPath("xargs")
+	path, err := exec.LookPath(name)
 	if err != nil {
 		p.skip = "not installed"
 		return p
