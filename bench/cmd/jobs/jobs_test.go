@@ -233,3 +233,40 @@ func TestCommand(t *testing.T) {
 		t.Errorf("command() = %s, want %s", got, want)
 	}
 }
+
+// fakeOnPath puts on PATH only a script called name that prints version.
+func fakeOnPath(t *testing.T, name, version string) {
+	dir := t.TempDir()
+	script := "#!/bin/sh\necho '" + version + "'\n"
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir)
+}
+
+func TestFindGNU(t *testing.T) {
+	fakeOnPath(t, "parallel", "parallel from moreutils")
+	p := findGNU(context.Background(), nil, t.TempDir(), &bytes.Buffer{})
+	if !strings.Contains(p.skip, "is not GNU parallel") {
+		t.Errorf("moreutils' parallel: skip %q", p.skip)
+	}
+	fakeOnPath(t, "parallel", "GNU parallel 20221122")
+	if p := findGNU(context.Background(), nil, t.TempDir(), &bytes.Buffer{}); p.skip != "" || p.version != "GNU parallel 20221122" {
+		t.Errorf("GNU parallel: %+v", p)
+	}
+}
+
+func TestFindRush(t *testing.T) {
+	fakeOnPath(t, "rush", "rush (GNU Rush) 2.3")
+	if p := findRush(context.Background(), nil); !strings.HasPrefix(p.skip, "not installed (") {
+		t.Errorf("GNU Rush: skip %q", p.skip)
+	}
+	fakeOnPath(t, "rush", "rush v0.5.4")
+	if p := findRush(context.Background(), nil); p.skip != "" || p.path == "" {
+		t.Errorf("shenwei356/rush: %+v", p)
+	}
+	t.Setenv("PATH", t.TempDir())
+	if p := findRush(context.Background(), nil); p.skip != "not installed" {
+		t.Errorf("no rush: skip %q", p.skip)
+	}
+}
