@@ -35,7 +35,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&c.starts, "starts", 10, "runs of each tool per round in the startup scenario (2 with -quick)")
 	fs.StringVar(&c.only, "only", "", "run only the scenarios whose names match this regexp\n(trivial, shell, startup, output, pipe, bar)")
 	fs.BoolVar(&c.quick, "quick", false, "tiny sizes, for a smoke test: the figures mean nothing")
-	fs.StringVar(&c.out, "out", "", "also write the output to this file")
+	fs.StringVar(&c.out, "out", "", "also write the output to this file (its directory is made)")
 	fs.StringVar(&c.repo, "repo", "..", "the repository to build multitask from")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: jobs [flags]   (run in the bench module; see README.md)")
@@ -58,6 +58,10 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	w := stdout
 	if c.out != "" {
+		if err := os.MkdirAll(filepath.Dir(c.out), 0o755); err != nil {
+			fmt.Fprintf(stderr, "jobs: %v\n", err)
+			return 1
+		}
 		f, err := os.Create(c.out)
 		if err != nil {
 			fmt.Fprintf(stderr, "jobs: %v\n", err)
@@ -214,7 +218,7 @@ func writeHeader(w io.Writer, c config, p peers, start time.Time) {
 	}
 	fmt.Fprintf(w, "jobs bench %s on %s; %s %s/%s; %s\n", start.UTC().Format(time.RFC3339),
 		machine(), runtime.Version(), runtime.GOOS, runtime.GOARCH, version(nameGNU, p.gnu))
-	fmt.Fprintf(w, "  multitask %s; %s; %s; SHELL=/bin/sh\n", p.commit, version(nameXargs, p.xargs), version(nameRush, p.rush))
+	fmt.Fprintf(w, "  multitask built from %s; %s; %s; SHELL=/bin/sh\n", p.commit, version(nameXargs, p.xargs), version(nameRush, p.rush))
 	mode := fmt.Sprintf("  -rounds %d -starts %d -bar-rounds %d", c.rounds, c.starts, c.barRounds)
 	if c.only != "" {
 		mode += fmt.Sprintf(" -only '%s'", c.only)
