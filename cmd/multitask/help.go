@@ -3,14 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
-
-	"github.com/spf13/pflag"
 )
 
 // printHelp prints the usage and every option, grouped.
 func printHelp(w io.Writer) {
 	o := &options{}
-	fs, groups := newFlagSet(o)
+	fs := newFlagSet(o)
 	fmt.Fprint(w, `Usage:
   multitask [options] COMMAND [ARGS...] ::: VALUES... [::: VALUES...] [:::: FILE...]
   multitask [options] COMMAND [ARGS...] < lines
@@ -21,16 +19,7 @@ once, with GNU parallel's options. {} in COMMAND is the value; without it the
 value is appended. Replacement strings: {} {.} {/} {//} {/.} {#} {%} {1} {2}...
 
 `)
-	for _, g := range groups {
-		fmt.Fprintf(w, "%s:\n", g.title)
-		sub := pflag.NewFlagSet(g.title, pflag.ContinueOnError)
-		for _, n := range g.names {
-			sub.AddFlag(fs.Lookup(n))
-		}
-		sub.SortFlags = false
-		fmt.Fprint(w, sub.FlagUsagesWrapped(100))
-		fmt.Fprintln(w)
-	}
+	fs.usage(w)
 	fmt.Fprint(w, `Exit status: 0 when every job succeeded; 1-100 the number of jobs that failed;
 101 when more failed; 255 on an error of multitask's own. --halt changes it:
 see docs/multitask.md.

@@ -3,13 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/spf13/pflag"
 )
 
 // errUsage marks errors in the command line; they exit 255 as GNU
@@ -90,120 +87,97 @@ type source struct {
 }
 
 // newFlagSet declares every option into o, grouped for --help.
-func newFlagSet(o *options) (*pflag.FlagSet, []flagGroup) {
-	fs := pflag.NewFlagSet("multitask", pflag.ContinueOnError)
-	fs.SetInterspersed(false)
-	fs.SetOutput(io.Discard)
-	fs.SortFlags = false
-	var groups []flagGroup
-	group := func(title string, add func()) {
-		before := map[string]bool{}
-		fs.VisitAll(func(f *pflag.Flag) { before[f.Name] = true })
-		add()
-		var names []string
-		fs.VisitAll(func(f *pflag.Flag) {
-			if !before[f.Name] && !f.Hidden {
-				names = append(names, f.Name)
-			}
-		})
-		groups = append(groups, flagGroup{title, names})
-	}
-	group("Jobs and output", func() {
-		fs.StringVarP(&o.jobs, "jobs", "j", "", "run `N` jobs at once: N, N% of the cores, +N or -N cores, or 0 for as many as possible (default: the number of cores)")
-		fs.BoolVarP(&o.keepOrder, "keep-order", "k", false, "print the jobs' output in the order of their input")
-		fs.BoolVar(&o.group, "group", true, "print each job's output whole when it ends (the default)")
-		fs.BoolVar(&o.lineBuf, "line-buffer", false, "print whole lines as they come")
-		fs.BoolVar(&o.lineBuf, "lb", false, "same as --line-buffer")
-		fs.BoolVarP(&o.ungroup, "ungroup", "u", false, "pass the jobs' output straight through (lines may mix)")
-		fs.BoolVar(&o.tag, "tag", false, "prefix each output line with the job's arguments and a tab")
-		fs.StringVar(&o.tagString, "tagstring", "", "prefix each output line with `STR` (replacement strings allowed)")
-		fs.BoolVarP(&o.verbose, "verbose", "v", false, "print each job's command before its output")
-		fs.BoolVar(&o.dryRun, "dry-run", false, "print the commands without running them")
-		fs.BoolVar(&o.dryRun, "dryrun", false, "same as --dry-run")
-	})
-	group("Command line", func() {
-		fs.StringVarP(&o.replace, "replace", "I", "{}", "use `STR` instead of {}")
-		fs.BoolVarP(&o.quote, "quote", "q", false, "quote the command, so that it runs without a shell's expansions")
-		fs.BoolVar(&o.shell, "shell", false, "always run the command through the shell ($PARALLEL_SHELL, $SHELL or /bin/sh)")
-		fs.BoolVarP(&o.context, "xargs-context", "X", false, "as many arguments per command as fit, with context replace")
-		fs.BoolVarP(&o.multi, "xargs", "m", false, "as many arguments per command as fit")
-		fs.IntVarP(&o.maxArgs, "max-args", "n", 0, "use at most `N` arguments per command")
-	})
-	group("Input", func() {
-		fs.StringArrayVarP(&o.argFiles, "arg-file", "a", nil, "read arguments from `FILE` (as :::: FILE)")
-		fs.StringVarP(&o.colsep, "colsep", "C", "", "split each input line into columns at `REGEXP`: {1} {2} ...")
-		fs.StringVar(&o.header, "header", "", "the first input line is a header (`REGEXP`, or : for one line): columns named {name}")
-		fs.BoolVarP(&o.null, "null", "0", false, "input items end at NUL, not newline")
-		fs.StringVarP(&o.delim, "delimiter", "d", "", "input items end at `DELIM` (\\n, \\t, \\0 ... understood)")
-		fs.StringVarP(&o.eof, "eof", "E", "", "stop reading input at a line equal to `STR`")
-		fs.BoolVarP(&o.noEmpty, "no-run-if-empty", "r", false, "skip empty input lines")
-		fs.BoolVar(&o.link, "link", false, "pair the input sources' values instead of taking every combination")
-		fs.BoolVar(&o.link, "xapply", false, "same as --link")
-		fs.BoolVar(&o.shuf, "shuf", false, "run the jobs in a random order")
-		fs.StringVar(&o.trim, "trim", "", "trim white space from the arguments: n, l, r, lr or rl")
-	})
-	group("Failure, time and halting", func() {
-		fs.StringVar(&o.timeout, "timeout", "", "kill a job after `DUR` (seconds, or 1m30s), or after N% of the median runtime")
-		fs.StringVar(&o.termseq, "termseq", "", "how a job is killed: `SEQ` of signals and milliseconds (default TERM,200,TERM,100,TERM,50,KILL,25)")
-		fs.IntVar(&o.retries, "retries", 0, "run a failing job up to `N` times")
-		fs.StringVar(&o.retryDelay, "retry-delay", "", "wait `DUR` before the first retry, doubling at each one, with jitter")
-		fs.StringVar(&o.halt, "halt", "", "stop when `WHEN,WHY=N`: now|soon,fail|success|done=N|N%")
-		fs.StringVar(&o.halt, "halt-on-error", "", "same as --halt")
-		fs.BoolVarP(&o.haltOnErr, "halt-now-on-fail", "e", false, "same as --halt now,fail=1")
-	})
-	group("Logs and results", func() {
-		fs.StringVar(&o.joblog, "joblog", "", "log each ended job in `FILE`, as GNU parallel does")
-		fs.BoolVar(&o.resume, "resume", false, "skip the jobs already in the joblog")
-		fs.BoolVar(&o.resumeFailed, "resume-failed", false, "skip the jobs that succeeded in the joblog, rerun the failed ones")
-		fs.StringVar(&o.resumeKey, "resume-key", "", "with `hash`, --resume knows jobs by their command line, not their number")
-		fs.StringVar(&o.results, "results", "", "save each job's output under `DIR`/1/<arg1>/... instead of printing it")
-		fs.StringVar(&o.results, "res", "", "same as --results")
-		fs.BoolVar(&o.json, "json", false, "end with a JSON summary of the run on stdout")
-	})
-	group("Resources and progress", func() {
-		fs.BoolVar(&o.bar, "bar", false, "show a progress bar on the terminal")
-		fs.BoolVar(&o.eta, "eta", false, "show the estimated time left on the terminal")
-		fs.StringVar(&o.memFree, "memfree", "", "start a job only when `SIZE` of memory is free (k, M, G suffixes)")
-		fs.Float64Var(&o.load, "load", 0, "start a job only while the load average is below `N`")
-		fs.StringVar(&o.delay, "delay", "", "wait `DUR` between job starts")
-		fs.StringVar(&o.memLimit, "mem-limit", "", "kill a job whose memory (RSS) passes `SIZE`")
-	})
-	group("Pipe mode", func() {
-		fs.BoolVar(&o.pipe, "pipe", false, "split stdin into blocks and feed one to each job's stdin")
-		fs.StringVar(&o.block, "block", "1M", "the size of a block with --pipe (k, M, G suffixes)")
-		fs.StringVar(&o.recEnd, "recend", "\\n", "records end with `STR`; blocks end at a record's end")
-		fs.StringVar(&o.recStart, "recstart", "", "records start with `STR`")
-	})
-	group("Other", func() {
-		fs.BoolVarP(&o.help, "help", "h", false, "show this help")
-		fs.BoolVar(&o.version, "version", false, "show the version")
-		fs.BoolVar(&o.willCite, "will-cite", false, "accepted for GNU parallel's scripts; multitask prints no notice")
-	})
-	fs.Lookup("will-cite").Hidden = true
-	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
-		return pflag.NormalizedName(strings.ReplaceAll(name, "_", "-"))
-	})
-	return fs, groups
-}
+func newFlagSet(o *options) *flagSet {
+	fs := newFlags()
+	fs.group("Jobs and output")
+	fs.stringVar(&o.jobs, "jobs", 'j', "N", "run N jobs at once: N, N% of the cores, +N or -N cores, 0 for as many as possible (default: the cores)")
+	fs.boolVar(&o.keepOrder, "keep-order", 'k', "print the jobs' output in the order of their input")
+	fs.boolVar(&o.group, "group", 0, "print each job's output whole when it ends (the default)")
+	fs.boolVar(&o.lineBuf, "line-buffer", 0, "print whole lines as they come")
+	fs.alias("line-buffer", "lb")
+	fs.boolVar(&o.ungroup, "ungroup", 'u', "pass the jobs' output straight through (lines may mix)")
+	fs.boolVar(&o.tag, "tag", 0, "prefix each output line with the job's values and a tab")
+	fs.stringVar(&o.tagString, "tagstring", 0, "STR", "prefix each output line with STR (replacement strings allowed)")
+	fs.boolVar(&o.verbose, "verbose", 'v', "print each job's command line before its output")
+	fs.boolVar(&o.dryRun, "dry-run", 0, "print the command lines without running them")
+	fs.alias("dry-run", "dryrun")
 
-type flagGroup struct {
-	title string
-	names []string
+	fs.group("Command line")
+	fs.stringVar(&o.replace, "replace", 'I', "STR", "use STR instead of {}")
+	fs.boolVar(&o.quote, "quote", 'q', "quote the command's own words too, so no shell expands them")
+	fs.boolVar(&o.shell, "shell", 0, "always run through the shell ($PARALLEL_SHELL, $SHELL or /bin/sh)")
+	fs.boolVar(&o.context, "xargs-context", 'X', "as many values per command as fit, repeating the words around {}")
+	fs.boolVar(&o.multi, "xargs", 'm', "as many values per command as fit")
+	fs.intVar(&o.maxArgs, "max-args", 'n', "N", "at most N values per command (0: none)")
+
+	fs.group("Input")
+	fs.stringsVar(&o.argFiles, "arg-file", 'a', "FILE", "read values from FILE, as :::: FILE does")
+	fs.stringVar(&o.colsep, "colsep", 'C', "REGEXP", "split each input line into columns at REGEXP: {1} {2} ...")
+	fs.stringVar(&o.header, "header", 0, "REGEXP", "the first input line is a header (: for one line); columns are then named {name}")
+	fs.boolVar(&o.null, "null", '0', "input items end at NUL, not newline")
+	fs.stringVar(&o.delim, "delimiter", 'd', "DELIM", "input items end at DELIM (\\n, \\t, \\0 ... understood)")
+	fs.stringVar(&o.eof, "eof", 'E', "STR", "stop reading input at an item equal to STR")
+	fs.boolVar(&o.noEmpty, "no-run-if-empty", 'r', "skip input items that are empty or white space")
+	fs.boolVar(&o.link, "link", 0, "pair the sources' values in turn instead of taking every combination")
+	fs.alias("link", "xapply")
+	fs.boolVar(&o.shuf, "shuf", 0, "run the jobs in a random order (reads all input first)")
+	fs.stringVar(&o.trim, "trim", 0, "n|l|r|lr", "trim white space from values")
+
+	fs.group("Failure, time and halting")
+	fs.stringVar(&o.timeout, "timeout", 0, "DUR", "kill a job after DUR (seconds, or 1m30s), or after N% of the median runtime")
+	fs.stringVar(&o.termseq, "termseq", 0, "SEQ", "how a job is killed: signals and milliseconds (default TERM,200,TERM,100,TERM,50,KILL,25)")
+	fs.intVar(&o.retries, "retries", 0, "N", "run a failing job up to N times")
+	fs.stringVar(&o.retryDelay, "retry-delay", 0, "DUR", "wait DUR before the first retry, doubling at each one, with jitter")
+	fs.stringVar(&o.halt, "halt", 0, "WHEN,WHY=N", "stop when N jobs (or N%) ended so: WHEN now|soon, WHY fail|success|done")
+	fs.alias("halt", "halt-on-error")
+	fs.boolVar(&o.haltOnErr, "halt-now-on-fail", 'e', "same as --halt now,fail=1")
+
+	fs.group("Logs and results")
+	fs.stringVar(&o.joblog, "joblog", 0, "FILE", "log each ended job in FILE as GNU parallel does (- for stdout, +FILE to append)")
+	fs.boolVar(&o.resume, "resume", 0, "skip the jobs the joblog lists")
+	fs.boolVar(&o.resumeFailed, "resume-failed", 0, "skip the jobs the joblog lists as succeeded, rerun the others")
+	fs.stringVar(&o.resumeKey, "resume-key", 0, "seq|hash", "know jobs in the joblog by number (seq, GNU's way) or by command line (hash)")
+	fs.stringVar(&o.results, "results", 0, "DIR", "save each job's output under DIR/1/<value1>/... instead of printing it")
+	fs.alias("results", "res")
+	fs.boolVar(&o.json, "json", 0, "end with a JSON summary of the run on stdout")
+
+	fs.group("Resources and progress")
+	fs.boolVar(&o.bar, "bar", 0, "show a progress bar on a terminal, and a summary at the end")
+	fs.boolVar(&o.eta, "eta", 0, "show the estimated time left on a terminal, and a summary at the end")
+	fs.stringVar(&o.memFree, "memfree", 0, "SIZE", "start a job only while SIZE of memory is available (k, M, G)")
+	fs.floatVar(&o.load, "load", 0, "N", "start a job only while the load average is below N")
+	fs.stringVar(&o.delay, "delay", 0, "DUR", "wait DUR between job starts")
+	fs.stringVar(&o.memLimit, "mem-limit", 0, "SIZE", "kill a job whose processes' resident memory passes SIZE")
+
+	fs.group("Pipe mode")
+	fs.boolVar(&o.pipe, "pipe", 0, "split stdin into blocks and give each job one on its stdin")
+	fs.alias("pipe", "spreadstdin")
+	fs.stringVar(&o.block, "block", 0, "SIZE", "the size of a block (default 1M)")
+	fs.alias("block", "block-size")
+	fs.stringVar(&o.recEnd, "recend", 0, "STR", "records end with STR (default \\n); blocks end at a record's end")
+	fs.stringVar(&o.recStart, "recstart", 0, "STR", "records start with STR")
+
+	fs.group("Other")
+	fs.boolVar(&o.help, "help", 'h', "show this help")
+	fs.boolVar(&o.version, "version", 0, "show the version")
+	fs.boolVar(&o.willCite, "will-cite", 0, "accepted from GNU parallel's scripts; multitask prints no notice")
+	fs.alias("will-cite", "bibtex")
+	return fs
 }
 
 // parseOptions parses a command line: options, the command, then sources.
 func parseOptions(args []string) (*options, error) {
-	o := &options{}
-	fs, _ := newFlagSet(o)
-	if err := fs.Parse(args); err != nil {
+	o := &options{block: "1M", recEnd: "\\n", replace: "{}"}
+	fs := newFlagSet(o)
+	rest, err := fs.parse(args)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
-	o.delimSet = fs.Changed("delimiter")
-	o.maxSet = fs.Changed("max-args")
+	o.delimSet = fs.changed("delimiter")
+	o.maxSet = fs.changed("max-args")
 	if o.haltOnErr {
 		o.halt = "now,fail=1"
 	}
-	rest := fs.Args()
 	i := 0
 	for i < len(rest) && !isSeparator(rest[i]) {
 		i++

@@ -329,6 +329,15 @@ func (p *runPlan) command(seq, slot int, args []string) engine.Command {
 	if p.noWords {
 		return engine.Command{Line: strings.Join(args, " ")}
 	}
+	if p.o.pipe {
+		// A block is no value: nothing is appended, and the separator
+		// before the nothing goes too, as GNU parallel composes it.
+		c := p.tmpl.Expand(seq, slot, []string{tmpl.NoArg})
+		if !p.tmpl.HasReplacement() {
+			c.Line = strings.TrimSuffix(c.Line, " ")
+		}
+		return engine.Command{Line: c.Line, Argv: c.Argv}
+	}
 	c := p.tmpl.Expand(seq, slot, args)
 	return engine.Command{Line: c.Line, Argv: c.Argv}
 }

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// A flagSet parses options as GNU parallel's Perl parser does with
+// bundling and require_order: short options cluster (-kj2, -j 2), long
+// ones take --name=value or --name value, and the first argument that is
+// not an option, or --, ends them. It is written here rather than taken
+// from a library because the usual ones pull in package net, and with it
+// dynamic linking and milliseconds of start-up for every run.
+type flagSet struct {
+	flags   []*flag
+	byLong  map[string]*flag
+	byShort map[byte]*flag
+	groups  []flagGroup
+}
+
+type flagGroup struct {
+	title string
+	flags []*flag
+}
+
+// A flag is one option and the variable it sets.
+type flag struct {
+	long    string
+	aliases []string
+	short   byte
+	set     func(string) error // nil for booleans
+	setBool func()
+	arg     string // the value's name in --help; "" for booleans
+	usage   string
+	changed bool
+}
+
+func newFlags() *flagSet {
+	return &flagSet{byLong: map[string]*flag{}, byShort: map[byte]*flag{}}
+}
+
+// group starts a titled group in --help; later flags belong to it.
+func (fs *flagSet) group(title string) {
+	fs.groups = append(fs.groups, flagGroup{title: title})
+}
+
+func (fs *flagSet) add(f *flag) *flag {
+	fs.flags = append(fs.flags, f)
+	fs.byLong[f.long] = f
+	if f.short != 0 {
+		fs.byShort[f.short] = f
+	}
+	if n := len(fs.groups); n > 0 {
+		fs.groups[n-1].flags = append(fs.groups[n-1].flags, f)
+	}
+	return f
+}
+
+// alias makes more long names for the flag named long.
+func (fs *flagSet) alias(long string, aliases ...string) {
+	f := fs.byLong[long]
+	f.aliases = append(f.aliases, aliases...)
+	for _, a := range aliases {
+		fs.byLong[a] = f
+	}
+}
+
+func (fs *flagSet) boolVar(p *bool, long string, short byte, usage string) {
+	fs.add(&flag{long: long, short: short, usage: usage, setBool: func() { *p = true }})
+}
+
+func (fs *flagSet) stringVar(p *string, long string, short byte, arg, usage string) {
+	fs.add(&flag{long: long, short: short, arg: arg, usage: usage, set: func(s string) error { *p = s; return nil }})
+}
+
+func (fs *flagSet) stringsVar(p *[]string, long string, short byte, arg, usage string) {
+	fs.add(&flag{long: long, short: short, arg: arg, usage: usage, set: func(s string) error { *p = append(*p, s); return nil }})
+}
+
+func (fs *flagSet) intVar(p *int, long string, short byte, arg, usage string) {
+	fs.add(&flag{long: long, short: short, arg: arg, usage: usage, set: func(s string) error {
+		v, err := strconv.Atoi(s)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", s)
+		}
+		*p = v
+		return nil
+	}})
+}
+
+func (fs *flagSet) floatVar(p *float64, long string, short byte, arg, usage string) {
+	fs.add(&flag{long: long, short: short, arg: arg, usage: usage, set: func(s string) error {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", s)
+		}
+		*p = v
+		return nil
+	}})
+}
+
+// changed reports whether the flag named long was given.
+func (fs *flagSet) changed(long string) bool { return fs.byLong[long].changed }
+
+// parse sets the flags from args and returns the arguments after them.
+func (fs *flagSet) parse(args []string) ([]string, error) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return args[i+1:], nil
+		case strings.HasPrefix(a, "--"):
+			name, value, hasValue := strings.Cut(a[2:], "=")
+			f := fs.byLong[strings.ReplaceAll(name, "_", "-")]
+			if f == nil {
+				return nil, fmt.Errorf("unknown option: --%s", name)
+			}
+			f.changed = true
+			if f.set == nil {
+				if hasValue {
+					return nil, fmt.Errorf("option --%s takes no value", name)
+				}
+				f.setBool()
+				continue
+			}
+			if !hasValue {
+				if i+1 == len(args) {
+					return nil, fmt.Errorf("option --%s needs a value", name)
+				}
+				i++
+				value = args[i]
+			}
+			if err := f.set(value); err != nil {
+				return nil, fmt.Errorf("option --%s: %v", name, err)
+			}
+		case len(a) > 1 && a[0] == '-':
+			// A cluster of short options; one that takes a value takes the
+			// rest of the cluster, or the next argument.
+			for j := 1; j < len(a); j++ {
+				f := fs.byShort[a[j]]
+				if f == nil {
+					return nil, fmt.Errorf("unknown option: -%c", a[j])
+				}
+				f.changed = true
+				if f.set == nil {
+					f.setBool()
+					continue
+				}
+				value := a[j+1:]
+				if value == "" {
+					if i+1 == len(args) {
+						return nil, fmt.Errorf("option -%c needs a value", a[j])
+					}
+					i++
+					value = args[i]
+				}
+				if err := f.set(value); err != nil {
+					return nil, fmt.Errorf("option -%c: %v", a[j], err)
+				}
+				break
+			}
+		default:
+			return args[i:], nil
+		}
+	}
+	return nil, nil
+}
+
+// usage prints the flags by group, each with its short form, value and
+// help text.
+func (fs *flagSet) usage(w io.Writer) {
+	for _, g := range fs.groups {
+		if len(g.flags) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "%s:\n", g.title)
+		for _, f := range g.flags {
+			var b strings.Builder
+			if f.short != 0 {
+				fmt.Fprintf(&b, "  -%c, ", f.short)
+			} else {
+				b.WriteString("      ")
+			}
+			b.WriteString("--" + f.long)
+			for _, a := range f.aliases {
+				b.WriteString(", --" + a)
+			}
+			if f.arg != "" {
+				b.WriteString(" " + f.arg)
+			}
+			name := b.String()
+			lines := wrap(f.usage, 80-32)
+			if len(name) > 30 {
+				fmt.Fprintf(w, "%s\n%32s%s\n", name, "", lines[0])
+			} else {
+				fmt.Fprintf(w, "%-32s%s\n", name, lines[0])
+			}
+			for _, l := range lines[1:] {
+				fmt.Fprintf(w, "%32s%s\n", "", l)
+			}
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// wrap breaks text into lines of at most width bytes at spaces.
+func wrap(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(word) > width {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += word
+	}
+	return append(lines, line)
+}

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// joblogColumns reads a joblog without its time columns (Starttime and
+// JobRuntime), which no two runs share.
+func joblogColumns(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for _, line := range strings.SplitAfter(string(b), "\n") {
+		if line == "" {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) < 9 {
+			t.Fatalf("%s: short joblog line %q", path, line)
+		}
+		rows = append(rows, strings.Join(slices.Delete(f, 2, 4), "\t"))
+	}
+	return rows
+}
+
+// bothRun runs the same command line with GNU parallel in one directory
+// and with multitask in another, each holding files, and returns the
+// directories and outcomes.
+func bothRun(t *testing.T, files map[string]string, stdin string, args ...string) (gnuDir, ourDir string, gnu, ours outcome) {
+	t.Helper()
+	gnuDir, ourDir = t.TempDir(), t.TempDir()
+	for name, content := range files {
+		writeFile(t, gnuDir, name, content)
+		writeFile(t, ourDir, name, content)
+	}
+	gnu = runGNU(t, gnuDir, stdin, args...)
+	inDir(t, ourDir, func() { ours = runIn(t, stdin, args...) })
+	return
+}
+
+func TestJoblogMatchesGNU(t *testing.T) {
+	gnuParallel(t)
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"statuses", []string{"-k", "--joblog", "jl", "echo {}; exit {}", ":::", "0", "1", "3"}},
+		{"killed by a signal", []string{"-k", "--joblog", "jl", "kill -9 $$", ":::", "1"}},
+		{"timeout", []string{"-k", "--joblog", "jl", "--timeout", "0.3", "sleep {}", ":::", "0", "5"}},
+		{"retries log the last try", []string{"-k", "--joblog", "jl", "--retries", "2", "echo x; exit 1", ":::", "1"}},
+		{"not found", []string{"-k", "--joblog", "jl", "no-such-command-anywhere", ":::", "1"}},
+		{"ungrouped receives nothing", []string{"-k", "-u", "--joblog", "jl", "echo", ":::", "a"}},
+		{"quoted command", []string{"-k", "--joblog", "jl", "echo", ":::", "a b", "it's"}},
+		{"pipe sends", []string{"-k", "--pipe", "--block", "10", "--joblog", "jl", "wc", "-c"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stdin := ""
+			if slices.Contains(tc.args, "--pipe") {
+				stdin = strings.Repeat("line\n", 10)
+			}
+			gnuDir, ourDir, gnu, ours := bothRun(t, nil, stdin, tc.args...)
+			want, got := joblogColumns(t, filepath.Join(gnuDir, "jl")), joblogColumns(t, filepath.Join(ourDir, "jl"))
+			if !slices.Equal(got, want) || gnu.code != ours.code || gnu.stdout != ours.stdout {
+				t.Errorf("joblog without times\n got %q exit %d stdout %q\nwant %q exit %d stdout %q (GNU parallel)",
+					got, ours.code, ours.stdout, want, gnu.code, gnu.stdout)
+			}
+		})
+	}
+}
+
+// TestResumeReadsGNUJoblog lets GNU parallel write a joblog with failed
+// jobs, then resumes from copies of it with each runner.
+func TestResumeReadsGNUJoblog(t *testing.T) {
+	gnuParallel(t)
+	first := []string{"-k", "--joblog", "jl", "echo {} >> ran; [ {} != 2 ] && [ {} != 4 ]", ":::", "1", "2", "3", "4"}
+	seed := t.TempDir()
+	if o := runGNU(t, seed, "", first...); o.code != 2 {
+		t.Fatalf("first run exit %d, want 2", o.code)
+	}
+	log, err := os.ReadFile(filepath.Join(seed, "jl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{"--resume", "--resume-failed"} {
+		t.Run(mode, func(t *testing.T) {
+			// One more input value, so that both modes have a new job.
+			args := append([]string{mode}, first...)
+			args = append(args, "5")
+			gnuDir, ourDir, gnu, ours := bothRun(t, map[string]string{"jl": string(log)}, "", args...)
+			for _, f := range []string{"ran", "jl"} {
+				want, _ := os.ReadFile(filepath.Join(gnuDir, f))
+				got, _ := os.ReadFile(filepath.Join(ourDir, f))
+				if f == "ran" {
+					// Jobs ran two at a time: the order they wrote in is not theirs.
+					want, got = []byte(sortedLines(string(want))), []byte(sortedLines(string(got)))
+				}
+				if f == "jl" {
+					want, got = []byte(strings.Join(joblogColumns(t, filepath.Join(gnuDir, f)), "")), []byte(strings.Join(joblogColumns(t, filepath.Join(ourDir, f)), ""))
+				}
+				if string(got) != string(want) {
+					t.Errorf("%s: %s\n got %q\nwant %q (GNU parallel)", mode, f, got, want)
+				}
+			}
+			if gnu.code != ours.code {
+				t.Errorf("%s: exit %d, GNU's %d", mode, ours.code, gnu.code)
+			}
+		})
+	}
+}
+
+// tree lists the files under root with their contents, leaving out the
+// meta files that only multitask writes.
+func tree(t *testing.T, root string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() == "meta.json" {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(root, p)
+		files[rel] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func TestResultsMatchGNU(t *testing.T) {
+	gnuParallel(t)
+	for _, tc := range []struct {
+		name  string
+		stdin string
+		args  []string
+	}{
+		{"two sources", "", []string{"--results", "res", "echo {1}{2}; echo err >&2", ":::", "a", "b/c", ":::", "x", ""}},
+		{"stdin", "l1\nl 2\n", []string{"--results", "res", "echo"}},
+		{"header", "", []string{"--header", ":", "--results", "res", "echo {b}", ":::", "b", "1", "2", ":::", "a", "3"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gnuDir, ourDir, gnu, ours := bothRun(t, nil, tc.stdin, tc.args...)
+			want, got := tree(t, filepath.Join(gnuDir, "res")), tree(t, filepath.Join(ourDir, "res"))
+			if !mapsEqual(got, want) || gnu.stdout != ours.stdout || gnu.code != ours.code {
+				t.Errorf("results\n got %q stdout %q exit %d\nwant %q stdout %q exit %d (GNU parallel)", got, ours.stdout, ours.code, want, gnu.stdout, gnu.code)
+			}
+			// multitask adds a meta file to every job's directory.
+			metas := 0
+			filepath.WalkDir(filepath.Join(ourDir, "res"), func(_ string, d fs.DirEntry, _ error) error {
+				if d != nil && d.Name() == "meta.json" {
+					metas++
+				}
+				return nil
+			})
+			if seqs := countSuffix(want, "seq"); metas != seqs {
+				t.Errorf("%d meta.json files for %d jobs", metas, seqs)
+			}
+		})
+	}
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+func countSuffix(m map[string]string, name string) int {
+	n := 0
+	for k := range m {
+		if filepath.Base(k) == name {
+			n++
+		}
+	}
+	return n
+}
+
+// TestResumeKeyHash resumes by command line: input in another order
+// reruns nothing that ran and runs what did not.
+func TestResumeKeyHash(t *testing.T) {
+	dir := t.TempDir()
+	inDir(t, dir, func() {
+		if o := runIn(t, "", "--joblog", "jl", "echo {} >> ran", ":::", "a", "b", "c"); o.code != 0 {
+			t.Fatalf("first run: %+v", o)
+		}
+		os.Remove("ran")
+		o := runIn(t, "", "--resume", "--resume-key", "hash", "--joblog", "jl", "echo {} >> ran", ":::", "d", "c", "b", "a", "e")
+		if o.code != 0 {
+			t.Fatalf("resumed run: %+v", o)
+		}
+		b, _ := os.ReadFile("ran")
+		got := strings.Fields(string(b))
+		slices.Sort(got)
+		if !slices.Equal(got, []string{"d", "e"}) {
+			t.Fatalf("resumed by hash ran %q, want the new values d and e only", got)
+		}
+		// By number (GNU's way) the log now holds jobs 1, 2, 3 and 5: the
+		// same input reruns job 4 (a, which ran in the first run) and runs
+		// 6 and 7.
+		os.Remove("ran")
+		runIn(t, "", "--resume", "--joblog", "jl", "echo {} >> ran", ":::", "d", "c", "b", "a", "e", "f", "g")
+		b, _ = os.ReadFile("ran")
+		got = strings.Fields(string(b))
+		slices.Sort(got)
+		if !slices.Equal(got, []string{"a", "f", "g"}) {
+			t.Fatalf("resumed by number ran %q, want jobs 4, 6 and 7 (a, f and g)", got)
+		}
+	})
+}
