@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/multitask-go/multitask/cmd/multitask/internal/gnutest"
 )
 
 // gnuParallel is where Debian installs GNU parallel, the specification.
@@ -24,9 +26,7 @@ printf '\036'
 // it runs the jobs the table states, and that this package yields the same.
 func TestAgainstGNU(t *testing.T) {
 	t.Parallel()
-	if _, err := os.Stat(gnuParallel); err != nil {
-		t.Skipf("GNU parallel is not installed: %v", err)
-	}
+	gnutest.Path(t) // skipped, or failed under .ci/run, without GNU parallel
 	show := filepath.Join(t.TempDir(), "show")
 	if err := os.WriteFile(show, []byte(showScript), 0o755); err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/multitask-go/multitask/cmd/multitask/internal/gnutest"
 	"go.uber.org/goleak"
 )
 
@@ -20,28 +20,12 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// gnuParallel is where GNU parallel, the specification, is installed.
-const gnuParallel = "/usr/bin/parallel"
-
-// runGNU runs GNU parallel with args in dir, with a private HOME so it
-// writes nothing elsewhere, and returns its stdout and exit status.
+// runGNU runs GNU parallel with args in dir and returns its stdout and
+// exit status.
 func runGNU(t *testing.T, dir, stdin string, args ...string) (string, int) {
 	t.Helper()
-	if _, err := os.Stat(gnuParallel); err != nil {
-		t.Skipf("GNU parallel is not installed: %v", err)
-	}
-	cmd := exec.Command(gnuParallel, append([]string{"--will-cite"}, args...)...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
-	cmd.Stdin = strings.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		t.Fatalf("run GNU parallel: %v", err)
-	}
-	return stdout.String(), cmd.ProcessState.ExitCode()
+	o := gnutest.Run(t, dir, stdin, args...)
+	return o.Stdout, o.Code
 }
 
 // unixMilli is the time ms milliseconds after the epoch.

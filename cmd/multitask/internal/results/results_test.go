@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/multitask-go/multitask/cmd/multitask/internal/gnutest"
 	"go.uber.org/goleak"
 )
 
@@ -21,26 +21,15 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// gnuParallel is where GNU parallel, the specification, is installed.
-const gnuParallel = "/usr/bin/parallel"
-
-// runGNU runs GNU parallel with args in dir, with a private HOME so it
-// writes nothing elsewhere, and returns its stdout.
+// runGNU runs GNU parallel with args in dir and returns its stdout; it
+// must succeed.
 func runGNU(t *testing.T, dir, stdin string, args ...string) string {
 	t.Helper()
-	if _, err := os.Stat(gnuParallel); err != nil {
-		t.Skipf("GNU parallel is not installed: %v", err)
+	o := gnutest.Run(t, dir, stdin, args...)
+	if o.Code != 0 {
+		t.Fatalf("GNU parallel %q exited with %d\n%s", args, o.Code, o.Stderr)
 	}
-	cmd := exec.Command(gnuParallel, append([]string{"--will-cite"}, args...)...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
-	cmd.Stdin = strings.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("GNU parallel %q: %v\n%s", args, err, stderr.Bytes())
-	}
-	return stdout.String()
+	return o.Stdout
 }
 
 // gnuCommand is the command GNU parallel runs in the tree tests; runJob

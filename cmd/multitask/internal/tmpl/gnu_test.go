@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/multitask-go/multitask/cmd/multitask/internal/gnutest"
 )
 
 const gnuParallel = "/usr/bin/parallel"
@@ -65,9 +67,7 @@ func expandAll(t *testing.T, c gnuCase) []Command {
 // TestGNUDryRun compares each command line with the one GNU parallel
 // prints for the same template and values.
 func TestGNUDryRun(t *testing.T) {
-	if _, err := os.Stat(gnuParallel); err != nil {
-		t.Skipf("GNU parallel is not installed: %v", err)
-	}
+	gnutest.Path(t) // skipped, or failed under .ci/run, without GNU parallel
 	for _, c := range gnuCases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
