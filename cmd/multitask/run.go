@@ -122,6 +122,11 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (*runPlan, err
 		}
 	}
 	c.Load = o.load
+	if o.memLimit != "" {
+		if c.MemLimit, err = parseSize(o.memLimit); err != nil {
+			return nil, err
+		}
+	}
 	if (o.resume || o.resumeFailed) && o.joblog == "" {
 		return nil, fmt.Errorf("%w: --resume and --resume-failed need --joblog", errUsage)
 	}

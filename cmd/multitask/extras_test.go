@@ -1,0 +1,122 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The options below are multitask's own, or behave in ways GNU parallel
+// has no counterpart for; they are checked against their documentation.
+
+func TestJSONSummary(t *testing.T) {
+	o := runIn(t, "", "-k", "--json", "exit {}", ":::", "0", "0", "3")
+	if o.code != 1 {
+		t.Fatalf("exit %d, want 1: %+v", o.code, o)
+	}
+	var sum struct {
+		Jobs, Succeeded, Failed int
+		Exit                    int `json:"exit_status"`
+		Halted                  bool
+	}
+	if err := json.Unmarshal([]byte(o.stdout), &sum); err != nil {
+		t.Fatalf("stdout %q is not the JSON summary: %v", o.stdout, err)
+	}
+	if sum.Jobs != 3 || sum.Succeeded != 2 || sum.Failed != 1 || sum.Exit != 1 || sum.Halted {
+		t.Fatalf("summary %+v", sum)
+	}
+}
+
+func TestBarEndsWithASummaryLine(t *testing.T) {
+	o := runIn(t, "", "--bar", "true", ":::", "1", "2", "3")
+	if o.code != 0 || o.stdout != "" {
+		t.Fatalf("%+v", o)
+	}
+	// Not a terminal: no progress drawing, only the summary line.
+	if !strings.HasPrefix(o.stderr, "multitask: 3 jobs, 0 failed, in ") || strings.Count(o.stderr, "\n") != 1 {
+		t.Fatalf("stderr %q, want one summary line", o.stderr)
+	}
+}
+
+func TestMemLimitOption(t *testing.T) {
+	o := runIn(t, "", "--mem-limit", "50M", "--joblog", "-", "x=$(head -c 100000000 /dev/zero | tr '\\0' a); sleep 30; echo {}", ":::", "1")
+	if o.code != 1 || !strings.Contains(o.stderr, "memory passed") {
+		t.Fatalf("%+v", o)
+	}
+	fields := strings.Split(strings.Split(o.stdout, "\n")[1], "\t")
+	if fields[6] != "-1" || fields[7] != "9" {
+		t.Fatalf("joblog line %q: want Exitval -1 and Signal 9", fields)
+	}
+}
+
+func TestHaltNowOnFailAlias(t *testing.T) {
+	o := runIn(t, "", "-j1", "-e", "exit {}", ":::", "0", "5", "0")
+	if o.code != 5 {
+		t.Fatalf("-e: exit %d, want 5 (the failed job's status)", o.code)
+	}
+}
+
+func TestPipeKeepsEveryRecordOnce(t *testing.T) {
+	var in strings.Builder
+	for i := range 5000 {
+		in.WriteString(strings.Repeat("x", i%50) + "\n")
+	}
+	o := runIn(t, in.String(), "--pipe", "--block", "1k", "-k", "cat")
+	if o.code != 0 || o.stdout != in.String() {
+		t.Fatalf("exit %d; output of %d bytes differs from the %d bytes of input", o.code, len(o.stdout), in.Len())
+	}
+}
+
+func TestResultsMetaFile(t *testing.T) {
+	dir := t.TempDir()
+	inDir(t, dir, func() {
+		o := runIn(t, "", "--results", "res", "--timeout", "0.3", "sleep {}", ":::", "0", "5")
+		if o.code != 1 {
+			t.Fatalf("%+v", o)
+		}
+	})
+	for arg, want := range map[string]struct {
+		exit, signal int
+		killedBy     string
+	}{"0": {0, 0, ""}, "5": {-1, 15, "timeout"}} {
+		b, err := os.ReadFile(filepath.Join(dir, "res", "1", arg, "meta.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m struct {
+			Seq      int    `json:"seq"`
+			Command  string `json:"command"`
+			Exitval  int    `json:"exitval"`
+			Signal   int    `json:"signal"`
+			KilledBy string `json:"killed_by"`
+			MaxRSS   int64  `json:"max_rss_bytes"`
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Exitval != want.exit || m.Signal != want.signal || m.KilledBy != want.killedBy || m.Command != "sleep "+arg || m.MaxRSS <= 0 {
+			t.Errorf("meta of sleep %s: %+v", arg, m)
+		}
+	}
+}
+
+func TestBadInputExits255(t *testing.T) {
+	for _, args := range [][]string{
+		{"--no-such-option", "echo"},
+		{"-j", "x", "echo", ":::", "1"},
+		{"--halt", "sometimes", "echo", ":::", "1"},
+		{"--timeout", "soon", "echo", ":::", "1"},
+		{"--resume-key", "color", "--joblog", "x", "echo", ":::", "1"},
+		{"--resume", "echo", ":::", "1"},
+		{"echo", "::::", "no/such/file"},
+		{"--block", "0", "--pipe", "cat"},
+		{"--termseq", "TERM,x", "echo", ":::", "1"},
+	} {
+		o := runIn(t, "", args...)
+		if o.code != 255 || o.stdout != "" || !strings.HasPrefix(o.stderr, "multitask: ") {
+			t.Errorf("multitask %q: exit %d, stdout %q, stderr %q; want 255 and a message", args, o.code, o.stdout, o.stderr)
+		}
+	}
+}
