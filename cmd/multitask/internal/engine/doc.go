@@ -10,6 +10,10 @@
 // job is held in memory up to a limit and then in an unlinked temporary
 // file, so that jobs printing a lot under KeepOrder cost disk, not memory.
 //
+// Each try of a job runs through package jobexec, here, or through
+// Config.Exec, which may run it on another machine: output, order, tags,
+// retries, halts and the Ended hook stay here either way.
+//
 // A job counts as failed when it exits non-zero or is killed by a signal;
 // a timeout is logged as Exitval -1 and Signal 15, as GNU parallel logs it.
 package engine

@@ -2,15 +2,14 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"iter"
 	"math"
-	"os"
 	"sync"
 	"time"
 
+	"github.com/multitask-go/multitask/cmd/multitask/internal/jobexec"
 	"github.com/multitask-go/multitask/cmd/multitask/internal/reaper"
 )
 
@@ -57,7 +56,7 @@ type Config struct {
 	Stderr    io.Writer
 
 	Timeout    Timeout
-	TermSeq    []TermStep // how a job is killed; DefaultTermSeq when nil
+	TermSeq    []TermStep // how a job is killed; jobexec.DefaultTermSeq when nil
 	Retries    int        // tries per job, at least 1 (GNU's --retries)
 	RetryDelay time.Duration
 	Halt       Halt
@@ -90,6 +89,12 @@ type Config struct {
 	// Stop, when it fires, starts no more jobs (the first Ctrl-C). Ending
 	// Run's ctx kills the running jobs as well.
 	Stop <-chan struct{}
+
+	// Exec runs one try of a job, from several goroutines at once, and
+	// kills it when ctx ends; jobexec.Run, which runs it here, when nil.
+	// It may run the job elsewhere, writing its output to the Spec's
+	// writers before it returns.
+	Exec func(ctx context.Context, s *jobexec.Spec) jobexec.Outcome
 }
 
 // Timeout limits a job's runtime: After, or Percent of the median runtime
@@ -99,11 +104,8 @@ type Timeout struct {
 	Percent float64
 }
 
-// A TermStep sends Signal, then waits up to Wait for the job to end.
-type TermStep struct {
-	Signal os.Signal
-	Wait   time.Duration
-}
+// A TermStep sends a signal to a job's group, then waits for it to end.
+type TermStep = jobexec.TermStep
 
 // A Result is one ended job.
 type Result struct {
@@ -119,7 +121,7 @@ type Result struct {
 	Killed   bool // killed by a halt or an interrupt: not printed
 	Tries    int
 	MaxRSS   int64 // bytes
-	Err      error // the job could not start (its exit status is 127)
+	Err      error // the job could not start (its exit status is 126 or 127)
 
 	// The job's output; valid during Ended only.
 	Stdout, Stderr *spool
@@ -186,9 +188,6 @@ func (s Summary) ExitCode() int {
 	return min(s.Failed, 101)
 }
 
-// ErrStartFailed wraps the error of a job that could not start.
-var ErrStartFailed = errors.New("cannot start job")
-
 // Run runs jobs as cfg says and returns when every started job has ended
 // and its output is printed. An error from jobs stops the run; it is
 // returned after the running jobs end.
@@ -199,18 +198,20 @@ func Run(ctx context.Context, cfg Config, jobs iter.Seq2[Job, error]) (Summary, 
 	if cfg.Retries < 1 {
 		cfg.Retries = 1
 	}
-	if cfg.TermSeq == nil {
-		cfg.TermSeq = DefaultTermSeq
-	}
+	kill, killAll := context.WithCancel(ctx)
+	defer killAll()
 	r := &runner{
 		cfg:     cfg,
 		ctx:     ctx,
 		ended:   make(chan *Result, cfg.Slots),
 		slots:   make(chan int, cfg.Slots),
 		halting: make(chan struct{}),
-		killAll: make(chan struct{}),
-		execs:   newLookup(),
-		env:     append(os.Environ(), cfg.Env...),
+		kill:    kill,
+		killAll: killAll,
+		exec:    cfg.Exec,
+	}
+	if r.exec == nil {
+		r.exec = jobexec.Run
 	}
 	for s := 1; s <= cfg.Slots; s++ {
 		r.slots <- s
@@ -234,16 +235,16 @@ type runner struct {
 	ctx   context.Context
 	ended chan *Result
 	slots chan int // free slot numbers
-	execs *lookup
-	env   []string
+	paths jobexec.Paths
+	exec  func(context.Context, *jobexec.Spec) jobexec.Outcome
 
 	running sync.WaitGroup
-	// halting is closed by the collector when a halt triggers; killAll when
-	// the running jobs must die too.
+	// halting is closed by the collector when a halt triggers; kill ends,
+	// by killAll, when the running jobs must die too, or when ctx ends.
 	halting  chan struct{}
-	killAll  chan struct{}
+	kill     context.Context
+	killAll  context.CancelFunc
 	haltOnce sync.Once
-	killOnce sync.Once
 	runtimes medianTracker
 	sum      Summary    // written by the collector, and Started by schedule
 	outputMu sync.Mutex // keeps lines of different jobs apart under LineBuffer
@@ -366,7 +367,7 @@ func (r *runner) collect() {
 			r.haltMessage(res)
 			r.haltOnce.Do(func() { close(r.halting) })
 			if r.cfg.Halt.When == Now {
-				r.killOnce.Do(func() { close(r.killAll) })
+				r.killAll()
 			}
 		}
 		r.slots <- res.Slot

@@ -316,3 +316,19 @@ func TestMemLimitKillsAGrowingJob(t *testing.T) {
 		t.Fatalf("stderr %q does not say why the job was killed", errOut.String())
 	}
 }
+
+func TestScriptWithoutShebangRunsThroughTheShell(t *testing.T) {
+	cfg, out, errOut := config(1)
+	script := filepath.Join(t.TempDir(), "script")
+	if err := os.WriteFile(script, []byte("echo run by the shell\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Command = func(_, _ int, args []string) Command { return Command{Line: args[0], Argv: args} }
+	sum, err := Run(context.Background(), cfg, lines(script))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "run by the shell\n" || sum.Failed != 0 {
+		t.Fatalf("output %q, stderr %q, %d failed", out.String(), errOut.String(), sum.Failed)
+	}
+}

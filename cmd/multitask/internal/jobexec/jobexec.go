@@ -1,0 +1,382 @@
+package jobexec
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/multitask-go/multitask/internal/supervise"
+)
+
+// A Job is one try of a job as plain data: what runs, with what input and
+// within what limits.
+type Job struct {
+	// Line is the command line. It runs as Shell -c Line unless Argv is
+	// set, and also when Argv names a script without a #! line.
+	Line  string
+	Argv  []string // when not nil, executed directly to the same effect as Line
+	Shell string
+	Env   []string // added to the environment of the process that runs it
+	// Stdin is the job's stdin (a --pipe block); nil reads /dev/null.
+	Stdin []byte
+	// Timeout, when positive, kills the job's group with TermSeq once it
+	// has run that long.
+	Timeout time.Duration
+	TermSeq []TermStep // DefaultTermSeq when empty
+	// MemLimit, when positive, kills the job's group with SIGKILL once the
+	// resident memory of its processes passes it (bytes).
+	MemLimit int64
+}
+
+// A TermStep sends Signal to the job's group, then waits up to Wait for
+// the job to end.
+type TermStep struct {
+	Signal syscall.Signal
+	Wait   time.Duration
+}
+
+// DefaultTermSeq is GNU parallel's default --termseq: TERM, and again,
+// and again, then KILL.
+var DefaultTermSeq = []TermStep{
+	{syscall.SIGTERM, 200 * time.Millisecond},
+	{syscall.SIGTERM, 100 * time.Millisecond},
+	{syscall.SIGTERM, 50 * time.Millisecond},
+	{syscall.SIGKILL, 25 * time.Millisecond},
+}
+
+// A Spec is a Job and how this process runs it.
+type Spec struct {
+	Job
+
+	// Limit, when not nil, replaces Job.Timeout: it returns the current
+	// time limit (0 for none), and is asked again every 50ms while the job
+	// runs, for a limit that moves (--timeout N% of a median).
+	Limit func() time.Duration
+
+	// Stdout and Stderr receive the job's output. An *os.File is given to
+	// the job as it is; any other writer is fed from a pipe by a goroutine
+	// of Run, and Run returns once the pipe is drained. A nil writer
+	// discards.
+	Stdout, Stderr io.Writer
+
+	// Lookup finds the program of Argv[0]; LookPath when nil.
+	Lookup func(name string) (string, error)
+
+	// Groups, when not nil, learns the job's process group while it runs
+	// (a reaper, which kills the group should this process die).
+	Groups Groups
+}
+
+// Groups are told of the process groups of running jobs.
+type Groups interface {
+	Add(pgid int) error
+	Remove(pgid int) error
+}
+
+// An Outcome is how a try of a job ended.
+type Outcome struct {
+	Start   time.Time
+	Runtime time.Duration
+	// Exit is the exit status; -1 when the job was killed by its Timeout
+	// or its MemLimit, as GNU parallel logs a timeout.
+	Exit     int
+	Signal   int // the signal that ended the job, 0 if none
+	TimedOut bool
+	OverMem  bool  // killed for passing MemLimit
+	Killed   bool  // killed because Run's ctx ended
+	MaxRSS   int64 // the peak resident memory of the job's largest process, bytes
+	// Err says why the job could not start; its Exit is then 126 or 127,
+	// as a shell's would be, and the message went to Stderr.
+	Err error
+}
+
+// Failed reports whether the job counts as failed: it exited non-zero or a
+// signal ended it.
+func (o *Outcome) Failed() bool { return o.Exit != 0 || o.Signal != 0 }
+
+// ErrStartFailed wraps the error of a job that could not start.
+var ErrStartFailed = errors.New("cannot start job")
+
+// Run runs s once and returns how it ended. When ctx ends while the job
+// runs, its group is killed with the term sequence and the outcome says
+// Killed. Run is safe for concurrent use with distinct Specs.
+func Run(ctx context.Context, s *Spec) Outcome {
+	var o Outcome
+	c, err := s.command()
+	if err != nil {
+		o.Start = time.Now()
+		o.Exit, o.Err = notFoundStatus(err), err
+		fmt.Fprintf(orDiscard(s.Stderr), "multitask: %v\n", err)
+		return o
+	}
+	st, err := attach(c, s.Stdout, s.Stderr)
+	if err != nil {
+		return startFailed(s, err)
+	}
+	o.Start = time.Now()
+	child, err := supervise.Start(c, supervise.Options{})
+	if errors.Is(err, syscall.ENOEXEC) && s.Argv != nil {
+		// A file without a #! line: the shell runs it as a script. A Cmd
+		// starts once, even when its start failed.
+		c = &exec.Cmd{Path: s.Shell, Args: []string{s.Shell, "-c", s.Line}, Env: c.Env,
+			Stdin: s.stdin(), Stdout: c.Stdout, Stderr: c.Stderr, SysProcAttr: &syscall.SysProcAttr{Setpgid: true}}
+		child, err = supervise.Start(c, supervise.Options{})
+	}
+	st.started()
+	if err != nil {
+		st.wait()
+		return startFailed(s, err)
+	}
+	pgid := child.Pid()
+	if s.Groups != nil {
+		_ = s.Groups.Add(pgid)
+	}
+	s.await(ctx, child, pgid, &o)
+	o.Runtime = time.Since(o.Start)
+	if s.Groups != nil {
+		_ = s.Groups.Remove(pgid)
+	}
+	st.wait()
+	if ps := c.ProcessState; ps != nil {
+		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+			o.MaxRSS = ru.Maxrss * 1024
+		}
+	}
+	code := child.ExitCode()
+	switch {
+	case o.TimedOut:
+		o.Exit, o.Signal = -1, int(syscall.SIGTERM)
+	case o.OverMem:
+		o.Exit, o.Signal = -1, int(syscall.SIGKILL)
+	case code < 0:
+		o.Signal = -code
+	default:
+		o.Exit = code
+	}
+	return o
+}
+
+func startFailed(s *Spec, err error) Outcome {
+	o := Outcome{Start: time.Now(), Exit: 127, Err: fmt.Errorf("%w: %v", ErrStartFailed, err)}
+	fmt.Fprintf(orDiscard(s.Stderr), "multitask: %v\n", o.Err)
+	return o
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+// command builds the process of a job.
+func (s *Spec) command() (*exec.Cmd, error) {
+	c := &exec.Cmd{}
+	if s.Argv != nil {
+		lookup := s.Lookup
+		if lookup == nil {
+			lookup = LookPath
+		}
+		path, err := lookup(s.Argv[0])
+		if err != nil {
+			return nil, err
+		}
+		c.Path, c.Args = path, s.Argv
+	} else {
+		c.Path, c.Args = s.Shell, []string{s.Shell, "-c", s.Line}
+	}
+	c.Env = append(os.Environ(), s.Env...)
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	c.Stdin = s.stdin()
+	return c, nil
+}
+
+// stdin is the job's stdin for exec.Cmd: nil for /dev/null.
+func (s *Spec) stdin() io.Reader {
+	if s.Stdin == nil {
+		return nil
+	}
+	return bytes.NewReader(s.Stdin)
+}
+
+// await waits for the child, killing its group on a timeout, a memory
+// limit or the end of ctx.
+func (s *Spec) await(ctx context.Context, child *supervise.Child, pgid int, o *Outcome) {
+	limit := s.Timeout
+	if s.Limit != nil {
+		limit = s.Limit()
+	}
+	var timeout <-chan time.Time
+	if limit > 0 {
+		t := time.NewTimer(limit)
+		defer t.Stop()
+		timeout = t.C
+	}
+	var recheck <-chan time.Time
+	if s.Limit != nil || s.MemLimit > 0 {
+		tk := time.NewTicker(50 * time.Millisecond)
+		defer tk.Stop()
+		recheck = tk.C
+	}
+	for {
+		select {
+		case <-child.Done():
+			return
+		case <-timeout:
+			o.TimedOut = true
+			s.terminate(child, pgid)
+			return
+		case <-recheck:
+			if s.Limit != nil {
+				if d := s.Limit(); d > 0 && time.Since(o.Start) > d {
+					timeout = closedTime
+				}
+			}
+			if s.MemLimit > 0 && treeRSS(child.Pid()) > s.MemLimit {
+				o.OverMem = true
+				_ = syscall.Kill(-pgid, syscall.SIGKILL)
+				<-child.Done()
+				return
+			}
+		case <-ctx.Done():
+			o.Killed = true
+			s.terminate(child, pgid)
+			return
+		}
+	}
+}
+
+var closedTime = func() chan time.Time {
+	c := make(chan time.Time)
+	close(c)
+	return c
+}()
+
+// terminate sends the term sequence to the job's process group.
+func (s *Spec) terminate(child *supervise.Child, pgid int) {
+	seq := s.TermSeq
+	if len(seq) == 0 {
+		seq = DefaultTermSeq
+	}
+	for _, step := range seq {
+		_ = syscall.Kill(-pgid, step.Signal)
+		t := time.NewTimer(step.Wait)
+		select {
+		case <-child.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+	<-child.Done()
+}
+
+// streams owns the parent's ends of a job's output pipes and the
+// goroutines that drain them.
+type streams struct {
+	closeAfterStart []*os.File
+	wg              sync.WaitGroup
+}
+
+func (s *streams) started() {
+	for _, f := range s.closeAfterStart {
+		f.Close()
+	}
+	s.closeAfterStart = nil
+}
+
+func (s *streams) wait() { s.wg.Wait() }
+
+// attach connects the job's stdout and stderr to the writers: a file as it
+// is, any other writer through a pipe.
+func attach(c *exec.Cmd, stdout, stderr io.Writer) (*streams, error) {
+	s := &streams{}
+	for _, o := range []struct {
+		w    io.Writer
+		real *io.Writer
+	}{{stdout, &c.Stdout}, {stderr, &c.Stderr}} {
+		if o.w == nil {
+			continue // exec gives the job /dev/null
+		}
+		if f, ok := o.w.(*os.File); ok {
+			*o.real = f
+			continue
+		}
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			s.started()
+			s.wait()
+			return nil, err
+		}
+		*o.real = pw
+		s.closeAfterStart = append(s.closeAfterStart, pw)
+		w := o.w
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer pr.Close()
+			_, _ = io.Copy(w, pr)
+		}()
+	}
+	return s, nil
+}
+
+// LookPath finds the program name on PATH, with the errors a shell gives
+// for a command it cannot run.
+func LookPath(name string) (string, error) {
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p, nil
+	}
+	if strings.Contains(name, "/") {
+		if _, serr := os.Stat(name); serr == nil {
+			return "", fmt.Errorf("%s: %w", name, errNotExecutable)
+		}
+		return "", fmt.Errorf("%s: No such file or directory", name)
+	}
+	return "", fmt.Errorf("%s: command not found", name)
+}
+
+// Paths caches LookPath: each name is looked up once. Its Lookup is safe
+// for concurrent use.
+type Paths struct {
+	mu    sync.Mutex // guards paths
+	paths map[string]string
+}
+
+// Lookup returns LookPath(name), from the cache once found.
+func (p *Paths) Lookup(name string) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if path, ok := p.paths[name]; ok {
+		return path, nil
+	}
+	path, err := LookPath(name)
+	if err != nil {
+		return "", err
+	}
+	if p.paths == nil {
+		p.paths = make(map[string]string)
+	}
+	p.paths[name] = path
+	return path, nil
+}
+
+var errNotExecutable = errors.New("permission denied")
+
+// notFoundStatus is the shell's exit status for a command it could not
+// run: 126 when the file exists but cannot be executed, 127 otherwise.
+func notFoundStatus(err error) int {
+	if errors.Is(err, errNotExecutable) {
+		return 126
+	}
+	return 127
+}

@@ -1,0 +1,156 @@
+package jobexec
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestRun(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "script")
+	if err := os.WriteFile(script, []byte("echo run by the shell\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name         string
+		job          Job
+		stdout       string
+		stderr       string // a substring
+		exit, signal int
+		timedOut     bool
+	}{
+		{name: "shell", job: Job{Line: "echo a; echo b >&2; exit 3"}, stdout: "a\n", stderr: "b\n", exit: 3},
+		{name: "direct", job: Job{Line: "x", Argv: []string{"printf", "%s|", "a b", "$HOME"}}, stdout: "a b|$HOME|"},
+		{name: "stdin", job: Job{Line: "wc -c", Stdin: []byte("12345")}, stdout: "5\n"},
+		{name: "no stdin", job: Job{Line: "wc -c"}, stdout: "0\n"},
+		{name: "env", job: Job{Line: `echo "$A $B"`, Env: []string{"A=1", "B=two"}}, stdout: "1 two\n"},
+		{name: "signal", job: Job{Line: "kill -USR1 $$"}, signal: int(syscall.SIGUSR1)},
+		{name: "not found", job: Job{Line: "x", Argv: []string{"no-such-command-here"}}, stderr: "no-such-command-here: command not found", exit: 127},
+		{name: "not executable", job: Job{Line: "x", Argv: []string{"/dev/null"}}, stderr: "permission denied", exit: 126},
+		{name: "script without #!", job: Job{Line: script, Argv: []string{script}}, stdout: "run by the shell\n"},
+		{name: "timeout", job: Job{Line: "echo started; sleep 30", Timeout: 200 * time.Millisecond}, stdout: "started\n", exit: -1, signal: 15, timedOut: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var out, errOut bytes.Buffer
+			tc.job.Shell = "/bin/sh"
+			o := Run(context.Background(), &Spec{Job: tc.job, Stdout: &out, Stderr: &errOut})
+			if out.String() != tc.stdout || !strings.Contains(errOut.String(), tc.stderr) {
+				t.Errorf("stdout %q, stderr %q; want %q and one holding %q", out.String(), errOut.String(), tc.stdout, tc.stderr)
+			}
+			if o.Exit != tc.exit || o.Signal != tc.signal || o.TimedOut != tc.timedOut || o.Killed {
+				t.Errorf("outcome %+v; want exit %d, signal %d, timed out %v", o, tc.exit, tc.signal, tc.timedOut)
+			}
+			if o.Start.IsZero() || (o.Err == nil) != (tc.exit < 126) {
+				t.Errorf("outcome %+v: start or error wrong", o)
+			}
+		})
+	}
+}
+
+// gone waits up to 5s for process pid to end (a zombie has ended).
+func gone(pid int) bool {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		st, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil || bytes.Contains(st, []byte(") Z ")) {
+			return true
+		}
+	}
+	return false
+}
+
+// groups records what Run tells it.
+type groups struct{ added, removed []int }
+
+func (g *groups) Add(pgid int) error    { g.added = append(g.added, pgid); return nil }
+func (g *groups) Remove(pgid int) error { g.removed = append(g.removed, pgid); return nil }
+
+func TestCancelKillsTheGroup(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	ctx, cancel := context.WithCancel(context.Background())
+	var g groups
+	done := make(chan Outcome)
+	go func() {
+		done <- Run(ctx, &Spec{Job: Job{Shell: "/bin/sh", Line: "sleep 60 & echo $! > " + pidFile + "; wait"}, Groups: &g})
+	}()
+	var pid int
+	for deadline := time.Now().Add(10 * time.Second); pid == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the job did not start")
+		}
+		b, _ := os.ReadFile(pidFile)
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	}
+	cancel()
+	o := <-done
+	if !o.Killed || o.Signal != int(syscall.SIGTERM) {
+		t.Fatalf("outcome %+v; want killed by SIGTERM", o)
+	}
+	if !gone(pid) {
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatalf("the job's background process %d survived the kill of its group", pid)
+	}
+	if len(g.added) != 1 || len(g.removed) != 1 || g.added[0] != g.removed[0] {
+		t.Fatalf("groups added %v, removed %v; want the job's one group, added then removed", g.added, g.removed)
+	}
+}
+
+func TestLimitIsAskedAgain(t *testing.T) {
+	var asked atomic.Int32
+	// No limit at the start; 100ms from the second question on.
+	limit := func() time.Duration {
+		if asked.Add(1) == 1 {
+			return 0
+		}
+		return 100 * time.Millisecond
+	}
+	start := time.Now()
+	o := Run(context.Background(), &Spec{Job: Job{Shell: "/bin/sh", Line: "sleep 30", Timeout: time.Hour}, Limit: limit})
+	if !o.TimedOut || o.Exit != -1 || time.Since(start) > 20*time.Second {
+		t.Fatalf("outcome %+v after %v; want timed out by the moving limit", o, time.Since(start))
+	}
+}
+
+func TestFileWritersAreGivenAsTheyAre(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// A process left in the background keeps the file open: Run does not
+	// wait for it, as it would for a pipe.
+	o := Run(context.Background(), &Spec{Job: Job{Shell: "/bin/sh", Line: "echo $$; sleep 60 >/dev/null 2>&1 & echo $! >&2"}, Stdout: f, Stderr: f})
+	b, _ := os.ReadFile(f.Name())
+	fields := strings.Fields(string(b))
+	if o.Exit != 0 || len(fields) != 2 {
+		t.Fatalf("outcome %+v, file %q", o, b)
+	}
+	bg, _ := strconv.Atoi(fields[1])
+	syscall.Kill(bg, syscall.SIGKILL)
+	gone(bg)
+}
+
+func TestPathsCache(t *testing.T) {
+	var p Paths
+	a, err := p.Lookup("sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := p.Lookup("sh"); b != a || p.paths["sh"] != a {
+		t.Fatalf("lookups %q and %q, cache %v", a, b, p.paths)
+	}
+	if _, err := p.Lookup("no-such-command-here"); err == nil || len(p.paths) != 1 {
+		t.Fatalf("a missing command: %v, cache %v", err, p.paths)
+	}
+}
