@@ -380,3 +380,39 @@ func notFoundStatus(err error) int {
 	}
 	return 127
 }
+
+// A Report is how a try of a job that ran elsewhere ended, with its output,
+// as plain data that crosses to the machine that asked for it.
+type Report struct {
+	Start    time.Time
+	Runtime  time.Duration
+	Exit     int
+	Signal   int
+	TimedOut bool
+	OverMem  bool
+	MaxRSS   int64
+	Error    string // the message of Outcome.Err: why the job could not start
+	Stdout   []byte
+	Stderr   []byte
+}
+
+// NewReport returns the report of an outcome and the output captured.
+func NewReport(o Outcome, stdout, stderr []byte) Report {
+	r := Report{Start: o.Start, Runtime: o.Runtime, Exit: o.Exit, Signal: o.Signal,
+		TimedOut: o.TimedOut, OverMem: o.OverMem, MaxRSS: o.MaxRSS, Stdout: stdout, Stderr: stderr}
+	if o.Err != nil {
+		r.Error = o.Err.Error()
+	}
+	return r
+}
+
+// Outcome returns the outcome the report tells of; its Err, when the job
+// could not start, carries the message only.
+func (r *Report) Outcome() Outcome {
+	o := Outcome{Start: r.Start, Runtime: r.Runtime, Exit: r.Exit, Signal: r.Signal,
+		TimedOut: r.TimedOut, OverMem: r.OverMem, MaxRSS: r.MaxRSS}
+	if r.Error != "" {
+		o.Err = errors.New(r.Error)
+	}
+	return o
+}
