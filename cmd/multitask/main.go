@@ -14,5 +14,8 @@ func main() {
 	if reaper.IsReaper(os.Args) {
 		os.Exit(reaper.Serve(os.Stdin))
 	}
+	if isClusterCommand(os.Args[1:]) {
+		os.Exit(execCluster(os.Args[1:], os.Stderr))
+	}
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -68,6 +68,8 @@ type options struct {
 	recEnd   string
 	recStart string
 
+	cluster string // --cluster: the jobs run on a cluster's workers
+
 	delimSet bool // -d was given, possibly empty (paragraph mode)
 	maxSet   bool // -n was given, possibly 0
 
@@ -156,6 +158,9 @@ func newFlagSet(o *options) *flagSet {
 	fs.alias("block", "block-size")
 	fs.stringVar(&o.recEnd, "recend", 0, "STR", "records end with STR (default \\n); blocks end at a record's end")
 	fs.stringVar(&o.recStart, "recstart", 0, "STR", "records start with STR")
+
+	fs.group("Cluster")
+	fs.stringVar(&o.cluster, "cluster", 0, "URL", "run the jobs on the workers of the cluster at URL (multitask worker); embedded: a cluster of -j workers here")
 
 	fs.group("Other")
 	fs.boolVar(&o.help, "help", 'h', "show this help")

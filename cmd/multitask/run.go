@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/multitask-go/multitask/cmd/multitask/internal/bridge"
 	"github.com/multitask-go/multitask/cmd/multitask/internal/engine"
 	"github.com/multitask-go/multitask/cmd/multitask/internal/input"
 	"github.com/multitask-go/multitask/cmd/multitask/internal/joblog"
@@ -415,14 +416,25 @@ func (p *runPlan) execute(ctx context.Context) int {
 			}
 		}
 	}
-	exe, err := os.Executable()
-	if err == nil {
-		c.Reaper, err = reaper.Start(exe)
+	var br *bridge.Client
+	var lost <-chan struct{} // closed should the bridge to the cluster fail
+	if o.cluster != "" {
+		var err error
+		if br, err = startBridge(o.cluster, c.Slots, p.stderr); err != nil {
+			return p.fail(err)
+		}
+		defer br.Close()
+		c.Exec, lost = br.Exec, br.Done()
+	} else {
+		exe, err := os.Executable()
+		if err == nil {
+			c.Reaper, err = reaper.Start(exe)
+		}
+		if err != nil {
+			return p.fail(err)
+		}
+		defer c.Reaper.Close()
 	}
-	if err != nil {
-		return p.fail(err)
-	}
-	defer c.Reaper.Close()
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -435,6 +447,8 @@ func (p *runPlan) execute(ctx context.Context) int {
 		// The first signal starts no more jobs; the second kills them.
 		select {
 		case <-sigs:
+			close(stop)
+		case <-lost:
 			close(stop)
 		case <-ctx.Done():
 			return
@@ -453,6 +467,9 @@ func (p *runPlan) execute(ctx context.Context) int {
 	}
 	if err != nil {
 		return p.fail(err)
+	}
+	if br != nil && br.Err() != nil {
+		return p.fail(br.Err())
 	}
 	if endErr != nil {
 		return p.fail(endErr)

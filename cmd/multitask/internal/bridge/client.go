@@ -93,7 +93,8 @@ func Start(exe string, args []string, stderr io.Writer) (*Client, error) {
 		inW.Close()
 		<-c.exited
 		outR.Close()
-		if c.exitErr != nil && !errors.Is(err, errRefused) {
+		var refused refusedError
+		if c.exitErr != nil && !errors.As(err, &refused) {
 			err = fmt.Errorf("%w (%s: %w)", err, exe, c.exitErr)
 		}
 		return nil, err
@@ -102,7 +103,10 @@ func Start(exe string, args []string, stderr io.Writer) (*Client, error) {
 	return c, nil
 }
 
-var errRefused = errors.New("bridge: refused")
+// refusedError is the reason the bridge gave for refusing.
+type refusedError string
+
+func (e refusedError) Error() string { return string(e) }
 
 // handshake reads the bridge's hello and its Ready or Refused.
 func (c *Client) handshake(out io.Reader, token string) error {
@@ -119,7 +123,7 @@ func (c *Client) handshake(out io.Reader, token string) error {
 	case err != nil:
 		return fmt.Errorf("bridge: the bridge ended before it was ready: %w", err)
 	case kind == kindRefused:
-		return fmt.Errorf("%w: %s", errRefused, p)
+		return refusedError(p)
 	case kind != kindReady:
 		return fmt.Errorf("%w: a frame of kind %d before Ready", errCorrupt, kind)
 	}

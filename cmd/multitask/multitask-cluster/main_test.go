@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/multitask-go/multitask/cmd/multitask/internal/reaper"
+	"github.com/multitask-go/multitask/mp"
+)
+
+// The test binary is also multitask-cluster: a link named so, beside a
+// multitask built for the tests, runs it as the program (see programs),
+// so that workers, servers and bridges run under the race detector.
+func TestMain(m *testing.M) {
+	if reaper.IsReaper(os.Args) {
+		os.Exit(reaper.Serve(os.Stdin))
+	}
+	mp.Main()
+	if filepath.Base(os.Args[0]) == clusterName {
+		os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Setenv("PARALLEL_SHELL", "/bin/sh")
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	if code == 0 {
+		if kids := children(os.Getpid()); len(kids) > 0 {
+			fmt.Fprintf(os.Stderr, "child processes left behind: %v\n", kids)
+			code = 1
+		}
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+const clusterName = "multitask-cluster"
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	buildErr  error
+)
+
+// programs returns the path of a multitask built for the tests, with
+// multitask-cluster beside it: a link to the test binary.
+func programs(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		if binDir, buildErr = os.MkdirTemp("", "multitask-cluster-test-"); buildErr != nil {
+			return
+		}
+		out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, "multitask"), "..").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
+			return
+		}
+		exe, err := os.Executable()
+		if err != nil {
+			buildErr = err
+			return
+		}
+		buildErr = os.Symlink(exe, filepath.Join(binDir, clusterName))
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return filepath.Join(binDir, "multitask")
+}
+
+// children returns the live child processes of pid.
+func children(pid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	var kids []int
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(fields) >= 2 && fields[1] == strconv.Itoa(pid) && fields[0] != "Z" {
+			kids = append(kids, child)
+		}
+	}
+	return kids
+}
