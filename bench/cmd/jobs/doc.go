@@ -31,6 +31,10 @@
 //     directory, on the stdin of wc -l (the baseline), multitask --pipe
 //     --block 10M wc -l and parallel --pipe --block 10M wc -l; the counts
 //     the jobs print must add up to the file's lines.
+//   - cluster: the jobs of trivial with multitask -j2 true, and with
+//     multitask --cluster embedded -j2 true, whose bridge runs a JetStream
+//     server and 2 workers (multitask-cluster, built beside multitask when
+//     this scenario runs).
 //   - bar: 20,000 jobs of true with multitask -j2 --bar, for its peak memory
 //     only; -bar-rounds rounds (1 by default).
 //

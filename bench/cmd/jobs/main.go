@@ -33,7 +33,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&c.rounds, "rounds", 5, "rounds of each scenario; a round runs every tool once")
 	fs.IntVar(&c.barRounds, "bar-rounds", 1, "rounds of the bar scenario (multitask --bar, for its peak memory)")
 	fs.IntVar(&c.starts, "starts", 10, "runs of each tool per round in the startup scenario (2 with -quick)")
-	fs.StringVar(&c.only, "only", "", "run only the scenarios whose names match this regexp\n(trivial, shell, startup, output, pipe, bar)")
+	fs.StringVar(&c.only, "only", "", "run only the scenarios whose names match this regexp\n(trivial, shell, startup, output, pipe, cluster, bar)")
 	fs.BoolVar(&c.quick, "quick", false, "tiny sizes, for a smoke test: the figures mean nothing")
 	fs.StringVar(&c.out, "out", "", "also write the output to this file (its directory is made)")
 	fs.StringVar(&c.repo, "repo", "..", "the repository to build multitask from")
@@ -106,6 +106,9 @@ func (c config) run(ctx context.Context, only *regexp.Regexp, w, progress io.Wri
 	}
 	env := toolEnv()
 	p.multitask = peer{path: bin, env: env}
+	if only.MatchString("cluster") {
+		p.cluster = clusterPeer(ctx, c.repo, bin, env, progress)
+	}
 	p.commit = commit(ctx, c.repo)
 	p.xargs = lookup(ctx, "xargs", env)
 	p.bareTrue = lookup(ctx, "true", env)

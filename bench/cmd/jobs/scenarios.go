@@ -16,6 +16,7 @@ import (
 // The names of the rows that targets and ratios refer to.
 const (
 	nameMultitask = "multitask"
+	nameCluster   = "multitask --cluster embedded"
 	nameXargs     = "xargs"
 	nameXargsSh   = "xargs + sh"
 	nameGNU       = "GNU parallel"
@@ -223,6 +224,22 @@ func scenarios(c config, p peers, dir string) []scenario {
 					}
 					return res.addedPercent(nameMultitask), fig
 				})}
+		},
+	}, {
+		name: "cluster",
+		about: fmt.Sprintf("seq %d | multitask -j2 true, here and through --cluster embedded (a JetStream server and 2 workers in its bridge)",
+			sz.trivialJobs),
+		stdin:   seqFile,
+		prepare: seq,
+		passes:  c.rounds,
+		warm:    true,
+		tools: []tool{
+			{nameMultitask, mt, []string{"-j2", "true"}},
+			{nameCluster, p.cluster, []string{"--cluster", "embedded", "-j2", "true"}},
+		},
+		targets: func(res results) []target {
+			return []target{res.ratioTarget("8", "cluster: multitask --cluster embedded -j2 wall ≤ 1.25× local's (≥ 80% of its jobs/s)",
+				nameCluster, nameMultitask, 1.25)}
 		},
 	}, {
 		name:    "bar",

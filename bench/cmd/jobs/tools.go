@@ -29,6 +29,7 @@ type peer struct {
 // peers are the programs found or built for a run.
 type peers struct {
 	multitask, xargs, gnu, rush peer
+	cluster                     peer   // multitask, with multitask-cluster beside it
 	bareTrue, bareWc            peer   // true and wc -l alone: the floors
 	commit                      string // the repository's commit that multitask was built from
 }
@@ -45,6 +46,22 @@ func buildMultitask(ctx context.Context, repo, dir string, progress io.Writer) (
 		return "", fmt.Errorf("go build ./cmd/multitask: %w", err)
 	}
 	return bin, nil
+}
+
+// clusterPeer builds ./cmd/multitask/multitask-cluster of the repository
+// at repo beside multitask at bin, which runs it for --cluster, and
+// returns multitask as the peer that runs with it; a build that fails
+// makes a peer that is skipped.
+func clusterPeer(ctx context.Context, repo, bin string, env []string, progress io.Writer) peer {
+	out := filepath.Join(filepath.Dir(bin), "multitask-cluster")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/multitask/multitask-cluster")
+	cmd.Dir = repo
+	cmd.Stdout, cmd.Stderr = progress, progress
+	fmt.Fprintf(progress, "jobs: go build -o %s ./cmd/multitask/multitask-cluster (in %s)\n", out, repo)
+	if err := cmd.Run(); err != nil {
+		return peer{env: env, skip: "go build ./cmd/multitask/multitask-cluster failed"}
+	}
+	return peer{path: bin, env: env}
 }
 
 // commit names the commit checked out at repo, with -dirty when its files
