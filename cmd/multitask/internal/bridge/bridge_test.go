@@ -179,6 +179,20 @@ func TestExec(t *testing.T) {
 			t.Errorf("outcome %+v, output %q; want killed, nothing written", o, out.String())
 		}
 	})
+	t.Run("after close", func(t *testing.T) {
+		c, err := start(t, "serve")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+		var errOut bytes.Buffer
+		o := c.Exec(context.Background(), &jobexec.Spec{Job: jobexec.Job{Shell: "/bin/sh", Line: "true"}, Stderr: &errOut})
+		if o.Exit != 255 || errOut.String() != "multitask: bridge: closed\n" {
+			t.Errorf("a job after Close: %+v, stderr %q", o, errOut.String())
+		}
+	})
 	t.Run("moving limit", func(t *testing.T) {
 		o := c.Exec(context.Background(), &jobexec.Spec{Job: jobexec.Job{Shell: "/bin/sh", Line: "sleep 30", Timeout: time.Hour},
 			Limit: func() time.Duration { return 100 * time.Millisecond }})

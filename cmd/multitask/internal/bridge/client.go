@@ -190,6 +190,9 @@ func (c *Client) Exec(ctx context.Context, s *jobexec.Spec) jobexec.Outcome {
 	if c.waiting == nil {
 		err := c.err
 		c.mu.Unlock()
+		if err == nil {
+			err = errors.New("bridge: closed")
+		}
 		return failed(s, err)
 	}
 	id := c.next
