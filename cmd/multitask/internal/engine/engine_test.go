@@ -222,10 +222,13 @@ func TestSkipAndStop(t *testing.T) {
 	cfg.Skip = func(j Job, _ Command) bool { return j.Seq == 2 }
 	stop := make(chan struct{})
 	cfg.Stop = stop
-	cfg.Ended = func(r *Result) {
-		if r.Seq == 3 {
+	line := cfg.Command
+	cfg.Command = func(seq, slot int, args []string) Command {
+		// Stop as job 3 is about to start: it runs, job 4 does not.
+		if seq == 3 {
 			close(stop)
 		}
+		return line(seq, slot, args)
 	}
 	sum, err := Run(context.Background(), cfg, lines("echo 1", "echo 2", "echo 3", "echo 4"))
 	if err != nil {
