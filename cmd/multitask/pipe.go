@@ -15,14 +15,14 @@ import (
 // a record's end (recEnd, followed by recStart when that is set), so that no
 // record is split between two jobs. A record longer than size makes a block
 // of its own, as long as the record.
-func blocks(r io.Reader, size int, recEnd, recStart string) iter.Seq2[engine.Job, error] {
+func blocks(r io.Reader, size int, recEnd, recStart string, pool *blockPool) iter.Seq2[engine.Job, error] {
 	sep := []byte(recEnd + recStart)
 	return func(yield func(engine.Job, error) bool) {
 		var carry []byte
 		seq := 0
 		eof := false
 		for !eof || len(carry) > 0 {
-			buf := make([]byte, len(carry)+size)
+			buf := pool.get(len(carry) + size)
 			n := copy(buf, carry)
 			carry = nil
 			for n < len(buf) && !eof {
@@ -55,6 +55,36 @@ func blocks(r io.Reader, size int, recEnd, recStart string) iter.Seq2[engine.Job
 				return
 			}
 		}
+	}
+}
+
+// A blockPool recycles the buffers of --pipe blocks whose jobs have ended:
+// fresh buffers of megabytes cost the kernel a page fault per page, which
+// made up most of --pipe's cost.
+type blockPool struct{ free chan []byte }
+
+func newBlockPool(n int) *blockPool { return &blockPool{free: make(chan []byte, n)} }
+
+// get returns a buffer of n bytes, recycled when one is at hand.
+func (p *blockPool) get(n int) []byte {
+	select {
+	case b := <-p.free:
+		if cap(b) >= n {
+			return b[:n]
+		}
+	default:
+	}
+	return make([]byte, n)
+}
+
+// put keeps b for a later block, unless enough are kept already.
+func (p *blockPool) put(b []byte) {
+	if b == nil {
+		return
+	}
+	select {
+	case p.free <- b[:0]:
+	default:
 	}
 }
 

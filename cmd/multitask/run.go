@@ -69,6 +69,7 @@ type runPlan struct {
 	// --pipe: stdin split into blocks of blockSize at record ends.
 	blockSize        int
 	recEnd, recStart string
+	pool             *blockPool
 }
 
 // plan checks the options and opens the inputs.
@@ -147,6 +148,9 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (*runPlan, err
 		if p.blockSize, p.recEnd, p.recStart, err = o.pipeOptions(); err != nil {
 			return nil, err
 		}
+		// Blocks in use: one per running job, one being read, and those
+		// whose output waits to be printed in order.
+		p.pool = newBlockPool(c.Slots + 2)
 		stdin = strings.NewReader("") // the blocks are read by jobs()
 	}
 	iopts, err := o.inputOptions(stdin)
@@ -266,7 +270,7 @@ func signalByName(name string) (syscall.Signal, bool) {
 // jobs numbers the input's values as jobs.
 func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
 	if p.o.pipe {
-		return blocks(p.stdin, p.blockSize, p.recEnd, p.recStart)
+		return blocks(p.stdin, p.blockSize, p.recEnd, p.recStart, p.pool)
 	}
 	src := p.in.Jobs()
 	if (p.o.multi || p.o.context) && !p.o.maxSet {
@@ -399,6 +403,8 @@ func (p *runPlan) execute(ctx context.Context) int {
 	}
 	var endErr error
 	c.Ended = func(r *engine.Result) {
+		// Ended is the last use of a --pipe block.
+		defer p.pool.put(r.Input)
 		if r.Killed {
 			return
 		}

@@ -1,7 +1,6 @@
 package jobexec
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/multitask-go/multitask/internal/supervise"
+	"golang.org/x/sys/unix"
 )
 
 // A Job is one try of a job as plain data: what runs, with what input and
@@ -117,7 +117,7 @@ func Run(ctx context.Context, s *Spec) Outcome {
 		fmt.Fprintf(orDiscard(s.Stderr), "multitask: %v\n", err)
 		return o
 	}
-	st, err := attach(c, s.Stdout, s.Stderr)
+	st, err := attach(c, s.Stdin, s.Stdout, s.Stderr)
 	if err != nil {
 		return startFailed(s, err)
 	}
@@ -127,7 +127,7 @@ func Run(ctx context.Context, s *Spec) Outcome {
 		// A file without a #! line: the shell runs it as a script. A Cmd
 		// starts once, even when its start failed.
 		c = &exec.Cmd{Path: s.Shell, Args: []string{s.Shell, "-c", s.Line}, Env: c.Env,
-			Stdin: s.stdin(), Stdout: c.Stdout, Stderr: c.Stderr, SysProcAttr: &syscall.SysProcAttr{Setpgid: true}}
+			Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr, SysProcAttr: &syscall.SysProcAttr{Setpgid: true}}
 		child, err = supervise.Start(c, supervise.Options{})
 	}
 	st.started()
@@ -195,16 +195,7 @@ func (s *Spec) command() (*exec.Cmd, error) {
 	}
 	c.Env = append(os.Environ(), s.Env...)
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	c.Stdin = s.stdin()
 	return c, nil
-}
-
-// stdin is the job's stdin for exec.Cmd: nil for /dev/null.
-func (s *Spec) stdin() io.Reader {
-	if s.Stdin == nil {
-		return nil
-	}
-	return bytes.NewReader(s.Stdin)
 }
 
 // await waits for the child, killing its group on a timeout, a memory
@@ -297,8 +288,13 @@ func (s *streams) wait() { s.wg.Wait() }
 
 // attach connects the job's stdout and stderr to the writers: a file as it
 // is, any other writer through a pipe.
-func attach(c *exec.Cmd, stdout, stderr io.Writer) (*streams, error) {
+func attach(c *exec.Cmd, stdin []byte, stdout, stderr io.Writer) (*streams, error) {
 	s := &streams{}
+	if stdin != nil {
+		if err := s.feed(c, stdin); err != nil {
+			return nil, err
+		}
+	}
 	for _, o := range []struct {
 		w    io.Writer
 		real *io.Writer
@@ -327,6 +323,35 @@ func attach(c *exec.Cmd, stdout, stderr io.Writer) (*streams, error) {
 		}()
 	}
 	return s, nil
+}
+
+// stdinPipeSize is the pipe buffer asked for a --pipe block: with the
+// default 64 KiB, a 10 MiB block costs the writer and the job hundreds of
+// wake-ups each.
+const stdinPipeSize = 1 << 20
+
+// feed gives the job block on its stdin through a pipe with a large
+// buffer, written by a goroutine of s; a job that exits without reading it
+// all ends the write with EPIPE.
+func (s *streams) feed(c *exec.Cmd, block []byte) error {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	// Best effort: the limit is /proc/sys/fs/pipe-max-size. Control, not
+	// Fd, keeps the pipe in the runtime's poller.
+	if rc, err := pw.SyscallConn(); err == nil {
+		_ = rc.Control(func(fd uintptr) { _, _ = unix.FcntlInt(fd, unix.F_SETPIPE_SZ, stdinPipeSize) })
+	}
+	c.Stdin = pr
+	s.closeAfterStart = append(s.closeAfterStart, pr)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer pw.Close()
+		_, _ = pw.Write(block)
+	}()
+	return nil
 }
 
 // LookPath finds the program name on PATH, with the errors a shell gives
