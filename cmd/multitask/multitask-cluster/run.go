@@ -130,6 +130,20 @@ func addQueueFlag(fs *flag.FlagSet, q *string) {
 	fs.StringVar(q, "queue", def, "the `NAME` of the queue ($MULTITASK_CLUSTER_QUEUE)")
 }
 
+// parseConn parses args into fs, which holds c's flags, takes the URL
+// and returns the connection's cluster options: what status and worker
+// share.
+func (c *conn) parseConn(fs *flag.FlagSet, args []string) ([]cluster.Option, error) {
+	positional, err := parse(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.resolve(positional); err != nil {
+		return nil, err
+	}
+	return c.options()
+}
+
 // resolve takes the URL from --cluster or the one positional argument.
 func (c *conn) resolve(positional []string) error {
 	switch {

@@ -26,14 +26,7 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs := flagSet("status", stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
 	c := addConnFlags(fs)
-	positional, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := c.resolve(positional); err != nil {
-		return err
-	}
-	opts, err := c.options()
+	opts, err := c.parseConn(fs, args)
 	if err != nil {
 		return err
 	}

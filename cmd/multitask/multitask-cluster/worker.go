@@ -17,14 +17,7 @@ func worker(ctx context.Context, args []string, stderr io.Writer) error {
 	ackWait := fs.Duration("ack-wait", cluster.DefaultAckWait, "how soon the job of a worker that died runs elsewhere")
 	grace := fs.Duration("grace", cluster.DefaultGrace, "how long running jobs have to end when the worker stops")
 	c := addConnFlags(fs)
-	positional, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := c.resolve(positional); err != nil {
-		return err
-	}
-	opts, err := c.options()
+	opts, err := c.parseConn(fs, args)
 	if err != nil {
 		return err
 	}
