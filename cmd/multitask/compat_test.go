@@ -87,17 +87,15 @@ var compatCases = []compatCase{
 // multitask and compares stdout and the exit status.
 func TestCompatibleWithGNUParallel(t *testing.T) {
 	gnuParallel(t)
-	for _, tc := range compatCases {
+	pairs := make([]*pair, len(compatCases))
+	for i, tc := range compatCases {
+		files := map[string]string{"args.txt": "f1\nf 2\n", "more.txt": "m1\n"}
+		pairs[i] = &pair{files: files, stdin: tc.stdin, args: tc.args}
+	}
+	startPairs(t, pairs...)
+	for i, tc := range compatCases {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			writeFile(t, dir, "args.txt", "f1\nf 2\n")
-			writeFile(t, dir, "more.txt", "m1\n")
-			want := runGNU(t, dir, tc.stdin, tc.args...)
-			dir2 := t.TempDir()
-			writeFile(t, dir2, "args.txt", "f1\nf 2\n")
-			writeFile(t, dir2, "more.txt", "m1\n")
-			var got outcome
-			inDir(t, dir2, func() { got = runIn(t, tc.stdin, tc.args...) })
+			want, got := pairs[i].run(t)
 			gotOut, wantOut := got.stdout, want.stdout
 			if tc.anyOrder {
 				gotOut, wantOut = sortedLines(gotOut), sortedLines(wantOut)

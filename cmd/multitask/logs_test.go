@@ -31,24 +31,9 @@ func joblogColumns(t *testing.T, path string) []string {
 	return rows
 }
 
-// bothRun runs the same command line with GNU parallel in one directory
-// and with multitask in another, each holding files, and returns the
-// directories and outcomes.
-func bothRun(t *testing.T, files map[string]string, stdin string, args ...string) (gnuDir, ourDir string, gnu, ours outcome) {
-	t.Helper()
-	gnuDir, ourDir = t.TempDir(), t.TempDir()
-	for name, content := range files {
-		writeFile(t, gnuDir, name, content)
-		writeFile(t, ourDir, name, content)
-	}
-	gnu = runGNU(t, gnuDir, stdin, args...)
-	inDir(t, ourDir, func() { ours = runIn(t, stdin, args...) })
-	return
-}
-
 func TestJoblogMatchesGNU(t *testing.T) {
 	gnuParallel(t)
-	for _, tc := range []struct {
+	cases := []struct {
 		name string
 		args []string
 	}{
@@ -60,14 +45,20 @@ func TestJoblogMatchesGNU(t *testing.T) {
 		{"ungrouped receives nothing", []string{"-k", "-u", "--joblog", "jl", "echo", ":::", "a"}},
 		{"quoted command", []string{"-k", "--joblog", "jl", "echo", ":::", "a b", "it's"}},
 		{"pipe sends", []string{"-k", "--pipe", "--block", "10", "--joblog", "jl", "wc", "-c"}},
-	} {
+	}
+	pairs := make([]*pair, len(cases))
+	for i, tc := range cases {
+		pairs[i] = &pair{args: tc.args}
+		if slices.Contains(tc.args, "--pipe") {
+			pairs[i].stdin = strings.Repeat("line\n", 10)
+		}
+	}
+	startPairs(t, pairs...)
+	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			stdin := ""
-			if slices.Contains(tc.args, "--pipe") {
-				stdin = strings.Repeat("line\n", 10)
-			}
-			gnuDir, ourDir, gnu, ours := bothRun(t, nil, stdin, tc.args...)
-			want, got := joblogColumns(t, filepath.Join(gnuDir, "jl")), joblogColumns(t, filepath.Join(ourDir, "jl"))
+			p := pairs[i]
+			gnu, ours := p.run(t)
+			want, got := joblogColumns(t, filepath.Join(p.gnuDir, "jl")), joblogColumns(t, filepath.Join(p.ourDir, "jl"))
 			if !slices.Equal(got, want) || gnu.code != ours.code || gnu.stdout != ours.stdout {
 				t.Errorf("joblog without times\n got %q exit %d stdout %q\nwant %q exit %d stdout %q (GNU parallel)",
 					got, ours.code, ours.stdout, want, gnu.code, gnu.stdout)
@@ -89,12 +80,18 @@ func TestResumeReadsGNUJoblog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, mode := range []string{"--resume", "--resume-failed"} {
+	modes := []string{"--resume", "--resume-failed"}
+	pairs := make([]*pair, len(modes))
+	for i, mode := range modes {
+		// One more input value, so that both modes have a new job.
+		args := append([]string{mode}, first...)
+		pairs[i] = &pair{files: map[string]string{"jl": string(log)}, args: append(args, "5")}
+	}
+	startPairs(t, pairs...)
+	for i, mode := range modes {
 		t.Run(mode, func(t *testing.T) {
-			// One more input value, so that both modes have a new job.
-			args := append([]string{mode}, first...)
-			args = append(args, "5")
-			gnuDir, ourDir, gnu, ours := bothRun(t, map[string]string{"jl": string(log)}, "", args...)
+			gnu, ours := pairs[i].run(t)
+			gnuDir, ourDir := pairs[i].gnuDir, pairs[i].ourDir
 			for _, f := range []string{"ran", "jl"} {
 				want, _ := os.ReadFile(filepath.Join(gnuDir, f))
 				got, _ := os.ReadFile(filepath.Join(ourDir, f))
@@ -138,7 +135,7 @@ func tree(t *testing.T, root string) map[string]string {
 
 func TestResultsMatchGNU(t *testing.T) {
 	gnuParallel(t)
-	for _, tc := range []struct {
+	cases := []struct {
 		name  string
 		stdin string
 		args  []string
@@ -146,9 +143,16 @@ func TestResultsMatchGNU(t *testing.T) {
 		{"two sources", "", []string{"--results", "res", "echo {1}{2}; echo err >&2", ":::", "a", "b/c", ":::", "x", ""}},
 		{"stdin", "l1\nl 2\n", []string{"--results", "res", "echo"}},
 		{"header", "", []string{"--header", ":", "--results", "res", "echo {b}", ":::", "b", "1", "2", ":::", "a", "3"}},
-	} {
+	}
+	pairs := make([]*pair, len(cases))
+	for i, tc := range cases {
+		pairs[i] = &pair{stdin: tc.stdin, args: tc.args}
+	}
+	startPairs(t, pairs...)
+	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			gnuDir, ourDir, gnu, ours := bothRun(t, nil, tc.stdin, tc.args...)
+			gnu, ours := pairs[i].run(t)
+			gnuDir, ourDir := pairs[i].gnuDir, pairs[i].ourDir
 			want, got := tree(t, filepath.Join(gnuDir, "res")), tree(t, filepath.Join(ourDir, "res"))
 			if !mapsEqual(got, want) || gnu.stdout != ours.stdout || gnu.code != ours.code {
 				t.Errorf("results\n got %q stdout %q exit %d\nwant %q stdout %q exit %d (GNU parallel)", got, ours.stdout, ours.code, want, gnu.stdout, gnu.code)

@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/multitask-go/multitask/cmd/multitask/internal/reaper"
@@ -20,6 +23,10 @@ func TestMain(m *testing.M) {
 	// Both runners must use the same shell: GNU parallel would otherwise
 	// take the first shell among its ancestors.
 	os.Setenv("PARALLEL_SHELL", "/bin/sh")
+	// Every in-process run starts this binary as its reaper, which under
+	// the race detector would sleep a second at exit (atexit_sleep_ms)
+	// waiting for reports that a finished process can no longer have.
+	os.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	os.Exit(runTests(m))
 }
 
@@ -27,6 +34,9 @@ func runTests(m *testing.M) int {
 	code := m.Run()
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
+	}
+	if gnuHomeDir != "" {
+		os.RemoveAll(gnuHomeDir)
 	}
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
@@ -69,24 +79,162 @@ func gnuParallel(t *testing.T) string {
 	return ""
 }
 
-// runGNU runs GNU parallel with args and stdin, in dir, with a home of its
-// own so that it writes nothing in the real one.
-func runGNU(t *testing.T, dir, stdin string, args ...string) outcome {
+// gnuWorkers is how many GNU parallel runs are made at once. Each spends
+// about a second starting, much of it waiting on the disk and the
+// scheduler, so a few at a time keep two cores busy without starving the
+// runs that time their jobs.
+const gnuWorkers = 4
+
+// A gnuRun is a GNU parallel run made in the background, so that the
+// slow starts of many runs overlap each other and multitask's own runs.
+type gnuRun struct {
+	dir, stdin string
+	args       []string
+	done       chan struct{} // closed when out and err are set
+	out        outcome
+	err        error
+}
+
+var (
+	gnuHomeOnce sync.Once
+	gnuHomeDir  string
+	gnuHomeErr  error
+)
+
+// gnuHome is the home directory of every GNU parallel run, so that none
+// writes in the real one. GNU parallel caches there what it measures of
+// the machine (the longest command line, which takes it most of a second
+// to find); a first run fills the cache before any runs side by side, and
+// the later ones only read it.
+func gnuHome(t *testing.T, path string) string {
 	t.Helper()
-	cmd := exec.Command(gnuParallel(t), append([]string{"--will-cite"}, args...)...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
-	cmd.Stdin = strings.NewReader(stdin)
+	gnuHomeOnce.Do(func() {
+		if gnuHomeDir, gnuHomeErr = os.MkdirTemp("", "multitask-gnu-home-"); gnuHomeErr != nil {
+			return
+		}
+		cmd := exec.Command(path, "--will-cite", "true", ":::", "1")
+		cmd.Env = append(os.Environ(), "HOME="+gnuHomeDir)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			gnuHomeErr = fmt.Errorf("GNU parallel's first run: %w\n%s", err, out)
+		}
+	})
+	if gnuHomeErr != nil {
+		t.Fatal(gnuHomeErr)
+	}
+	return gnuHomeDir
+}
+
+// startGNU runs each of runs with GNU parallel in its dir, gnuWorkers at a
+// time, in the background; wait gives each one's outcome. The test's
+// cleanup kills what still runs and waits for it.
+func startGNU(t *testing.T, runs ...*gnuRun) {
+	t.Helper()
+	path := gnuParallel(t)
+	home := gnuHome(t, path)
+	for _, r := range runs {
+		r.done = make(chan struct{})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	next := make(chan *gnuRun)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(next)
+		for i, r := range runs {
+			select {
+			case next <- r:
+			case <-ctx.Done():
+				for _, r := range runs[i:] {
+					r.err = ctx.Err()
+					close(r.done)
+				}
+				return
+			}
+		}
+	})
+	for range min(gnuWorkers, len(runs)) {
+		wg.Go(func() {
+			for r := range next {
+				r.out, r.err = r.run(ctx, path, home)
+				close(r.done)
+			}
+		})
+	}
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+	})
+}
+
+// run runs GNU parallel with home as its home directory.
+func (r *gnuRun) run(ctx context.Context, path, home string) (outcome, error) {
+	cmd := exec.CommandContext(ctx, path, append([]string{"--will-cite"}, r.args...)...)
+	cmd.Dir = r.dir
+	cmd.Env = append(os.Environ(), "HOME="+home)
+	cmd.Stdin = strings.NewReader(r.stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ctx.Err() == nil {
+		return outcome{out.String(), errOut.String(), ee.ExitCode()}, nil
 	}
-	return outcome{out.String(), errOut.String(), code}
+	if err != nil {
+		return outcome{}, fmt.Errorf("GNU parallel %q: %w", r.args, err)
+	}
+	return outcome{out.String(), errOut.String(), 0}, nil
+}
+
+// wait waits for the run and returns its outcome.
+func (r *gnuRun) wait(t *testing.T) outcome {
+	t.Helper()
+	<-r.done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	return r.out
+}
+
+// runGNU runs GNU parallel with args and stdin in dir, and waits for it.
+func runGNU(t *testing.T, dir, stdin string, args ...string) outcome {
+	t.Helper()
+	r := &gnuRun{dir: dir, stdin: stdin, args: args}
+	startGNU(t, r)
+	return r.wait(t)
+}
+
+// A pair is one command line for both runners, each in a directory of
+// its own holding the same files.
+type pair struct {
+	files          map[string]string
+	stdin          string
+	args           []string
+	gnuDir, ourDir string
+	gnu            *gnuRun
+}
+
+// startPairs makes each pair's directories and starts its GNU parallel
+// runs in the background.
+func startPairs(t *testing.T, pairs ...*pair) {
+	t.Helper()
+	runs := make([]*gnuRun, len(pairs))
+	for i, p := range pairs {
+		p.gnuDir, p.ourDir = t.TempDir(), t.TempDir()
+		for name, content := range p.files {
+			writeFile(t, p.gnuDir, name, content)
+			writeFile(t, p.ourDir, name, content)
+		}
+		p.gnu = &gnuRun{dir: p.gnuDir, stdin: p.stdin, args: p.args}
+		runs[i] = p.gnu
+	}
+	startGNU(t, runs...)
+}
+
+// run runs multitask in its directory (one at a time: it changes the
+// working directory) and returns both outcomes.
+func (p *pair) run(t *testing.T) (gnu, ours outcome) {
+	t.Helper()
+	inDir(t, p.ourDir, func() { ours = runIn(t, p.stdin, p.args...) })
+	return p.gnu.wait(t), ours
 }
 
 // inDir runs f with the working directory set to dir.
