@@ -208,6 +208,7 @@ type pair struct {
 	files          map[string]string
 	stdin          string
 	args           []string
+	gnuArgs        []string // GNU's command line when not args
 	gnuDir, ourDir string
 	gnu            *gnuRun
 }
@@ -224,6 +225,9 @@ func startPairs(t *testing.T, pairs ...*pair) {
 			writeFile(t, p.ourDir, name, content)
 		}
 		p.gnu = &gnuRun{dir: p.gnuDir, stdin: p.stdin, args: p.args}
+		if p.gnuArgs != nil {
+			p.gnu.args = p.gnuArgs
+		}
 		runs[i] = p.gnu
 	}
 	startGNU(t, runs...)

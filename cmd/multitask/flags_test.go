@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestParseOptions(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		check   func(*options) bool
+		command []string
+	}{
+		{"cluster", []string{"-kj2", "echo"}, func(o *options) bool { return o.keepOrder && o.jobs == "2" }, []string{"echo"}},
+		{"cluster ending in a value", []string{"-kj", "2", "echo"}, func(o *options) bool { return o.keepOrder && o.jobs == "2" }, []string{"echo"}},
+		{"value takes the rest of the cluster", []string{"-j2k", "echo"}, func(o *options) bool { return o.jobs == "2k" && !o.keepOrder }, []string{"echo"}},
+		{"short and value apart", []string{"-j", "2", "echo"}, func(o *options) bool { return o.jobs == "2" }, []string{"echo"}},
+		{"long with =", []string{"--jobs=2", "echo"}, func(o *options) bool { return o.jobs == "2" }, []string{"echo"}},
+		{"long and value apart", []string{"--jobs", "2", "echo"}, func(o *options) bool { return o.jobs == "2" }, []string{"echo"}},
+		{"long value that looks like an option", []string{"--jobs", "-1", "echo"}, func(o *options) bool { return o.jobs == "-1" }, []string{"echo"}},
+		{"empty value", []string{"--tagstring=", "echo"}, func(o *options) bool { return o.tagString == "" }, []string{"echo"}},
+		{"value with =", []string{"--tagstring=a=b", "echo"}, func(o *options) bool { return o.tagString == "a=b" }, []string{"echo"}},
+		{"alias", []string{"--lb", "--dryrun", "echo"}, func(o *options) bool { return o.lineBuf && o.dryRun }, []string{"echo"}},
+		{"repeated", []string{"-a", "f1", "--arg-file=f2", "echo"}, func(o *options) bool { return slices.Equal(o.argFiles, []string{"f1", "f2"}) }, []string{"echo"}},
+		{"last value wins", []string{"-j1", "-j3", "echo"}, func(o *options) bool { return o.jobs == "3" }, []string{"echo"}},
+		{"digit as an option", []string{"-0n2", "echo"}, func(o *options) bool { return o.null && o.maxArgs == 2 && o.maxSet }, []string{"echo"}},
+		{"-- ends options", []string{"-k", "--", "-j", "echo"}, func(o *options) bool { return o.keepOrder && o.jobs == "" }, []string{"-j", "echo"}},
+		{"the command ends options", []string{"-k", "echo", "-j", "2"}, func(o *options) bool { return o.keepOrder && o.jobs == "" }, []string{"echo", "-j", "2"}},
+		{"a lone dash is a command", []string{"-", "x"}, func(o *options) bool { return true }, []string{"-", "x"}},
+		{"sources", []string{"echo", ":::", "a", ":::+", "b", "::::", "f"}, func(o *options) bool {
+			return len(o.sources) == 3 && o.sources[1].link && o.sources[2].files
+		}, []string{"echo"}},
+		{"no command", []string{"-k", ":::", "a"}, func(o *options) bool { return len(o.sources) == 1 }, []string{}},
+		{"halt on error", []string{"-e", "echo"}, func(o *options) bool { return o.halt == "now,fail=1" }, []string{"echo"}},
+		{"max args zero", []string{"-n0", "echo"}, func(o *options) bool { return o.maxSet && o.maxArgs == 0 }, []string{"echo"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o, err := parseOptions(tc.args)
+			if err != nil {
+				t.Fatalf("parseOptions(%q): %v", tc.args, err)
+			}
+			if !tc.check(o) {
+				t.Errorf("parseOptions(%q) = %+v", tc.args, *o)
+			}
+			if got := o.command; !slices.Equal(got, tc.command) && !(len(got) == 0 && len(tc.command) == 0) {
+				t.Errorf("parseOptions(%q): command %q, want %q", tc.args, got, tc.command)
+			}
+		})
+	}
+}
+
+func TestParseOptionsErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		says string
+	}{
+		{"unknown long", []string{"--no-such-option", "echo"}, "--no-such-option"},
+		{"unknown short", []string{"-Z", "echo"}, "-Z"},
+		{"unknown in a cluster", []string{"-kZ", "echo"}, "-Z"},
+		{"short without its value", []string{"echo", "-j"}, ""},
+		{"short at the end without its value", []string{"-j"}, "-j"},
+		{"cluster ending without its value", []string{"-kj"}, "-j"},
+		{"long without its value", []string{"--jobs"}, "--jobs"},
+		{"value for a switch", []string{"--keep-order=yes", "echo"}, "--keep-order"},
+		{"not a whole number", []string{"-n", "x", "echo"}, "-n"},
+		{"not a number", []string{"--load", "x", "echo"}, "--load"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o, err := parseOptions(tc.args)
+			if tc.says == "" {
+				// The option follows the command: it is the command's.
+				if err != nil || !slices.Equal(o.command, tc.args) {
+					t.Fatalf("parseOptions(%q) = %v, %v; want it all as the command", tc.args, o, err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("parseOptions(%q) succeeded: %+v", tc.args, *o)
+			}
+			if !strings.Contains(err.Error(), tc.says) {
+				t.Errorf("parseOptions(%q): %q does not name %s", tc.args, err, tc.says)
+			}
+			var out, errOut bytes.Buffer
+			if code := run(t.Context(), tc.args, strings.NewReader(""), &out, &errOut); code != 255 || out.Len() != 0 || !strings.Contains(errOut.String(), tc.says) {
+				t.Errorf("run(%q): exit %d, stdout %q, stderr %q; want 255 and the error on stderr", tc.args, code, out.String(), errOut.String())
+			}
+		})
+	}
+}
+
+// TestHelpListsEveryOption checks that --help names every option by each
+// of its names.
+func TestHelpListsEveryOption(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(t.Context(), []string{"--help"}, strings.NewReader(""), &out, &errOut); code != 0 || errOut.Len() != 0 {
+		t.Fatalf("--help: exit %d, stderr %q", code, errOut.String())
+	}
+	help := out.String()
+	fs := newFlagSet(&options{})
+	if len(fs.flags) == 0 {
+		t.Fatal("no options declared")
+	}
+	for _, f := range fs.flags {
+		names := []string{"--" + f.long}
+		for _, a := range f.aliases {
+			names = append(names, "--"+a)
+		}
+		if f.short != 0 {
+			names = append(names, "-"+string(f.short)+",")
+		}
+		for _, n := range names {
+			if !containsWord(help, n) {
+				t.Errorf("--help does not list %s", n)
+			}
+		}
+		if f.usage == "" {
+			t.Errorf("--%s has no help text", f.long)
+		}
+	}
+}
+
+// containsWord reports whether s holds w followed by a space, a comma, a
+// newline or the end.
+func containsWord(s, w string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], w)
+		if j < 0 {
+			return false
+		}
+		end := i + j + len(w)
+		if end == len(s) || strings.ContainsRune(" ,\n", rune(s[end])) {
+			return true
+		}
+		i = end
+	}
+}
