@@ -121,6 +121,11 @@ func TestHelpListsEveryOption(t *testing.T) {
 			t.Errorf("--%s has no help text", f.long)
 		}
 	}
+	for _, line := range strings.Split(help, "\n") {
+		if len(line) > 80 {
+			t.Errorf("help line longer than 80 columns: %q", line)
+		}
+	}
 }
 
 // containsWord reports whether s holds w followed by a space, a comma, a

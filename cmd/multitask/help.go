@@ -10,7 +10,8 @@ func printHelp(w io.Writer) {
 	o := &options{}
 	fs := newFlagSet(o)
 	fmt.Fprint(w, `Usage:
-  multitask [options] COMMAND [ARGS...] ::: VALUES... [::: VALUES...] [:::: FILE...]
+  multitask [options] COMMAND [ARGS...] ::: VALUES... [::: VALUES...]
+  multitask [options] COMMAND [ARGS...] :::: FILE... [:::: FILE...]
   multitask [options] COMMAND [ARGS...] < lines
   cat data | multitask --pipe [options] COMMAND
 
