@@ -110,6 +110,11 @@ var compatCases = []compatCase{
 	{name: "jobs more than the cores", args: []string{"-k", "-j", "+1", barrier(3), ":::", "a", "b", "c"}},
 	{name: "jobs as many as possible", args: []string{"-k", "-j", "0", barrier(3), ":::", "a", "b", "c"}},
 	{name: "jobs 0 clustered", args: []string{"-kj0", barrier(3), ":::", "a", "b", "c"}},
+	// GNU parallel rounds a share of the cores up.
+	{name: "jobs a share of the cores", args: []string{"-k", "-j", "75%", barrier(2), ":::", "a", "b"}},
+	{name: "jobs a tiny share of the cores", args: []string{"-k", "-j", "0.5%", "echo", ":::", "a", "b"}},
+	{name: "jobs no share of the cores", args: []string{"-k", "-j", "0%", "echo", ":::", "a", "b"}},
+	{name: "jobs fewer than none", args: []string{"-k", "-j", "-1000", "echo", ":::", "a"}},
 	{name: "tag line buffer one job", args: []string{"-k", "-j1", "--tag", "--line-buffer", "echo {}; echo x{}", ":::", "a", "b"}},
 	{name: "tag ungrouped prints no tag", args: []string{"-k", "-j1", "--tag", "-u", "echo", ":::", "a", "b"}},
 	{name: "tagstring seq", args: []string{"-k", "--tagstring", "{#}:{}", "echo", "x", ":::", "a", "b", "c"}},

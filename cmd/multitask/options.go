@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"strconv"
 	"strings"
@@ -217,10 +218,13 @@ func isSeparator(s string) bool {
 	return false
 }
 
-// slots is the number of jobs to run at once, from -j.
+// slots is the number of jobs to run at once, from -j, computed as GNU
+// parallel computes it: a share of the cores is rounded up, and a count
+// below one is an error.
 func (o *options) slots() (int, error) {
 	cores := runtime.NumCPU()
 	s := o.jobs
+	var n float64
 	switch {
 	case s == "":
 		return cores, nil
@@ -228,22 +232,27 @@ func (o *options) slots() (int, error) {
 		return 256, nil
 	case strings.HasSuffix(s, "%"):
 		p, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
-		if err != nil || p <= 0 {
+		if err != nil || p < 0 {
 			return 0, fmt.Errorf("%w: -j %s: not a percentage of the cores", errUsage, s)
 		}
-		return max(1, int(float64(cores)*p/100)), nil
+		n = math.Ceil(float64(cores) * p / 100)
 	case strings.HasPrefix(s, "+") || strings.HasPrefix(s, "-"):
-		n, err := strconv.Atoi(s)
+		d, err := strconv.Atoi(s)
 		if err != nil {
 			return 0, fmt.Errorf("%w: -j %s: not a number of cores to add", errUsage, s)
 		}
-		return max(1, cores+n), nil
+		n = float64(cores + d)
+	default:
+		d, err := strconv.Atoi(s)
+		if err != nil || d < 0 {
+			return 0, fmt.Errorf("%w: -j %s: not a number of jobs", errUsage, s)
+		}
+		n = float64(d)
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("%w: -j %s: not a number of jobs", errUsage, s)
+	if n < 1 {
+		return 0, fmt.Errorf("-j %s: cannot run any jobs", s)
 	}
-	return n, nil
+	return int(n), nil
 }
 
 // parseSize reads a size such as 10M or 1.5G (powers of 1024; a trailing
