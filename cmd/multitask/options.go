@@ -179,6 +179,12 @@ func parseOptions(args []string) (*options, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
+	// Output modes exclude each other, as GNU parallel checks them.
+	for _, both := range [][2]string{{"group", "ungroup"}, {"group", "line-buffer"}, {"ungroup", "line-buffer"}} {
+		if fs.changed(both[0]) && fs.changed(both[1]) {
+			return nil, fmt.Errorf("%w: --%s cannot be combined with --%s", errUsage, both[0], both[1])
+		}
+	}
 	o.delimSet = fs.changed("delimiter")
 	o.maxSet = fs.changed("max-args")
 	if o.haltOnErr {
