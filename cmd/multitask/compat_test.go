@@ -122,6 +122,8 @@ var compatCases = []compatCase{
 	{name: "group twice", args: []string{"-k", "--group", "--group", "echo", ":::", "a"}},
 	{name: "tag line buffer one job", args: []string{"-k", "-j1", "--tag", "--line-buffer", "echo {}; echo x{}", ":::", "a", "b"}},
 	{name: "tag ungrouped prints no tag", args: []string{"-k", "-j1", "--tag", "-u", "echo", ":::", "a", "b"}},
+	{name: "tagstring seq and slot", args: []string{"-k", "-j1", "--tagstring", "{#}-{%}-{}", "echo", ":::", "a", "b", "c"}},
+	{name: "tagstring slot line buffer", args: []string{"-k", "-j1", "--lb", "--tagstring", "{%}", "echo", ":::", "a", "b"}},
 	{name: "tagstring seq", args: []string{"-k", "--tagstring", "{#}:{}", "echo", "x", ":::", "a", "b", "c"}},
 	{name: "verbose dry run", args: []string{"-k", "-v", "--dry-run", "echo", ":::", "a", "b c"}},
 	{name: "verbose twice", args: []string{"-k", "-vv", "echo", ":::", "a"}},

@@ -362,7 +362,7 @@ func (p *runPlan) execute(ctx context.Context) int {
 	c := &p.cfg
 	c.Command = p.command
 	if p.tag != nil {
-		c.Tag = func(j engine.Job) string { return p.tag.Expand(j.Seq, 0, j.Args).Line + "\t" }
+		c.Tag = func(j engine.Job, slot int) string { return p.tag.Expand(j.Seq, slot, j.Args).Line + "\t" }
 	}
 	jobs := p.jobs()
 	if c.Halt.Percent > 0 {

@@ -47,11 +47,11 @@ type Config struct {
 	Command func(seq, slot int, args []string) Command // a job's command
 	Shell   string                                     // runs Command.Line as Shell -c Line
 
-	KeepOrder bool             // print in input order
-	Output    Output           // how output is printed
-	Tag       func(Job) string // when set, the prefix of each printed line
-	Print     bool             // print the jobs' output at all (false with --results)
-	Verbose   bool             // print each job's command line before its output
+	KeepOrder bool                         // print in input order
+	Output    Output                       // how output is printed
+	Tag       func(j Job, slot int) string // when set, the prefix of each printed line
+	Print     bool                         // print the jobs' output at all (false with --results)
+	Verbose   bool                         // print each job's command line before its output
 	Stdout    io.Writer
 	Stderr    io.Writer
 
@@ -424,7 +424,7 @@ func (r *runner) print(res *Result) {
 	}
 	tag := ""
 	if r.cfg.Tag != nil {
-		tag = r.cfg.Tag(res.Job)
+		tag = r.cfg.Tag(res.Job, res.Slot)
 	}
 	for _, p := range []struct {
 		s *spool

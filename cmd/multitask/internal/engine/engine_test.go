@@ -114,7 +114,7 @@ func TestBigOutputSpillsAndPrintsWhole(t *testing.T) {
 func TestTagAndLineBuffer(t *testing.T) {
 	cfg, out, _ := config(2)
 	cfg.Output = LineBuffer
-	cfg.Tag = func(j Job) string { return strconv.Itoa(j.Seq) + "\t" }
+	cfg.Tag = func(j Job, _ int) string { return strconv.Itoa(j.Seq) + "\t" }
 	if _, err := Run(context.Background(), cfg, lines("echo a; sleep 0.2; printf b", "sleep 0.1; echo c")); err != nil {
 		t.Fatal(err)
 	}

@@ -107,7 +107,7 @@ func (r *runner) sinks(spec *jobexec.Spec, res *Result) (flush func()) {
 	}
 	tag := ""
 	if r.cfg.Tag != nil {
-		tag = r.cfg.Tag(res.Job)
+		tag = r.cfg.Tag(res.Job, res.Slot)
 	}
 	out := &lineWriter{mu: &r.outputMu, w: r.cfg.Stdout, tag: tag, count: res.Stdout}
 	errs := &lineWriter{mu: &r.outputMu, w: r.cfg.Stderr, tag: tag, count: res.Stderr}
