@@ -51,6 +51,11 @@ func TestJoblogMatchesGNU(t *testing.T) {
 		{"quoted command", []string{"-k", "--joblog", "jl", "echo", ":::", "a b", "it's"}},
 		{"pipe sends", []string{"-k", "--pipe", "--block", "10", "--joblog", "jl", "wc", "-c"}},
 		{"retries until one succeeds", []string{"-k", "--joblog", "jl", "--retries", "3", "if [ -e {}.tried ]; then echo ok; else touch {}.tried; exit 1; fi", ":::", "a", "b"}},
+		// A timed-out job logs -1 unless it exited with a status of its
+		// own, and the signal that ended it, if one did.
+		{"timeout killed at last", []string{"-k", "--joblog", "jl", "--timeout", "0.3", "trap '' TERM; sleep 2; echo {}", ":::", "1"}},
+		{"timeout exit status", []string{"-k", "--joblog", "jl", "--timeout", "0.3", "trap 'exit 3' TERM; sleep 3 & wait; echo {}", ":::", "1"}},
+		{"timeout survived", []string{"-k", "--joblog", "jl", "--timeout", "0.3", "--termseq", "INT,300,KILL,25", "trap 'echo int' INT; sleep 3 & wait; echo {}", ":::", "1"}},
 		{"on stdout", []string{"-k", "--joblog", "-", "echo {}; exit {}", ":::", "0", "1"}},
 		{"appended", []string{"-k", "--joblog", "+jl", "echo {}; exit {}", ":::", "0", "1"}},
 		{"appended to nothing", []string{"-k", "--joblog", "+new", "echo", ":::", "a"}},

@@ -114,7 +114,7 @@ type Result struct {
 	Command  Command
 	Start    time.Time
 	Runtime  time.Duration
-	Exit     int // exit status; -1 when killed by a timeout or MemLimit, as GNU logs a timeout
+	Exit     int // exit status; -1 when killed by MemLimit, or by a timeout unless it exited with a status of its own, as GNU logs a timeout
 	Signal   int // the signal that ended it, 0 if none
 	TimedOut bool
 	OverMem  bool // killed for passing MemLimit

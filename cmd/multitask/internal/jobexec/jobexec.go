@@ -85,8 +85,9 @@ type Groups interface {
 type Outcome struct {
 	Start   time.Time
 	Runtime time.Duration
-	// Exit is the exit status; -1 when the job was killed by its Timeout
-	// or its MemLimit, as GNU parallel logs a timeout.
+	// Exit is the exit status; -1 when the job was killed by its MemLimit,
+	// or by its Timeout unless it exited with a status of its own, as GNU
+	// parallel logs a timeout.
 	Exit     int
 	Signal   int // the signal that ended the job, 0 if none
 	TimedOut bool
@@ -153,7 +154,15 @@ func Run(ctx context.Context, s *Spec) Outcome {
 	code := child.ExitCode()
 	switch {
 	case o.TimedOut:
-		o.Exit, o.Signal = -1, int(syscall.SIGTERM)
+		// GNU parallel logs -1 unless the job exited with a status of
+		// its own, and the signal that ended it, if one did: the job may
+		// catch the first signals of the term sequence.
+		o.Exit = -1
+		if code > 0 {
+			o.Exit = code
+		} else if code < 0 {
+			o.Signal = -code
+		}
 	case o.OverMem:
 		o.Exit, o.Signal = -1, int(syscall.SIGKILL)
 	case code < 0:
