@@ -157,6 +157,20 @@ var compatCases = []compatCase{
 	// such option): it only waits, and prints what --retries prints.
 	{name: "retry delay", args: []string{"-k", "--retries", "3", "--retry-delay", "0.05", "echo {}; exit 1", ":::", "a", "b"},
 		gnuArgs: []string{"-k", "--retries", "3", "echo {}; exit 1", ":::", "a", "b"}},
+	// GNU parallel fixes a halt's exit status when the halt triggers:
+	// the job still running fails too, and does not count.
+	{name: "halt soon done=2", args: []string{"-k", "-j2", "--halt", "soon,done=2", "sleep {1}; echo {2}; exit {2}", ":::", "0", "1.5", "2", "0", ":::+", "1", "3", "4", "5"}},
+	// A percentage halt that never triggers exits with the percentage of
+	// the started jobs that failed.
+	{name: "halt success percent not reached", args: []string{"-k", "-j1", "--halt", "now,success=50%", "echo {}; exit {}", ":::", "1", "0", "2", "0", "3", "4"}},
+	{name: "halt soon success percent not reached", args: []string{"-k", "-j1", "--halt", "soon,success=50%", "echo {}; exit {}", ":::", "1", "0", "2", "0", "3", "4"}},
+	{name: "halt fail percent not reached", args: []string{"-k", "-j1", "--halt", "now,fail=50%", "echo {}; exit {}", ":::", "0", "1", "0", "0"}},
+	// 7% of 100 jobs is a little more than 7 in floating point: 7
+	// failures do not trigger the halt, and they are 8% rounded up.
+	{name: "halt percent in floating point", args: seqArgs(100, "-j8", "--halt", "soon,fail=7%", "[ {} -gt 7 ]")},
+	{name: "halt percent short", args: []string{"-k", "-j1", "--halt", "50%", "echo {}; exit {}", ":::", "0", "1", "1", "0"}},
+	// A timed-out job's exit status is -1: exit 255.
+	{name: "halt on a timeout", args: []string{"-k", "-j1", "--halt", "now,fail=1", "--timeout", "0.3", "sleep {}", ":::", "2", "1"}},
 	{name: "halt soon done=2 one at a time", args: []string{"-k", "-j1", "--halt", "soon,done=2", "echo {}; exit {}", ":::", "0", "3", "4", "5"}},
 	// -e is multitask's short form of --halt now,fail=1. GNU parallel
 	// 20221122 reads -e as --eof with an optional value, which scripts

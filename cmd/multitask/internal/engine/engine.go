@@ -131,13 +131,17 @@ type Result struct {
 // Failed reports whether the job counts as failed.
 func (r *Result) Failed() bool { return r.Exit != 0 || r.Signal != 0 }
 
-// ExitValue is the job's status as a shell would give it: its exit status,
-// or 128 + the signal that killed it.
+// ExitValue is the job's status as GNU parallel's --halt ...=1 exits with
+// it: its exit status if not 0 (-1 for a timeout or MemLimit, which exits
+// as 255), else 128 + the signal that killed it.
 func (r *Result) ExitValue() int {
-	if r.Signal != 0 {
+	switch {
+	case r.Exit != 0:
+		return r.Exit & 0xff
+	case r.Signal != 0:
 		return 128 + r.Signal
 	}
-	return r.Exit
+	return 0
 }
 
 // StdoutLen returns the number of bytes the job wrote on stdout.
@@ -170,20 +174,21 @@ type Summary struct {
 	Halt    Halt
 	Total   int
 	Trigger *Result // the job that triggered the halt, nil if none did
-	Stopped bool    // Stop fired or ctx ended before all jobs started
+	// HaltExit is the exit status the halt fixed when it triggered; the
+	// jobs that end after it change nothing.
+	HaltExit int
+	Stopped  bool // Stop fired or ctx ended before all jobs started
 }
 
 // ExitCode is GNU parallel's exit status for the run.
 func (s Summary) ExitCode() int {
-	if s.Trigger != nil {
-		switch {
-		case s.Halt.On == Success:
-			return 0
-		case s.Halt.Percent > 0:
-			return int(math.Ceil(float64(s.Failed) * 100 / float64(max(s.Total, 1))))
-		case s.Halt.Count == 1:
-			return s.Trigger.ExitValue()
-		}
+	switch {
+	case s.Trigger != nil:
+		return s.HaltExit
+	case s.Halt.When != Never && s.Halt.Percent > 0:
+		// A percentage halt that never triggered: the percentage of the
+		// started jobs that failed, in GNU parallel's floating point.
+		return int(math.Ceil(float64(s.Failed) / float64(max(s.Started, 1)) * 100))
 	}
 	return min(s.Failed, 101)
 }
@@ -364,6 +369,7 @@ func (r *runner) collect() {
 		}
 		if !res.Killed && r.sum.Trigger == nil && r.cfg.Halt.triggered(c, r.cfg.Total) {
 			r.sum.Trigger = res
+			r.sum.HaltExit = r.cfg.Halt.exitStatus(c, r.cfg.Total, res)
 			r.haltMessage(res)
 			r.haltOnce.Do(func() { close(r.halting) })
 			if r.cfg.Halt.When == Now {

@@ -272,6 +272,7 @@ func TestParseHaltAndExitCodes(t *testing.T) {
 		{"now,done=50%", Halt{When: Now, On: Done, Percent: 50}},
 		{"2", Halt{When: Now, On: Fail, Count: 1}},
 		{"never", Halt{}},
+		{"5%", Halt{When: Soon, On: Fail, Percent: 5}},
 	} {
 		got, err := ParseHalt(tc.in)
 		if err != nil || got != tc.want {
@@ -283,7 +284,6 @@ func TestParseHaltAndExitCodes(t *testing.T) {
 			t.Errorf("ParseHalt(%q) succeeded", bad)
 		}
 	}
-	killed := &Result{Signal: 9}
 	for _, tc := range []struct {
 		sum  Summary
 		want int
@@ -291,13 +291,32 @@ func TestParseHaltAndExitCodes(t *testing.T) {
 		{Summary{Failed: 0}, 0},
 		{Summary{Failed: 7}, 7},
 		{Summary{Failed: 300}, 101},
-		{Summary{Failed: 1, Halt: Halt{On: Fail, Count: 1}, Trigger: killed}, 137},
-		{Summary{Failed: 2, Halt: Halt{On: Fail, Count: 2}, Trigger: killed}, 2},
-		{Summary{Failed: 3, Total: 7, Halt: Halt{On: Fail, Percent: 40}, Trigger: killed}, 43},
-		{Summary{Failed: 1, Halt: Halt{On: Success, Count: 1}, Trigger: &Result{}}, 0},
+		{Summary{Failed: 2, Halt: Halt{When: Now, On: Fail, Count: 1}, Trigger: &Result{}, HaltExit: 137}, 137},
+		{Summary{Failed: 1, Started: 3, Halt: Halt{When: Soon, On: Fail, Count: 2}}, 1},
+		{Summary{Failed: 1, Started: 3, Halt: Halt{When: Soon, On: Success, Percent: 50}}, 34},
 	} {
 		if got := tc.sum.ExitCode(); got != tc.want {
 			t.Errorf("%+v: exit %d, want %d", tc.sum, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		halt  Halt
+		c     counts
+		total int
+		job   *Result
+		want  int
+	}{
+		{Halt{On: Fail, Count: 1}, counts{1, 1}, 0, &Result{Signal: 9}, 137},
+		{Halt{On: Fail, Count: 1}, counts{1, 1}, 0, &Result{Exit: 3}, 3},
+		{Halt{On: Fail, Count: 1}, counts{1, 1}, 0, &Result{Exit: -1, Signal: 15}, 255},
+		{Halt{On: Done, Count: 1}, counts{1, 0}, 0, &Result{}, 0},
+		{Halt{On: Fail, Count: 2}, counts{5, 2}, 0, &Result{Signal: 9}, 2},
+		{Halt{On: Done, Count: 2}, counts{300, 200}, 0, &Result{}, 101},
+		{Halt{On: Fail, Percent: 40}, counts{3, 3}, 7, &Result{Exit: 1}, 43},
+		{Halt{On: Success, Count: 1}, counts{3, 2}, 0, &Result{}, 0},
+	} {
+		if got := tc.halt.exitStatus(tc.c, tc.total, tc.job); got != tc.want {
+			t.Errorf("%+v with %+v of %d, job %+v: exit %d, want %d", tc.halt, tc.c, tc.total, *tc.job, got, tc.want)
 		}
 	}
 }

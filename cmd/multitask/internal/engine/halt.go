@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -40,8 +41,11 @@ type Halt struct {
 }
 
 // ParseHalt parses --halt's argument: "never", "now|soon,fail|success|done=N"
-// or "…=P%", or the legacy numbers 0, 1, 2, -1, -2.
+// or "…=P%", "P%" for "soon,fail=P%", or the legacy numbers 0, 1, 2, -1, -2.
 func ParseHalt(s string) (Halt, error) {
+	if strings.HasSuffix(s, "%") && !strings.Contains(s, ",") {
+		s = "soon,fail=" + s
+	}
 	switch s {
 	case "never", "0":
 		return Halt{}, nil
@@ -104,6 +108,8 @@ type counts struct {
 }
 
 // triggered reports whether the ended jobs c, out of total, trigger h.
+// A percentage is compared as GNU parallel compares it, in floating point:
+// 7% of 100 jobs is a little more than 7 jobs.
 func (h Halt) triggered(c counts, total int) bool {
 	if h.When == Never {
 		return false
@@ -116,7 +122,21 @@ func (h Halt) triggered(c counts, total int) bool {
 		n = c.done - c.failed
 	}
 	if h.Percent > 0 {
-		return total > 0 && float64(n)*100 >= h.Percent*float64(total)
+		return total > 0 && float64(n) >= float64(total)*(h.Percent/100)
 	}
 	return n >= h.Count
+}
+
+// exitStatus is the run's exit status fixed when job, the last of the
+// ended jobs c out of total, triggered h, by GNU parallel's rules.
+func (h Halt) exitStatus(c counts, total int, job *Result) int {
+	switch {
+	case h.On == Success:
+		return 0
+	case h.Percent > 0:
+		return int(math.Ceil(float64(c.failed) / float64(max(total, 1)) * 100))
+	case h.Count == 1:
+		return job.ExitValue()
+	}
+	return min(c.failed, 101)
 }
