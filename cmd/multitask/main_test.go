@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/multitask-go/multitask/cmd/multitask/internal/reaper"
 	"go.uber.org/goleak"
@@ -168,6 +170,13 @@ func startGNU(t *testing.T, runs ...*gnuRun) {
 // run runs GNU parallel with home as its home directory.
 func (r *gnuRun) run(ctx context.Context, path, home string) (outcome, error) {
 	cmd := exec.CommandContext(ctx, path, append([]string{"--will-cite"}, r.args...)...)
+	// A run cut short is killed with its process group: GNU parallel's
+	// helpers (with -j 0, sleeping processes that hold its stdout) as well.
+	// Its jobs, in groups of their own, end by themselves; WaitDelay
+	// bounds the wait for them.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 30 * time.Second
 	cmd.Dir = r.dir
 	cmd.Env = append(os.Environ(), "HOME="+home)
 	cmd.Stdin = strings.NewReader(r.stdin)
