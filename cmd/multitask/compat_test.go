@@ -103,6 +103,9 @@ var compatCases = []compatCase{
 	{name: "environment", args: []string{"-k", "-j1", "echo $PARALLEL_SEQ $PARALLEL_JOBSLOT", ":::", "a", "b"}},
 	{name: "retries", args: []string{"-k", "--retries", "3", "echo out; exit 2", ":::", "1"}},
 	{name: "timeout", args: []string{"-k", "--timeout", "0.5", "sleep {}; echo {}", ":::", "0.1", "5"}},
+	// GNU parallel applies a percentage from the first job that succeeded.
+	{name: "timeout percent", args: []string{"-k", "-j1", "--timeout", "200%", "sleep {}; echo {}", ":::", "0.1", "3"}},
+	{name: "timeout percent after a failure", args: []string{"-k", "-j1", "--timeout", "200%", "sleep {}; echo {}; [ {} != 0.1 ]", ":::", "0.1", "0.2", "3"}},
 	{name: "ungrouped", args: []string{"-k", "-u", "-j1", "echo", ":::", "a", "b"}},
 	{name: "line buffer", args: []string{"-k", "--line-buffer", "-j1", "echo", ":::", "a", "b"}},
 	{name: "results print nothing", args: []string{"-k", "--results", "res", "echo", ":::", "a"}},

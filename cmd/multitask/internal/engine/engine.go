@@ -250,7 +250,7 @@ type runner struct {
 	kill     context.Context
 	killAll  context.CancelFunc
 	haltOnce sync.Once
-	runtimes medianTracker
+	runtimes remedian
 	sum      Summary    // written by the collector, and Started by schedule
 	outputMu sync.Mutex // keeps lines of different jobs apart under LineBuffer
 }
@@ -362,7 +362,9 @@ func (r *runner) collect() {
 			c.done++
 			if res.Failed() {
 				c.failed++
-			} else {
+			}
+			if res.Exit == 0 {
+				// GNU parallel counts a job killed by a signal too.
 				r.runtimes.add(res.Runtime)
 			}
 			r.sum.Done, r.sum.Failed = c.done, c.failed

@@ -354,3 +354,36 @@ func TestScriptWithoutShebangRunsThroughTheShell(t *testing.T) {
 		t.Fatalf("output %q, stderr %q, %d failed", out.String(), errOut.String(), sum.Failed)
 	}
 }
+
+// TestRemedianSortsAsGNU checks the median --timeout N% scales: the lower
+// middle of the runtimes sorted as GNU parallel's Perl sorts them, as
+// strings.
+func TestRemedianSortsAsGNU(t *testing.T) {
+	var m remedian
+	if _, ok := m.value(); ok {
+		t.Fatal("a median before any job")
+	}
+	for _, tc := range []struct {
+		add  time.Duration
+		want float64
+	}{
+		{9 * time.Second, 9},
+		{10 * time.Second, 10},                           // 10.000 sorts before 9.000
+		{11*time.Second + 2500*time.Microsecond, 11.002}, // milliseconds, cut
+		{2 * time.Second, 11.002},                        // 10.000 11.002 2.000 9.000
+	} {
+		m.add(tc.add)
+		if got, ok := m.value(); !ok || got != tc.want {
+			t.Fatalf("after %v: median %v, %v; want %v", tc.add, got, ok, tc.want)
+		}
+	}
+	// Past 999 values the first level starts again and the second holds
+	// the first level's medians.
+	var r remedian
+	for i := range 1000 {
+		r.add(time.Duration(1+i/999) * time.Second)
+	}
+	if got, _ := r.value(); got != 1 || len(r.levels[0]) != 999 || len(r.levels[1]) != 2 {
+		t.Fatalf("after 1000 values: median %v, levels of %d and %d", got, len(r.levels[0]), len(r.levels[1]))
+	}
+}

@@ -82,14 +82,16 @@ func (r *runner) try(job Job, slot int, cmd Command) *Result {
 	return res
 }
 
-// timeout is the current time limit of a job, 0 for none.
+// timeout is the current time limit of a job, 0 for none. A percentage
+// sets none until a job has exited 0, as in GNU parallel, nor while the
+// median is 0 (GNU would kill every job it found running).
 func (r *runner) timeout() time.Duration {
 	if r.cfg.Timeout.Percent > 0 {
-		m, ok := r.runtimes.median()
+		m, ok := r.runtimes.value()
 		if !ok {
 			return 0
 		}
-		return time.Duration(float64(m) * r.cfg.Timeout.Percent / 100)
+		return time.Duration(r.cfg.Timeout.Percent / 100 * m * float64(time.Second))
 	}
 	return r.cfg.Timeout.After
 }
@@ -156,25 +158,49 @@ func (l *lineWriter) print(end []byte) {
 	l.partial = l.partial[:0]
 }
 
-// medianTracker keeps the runtimes of succeeded jobs for --timeout N%.
-type medianTracker struct {
-	mu sync.Mutex
-	d  []time.Duration
+// remedian is GNU parallel's running median of the runtimes of the jobs
+// that exited 0, for --timeout N%: the remedian of Rousseeuw and Bassett
+// over three levels of 999 values, where each level's median is the lower
+// middle of its values sorted as strings. The values are runtimes printed
+// as seconds with three decimals, so that 10.000 sorts before 9.000, as in
+// GNU's Perl.
+type remedian struct {
+	mu     sync.Mutex
+	n      int
+	levels [3][]string
+	median float64 // seconds
 }
 
-func (m *medianTracker) add(d time.Duration) {
-	m.mu.Lock()
-	i, _ := slices.BinarySearch(m.d, d)
-	m.d = slices.Insert(m.d, i, d)
-	m.mu.Unlock()
-}
-
-func (m *medianTracker) median() (time.Duration, bool) {
+func (m *remedian) add(d time.Duration) {
+	v := fmt.Sprintf("%.3f", float64(d.Milliseconds())/1000)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	// GNU waits for a few jobs before trusting the median.
-	if len(m.d) < 3 {
-		return 0, false
+	i := m.n
+	m.n++
+	put(&m.levels[0], i%999, v)
+	put(&m.levels[1], i/999%999, lowerMiddle(m.levels[0]))
+	put(&m.levels[2], i/999/999%999, lowerMiddle(m.levels[1]))
+	m.median, _ = strconv.ParseFloat(lowerMiddle(m.levels[2]), 64)
+}
+
+// value returns the median in seconds; false before the first job.
+func (m *remedian) value() (float64, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.median, m.n > 0
+}
+
+// put sets l[i], growing l by one when i is its length.
+func put(l *[]string, i int, v string) {
+	if i == len(*l) {
+		*l = append(*l, v)
+		return
 	}
-	return m.d[len(m.d)/2], true
+	(*l)[i] = v
+}
+
+func lowerMiddle(l []string) string {
+	s := slices.Clone(l)
+	slices.Sort(s)
+	return s[(len(s)-1)/2]
 }
