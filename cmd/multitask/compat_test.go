@@ -187,6 +187,9 @@ var compatCases = []compatCase{
 	{name: "pipe keeps order", stdin: lines(500), args: []string{"-k", "--pipe", "--block", "500", "cat"}, stdinOut: true},
 	{name: "pipe seq", stdin: lines(500), args: []string{"-k", "--pipe", "--block", "500", "echo {#}; wc -l"}},
 	{name: "pipe counts", stdin: lines(500), args: []string{"--pipe", "--block", "300", "wc", "-l"}, anyOrder: true},
+	// GNU parallel's k is 1000, its K 1024.
+	{name: "pipe decimal block size", stdin: lines(500), args: []string{"-k", "--pipe", "--block", "1k", "wc", "-c"}},
+	{name: "pipe binary block size ki", stdin: lines(500), args: []string{"-k", "--pipe", "--block", "1ki", "wc", "-c"}},
 	{name: "pipe binary block size", stdin: lines(500), args: []string{"-k", "--pipe", "--block", "1K", "wc", "-c"}},
 	{name: "pipe recstart", stdin: "a1\nb\nSTARTa2\nc\nSTARTa3\nd\n", args: []string{"-k", "--pipe", "--block", "5", "--recstart", "START", "echo [; cat; echo ]"}},
 	{name: "pipe tab recend", stdin: "a\tb\tc\t", args: []string{"-k", "--pipe", "--block", "2", "--recend", "\\t", "echo [; cat; echo ]"}},

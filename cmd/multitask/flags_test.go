@@ -143,3 +143,20 @@ func containsWord(s, w string) bool {
 		i = end
 	}
 }
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{
+		"0": 0, "512": 512, "1k": 1000, "1K": 1024, "1ki": 1024, "1Ki": 1024, "1KI": 1024,
+		"2m": 2e6, "2M": 2 << 20, "2mi": 2 << 20, "1g": 1e9, "1G": 1 << 30, "1t": 1e12, "1T": 1 << 40,
+		"1.5K": 1536, "1M": 1 << 20, "1Mb": 1 << 20, "1kB": 1000,
+	} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "k", "x", "-1", "1q", "1ii"} {
+		if got, err := parseSize(bad); err == nil {
+			t.Errorf("parseSize(%q) = %d, want an error", bad, got)
+		}
+	}
+}

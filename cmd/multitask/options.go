@@ -261,24 +261,29 @@ func (o *options) slots() (int, error) {
 	return int(n), nil
 }
 
-// parseSize reads a size such as 10M or 1.5G (powers of 1024; a trailing
-// b or B is allowed, as GNU parallel allows).
+// parseSize reads a size as GNU parallel does: a number with an optional
+// unit, where k, m, g, t, p and e are powers of 1000, K, M, G, T, P and E
+// powers of 1024, and Ki, mi ... (i in either case) powers of 1024 too. A
+// trailing b or B is allowed.
 func parseSize(s string) (int64, error) {
 	t := strings.TrimRight(s, "bB")
 	mult := float64(1)
 	if t != "" {
-		switch t[len(t)-1] {
-		case 'k', 'K':
-			mult = 1 << 10
-		case 'm', 'M':
-			mult = 1 << 20
-		case 'g', 'G':
-			mult = 1 << 30
-		case 't', 'T':
-			mult = 1 << 40
+		binary := false
+		if last := t[len(t)-1]; last == 'i' || last == 'I' {
+			binary, t = true, t[:len(t)-1]
 		}
-		if mult != 1 {
-			t = t[:len(t)-1]
+		if t != "" {
+			if i := strings.IndexByte("kmgtpe", t[len(t)-1]|0x20); i >= 0 {
+				base := 1000.0
+				if binary || t[len(t)-1] < 'a' {
+					base = 1024
+				}
+				mult = math.Pow(base, float64(i+1))
+				t = t[:len(t)-1]
+			} else if binary {
+				t = "" // an i without a unit
+			}
 		}
 	}
 	v, err := strconv.ParseFloat(t, 64)
