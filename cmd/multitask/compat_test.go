@@ -194,6 +194,16 @@ var compatCases = []compatCase{
 	{name: "pipe recstart", stdin: "a1\nb\nSTARTa2\nc\nSTARTa3\nd\n", args: []string{"-k", "--pipe", "--block", "5", "--recstart", "START", "echo [; cat; echo ]"}},
 	{name: "pipe tab recend", stdin: "a\tb\tc\t", args: []string{"-k", "--pipe", "--block", "2", "--recend", "\\t", "echo [; cat; echo ]"}},
 	{name: "pipe record longer than a block", stdin: "aaaaaaaaaa\nb\nc\n", args: []string{"-k", "--pipe", "--block", "3", "echo [; cat; echo ]"}},
+	// GNU parallel reads up to the next multiple of --block, cuts after
+	// the last record end, and grows the block by 30% when no record
+	// ended in it: the blocks it gives are those.
+	{name: "pipe recend", stdin: "r1;r2;r3;r4;r5;", args: []string{"-k", "--pipe", "--block", "5", "--recend", ";", "echo [; cat; echo ]"}},
+	{name: "pipe recend and recstart", stdin: "x;Ya;Yb;c;Yd;", args: []string{"-k", "--pipe", "--block", "4", "--recend", ";", "--recstart", "Y", "echo [; cat; echo ]"}},
+	{name: "pipe recstart alone", stdin: "xSTARTa\nSTARTb STARTc\n", args: []string{"-k", "--pipe", "--block", "4", "--recstart", "START", "echo [; cat; echo ]"}},
+	{name: "pipe empty recend", stdin: "abcdefgh", args: []string{"-k", "--pipe", "--block", "3", "--recend", "", "echo [; cat; echo ]"}},
+	{name: "pipe block grows", stdin: "aaaaaaaa\nb\nc\nd\ne\nf\n", args: []string{"-k", "--pipe", "--block", "3", "echo [; cat; echo ]"}},
+	{name: "pipe verbose", stdin: "a\nb\nc\nd\n", args: []string{"-k", "--pipe", "--block", "3", "-v", "cat"}},
+	{name: "pipe counts small blocks", stdin: lines(200), args: []string{"--pipe", "--block", "7", "wc", "-l"}, anyOrder: true},
 	{name: "joblog on stdout of a dry run", args: []string{"-k", "--dry-run", "--joblog", "-", "echo", ":::", "a"}},
 	{name: "unknown option", args: []string{"--no-such-option", "echo", ":::", "a"}, gnuUsage: true},
 	{name: "option without its value", args: []string{"-k", "echo", "-j"}, gnuUsage: true},

@@ -71,8 +71,10 @@ type options struct {
 
 	cluster string // --cluster: the jobs run on a cluster's workers
 
-	delimSet bool // -d was given, possibly empty (paragraph mode)
-	maxSet   bool // -n was given, possibly 0
+	delimSet    bool // -d was given, possibly empty (paragraph mode)
+	maxSet      bool // -n was given, possibly 0
+	recEndSet   bool // --recend was given
+	recStartSet bool // --recstart was given
 
 	help     bool
 	version  bool
@@ -187,6 +189,7 @@ func parseOptions(args []string) (*options, error) {
 	}
 	o.delimSet = fs.changed("delimiter")
 	o.maxSet = fs.changed("max-args")
+	o.recEndSet, o.recStartSet = fs.changed("recend"), fs.changed("recstart")
 	if o.haltOnErr {
 		o.halt = "now,fail=1"
 	}

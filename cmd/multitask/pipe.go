@@ -6,54 +6,73 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"math"
+	"slices"
 
 	"github.com/multitask-go/multitask/cmd/multitask/internal/engine"
 	"github.com/multitask-go/multitask/cmd/multitask/internal/input"
 )
 
-// blocks splits r into blocks of about size bytes for --pipe: each ends at
-// a record's end (recEnd, followed by recStart when that is set), so that no
-// record is split between two jobs. A record longer than size makes a block
-// of its own, as long as the record.
-func blocks(r io.Reader, size int, recEnd, recStart string, pool *blockPool) iter.Seq2[engine.Job, error] {
-	sep := []byte(recEnd + recStart)
+// maxBlock is the largest block --pipe reads, as in GNU parallel (2 GiB
+// cause it problems).
+const maxBlock = 1<<31 - 1
+
+// pipeSplit says how --pipe cuts stdin into the jobs' blocks. It cuts
+// where GNU parallel cuts, so that the same input gives the same jobs.
+type pipeSplit struct {
+	size     int    // --block
+	recEnd   string // unescaped; "" when only --recstart was given
+	recStart string
+	pool     *blockPool // where the blocks' buffers come from
+	warn     func(string)
+}
+
+// blocks cuts r into jobs as GNU parallel does: it reads up to the next
+// multiple of the block size, and cuts after the last record end (recEnd
+// followed by recStart) in what it holds. When no record ended there, the
+// block size grows by 30% for the rest of the run. Once r has ended,
+// what is left is one last block, however many records it holds.
+func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 	return func(yield func(engine.Job, error) bool) {
-		var carry []byte
+		in := &sysReader{r: r}
+		sep := []byte(p.recEnd + p.recStart)
+		size := p.size
+		var buf []byte
 		seq := 0
-		eof := false
-		for !eof || len(carry) > 0 {
-			buf := pool.get(len(carry) + size)
-			n := copy(buf, carry)
-			carry = nil
-			for n < len(buf) && !eof {
-				m, err := r.Read(buf[n:])
-				n += m
-				if errors.Is(err, io.EOF) {
-					eof = true
-				} else if err != nil {
-					yield(engine.Job{}, fmt.Errorf("reading stdin: %w", err))
-					return
-				}
-			}
-			buf = buf[:n]
-			if !eof {
-				// Cut after the last separator; the rest starts the next block.
-				cut := bytes.LastIndex(buf, sep)
-				if cut < 0 {
-					carry = buf // no record end yet: read on
-					continue
-				}
-				cut += len(recEnd)
-				carry = append([]byte(nil), buf[cut:]...)
-				buf = buf[:cut]
-			}
-			if len(buf) == 0 {
-				continue
-			}
+		// emit makes a job of the first n bytes of buf; false when the
+		// consumer stopped.
+		emit := func(n int) bool {
 			seq++
-			if !yield(engine.Job{Seq: seq, Input: buf}, nil) {
+			job := engine.Job{Seq: seq, Input: append(p.pool.get(n)[:0], buf[:n]...)}
+			buf = append(buf[:0], buf[n:]...)
+			return yield(job, nil)
+		}
+		for {
+			eof, err := in.fill(&buf, size-len(buf)%size)
+			if err != nil {
+				yield(engine.Job{}, err)
 				return
 			}
+			cut := 0
+			if !eof {
+				if i := bytes.LastIndex(buf, sep); i >= 0 {
+					cut = i + len(p.recEnd)
+				}
+			}
+			if cut > 0 && !emit(cut) {
+				return
+			}
+			if eof {
+				break
+			}
+			if cut == 0 && size < maxBlock {
+				old := size
+				size = int(min(math.Ceil(float64(size)*1.3+1), maxBlock))
+				p.warn(fmt.Sprintf("A record was longer than %d. Increasing to --blocksize %d.", old, size))
+			}
+		}
+		if len(buf) > 0 {
+			emit(len(buf))
 		}
 	}
 }
@@ -88,24 +107,71 @@ func (p *blockPool) put(b []byte) {
 	}
 }
 
-// pipeOptions checks the --pipe options and returns the block size and the
-// record separators, unescaped.
-func (o *options) pipeOptions() (size int, recEnd, recStart string, err error) {
+// sysReader reads as GNU parallel's loop of sysread calls does: the end of
+// the input is seen only by a read that returns nothing, so a read that
+// fills a request exactly does not see it yet.
+type sysReader struct {
+	r   io.Reader
+	eof bool // r returned io.EOF; later reads return nothing
+}
+
+// fill appends up to n bytes to buf, reading until it has them or the
+// input has ended; eof reports that the last read returned nothing.
+func (s *sysReader) fill(buf *[]byte, n int) (eof bool, err error) {
+	for n > 0 {
+		m, err := s.read(buf, n)
+		if err != nil {
+			return false, err
+		}
+		if m == 0 {
+			return true, nil
+		}
+		n -= m
+	}
+	return false, nil
+}
+
+// read appends what one read of at most n bytes gives to buf: 0 bytes at
+// the end of the input.
+func (s *sysReader) read(buf *[]byte, n int) (int, error) {
+	b := slices.Grow(*buf, n)
+	for !s.eof {
+		m, err := s.r.Read(b[len(b) : len(b)+n])
+		*buf = b[:len(b)+m]
+		if errors.Is(err, io.EOF) {
+			s.eof = true
+		} else if err != nil {
+			return m, fmt.Errorf("reading stdin: %w", err)
+		}
+		if m > 0 {
+			return m, nil
+		}
+	}
+	return 0, nil
+}
+
+// pipeSplit checks the --pipe options and returns how to cut stdin.
+func (o *options) pipeSplit(warn func(string)) (pipeSplit, error) {
 	n, err := parseSize(o.block)
 	if err != nil {
-		return 0, "", "", err
+		return pipeSplit{}, err
 	}
-	if n < 1 || n > 1<<31 {
-		return 0, "", "", fmt.Errorf("%w: --block %s: must be between 1 byte and 2G", errUsage, o.block)
+	if n < 1 {
+		return pipeSplit{}, fmt.Errorf("%w: --block %s: must be at least 1 byte", errUsage, o.block)
 	}
-	if recEnd, err = input.UnescapeDelim(o.recEnd); err != nil {
-		return 0, "", "", fmt.Errorf("%w: --recend: %v", errUsage, err)
+	if n > maxBlock {
+		warn("--blocksize >= 2G causes problems. Using 2G-1.")
 	}
-	if recStart, err = input.UnescapeDelim(o.recStart); err != nil {
-		return 0, "", "", fmt.Errorf("%w: --recstart: %v", errUsage, err)
+	p := pipeSplit{size: int(min(n, maxBlock)), warn: warn}
+	if o.recEndSet || !o.recStartSet {
+		// --recstart alone leaves records without an end of their own,
+		// as GNU parallel does.
+		if p.recEnd, err = input.UnescapeDelim(o.recEnd); err != nil {
+			return pipeSplit{}, fmt.Errorf("%w: --recend: %v", errUsage, err)
+		}
 	}
-	if recEnd+recStart == "" {
-		return 0, "", "", fmt.Errorf("%w: --recend and --recstart cannot both be empty", errUsage)
+	if p.recStart, err = input.UnescapeDelim(o.recStart); err != nil {
+		return pipeSplit{}, fmt.Errorf("%w: --recstart: %v", errUsage, err)
 	}
-	return int(n), recEnd, recStart, nil
+	return p, nil
 }

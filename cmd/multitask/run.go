@@ -66,15 +66,14 @@ type runPlan struct {
 	bySeq   bool // --resume by job number (GNU's), not by command line
 	noWords bool // no command: each argument is a command of its own
 
-	// --pipe: stdin split into blocks of blockSize at record ends.
-	blockSize        int
-	recEnd, recStart string
-	pool             *blockPool
+	split pipeSplit  // how --pipe cuts stdin
+	pool  *blockPool // --pipe's block buffers, recycled
 }
 
 // plan checks the options and opens the inputs.
 func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (*runPlan, error) {
 	p := &runPlan{o: o, stdin: stdin, stdout: stdout, stderr: stderr}
+	warn := func(line string) { fmt.Fprintf(stderr, "multitask: Warning: %s\n", line) }
 	var err error
 	c := &p.cfg
 	if c.Slots, err = o.slots(); err != nil {
@@ -145,19 +144,20 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (*runPlan, err
 		if len(o.sources) > 0 || len(o.argFiles) > 0 {
 			return nil, fmt.Errorf("%w: --pipe reads stdin: ::: and :::: cannot be used with it", errUsage)
 		}
-		if p.blockSize, p.recEnd, p.recStart, err = o.pipeOptions(); err != nil {
+		if p.split, err = o.pipeSplit(warn); err != nil {
 			return nil, err
 		}
 		// Blocks in use: one per running job, one being read, and those
 		// whose output waits to be printed in order.
 		p.pool = newBlockPool(c.Slots + 2)
+		p.split.pool = p.pool
 		stdin = strings.NewReader("") // the blocks are read by jobs()
 	}
 	iopts, err := o.inputOptions(stdin)
 	if err != nil {
 		return nil, err
 	}
-	iopts.Warn = func(line string) { fmt.Fprintf(stderr, "multitask: Warning: %s\n", line) }
+	iopts.Warn = warn
 	if p.in, err = input.Open(iopts); err != nil {
 		var oe *input.OpenError
 		if errors.As(err, &oe) {
@@ -270,7 +270,7 @@ func signalByName(name string) (syscall.Signal, bool) {
 // jobs numbers the input's values as jobs.
 func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
 	if p.o.pipe {
-		return blocks(p.stdin, p.blockSize, p.recEnd, p.recStart, p.pool)
+		return p.split.blocks(p.stdin)
 	}
 	src := p.in.Jobs()
 	if (p.o.multi || p.o.context) && !p.o.maxSet {
