@@ -203,6 +203,11 @@ var compatCases = []compatCase{
 	{name: "pipe empty recend", stdin: "abcdefgh", args: []string{"-k", "--pipe", "--block", "3", "--recend", "", "echo [; cat; echo ]"}},
 	{name: "pipe block grows", stdin: "aaaaaaaa\nb\nc\nd\ne\nf\n", args: []string{"-k", "--pipe", "--block", "3", "echo [; cat; echo ]"}},
 	{name: "pipe verbose", stdin: "a\nb\nc\nd\n", args: []string{"-k", "--pipe", "--block", "3", "-v", "cat"}},
+	// -n gives each job that many records.
+	{name: "pipe records", stdin: "a\nb\nc\nd\ne\n", args: []string{"-k", "--pipe", "-n2", "echo [; cat; echo ]"}},
+	{name: "pipe records in small blocks", stdin: lines(30), args: []string{"-k", "--pipe", "--block", "4", "-n", "7", "wc", "-l"}},
+	// A record start at the very beginning does not count.
+	{name: "pipe records by start", stdin: ">a\n>b\n>c\n", args: []string{"-k", "--pipe", "--recstart", ">", "-n1", "echo [; cat; echo ]"}},
 	{name: "pipe counts small blocks", stdin: lines(200), args: []string{"--pipe", "--block", "7", "wc", "-l"}, anyOrder: true},
 	{name: "joblog on stdout of a dry run", args: []string{"-k", "--dry-run", "--joblog", "-", "echo", ":::", "a"}},
 	{name: "unknown option", args: []string{"--no-such-option", "echo", ":::", "a"}, gnuUsage: true},

@@ -24,14 +24,16 @@ type pipeSplit struct {
 	recEnd   string // unescaped; "" when only --recstart was given
 	recStart string
 	pool     *blockPool // where the blocks' buffers come from
+	records  int        // -n: records per block; 0 for as many as fit
 	warn     func(string)
 }
 
 // blocks cuts r into jobs as GNU parallel does: it reads up to the next
 // multiple of the block size, and cuts after the last record end (recEnd
-// followed by recStart) in what it holds. When no record ended there, the
-// block size grows by 30% for the rest of the run. Once r has ended,
-// what is left is one last block, however many records it holds.
+// followed by recStart) in what it holds, or, with records, after every
+// that many records. When nothing was cut, the block size grows by 30% for
+// the rest of the run. Once r has ended, what is left is one last block,
+// however many records it holds.
 func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 	return func(yield func(engine.Job, error) bool) {
 		in := &sysReader{r: r}
@@ -54,13 +56,26 @@ func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 				return
 			}
 			cut := 0
-			if !eof {
+			switch {
+			case p.records > 0:
+				// As many blocks of that many records as buf holds.
+				for len(buf) > 0 {
+					i := nthIndex(buf, sep, p.records)
+					if i < 0 {
+						break
+					}
+					cut = i + len(p.recEnd)
+					if !emit(cut) {
+						return
+					}
+				}
+			case !eof:
 				if i := bytes.LastIndex(buf, sep); i >= 0 {
 					cut = i + len(p.recEnd)
+					if cut > 0 && !emit(cut) {
+						return
+					}
 				}
-			}
-			if cut > 0 && !emit(cut) {
-				return
 			}
 			if eof {
 				break
@@ -75,6 +90,22 @@ func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 			emit(len(buf))
 		}
 	}
+}
+
+// nthIndex is where the nth sep is in buf, -1 if buf holds fewer, counted
+// as GNU parallel counts them: each search starts a byte after the last
+// find, so that a sep at the very start does not count.
+func nthIndex(buf, sep []byte, n int) int {
+	i := 0
+	for range n {
+		from := min(i+1, len(buf))
+		j := bytes.Index(buf[from:], sep)
+		if j < 0 {
+			return -1
+		}
+		i = from + j
+	}
+	return i
 }
 
 // A blockPool recycles the buffers of --pipe blocks whose jobs have ended:
@@ -163,6 +194,9 @@ func (o *options) pipeSplit(warn func(string)) (pipeSplit, error) {
 		warn("--blocksize >= 2G causes problems. Using 2G-1.")
 	}
 	p := pipeSplit{size: int(min(n, maxBlock)), warn: warn}
+	if o.maxSet {
+		p.records = o.maxArgs
+	}
 	if o.recEndSet || !o.recStartSet {
 		// --recstart alone leaves records without an end of their own,
 		// as GNU parallel does.
