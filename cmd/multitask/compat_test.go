@@ -208,6 +208,11 @@ var compatCases = []compatCase{
 	{name: "pipe records in small blocks", stdin: lines(30), args: []string{"-k", "--pipe", "--block", "4", "-n", "7", "wc", "-l"}},
 	// A record start at the very beginning does not count.
 	{name: "pipe records by start", stdin: ">a\n>b\n>c\n", args: []string{"-k", "--pipe", "--recstart", ">", "-n1", "echo [; cat; echo ]"}},
+	// -r drops blank lines, and --header gives every job the header.
+	{name: "pipe skips blank lines", stdin: "a\n\n\nb\n \t\nc\n\n", args: []string{"-k", "--pipe", "-r", "--block", "3", "echo [; cat; echo ]"}},
+	{name: "pipe header", stdin: "H\na\nb\nc\n", args: []string{"-k", "--pipe", "--header", ":", "--block", "2", "echo [; cat; echo ]"}},
+	{name: "pipe header lines", stdin: "H1\nH2\na\nb\nc\n", args: []string{"-k", "--pipe", "--header", "2", "--block", "3", "echo [; cat; echo ]"}},
+	{name: "pipe header regexp", stdin: "#h\nx\n#h\ny\n", args: []string{"-k", "--pipe", "--header", "#.*\\n", "--block", "3", "echo [; cat; echo ]"}},
 	{name: "pipe counts small blocks", stdin: lines(200), args: []string{"--pipe", "--block", "7", "wc", "-l"}, anyOrder: true},
 	{name: "joblog on stdout of a dry run", args: []string{"-k", "--dry-run", "--joblog", "-", "echo", ":::", "a"}},
 	{name: "unknown option", args: []string{"--no-such-option", "echo", ":::", "a"}, gnuUsage: true},

@@ -50,6 +50,7 @@ func TestJoblogMatchesGNU(t *testing.T) {
 		{"ungrouped receives nothing", []string{"-k", "-u", "--joblog", "jl", "echo", ":::", "a"}},
 		{"quoted command", []string{"-k", "--joblog", "jl", "echo", ":::", "a b", "it's"}},
 		{"pipe sends", []string{"-k", "--pipe", "--block", "10", "--joblog", "jl", "wc", "-c"}},
+		{"pipe sends the header", []string{"-k", "--pipe", "--header", ":", "--block", "10", "--joblog", "jl", "wc", "-c"}},
 		{"retries until one succeeds", []string{"-k", "--joblog", "jl", "--retries", "3", "if [ -e {}.tried ]; then echo ok; else touch {}.tried; exit 1; fi", ":::", "a", "b"}},
 		// A timed-out job logs -1 unless it exited with a status of its
 		// own, and the signal that ended it, if one did.

@@ -7,7 +7,10 @@ import (
 	"io"
 	"iter"
 	"math"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/multitask-go/multitask/cmd/multitask/internal/engine"
 	"github.com/multitask-go/multitask/cmd/multitask/internal/input"
@@ -23,29 +26,41 @@ type pipeSplit struct {
 	size     int    // --block
 	recEnd   string // unescaped; "" when only --recstart was given
 	recStart string
-	pool     *blockPool // where the blocks' buffers come from
-	records  int        // -n: records per block; 0 for as many as fit
+	pool     *blockPool     // where the blocks' buffers come from
+	records  int            // -n: records per block; 0 for as many as fit
+	header   *regexp.Regexp // --header: what starts stdin and every block
+	noEmpty  bool           // -r: drop blank lines
 	warn     func(string)
 }
 
-// blocks cuts r into jobs as GNU parallel does: it reads up to the next
-// multiple of the block size, and cuts after the last record end (recEnd
-// followed by recStart) in what it holds, or, with records, after every
-// that many records. When nothing was cut, the block size grows by 30% for
-// the rest of the run. Once r has ended, what is left is one last block,
-// however many records it holds.
+// blankLines are what -r drops in --pipe mode, as GNU parallel's
+// s/^\s*\n//gm does.
+var blankLines = regexp.MustCompile(`(?m)^[ \t\n\v\f\r]*\n`)
+
+// blocks cuts r into jobs as GNU parallel does: after the header, it
+// reads up to the next multiple of the block size, and cuts after the last
+// record end (recEnd followed by recStart) in what it holds, or, with
+// records, after every that many records. When nothing was cut, the block
+// size grows by 30% for the rest of the run; -r drops blank lines from what
+// it read. Once r has ended, what is left is one last block, however many
+// records it holds. Each job gets the header, then its block.
 func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 	return func(yield func(engine.Job, error) bool) {
 		in := &sysReader{r: r}
 		sep := []byte(p.recEnd + p.recStart)
 		size := p.size
 		var buf []byte
+		header, err := p.readHeader(in, &buf)
+		if err != nil {
+			yield(engine.Job{}, err)
+			return
+		}
 		seq := 0
-		// emit makes a job of the first n bytes of buf; false when the
-		// consumer stopped.
+		// emit makes a job of the header and the first n bytes of buf;
+		// false when the consumer stopped.
 		emit := func(n int) bool {
 			seq++
-			job := engine.Job{Seq: seq, Input: append(p.pool.get(n)[:0], buf[:n]...)}
+			job := engine.Job{Seq: seq, Input: append(append(p.pool.get(len(header) + n)[:0], header...), buf[:n]...)}
 			buf = append(buf[:0], buf[n:]...)
 			return yield(job, nil)
 		}
@@ -54,6 +69,14 @@ func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 			if err != nil {
 				yield(engine.Job{}, err)
 				return
+			}
+			if p.noEmpty {
+				if buf = blankLines.ReplaceAll(buf, nil); len(buf) == 0 {
+					if eof {
+						break
+					}
+					continue
+				}
 			}
 			cut := 0
 			switch {
@@ -88,6 +111,26 @@ func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 		}
 		if len(buf) > 0 {
 			emit(len(buf))
+		}
+	}
+}
+
+// readHeader reads stdin's first block until the header matches at its
+// start and returns the header, leaving the rest in buf; no header when
+// none is asked for or stdin ends first.
+func (p pipeSplit) readHeader(in *sysReader, buf *[]byte) ([]byte, error) {
+	if p.header == nil {
+		return nil, nil
+	}
+	for {
+		n, err := in.read(buf, p.size)
+		if err != nil || n == 0 {
+			return nil, err
+		}
+		if loc := p.header.FindIndex(*buf); loc != nil {
+			h := slices.Clone((*buf)[:loc[1]])
+			*buf = append((*buf)[:0], (*buf)[loc[1]:]...)
+			return h, nil
 		}
 	}
 }
@@ -196,6 +239,20 @@ func (o *options) pipeSplit(warn func(string)) (pipeSplit, error) {
 	p := pipeSplit{size: int(min(n, maxBlock)), warn: warn}
 	if o.maxSet {
 		p.records = o.maxArgs
+	}
+	p.noEmpty = o.noEmpty
+	if h := o.header; h != "" {
+		// ":" is one line and a number that many lines, as GNU parallel
+		// reads them; anything else is a regular expression.
+		if h == ":" {
+			h = "1"
+		}
+		if n, err := strconv.Atoi(h); err == nil && n >= 0 {
+			h = strings.Repeat(`.*\n`, n)
+		}
+		if p.header, err = regexp.Compile(`^(?:` + h + `)`); err != nil {
+			return pipeSplit{}, fmt.Errorf("%w: --header: %v", errUsage, err)
+		}
 	}
 	if o.recEndSet || !o.recStartSet {
 		// --recstart alone leaves records without an end of their own,
