@@ -90,17 +90,6 @@ func (fs *flagSet) intVar(p *int, long string, short byte, arg, usage string) {
 	}})
 }
 
-func (fs *flagSet) floatVar(p *float64, long string, short byte, arg, usage string) {
-	fs.add(&flag{long: long, short: short, arg: arg, usage: usage, set: func(s string) error {
-		v, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return fmt.Errorf("%q is not a number", s)
-		}
-		*p = v
-		return nil
-	}})
-}
-
 // changed reports whether the flag named long was given.
 func (fs *flagSet) changed(long string) bool { return fs.byLong[long].changed }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -67,7 +68,7 @@ func TestParseOptionsErrors(t *testing.T) {
 		{"long without its value", []string{"--jobs"}, "--jobs"},
 		{"value for a switch", []string{"--keep-order=yes", "echo"}, "--keep-order"},
 		{"not a whole number", []string{"-n", "x", "echo"}, "-n"},
-		{"not a number", []string{"--load", "x", "echo"}, "--load"},
+		{"not a count", []string{"--retries", "x", "echo"}, "--retries"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o, err := parseOptions(tc.args)
@@ -157,6 +158,22 @@ func TestParseSize(t *testing.T) {
 	for _, bad := range []string{"", "k", "x", "-1", "1q", "1ii"} {
 		if got, err := parseSize(bad); err == nil {
 			t.Errorf("parseSize(%q) = %d, want an error", bad, got)
+		}
+	}
+}
+
+func TestParseLoad(t *testing.T) {
+	cores := float64(runtime.NumCPU())
+	for in, want := range map[string]float64{
+		"4": 4, "2.5": 2.5, "0": 0.01, "+2": cores + 2, "-1000": 0.01, "100%": cores, "50%": cores / 2,
+	} {
+		if got, err := parseLoad(in); err != nil || got != want {
+			t.Errorf("parseLoad(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "x", "1.5%", "+1.5", "1e3", "NaN", "-", "2 "} {
+		if got, err := parseLoad(bad); err == nil {
+			t.Errorf("parseLoad(%q) = %v, want an error", bad, got)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -60,7 +61,7 @@ type options struct {
 	bar      bool
 	eta      bool
 	memFree  string
-	load     float64
+	load     string
 	delay    string
 	memLimit string
 
@@ -150,7 +151,7 @@ func newFlagSet(o *options) *flagSet {
 	fs.boolVar(&o.bar, "bar", 0, "show a progress bar on a terminal, and a summary at the end")
 	fs.boolVar(&o.eta, "eta", 0, "show the estimated time left on a terminal, and a summary at the end")
 	fs.stringVar(&o.memFree, "memfree", 0, "SIZE", "start a job only while SIZE of memory is available (k, M, G)")
-	fs.floatVar(&o.load, "load", 0, "N", "start a job only while the load average is below N")
+	fs.stringVar(&o.load, "load", 0, "N", "start a job only while the load is below N: N, N% of the cores, +N or -N cores")
 	fs.stringVar(&o.delay, "delay", 0, "DUR", "wait DUR between job starts")
 	fs.stringVar(&o.memLimit, "mem-limit", 0, "SIZE", "kill a job whose processes' resident memory passes SIZE")
 
@@ -262,6 +263,35 @@ func (o *options) slots() (int, error) {
 		return 0, fmt.Errorf("-j %s: cannot run any jobs", s)
 	}
 	return int(n), nil
+}
+
+// loadSpec is what GNU parallel takes for --load: +N or -N cores more or
+// fewer than there are, N% of the cores, or a number.
+var loadSpec = regexp.MustCompile(`^(?:([+-])(\d+)|(\d+)%|(\d+(?:\.\d+)?))$`)
+
+// parseLoad reads --load as GNU parallel does; the limit is never below
+// 0.01.
+func parseLoad(s string) (float64, error) {
+	m := loadSpec.FindStringSubmatch(s)
+	if m == nil {
+		return 0, fmt.Errorf("%w: --load %s: not a load (N, N%%, +N or -N)", errUsage, s)
+	}
+	cores := float64(runtime.NumCPU())
+	var v float64
+	switch {
+	case m[1] == "+":
+		n, _ := strconv.Atoi(m[2])
+		v = cores + float64(n)
+	case m[1] == "-":
+		n, _ := strconv.Atoi(m[2])
+		v = cores - float64(n)
+	case m[3] != "":
+		p, _ := strconv.Atoi(m[3])
+		v = cores * float64(p) / 100
+	default:
+		v, _ = strconv.ParseFloat(m[4], 64)
+	}
+	return max(v, 0.01), nil
 }
 
 // parseSize reads a size as GNU parallel does: a number with an optional

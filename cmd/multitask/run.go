@@ -122,7 +122,11 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (*runPlan, err
 			return nil, err
 		}
 	}
-	c.Load = o.load
+	if o.load != "" {
+		if c.Load, err = parseLoad(o.load); err != nil {
+			return nil, err
+		}
+	}
 	if o.memLimit != "" {
 		if c.MemLimit, err = parseSize(o.memLimit); err != nil {
 			return nil, err
