@@ -68,7 +68,7 @@ type Config struct {
 
 	Delay   time.Duration // between starts
 	MemFree int64         // start a job only with this much memory available
-	Load    float64       // start a job only below this load average
+	Load    float64       // start a job only while fewer processes than this run (GNU's load)
 
 	// Env is added to each job's environment, after os.Environ().
 	Env []string

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -385,5 +386,37 @@ func TestRemedianSortsAsGNU(t *testing.T) {
 	}
 	if got, _ := r.value(); got != 1 || len(r.levels[0]) != 999 || len(r.levels[1]) != 2 {
 		t.Fatalf("after 1000 values: median %v, levels of %d and %d", got, len(r.levels[0]), len(r.levels[1]))
+	}
+}
+
+// TestLoadCountsRunningProcesses checks that --load's load is GNU
+// parallel's: the processes running or waiting for a CPU now, not the
+// one-minute load average, which lags behind. More busy processes start
+// than the average, plus 4, is high.
+func TestLoadCountsRunningProcesses(t *testing.T) {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	avg, err := strconv.ParseFloat(strings.Fields(string(b))[0], 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var busy []*exec.Cmd
+	t.Cleanup(func() {
+		for _, c := range busy {
+			c.Process.Kill()
+			c.Wait()
+		}
+	})
+	for range int(avg) + 12 {
+		c := exec.Command("/bin/sh", "-c", "while :; do :; done")
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		busy = append(busy, c)
+	}
+	if resourcesFree(0, avg+4) {
+		t.Fatalf("%d busy processes leave a load below %v", len(busy), avg+4)
 	}
 }

@@ -8,12 +8,12 @@ import (
 )
 
 // resourcesFree reports whether at least memFree bytes are available and
-// the load average is below load; a zero limit is not checked.
-func resourcesFree(memFree int64, load float64) bool {
+// the load (see load) is below maxLoad; a zero limit is not checked.
+func resourcesFree(memFree int64, maxLoad float64) bool {
 	if memFree > 0 && memAvailable() < memFree {
 		return false
 	}
-	if load > 0 && loadAverage() >= load {
+	if maxLoad > 0 && load() >= maxLoad {
 		return false
 	}
 	return true
@@ -39,16 +39,23 @@ func memAvailable() int64 {
 	return 1 << 62
 }
 
-// loadAverage is the one-minute load average, 0 when it cannot be read.
-func loadAverage() float64 {
-	b, err := os.ReadFile("/proc/loadavg")
+// load is GNU parallel's measure of the load: the processes (threads)
+// running or waiting for a CPU, and those in uninterruptible sleep, now,
+// less the one reading them (GNU parallel counts them with ps, and does
+// not count ps). It is 0 when /proc/stat cannot be read.
+func load() float64 {
+	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return 0
 	}
-	f := bytes.Fields(b)
-	if len(f) == 0 {
-		return 0
+	n := int64(0)
+	for line := range bytes.Lines(b) {
+		for _, key := range [][]byte{[]byte("procs_running "), []byte("procs_blocked ")} {
+			if rest, ok := bytes.CutPrefix(line, key); ok {
+				v, _ := strconv.ParseInt(string(bytes.TrimSpace(rest)), 10, 64)
+				n += v
+			}
+		}
 	}
-	v, _ := strconv.ParseFloat(string(f[0]), 64)
-	return v
+	return float64(max(n-1, 0))
 }
