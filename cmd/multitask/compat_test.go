@@ -25,6 +25,9 @@ type compatCase struct {
 	gnuUsage bool
 	// stdinOut: stdout must also equal stdin (--pipe -k cat).
 	stdinOut bool
+	// sameStderr: stderr must be GNU's too (it holds no message of the
+	// runner's own).
+	sameStderr bool
 }
 
 // barrier is a job that waits (3 s at most) until n jobs have started,
@@ -128,6 +131,13 @@ var compatCases = []compatCase{
 	{name: "tagstring seq and slot", args: []string{"-k", "-j1", "--tagstring", "{#}-{%}-{}", "echo", ":::", "a", "b", "c"}},
 	{name: "tagstring slot line buffer", args: []string{"-k", "-j1", "--lb", "--tagstring", "{%}", "echo", ":::", "a", "b"}},
 	{name: "tagstring seq", args: []string{"-k", "--tagstring", "{#}:{}", "echo", "x", ":::", "a", "b", "c"}},
+	// -t and --verbose print the command line on stderr as the job
+	// starts; -v prints it on stdout with the job's output.
+	{name: "trace", args: []string{"-k", "-j1", "-t", "echo", ":::", "a", "b c"}, sameStderr: true},
+	{name: "trace long", args: []string{"-k", "-j1", "--verbose", "echo", ":::", "a"}, sameStderr: true},
+	{name: "trace and verbose", args: []string{"-k", "-j1", "-v", "-t", "echo", ":::", "a"}, sameStderr: true},
+	{name: "trace dry run", args: []string{"-k", "-t", "--dry-run", "echo", ":::", "a", "b"}, sameStderr: true},
+	{name: "trace ungrouped", args: []string{"-k", "-j1", "-t", "-u", "echo", ":::", "a"}, sameStderr: true},
 	{name: "verbose dry run", args: []string{"-k", "-v", "--dry-run", "echo", ":::", "a", "b c"}},
 	{name: "verbose twice", args: []string{"-k", "-vv", "echo", ":::", "a"}},
 	{name: "no args", args: []string{"-k", "-n", "0", "echo", "x", ":::", "a", "b", "c"}},
@@ -248,6 +258,9 @@ func TestCompatibleWithGNUParallel(t *testing.T) {
 			}
 			if tc.stdinOut && got.stdout != tc.stdin {
 				t.Errorf("multitask %q: stdout is not stdin\n got %q", tc.args, got.stdout)
+			}
+			if tc.sameStderr && got.stderr != want.stderr {
+				t.Errorf("multitask %q\n got stderr %q\nwant stderr %q (GNU parallel)", tc.args, got.stderr, want.stderr)
 			}
 			if gotOut != wantOut || got.code != want.code {
 				t.Errorf("multitask %q\n got stdout %q exit %d\nwant stdout %q exit %d (GNU parallel)\nstderr: %s\nGNU's stderr: %s",

@@ -46,9 +46,12 @@ func (fs *flagSet) group(title string) {
 	fs.groups = append(fs.groups, flagGroup{title: title})
 }
 
+// add declares f; a flag without a long name has only its short one.
 func (fs *flagSet) add(f *flag) *flag {
 	fs.flags = append(fs.flags, f)
-	fs.byLong[f.long] = f
+	if f.long != "" {
+		fs.byLong[f.long] = f
+	}
 	if f.short != 0 {
 		fs.byShort[f.short] = f
 	}
@@ -167,15 +170,20 @@ func (fs *flagSet) usage(w io.Writer) {
 		fmt.Fprintf(w, "%s:\n", g.title)
 		for _, f := range g.flags {
 			var b strings.Builder
+			var names []string
 			if f.short != 0 {
-				fmt.Fprintf(&b, "  -%c, ", f.short)
-			} else {
-				b.WriteString("      ")
+				names = append(names, "-"+string(f.short))
 			}
-			b.WriteString("--" + f.long)
+			if f.long != "" {
+				names = append(names, "--"+f.long)
+			}
 			for _, a := range f.aliases {
-				b.WriteString(", --" + a)
+				names = append(names, "--"+a)
 			}
+			if f.short == 0 {
+				b.WriteString("    ")
+			}
+			b.WriteString("  " + strings.Join(names, ", "))
 			if f.arg != "" {
 				b.WriteString(" " + f.arg)
 			}

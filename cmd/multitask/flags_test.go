@@ -36,6 +36,8 @@ func TestParseOptions(t *testing.T) {
 		}, []string{"echo"}},
 		{"no command", []string{"-k", ":::", "a"}, func(o *options) bool { return len(o.sources) == 1 }, []string{}},
 		{"halt on error", []string{"-e", "echo"}, func(o *options) bool { return o.halt == "now,fail=1" }, []string{"echo"}},
+		{"short only", []string{"-v", "echo"}, func(o *options) bool { return o.verbose && !o.trace }, []string{"echo"}},
+		{"long verbose is -t", []string{"--verbose", "-kv", "echo"}, func(o *options) bool { return o.verbose && o.trace && o.keepOrder }, []string{"echo"}},
 		{"max args zero", []string{"-n0", "echo"}, func(o *options) bool { return o.maxSet && o.maxArgs == 0 }, []string{"echo"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -106,12 +108,15 @@ func TestHelpListsEveryOption(t *testing.T) {
 		t.Fatal("no options declared")
 	}
 	for _, f := range fs.flags {
-		names := []string{"--" + f.long}
+		var names []string
+		if f.long != "" {
+			names = append(names, "--"+f.long)
+		}
 		for _, a := range f.aliases {
 			names = append(names, "--"+a)
 		}
 		if f.short != 0 {
-			names = append(names, "-"+string(f.short)+",")
+			names = append(names, "-"+string(f.short))
 		}
 		for _, n := range names {
 			if !containsWord(help, n) {
@@ -119,7 +124,7 @@ func TestHelpListsEveryOption(t *testing.T) {
 			}
 		}
 		if f.usage == "" {
-			t.Errorf("--%s has no help text", f.long)
+			t.Errorf("%s has no help text", names[0])
 		}
 	}
 	for _, line := range strings.Split(help, "\n") {

@@ -24,7 +24,8 @@ type options struct {
 	ungroup   bool
 	tag       bool
 	tagString string
-	verbose   bool
+	verbose   bool // -v: command lines on stdout
+	trace     bool // -t, --verbose: command lines on stderr
 
 	replace  string
 	quote    bool
@@ -104,7 +105,8 @@ func newFlagSet(o *options) *flagSet {
 	fs.boolVar(&o.ungroup, "ungroup", 'u', "pass the jobs' output straight through (lines may mix)")
 	fs.boolVar(&o.tag, "tag", 0, "prefix each output line with the job's values and a tab")
 	fs.stringVar(&o.tagString, "tagstring", 0, "STR", "prefix each output line with STR (replacement strings allowed)")
-	fs.boolVar(&o.verbose, "verbose", 'v', "print each job's command line before its output")
+	fs.boolVar(&o.verbose, "", 'v', "print each job's command line on stdout before its output")
+	fs.boolVar(&o.trace, "verbose", 't', "print each job's command line on stderr as it starts")
 	fs.boolVar(&o.dryRun, "dry-run", 0, "print the command lines without running them")
 	fs.alias("dry-run", "dryrun")
 

@@ -143,7 +143,7 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (*runPlan, err
 		return nil, fmt.Errorf("%w: --resume-key must be seq or hash, not %q", errUsage, o.resumeKey)
 	}
 
-	c.Verbose = o.verbose
+	c.Verbose, c.Trace = o.verbose, o.trace
 	if o.pipe {
 		if len(o.sources) > 0 || len(o.argFiles) > 0 {
 			return nil, fmt.Errorf("%w: --pipe reads stdin: ::: and :::: cannot be used with it", errUsage)
@@ -553,7 +553,11 @@ func (p *runPlan) dryRun() int {
 			return p.fail(err)
 		}
 		n++
-		fmt.Fprintln(p.stdout, p.command(j.Seq, (n-1)%max(p.cfg.Slots, 1)+1, j.Args).Line)
+		line := p.command(j.Seq, (n-1)%max(p.cfg.Slots, 1)+1, j.Args).Line
+		fmt.Fprintln(p.stdout, line)
+		if p.o.trace {
+			fmt.Fprintln(p.stderr, line)
+		}
 	}
 	return 0
 }

@@ -51,7 +51,8 @@ type Config struct {
 	Output    Output                       // how output is printed
 	Tag       func(j Job, slot int) string // when set, the prefix of each printed line
 	Print     bool                         // print the jobs' output at all (false with --results)
-	Verbose   bool                         // print each job's command line before its output
+	Verbose   bool                         // print each job's command line on Stdout before its output
+	Trace     bool                         // print each job's command line on Stderr as it starts
 	Stdout    io.Writer
 	Stderr    io.Writer
 

@@ -16,6 +16,11 @@ import (
 
 // runJob runs a job, retrying it as configured, and returns its last try.
 func (r *runner) runJob(job Job, slot int, cmd Command) *Result {
+	if r.cfg.Trace {
+		r.outputMu.Lock()
+		fmt.Fprintln(r.cfg.Stderr, cmd.Line)
+		r.outputMu.Unlock()
+	}
 	if r.cfg.Verbose && r.cfg.Print && r.cfg.Output != Group {
 		r.outputMu.Lock()
 		fmt.Fprintln(r.cfg.Stdout, cmd.Line)
