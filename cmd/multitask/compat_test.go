@@ -126,6 +126,12 @@ var compatCases = []compatCase{
 	{name: "group and line buffer", args: []string{"-k", "--group", "--line-buffer", "echo", ":::", "a"}},
 	{name: "ungroup and line buffer", args: []string{"-k", "--lb", "-u", "echo", ":::", "a"}},
 	{name: "group twice", args: []string{"-k", "--group", "--group", "echo", ":::", "a"}},
+	// With -k, the oldest job prints its lines as they come, and the
+	// others hold theirs until it is their turn.
+	{name: "line buffer keeps order", args: []string{"-k", "--line-buffer", "sleep {}; echo {}; echo x{}", ":::", "0.5", "0"}},
+	{name: "tag line buffer keeps order", args: []string{"-k", "--tag", "--line-buffer", "sleep {}; echo {}; echo x{}", ":::", "0.5", "0"}},
+	{name: "verbose line buffer keeps order", args: []string{"-k", "-v", "--lb", "sleep {}; echo {}", ":::", "0.5", "0"}},
+	{name: "line buffer keeps order of many", args: seqArgs(9, "-k", "-j3", "--lb", "sleep 0.$(( 9 - {} )); echo {}")},
 	{name: "tag line buffer one job", args: []string{"-k", "-j1", "--tag", "--line-buffer", "echo {}; echo x{}", ":::", "a", "b"}},
 	{name: "tag ungrouped prints no tag", args: []string{"-k", "-j1", "--tag", "-u", "echo", ":::", "a", "b"}},
 	{name: "tagstring seq and slot", args: []string{"-k", "-j1", "--tagstring", "{#}-{%}-{}", "echo", ":::", "a", "b", "c"}},

@@ -222,6 +222,9 @@ func Run(ctx context.Context, cfg Config, jobs iter.Seq2[Job, error]) (Summary, 
 	for s := 1; s <= cfg.Slots; s++ {
 		r.slots <- s
 	}
+	if cfg.Output == LineBuffer && cfg.KeepOrder && cfg.Print {
+		r.held = make(map[int]*heldLines)
+	}
 	collected := make(chan struct{})
 	go func() {
 		defer close(collected)
@@ -254,6 +257,11 @@ type runner struct {
 	runtimes remedian
 	sum      Summary    // written by the collector, and Started by schedule
 	outputMu sync.Mutex // keeps lines of different jobs apart under LineBuffer
+	// Under LineBuffer with KeepOrder, the job whose turn it is to print
+	// (its index in start order), and what the others hold back; nil
+	// otherwise. Guarded by outputMu.
+	turn int
+	held map[int]*heldLines
 }
 
 // schedule starts jobs as slots free up until jobs end or the run stops.
@@ -280,11 +288,15 @@ func (r *runner) schedule(jobs iter.Seq2[Job, error]) error {
 		}
 		idx := r.sum.Started
 		r.sum.Started++
+		if r.held != nil {
+			r.outputMu.Lock()
+			r.held[idx] = &heldLines{}
+			r.outputMu.Unlock()
+		}
 		r.running.Add(1)
 		go func() {
 			defer r.running.Done()
-			res := r.runJob(job, slot, cmd)
-			res.idx = idx
+			res := r.runJob(job, slot, idx, cmd)
 			r.ended <- res // the collector frees the slot, after the halt check
 		}()
 	}
@@ -392,6 +404,9 @@ func (r *runner) collect() {
 			}
 			delete(pending, next)
 			next++
+			if r.held != nil {
+				r.passTurn(p)
+			}
 			r.print(p)
 		}
 	}

@@ -124,6 +124,49 @@ func TestTagAndLineBuffer(t *testing.T) {
 	}
 }
 
+// TestLineBufferKeepOrderPrintsTheOldestLive checks --line-buffer -k: the
+// oldest job's lines come out while it runs (it waits until its first
+// line is seen), and a later job's wait for their turn, whole.
+func TestLineBufferKeepOrderPrintsTheOldestLive(t *testing.T) {
+	cfg, out, errOut := config(3)
+	cfg.Output, cfg.KeepOrder = LineBuffer, true
+	cfg.Tag = func(j Job, _ int) string { return strconv.Itoa(j.Seq) + " " }
+	go1 := filepath.Join(t.TempDir(), "go")
+	finished := make(chan struct{})
+	var runErr error
+	go func() {
+		defer close(finished)
+		_, runErr = Run(context.Background(), cfg, lines(
+			"echo a; echo e >&2; while [ ! -e "+go1+" ]; do sleep 0.01; done; echo b",
+			"echo c; echo f >&2",
+			"sleep 0.1; echo d"))
+	}()
+	release := func() {
+		os.WriteFile(go1, nil, 0o644)
+		<-finished
+	}
+	t.Cleanup(release)
+	for deadline := time.Now().Add(20 * time.Second); !strings.HasPrefix(out.String(), "1 a\n"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the oldest job's first line did not come out while it ran: %q", out.String())
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // jobs 2 and 3 end meanwhile
+	if got := out.String(); got != "1 a\n" {
+		t.Fatalf("later jobs printed before their turn: %q", got)
+	}
+	release()
+	if runErr != nil {
+		t.Fatal(runErr)
+	}
+	if got := out.String(); got != "1 a\n1 b\n2 c\n3 d\n" {
+		t.Fatalf("stdout %q", got)
+	}
+	if got := errOut.String(); got != "1 e\n2 f\n" {
+		t.Fatalf("stderr %q", got)
+	}
+}
+
 // alive reports whether process pid exists.
 func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
 

@@ -14,8 +14,9 @@ import (
 	"github.com/multitask-go/multitask/cmd/multitask/internal/jobexec"
 )
 
-// runJob runs a job, retrying it as configured, and returns its last try.
-func (r *runner) runJob(job Job, slot int, cmd Command) *Result {
+// runJob runs a job, the idx-th to start, retrying it as configured, and
+// returns its last try.
+func (r *runner) runJob(job Job, slot, idx int, cmd Command) *Result {
 	if r.cfg.Trace {
 		r.outputMu.Lock()
 		fmt.Fprintln(r.cfg.Stderr, cmd.Line)
@@ -23,11 +24,11 @@ func (r *runner) runJob(job Job, slot int, cmd Command) *Result {
 	}
 	if r.cfg.Verbose && r.cfg.Print && r.cfg.Output != Group {
 		r.outputMu.Lock()
-		fmt.Fprintln(r.cfg.Stdout, cmd.Line)
+		fmt.Fprintln(r.lineDest(idx, false), cmd.Line)
 		r.outputMu.Unlock()
 	}
 	for try := 1; ; try++ {
-		res := r.try(job, slot, cmd)
+		res := r.try(job, slot, idx, cmd)
 		res.Tries = try
 		if !res.Failed() || res.Killed || try >= r.cfg.Retries {
 			return res
@@ -51,8 +52,8 @@ func retryDelay(base time.Duration, try int) time.Duration {
 }
 
 // try runs a job once.
-func (r *runner) try(job Job, slot int, cmd Command) *Result {
-	res := &Result{Job: job, Slot: slot, Command: cmd, Stdout: &spool{}, Stderr: &spool{}}
+func (r *runner) try(job Job, slot, idx int, cmd Command) *Result {
+	res := &Result{Job: job, Slot: slot, Command: cmd, Stdout: &spool{}, Stderr: &spool{}, idx: idx}
 	env := make([]string, len(r.cfg.Env), len(r.cfg.Env)+3)
 	copy(env, r.cfg.Env)
 	spec := &jobexec.Spec{
@@ -116,8 +117,8 @@ func (r *runner) sinks(spec *jobexec.Spec, res *Result) (flush func()) {
 	if r.cfg.Tag != nil {
 		tag = r.cfg.Tag(res.Job, res.Slot)
 	}
-	out := &lineWriter{mu: &r.outputMu, w: r.cfg.Stdout, tag: tag, count: res.Stdout}
-	errs := &lineWriter{mu: &r.outputMu, w: r.cfg.Stderr, tag: tag, count: res.Stderr}
+	out := &lineWriter{r: r, idx: res.idx, tag: tag, count: res.Stdout}
+	errs := &lineWriter{r: r, idx: res.idx, stderr: true, tag: tag, count: res.Stderr}
 	spec.Stdout, spec.Stderr = out, errs
 	return func() { out.flush(); errs.flush() }
 }
@@ -125,8 +126,9 @@ func (r *runner) sinks(spec *jobexec.Spec, res *Result) (flush func()) {
 // A lineWriter prints whole lines as they come, each after the tag, and
 // counts the bytes in a spool that keeps none of them.
 type lineWriter struct {
-	mu      *sync.Mutex // keeps lines of different jobs apart
-	w       io.Writer
+	r       *runner
+	idx     int  // the job's index in start order
+	stderr  bool // the job's stderr, not its stdout
 	tag     string
 	count   *spool
 	partial []byte // the start of a line whose end has not come
@@ -155,11 +157,12 @@ func (l *lineWriter) flush() {
 }
 
 func (l *lineWriter) print(end []byte) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	io.WriteString(l.w, l.tag)
-	l.w.Write(l.partial)
-	l.w.Write(end)
+	l.r.outputMu.Lock() // keeps lines of different jobs apart
+	defer l.r.outputMu.Unlock()
+	w := l.r.lineDest(l.idx, l.stderr)
+	io.WriteString(w, l.tag)
+	w.Write(l.partial)
+	w.Write(end)
 	l.partial = l.partial[:0]
 }
 

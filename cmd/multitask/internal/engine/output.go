@@ -3,6 +3,7 @@ package engine
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 )
@@ -107,6 +108,61 @@ func writeTagged(w io.Writer, tag string, r io.Reader) error {
 		}
 		if err != nil {
 			return err
+		}
+	}
+}
+
+// heldLines is what a job's lines under LineBuffer with KeepOrder wait in
+// until it is the job's turn to print.
+type heldLines struct{ out, err spool }
+
+// lineDest is where a line of job idx goes, with outputMu held: straight
+// out when it is the job's turn (or lines keep no order), else into what
+// the job holds.
+func (r *runner) lineDest(idx int, stderr bool) io.Writer {
+	if h := r.held[idx]; h != nil && idx != r.turn {
+		if stderr {
+			return &h.err
+		}
+		return &h.out
+	}
+	if stderr {
+		return r.cfg.Stderr
+	}
+	return r.cfg.Stdout
+}
+
+// passTurn ends job p's turn to print under LineBuffer with KeepOrder:
+// what it held is printed, unless it was killed, and the next job prints
+// what it holds so far, then its lines as they come.
+func (r *runner) passTurn(p *Result) {
+	r.outputMu.Lock()
+	defer r.outputMu.Unlock()
+	if h := r.held[p.idx]; h != nil {
+		if !p.Killed {
+			r.flushHeld(h)
+		}
+		h.out.release()
+		h.err.release()
+		delete(r.held, p.idx)
+	}
+	r.turn = p.idx + 1
+	if h := r.held[r.turn]; h != nil {
+		r.flushHeld(h)
+		h.out.release()
+		h.err.release()
+		*h = heldLines{}
+	}
+}
+
+// flushHeld prints what h holds, with outputMu held.
+func (r *runner) flushHeld(h *heldLines) {
+	for _, p := range []struct {
+		s *spool
+		w io.Writer
+	}{{&h.out, r.cfg.Stdout}, {&h.err, r.cfg.Stderr}} {
+		if _, err := p.s.WriteTo(p.w); err != nil {
+			fmt.Fprintf(r.cfg.Stderr, "multitask: held output: %v\n", err)
 		}
 	}
 }
