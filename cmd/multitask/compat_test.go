@@ -149,6 +149,9 @@ var compatCases = []compatCase{
 	{name: "no args", args: []string{"-k", "-n", "0", "echo", "x", ":::", "a", "b", "c"}},
 	{name: "no args replaced", args: []string{"-k", "-n0", "echo", "x{}y", ":::", "a", "b"}},
 	{name: "no args from stdin", stdin: "a\nb\n", args: []string{"-k", "-n0", "echo", "x"}},
+	// --xargs fills each command line; -m spreads the values over the
+	// slots when they all fit.
+	{name: "xargs long", args: seqArgs(11, "-k", "-j3", "--xargs", "echo")},
 	{name: "xargs over the slots", args: seqArgs(11, "-k", "-j3", "-m", "echo", "pre")},
 	{name: "xargs default slots", args: seqArgs(11, "-k", "-m", "echo")},
 	{name: "xargs context over the slots", args: seqArgs(7, "-k", "-j2", "-X", "echo", "<{}>")},

@@ -30,8 +30,9 @@ type options struct {
 	replace  string
 	quote    bool
 	shell    bool
-	context  bool
-	multi    bool
+	context  bool // -X
+	multi    bool // -m
+	xargs    bool // --xargs
 	colsep   string
 	header   string
 	null     bool
@@ -115,7 +116,8 @@ func newFlagSet(o *options) *flagSet {
 	fs.boolVar(&o.quote, "quote", 'q', "quote the command's own words too, so no shell expands them")
 	fs.boolVar(&o.shell, "shell", 0, "always run through the shell ($PARALLEL_SHELL, $SHELL or /bin/sh)")
 	fs.boolVar(&o.context, "xargs-context", 'X', "as many values per command as fit, repeating the words around {}")
-	fs.boolVar(&o.multi, "xargs", 'm', "as many values per command as fit")
+	fs.boolVar(&o.multi, "", 'm', "as many values per command as fit, spread over the job slots when all fit")
+	fs.boolVar(&o.xargs, "xargs", 0, "as many values per command as fit")
 	fs.intVar(&o.maxArgs, "max-args", 'n', "N", "at most N values per command (0: none)")
 
 	fs.group("Input")
@@ -229,6 +231,10 @@ func isSeparator(s string) bool {
 	}
 	return false
 }
+
+// fills reports whether commands take as many values as fit (-m, -X,
+// --xargs).
+func (o *options) fills() bool { return o.multi || o.context || o.xargs }
 
 // slots is the number of jobs to run at once, from -j, computed as GNU
 // parallel computes it: a share of the cores is rounded up, and a count

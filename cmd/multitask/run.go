@@ -176,7 +176,7 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (*runPlan, err
 		p.noWords = true
 		words = []string{o.replace}
 	}
-	topts := tmpl.Options{Replace: o.replace, Quote: o.quote, Shell: o.shell, Names: p.in.Names(), Context: o.context, Multi: o.multi}
+	topts := tmpl.Options{Replace: o.replace, Quote: o.quote, Shell: o.shell, Names: p.in.Names(), Context: o.context, Multi: o.multi || o.xargs}
 	if p.tmpl, err = tmpl.Parse(words, topts); err != nil {
 		p.in.Close()
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
@@ -277,8 +277,14 @@ func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
 		return p.split.blocks(p.stdin)
 	}
 	src := p.in.Jobs()
-	if (p.o.multi || p.o.context) && !p.o.maxSet {
-		src = fill(p.in.Records(), p.cfg.Slots, maxLineLength)
+	if p.o.fills() && !p.o.maxSet {
+		// -m and -X spread values that all fit over the slots; --xargs
+		// does not.
+		spread := p.cfg.Slots
+		if !p.o.multi && !p.o.context {
+			spread = 1
+		}
+		src = fill(p.in.Records(), spread, maxLineLength)
 	}
 	return func(yield func(engine.Job, error) bool) {
 		seq := 0
@@ -298,9 +304,9 @@ func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
 // maxLineLength bounds the values -m and -X put in one command line.
 const maxLineLength = 128 << 10
 
-// fill groups records into jobs for -m and -X: as many as fit in
-// maxLen bytes; when the whole input fits, it is spread evenly over the
-// slots, as GNU parallel spreads it.
+// fill groups records into jobs for -m, -X and --xargs: as many as fit in
+// maxLen bytes; when the whole input fits, it is spread evenly over slots
+// jobs, as GNU parallel spreads it.
 func fill(records iter.Seq2[[]string, error], slots, maxLen int) iter.Seq2[[]string, error] {
 	return func(yield func([]string, error) bool) {
 		var pending [][]string
@@ -588,7 +594,7 @@ func (p *runPlan) resultNames(n int) []string {
 	if names := p.in.Names(); names != nil {
 		return names
 	}
-	if p.o.maxArgs > 1 || p.o.multi || p.o.context {
+	if p.o.maxArgs > 1 || p.o.fills() {
 		n = max(1, len(p.o.sources)+len(p.o.argFiles))
 	}
 	names := make([]string, n)
