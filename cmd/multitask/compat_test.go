@@ -113,6 +113,11 @@ var compatCases = []compatCase{
 	{name: "line buffer", args: []string{"-k", "--line-buffer", "-j1", "echo", ":::", "a", "b"}},
 	{name: "results print nothing", args: []string{"-k", "--results", "res", "echo", ":::", "a"}},
 
+	{name: "GNU's other names", args: []string{"--keeporder", "-P", "1", "--max-procs=1", "--maxprocs", "1", "--line-buffered", "--tag-string", "<{}>", "--maxargs", "1", "--jl", "jl", "--term-seq", "TERM,10", "--willcite", "--nn", "--nonotice", "--no-notice", "echo", ":::", "a", "b"}},
+	{name: "GNU's other names 2", stdin: "a,b\n\nc,d\n", args: []string{"--keeporder", "--linebuffer", "--col-sep", ",", "--norunifempty", "--dr", "echo", "{2}", "{1}"}},
+	{name: "GNU's other names 3", args: []string{"-k", "--argfile", "args.txt", "--result", "res", "echo"}},
+	{name: "GNU's other names 4", args: []string{"-k", "--linebuffered", "--argfile", "args.txt", "echo"}},
+	{name: "GNU's other names 5", stdin: lines(10), args: []string{"-k", "--blocksize", "10", "--pipe", "wc", "-l"}},
 	{name: "jobs more than the cores", args: []string{"-k", "-j", "+1", barrier(3), ":::", "a", "b", "c"}},
 	{name: "jobs as many as possible", args: []string{"-k", "-j", "0", barrier(3), ":::", "a", "b", "c"}},
 	{name: "jobs 0 clustered", args: []string{"-kj0", barrier(3), ":::", "a", "b", "c"}},

@@ -28,8 +28,9 @@ type flagGroup struct {
 // A flag is one option and the variable it sets.
 type flag struct {
 	long    string
-	aliases []string
+	aliases []string // more long names
 	short   byte
+	shorts  []byte             // more short names
 	set     func(string) error // nil for booleans
 	setBool func()
 	arg     string // the value's name in --help; "" for booleans
@@ -61,11 +62,17 @@ func (fs *flagSet) add(f *flag) *flag {
 	return f
 }
 
-// alias makes more long names for the flag named long.
+// alias gives the flag named long more names, as GNU parallel knows it
+// by: a name of one character is a short one.
 func (fs *flagSet) alias(long string, aliases ...string) {
 	f := fs.byLong[long]
-	f.aliases = append(f.aliases, aliases...)
 	for _, a := range aliases {
+		if len(a) == 1 {
+			f.shorts = append(f.shorts, a[0])
+			fs.byShort[a[0]] = f
+			continue
+		}
+		f.aliases = append(f.aliases, a)
 		fs.byLong[a] = f
 	}
 }
@@ -173,6 +180,9 @@ func (fs *flagSet) usage(w io.Writer) {
 			var names []string
 			if f.short != 0 {
 				names = append(names, "-"+string(f.short))
+			}
+			for _, c := range f.shorts {
+				names = append(names, "-"+string(c))
 			}
 			if f.long != "" {
 				names = append(names, "--"+f.long)

@@ -118,6 +118,9 @@ func TestHelpListsEveryOption(t *testing.T) {
 		if f.short != 0 {
 			names = append(names, "-"+string(f.short))
 		}
+		for _, c := range f.shorts {
+			names = append(names, "-"+string(c))
+		}
 		for _, n := range names {
 			if !containsWord(help, n) {
 				t.Errorf("--help does not list %s", n)
@@ -180,5 +183,78 @@ func TestParseLoad(t *testing.T) {
 		if got, err := parseLoad(bad); err == nil {
 			t.Errorf("parseLoad(%q) = %v, want an error", bad, got)
 		}
+	}
+}
+
+// TestGNUNames checks that the options multitask takes answer to every
+// name GNU parallel 20221122 gives them.
+func TestGNUNames(t *testing.T) {
+	fs := newFlagSet(&options{})
+	for long, names := range map[string][]string{
+		"jobs":            {"j", "P", "jobs", "max-procs", "maxprocs"},
+		"keep-order":      {"k", "keep-order", "keeporder"},
+		"group":           {"group"},
+		"ungroup":         {"u", "ungroup"},
+		"line-buffer":     {"line-buffer", "line-buffered", "linebuffer", "linebuffered", "lb"},
+		"tag":             {"tag"},
+		"tagstring":       {"tag-string", "tagstring"},
+		"verbose":         {"t", "verbose"},
+		"dry-run":         {"dry-run", "dryrun", "dr"},
+		"replace":         {"I"},
+		"quote":           {"q", "quote"},
+		"xargs-context":   {"X"},
+		"xargs":           {"xargs"},
+		"max-args":        {"n", "max-args", "maxargs"},
+		"arg-file":        {"a", "arg-file", "argfile"},
+		"colsep":          {"C", "col-sep", "colsep"},
+		"header":          {"header"},
+		"null":            {"0", "null"},
+		"delimiter":       {"d", "delimiter"},
+		"eof":             {"E", "eof"},
+		"no-run-if-empty": {"r", "no-run-if-empty", "norunifempty"},
+		"link":            {"link", "xapply"},
+		"shuf":            {"shuf"},
+		"trim":            {"trim"},
+		"timeout":         {"timeout"},
+		"termseq":         {"term-seq", "termseq"},
+		"retries":         {"retries"},
+		"halt":            {"halt", "halt-on-error"},
+		"joblog":          {"joblog", "jl"},
+		"resume":          {"resume"},
+		"resume-failed":   {"resume-failed", "resumefailed"},
+		"results":         {"results", "result", "res"},
+		"bar":             {"bar"},
+		"eta":             {"eta"},
+		"memfree":         {"memfree"},
+		"load":            {"load"},
+		"delay":           {"delay"},
+		"pipe":            {"pipe", "spreadstdin"},
+		"block":           {"block-size", "blocksize", "block"},
+		"recend":          {"recend"},
+		"recstart":        {"recstart"},
+		"help":            {"h", "help"},
+		"version":         {"V", "version"},
+		"will-cite":       {"will-cite", "willcite", "nn", "nonotice", "no-notice"},
+	} {
+		want := fs.byLong[long]
+		if want == nil {
+			t.Errorf("no option --%s", long)
+			continue
+		}
+		for _, n := range names {
+			f := fs.byLong[n]
+			if len(n) == 1 {
+				f = fs.byShort[n[0]]
+			}
+			if f != want {
+				t.Errorf("%s is not --%s", n, long)
+			}
+		}
+	}
+	if f := fs.byShort['v']; f == nil || f.long != "" {
+		t.Errorf("-v is not an option of its own")
+	}
+	if f := fs.byShort['m']; f == nil || f == fs.byLong["xargs"] {
+		t.Errorf("-m is not an option of its own")
 	}
 }
