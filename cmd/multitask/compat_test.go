@@ -192,9 +192,9 @@ var compatCases = []compatCase{
 	{name: "halt success percent not reached", args: []string{"-k", "-j1", "--halt", "now,success=50%", "echo {}; exit {}", ":::", "1", "0", "2", "0", "3", "4"}},
 	{name: "halt soon success percent not reached", args: []string{"-k", "-j1", "--halt", "soon,success=50%", "echo {}; exit {}", ":::", "1", "0", "2", "0", "3", "4"}},
 	{name: "halt fail percent not reached", args: []string{"-k", "-j1", "--halt", "now,fail=50%", "echo {}; exit {}", ":::", "0", "1", "0", "0"}},
-	// 7% of 100 jobs is a little more than 7 in floating point: 7
-	// failures do not trigger the halt, and they are 8% rounded up.
-	{name: "halt percent in floating point", args: seqArgs(100, "-j8", "--halt", "soon,fail=7%", "[ {} -gt 7 ]")},
+	// 28% of 25 jobs is a little more than 7 in floating point: 7
+	// failures do not trigger the halt, and they are 29% rounded up.
+	{name: "halt percent in floating point", args: seqArgs(25, "-j8", "--halt", "soon,fail=28%", "[ {} -gt 7 ]")},
 	{name: "halt percent short", args: []string{"-k", "-j1", "--halt", "50%", "echo {}; exit {}", ":::", "0", "1", "1", "0"}},
 	// A timed-out job's exit status is -1: exit 255.
 	{name: "halt on a timeout", args: []string{"-k", "-j1", "--halt", "now,fail=1", "--timeout", "0.3", "sleep {}", ":::", "2", "1"}},
@@ -240,7 +240,7 @@ var compatCases = []compatCase{
 	{name: "pipe header", stdin: "H\na\nb\nc\n", args: []string{"-k", "--pipe", "--header", ":", "--block", "2", "echo [; cat; echo ]"}},
 	{name: "pipe header lines", stdin: "H1\nH2\na\nb\nc\n", args: []string{"-k", "--pipe", "--header", "2", "--block", "3", "echo [; cat; echo ]"}},
 	{name: "pipe header regexp", stdin: "#h\nx\n#h\ny\n", args: []string{"-k", "--pipe", "--header", "#.*\\n", "--block", "3", "echo [; cat; echo ]"}},
-	{name: "pipe counts small blocks", stdin: lines(200), args: []string{"--pipe", "--block", "7", "wc", "-l"}, anyOrder: true},
+	{name: "pipe counts small blocks", stdin: lines(40), args: []string{"--pipe", "--block", "7", "wc", "-l"}, anyOrder: true},
 	{name: "joblog on stdout of a dry run", args: []string{"-k", "--dry-run", "--joblog", "-", "echo", ":::", "a"}},
 	{name: "unknown option", args: []string{"--no-such-option", "echo", ":::", "a"}, gnuUsage: true},
 	{name: "option without its value", args: []string{"-k", "echo", "-j"}, gnuUsage: true},
