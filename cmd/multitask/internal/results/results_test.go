@@ -430,8 +430,9 @@ func TestDoneMatchesGNU(t *testing.T) {
 				results = tt.template
 			}
 			// With --results GNU parallel prints nothing: echo to a file
-			// beside the results.
-			runGNU(t, dir, "", append([]string{"-k", "--resume", "--results", results, "echo {} >> ran"}, append([]string{":::"}, all...)...)...)
+			// beside the results, one job at a time so that the jobs
+			// append in their order.
+			runGNU(t, dir, "", append([]string{"-k", "-j1", "--resume", "--results", results, "echo {} >> ran"}, append([]string{":::"}, all...)...)...)
 			b, err := os.ReadFile(filepath.Join(dir, "ran"))
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
 				t.Fatal(err)
