@@ -57,11 +57,19 @@ func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 		}
 		seq := 0
 		// emit makes a job of the header and the first n bytes of buf;
-		// false when the consumer stopped.
+		// false when the consumer stopped. It copies the smaller part: a
+		// block longer than what follows it is handed over whole, and what
+		// follows moves to a buffer of its own.
 		emit := func(n int) bool {
 			seq++
-			job := engine.Job{Seq: seq, Input: append(append(p.pool.get(len(header) + n)[:0], header...), buf[:n]...)}
-			buf = append(buf[:0], buf[n:]...)
+			job := engine.Job{Seq: seq}
+			if rest := buf[n:]; len(header) == 0 && len(rest) < n {
+				job.Input = buf[:n]
+				buf = append(p.pool.get(len(rest) + size)[:0], rest...)
+			} else {
+				job.Input = append(append(p.pool.get(len(header) + n)[:0], header...), buf[:n]...)
+				buf = append(buf[:0], rest...)
+			}
 			return yield(job, nil)
 		}
 		for {
