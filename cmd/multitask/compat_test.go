@@ -280,6 +280,18 @@ func TestCompatibleWithGNUParallel(t *testing.T) {
 				t.Errorf("multitask %q\n got stdout %q exit %d\nwant stdout %q exit %d (GNU parallel)\nstderr: %s\nGNU's stderr: %s",
 					tc.args, got.stdout, got.code, want.stdout, want.code, got.stderr, want.stderr)
 			}
+			if slices.Contains(tc.args, "--pipe") {
+				// --pipe cuts a regular file without reading it through:
+				// the jobs must be the same.
+				var file outcome
+				inDir(t, pairs[i].ourDir, func() { file = runInFile(t, tc.stdin, tc.args...) })
+				if tc.anyOrder {
+					file.stdout = sortedLines(file.stdout)
+				}
+				if file.stdout != gotOut || file.code != got.code {
+					t.Errorf("multitask %q < file\n got stdout %q exit %d\nwant stdout %q exit %d (from a pipe)", tc.args, file.stdout, file.code, gotOut, got.code)
+				}
+			}
 		})
 	}
 }

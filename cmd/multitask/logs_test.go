@@ -50,6 +50,7 @@ func TestJoblogMatchesGNU(t *testing.T) {
 		{"ungrouped receives nothing", []string{"-k", "-u", "--joblog", "jl", "echo", ":::", "a"}},
 		{"quoted command", []string{"-k", "--joblog", "jl", "echo", ":::", "a b", "it's"}},
 		{"pipe sends", []string{"-k", "--pipe", "--block", "10", "--joblog", "jl", "wc", "-c"}},
+		{"pipe sends from a file", []string{"-k", "--pipe", "--block", "12", "--joblog", "jl", "wc", "-c"}},
 		{"pipe sends the header", []string{"-k", "--pipe", "--header", ":", "--block", "10", "--joblog", "jl", "wc", "-c"}},
 		{"retries until one succeeds", []string{"-k", "--joblog", "jl", "--retries", "3", "if [ -e {}.tried ]; then echo ok; else touch {}.tried; exit 1; fi", ":::", "a", "b"}},
 		// A timed-out job logs -1 unless it exited with a status of its
@@ -68,6 +69,7 @@ func TestJoblogMatchesGNU(t *testing.T) {
 		pairs[i] = &pair{args: tc.args, files: map[string]string{"jl": old}}
 		if slices.Contains(tc.args, "--pipe") {
 			pairs[i].stdin = strings.Repeat("line\n", 10)
+			pairs[i].stdinFile = strings.HasSuffix(tc.name, "from a file")
 		}
 	}
 	startPairs(t, pairs...)

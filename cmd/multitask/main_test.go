@@ -63,6 +63,19 @@ func runIn(t *testing.T, stdin string, args ...string) outcome {
 	return outcome{out.String(), errOut.String(), code}
 }
 
+// runInFile is runIn with stdin a regular file, as a shell's < gives it.
+func runInFile(t *testing.T, stdin string, args ...string) outcome {
+	t.Helper()
+	f, err := os.Open(writeFile(t, t.TempDir(), "stdin", stdin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, f, &out, &errOut)
+	return outcome{out.String(), errOut.String(), code}
+}
+
 // gnuParallel is the path of GNU parallel, or "" when it is not installed.
 // MULTITASK_REQUIRE_GNU_PARALLEL=1 (set by .ci/run) turns its absence into
 // a failure rather than a skip.
@@ -218,6 +231,7 @@ type pair struct {
 	stdin          string
 	args           []string
 	gnuArgs        []string // GNU's command line when not args
+	stdinFile      bool     // multitask's stdin is a regular file, not a pipe
 	gnuDir, ourDir string
 	gnu            *gnuRun
 }
@@ -246,7 +260,13 @@ func startPairs(t *testing.T, pairs ...*pair) {
 // working directory) and returns both outcomes.
 func (p *pair) run(t *testing.T) (gnu, ours outcome) {
 	t.Helper()
-	inDir(t, p.ourDir, func() { ours = runIn(t, p.stdin, p.args...) })
+	inDir(t, p.ourDir, func() {
+		if p.stdinFile {
+			ours = runInFile(t, p.stdin, p.args...)
+		} else {
+			ours = runIn(t, p.stdin, p.args...)
+		}
+	})
 	return p.gnu.wait(t), ours
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"iter"
 	"math"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/multitask-go/multitask/cmd/multitask/internal/engine"
 	"github.com/multitask-go/multitask/cmd/multitask/internal/input"
+	"github.com/multitask-go/multitask/cmd/multitask/internal/jobexec"
 )
 
 // maxBlock is the largest block --pipe reads, as in GNU parallel (2 GiB
@@ -121,6 +123,96 @@ func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 			emit(len(buf))
 		}
 	}
+}
+
+// sections cuts a regular file f, from its offset on, where blocks cuts
+// what it reads from f, and yields each block as a section of f: the jobs
+// read their blocks from the file, and this process reads only what finds
+// the cuts, the end of each block. It declines (false) when more than the
+// block size and the separator decide the cuts, or f is not a regular
+// file. When it ends, f's offset is where blocks would have left it.
+func (p pipeSplit) sections(f *os.File) (iter.Seq2[engine.Job, error], bool) {
+	sep := []byte(p.recEnd + p.recStart)
+	if p.header != nil || p.records > 0 || p.noEmpty || len(sep) == 0 {
+		return nil, false
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil, false
+	}
+	start, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, false
+	}
+	return func(yield func(engine.Job, error) bool) {
+		end := start // what blocks would hold in its buffer: [start, end)
+		defer func() { _, _ = f.Seek(end, io.SeekStart) }()
+		size, fileEnd := int64(p.size), fi.Size()
+		look := make([]byte, max(64<<10, 2*len(sep)))
+		seq := 0
+		emit := func(n int64) bool {
+			seq++
+			job := engine.Job{Seq: seq, InputFile: &jobexec.Section{File: f, Off: start, Len: n}}
+			start += n
+			return yield(job, nil)
+		}
+		for {
+			// A fill stops short only at the end of the file.
+			want := size - (end-start)%size
+			if fileEnd-end < want {
+				if fi, err := f.Stat(); err == nil {
+					fileEnd = fi.Size() // it may have grown
+				}
+			}
+			eof := fileEnd-end < want
+			if eof {
+				end = max(end, fileEnd)
+				break
+			}
+			end += want
+			cut := int64(0)
+			i, err := lastIndexAt(f, start, end, sep, look)
+			if err != nil {
+				yield(engine.Job{}, err)
+				return
+			}
+			if i >= 0 {
+				if cut = i - start + int64(len(p.recEnd)); cut > 0 && !emit(cut) {
+					return
+				}
+			}
+			if cut == 0 && size < maxBlock {
+				old := size
+				size = int64(min(math.Ceil(float64(size)*1.3+1), maxBlock))
+				p.warn(fmt.Sprintf("A record was longer than %d. Increasing to --blocksize %d.", old, size))
+			}
+		}
+		if end > start {
+			emit(end - start)
+		}
+	}, true
+}
+
+// lastIndexAt is the offset in f of the last sep that lies wholly in
+// [from, to), or -1; it reads backwards from to, len(buf) bytes at a time.
+func lastIndexAt(f *os.File, from, to int64, sep, buf []byte) (int64, error) {
+	for hi := to; hi > from; {
+		lo := max(from, hi-int64(len(buf)))
+		chunk := buf[:hi-lo]
+		if _, err := f.ReadAt(chunk, lo); err != nil {
+			return -1, fmt.Errorf("reading stdin: %w", err)
+		}
+		if i := bytes.LastIndex(chunk, sep); i >= 0 {
+			return lo + int64(i), nil
+		}
+		// The next chunk overlaps this one by all of a separator but a
+		// byte, so that one that straddles them is found.
+		hi = lo + int64(len(sep)) - 1
+		if lo == from {
+			break
+		}
+	}
+	return -1, nil
 }
 
 // readHeader reads stdin's first block until the header matches at its

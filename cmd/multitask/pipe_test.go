@@ -1,7 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -51,5 +55,151 @@ func TestPipeBlocksStopWhenTheConsumerDoes(t *testing.T) {
 	}
 	if n != 3 {
 		t.Fatalf("%d blocks", n)
+	}
+}
+
+// TestPipeSectionsCutAsBlocks cuts random inputs both ways, read through
+// a reader and as sections of a regular file, from an offset: the jobs,
+// the warnings and where the file's offset is left must be the same.
+func TestPipeSectionsCutAsBlocks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	seps := []struct{ end, start string }{{"\n", ""}, {";", ""}, {"\r\n", ""}, {"", "START"}, {";", "Y"}, {"ab", "ba"}}
+	path := filepath.Join(t.TempDir(), "in")
+	for i := range 400 {
+		sep := seps[i%len(seps)]
+		var b strings.Builder
+		for range rng.IntN(60) {
+			b.WriteString(strings.Repeat("x", rng.IntN(12)))
+			if rng.IntN(6) > 0 {
+				b.WriteString([]string{"\n", ";", "\r\n", "START", "Y", "ab", "ba", "a"}[rng.IntN(8)])
+			}
+		}
+		skip := rng.IntN(4)
+		data := strings.Repeat("#", skip) + b.String()
+		size := 1 + rng.IntN(40)
+		name := fmt.Sprintf("case %d: size %d, recend %q, recstart %q, input %q", i, size, sep.end, sep.start, data)
+
+		var wantWarn, gotWarn []string
+		split := pipeSplit{size: size, recEnd: sep.end, recStart: sep.start, pool: newBlockPool(4)}
+		split.warn = func(w string) { wantWarn = append(wantWarn, w) }
+		var want []string
+		for j, err := range split.blocks(strings.NewReader(data[skip:])) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, string(j.Input))
+		}
+
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Seek(int64(skip), io.SeekStart); err != nil {
+			t.Fatal(err)
+		}
+		split.warn = func(w string) { gotWarn = append(gotWarn, w) }
+		jobs, ok := split.sections(f)
+		if !ok {
+			t.Fatalf("%s: sections declined a regular file", name)
+		}
+		var got []string
+		for j, err := range jobs {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if j.Input != nil || j.InputFile == nil {
+				t.Fatalf("%s: job %d is not a section", name, j.Seq)
+			}
+			block, err := j.InputFile.Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, string(block))
+		}
+		off, _ := f.Seek(0, io.SeekCurrent)
+		f.Close()
+		if !slices.Equal(got, want) || !slices.Equal(gotWarn, wantWarn) {
+			t.Fatalf("%s:\n sections %q, warnings %q\n   blocks %q, warnings %q", name, got, gotWarn, want, wantWarn)
+		}
+		if off != int64(len(data)) {
+			t.Fatalf("%s: offset %d after the run, want %d", name, off, len(data))
+		}
+	}
+}
+
+// TestPipeSectionsDecline: the header, -n and -r need the bytes
+// themselves, and a pipe cannot be read at an offset.
+func TestPipeSectionsDecline(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "in")
+	if err := os.WriteFile(path, []byte(lines(10)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close()
+	plain := pipeSplit{size: 4, recEnd: "\n"}
+	for name, c := range map[string]struct {
+		split pipeSplit
+		f     *os.File
+	}{
+		"header":  {pipeSplit{size: 4, recEnd: "\n", header: blankLines}, f},
+		"records": {pipeSplit{size: 4, recEnd: "\n", records: 2}, f},
+		"-r":      {pipeSplit{size: 4, recEnd: "\n", noEmpty: true}, f},
+		"no sep":  {pipeSplit{size: 4}, f},
+		"a pipe":  {plain, pr},
+	} {
+		if _, ok := c.split.sections(c.f); ok {
+			t.Errorf("%s: sections did not decline", name)
+		}
+	}
+	if _, ok := plain.sections(f); !ok {
+		t.Error("sections declined a plain split of a regular file")
+	}
+}
+
+// TestLastIndexAt finds the last separator with look buffers from the
+// smallest to larger than the range, so that separators straddle them.
+func TestLastIndexAt(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	path := filepath.Join(t.TempDir(), "in")
+	for i := range 2000 {
+		sep := []string{"a", "ab", "aba", "xyz"}[i%4]
+		data := make([]byte, rng.IntN(50))
+		for k := range data {
+			data[k] = "abxyz"[rng.IntN(5)]
+		}
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		from := rng.IntN(len(data) + 1)
+		to := from + rng.IntN(len(data)-from+1)
+		buf := make([]byte, 2*len(sep)+rng.IntN(8))
+		got, err := lastIndexAt(f, int64(from), int64(to), []byte(sep), buf)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := int64(strings.LastIndex(string(data[from:to]), sep))
+		if want >= 0 {
+			want += int64(from)
+		}
+		if got != want {
+			t.Fatalf("%q in %q[%d:%d] with a buffer of %d: %d, want %d", sep, data, from, to, len(buf), got, want)
+		}
 	}
 }

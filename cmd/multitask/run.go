@@ -274,6 +274,11 @@ func signalByName(name string) (syscall.Signal, bool) {
 // jobs numbers the input's values as jobs.
 func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
 	if p.o.pipe {
+		if f, ok := p.stdin.(*os.File); ok {
+			if jobs, ok := p.split.sections(f); ok {
+				return jobs
+			}
+		}
 		return p.split.blocks(p.stdin)
 	}
 	src := p.in.Jobs()
@@ -583,7 +588,7 @@ func collect[T any](s iter.Seq2[T, error]) ([]T, error) {
 func entry(r *engine.Result) joblog.Entry {
 	return joblog.Entry{
 		Seq: r.Seq, Host: ":", Start: r.Start, Runtime: r.Runtime,
-		Send: int64(len(r.Input)), Receive: r.StdoutLen(),
+		Send: r.InputLen(), Receive: r.StdoutLen(),
 		Exitval: r.Exit, Signal: r.Signal, Command: r.Command.Line,
 	}
 }

@@ -185,6 +185,12 @@ func (c *Client) Exec(ctx context.Context, s *jobexec.Spec) jobexec.Outcome {
 	if s.Limit != nil {
 		job.Timeout = s.Limit()
 	}
+	if s.StdinFile != nil {
+		var err error
+		if job.Stdin, err = s.StdinFile.Bytes(); err != nil {
+			return failed(s, err)
+		}
+	}
 	ch := make(chan answer, 1)
 	c.mu.Lock()
 	if c.waiting == nil {

@@ -20,6 +20,17 @@ type Job struct {
 	// Input, when not nil, is the job's stdin (--pipe); otherwise the job
 	// reads /dev/null.
 	Input []byte
+	// InputFile, when not nil, is the job's stdin instead of Input: a
+	// --pipe block that lies in a regular file.
+	InputFile *jobexec.Section
+}
+
+// InputLen is the length of the job's stdin, as the joblog's Send gives it.
+func (j *Job) InputLen() int64 {
+	if j.InputFile != nil {
+		return j.InputFile.Len
+	}
+	return int64(len(j.Input))
 }
 
 // A Command is a job's command line: Line runs through the shell; Argv,

@@ -65,7 +65,8 @@ func (r *runner) try(job Job, slot, idx int, cmd Command) *Result {
 				"PARALLEL_PID="+strconv.Itoa(os.Getpid())),
 			Timeout: r.cfg.Timeout.After, TermSeq: r.cfg.TermSeq, MemLimit: r.cfg.MemLimit,
 		},
-		Lookup: r.paths.Lookup,
+		StdinFile: job.InputFile,
+		Lookup:    r.paths.Lookup,
 	}
 	if r.cfg.Timeout.Percent > 0 {
 		spec.Limit = r.timeout

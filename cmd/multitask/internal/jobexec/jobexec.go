@@ -67,6 +67,11 @@ type Spec struct {
 	// discards.
 	Stdout, Stderr io.Writer
 
+	// StdinFile, when not nil, replaces Job.Stdin: the job reads that
+	// range of a file, which moves into its stdin pipe without passing
+	// through this process's memory.
+	StdinFile *Section
+
 	// Lookup finds the program of Argv[0]; LookPath when nil.
 	Lookup func(name string) (string, error)
 
@@ -118,7 +123,7 @@ func Run(ctx context.Context, s *Spec) Outcome {
 		fmt.Fprintf(orDiscard(s.Stderr), "multitask: %v\n", err)
 		return o
 	}
-	st, err := attach(c, s.Stdin, s.Stdout, s.Stderr)
+	st, err := attach(c, s.stdin(), s.Stdout, s.Stderr)
 	if err != nil {
 		return startFailed(s, err)
 	}
@@ -295,9 +300,75 @@ func (s *streams) started() {
 
 func (s *streams) wait() { s.wg.Wait() }
 
+// A Section is a range of a file: a --pipe block of a regular file.
+type Section struct {
+	File     *os.File
+	Off, Len int64
+}
+
+// Bytes reads the section into memory.
+func (sec *Section) Bytes() ([]byte, error) {
+	b := make([]byte, sec.Len)
+	if _, err := sec.File.ReadAt(b, sec.Off); err != nil {
+		return nil, fmt.Errorf("reading stdin: %w", err)
+	}
+	return b, nil
+}
+
+// stdin is what the job reads: its block, its section, or nothing.
+func (s *Spec) stdin() stdinSource {
+	switch {
+	case s.StdinFile != nil:
+		return s.StdinFile
+	case s.Stdin != nil:
+		return blockSource(s.Stdin)
+	}
+	return nil
+}
+
+// A stdinSource writes a job's stdin into the pipe the job reads.
+type stdinSource interface{ writeTo(pw *os.File) }
+
+type blockSource []byte
+
+func (b blockSource) writeTo(pw *os.File) { _, _ = pw.Write(b) }
+
+// writeTo splices the section into the pipe: the kernel moves the file's
+// cached pages into it, so the bytes are never copied through this
+// process. It copies them where splice cannot be used.
+func (sec *Section) writeTo(pw *os.File) {
+	off, end := sec.Off, sec.Off+sec.Len
+	rc, err := pw.SyscallConn()
+	if err != nil {
+		return
+	}
+	in := int(sec.File.Fd())
+	var serr error
+	werr := rc.Write(func(fd uintptr) bool {
+		for off < end {
+			n, err := unix.Splice(in, &off, int(fd), nil, int(min(end-off, 1<<30)), unix.SPLICE_F_NONBLOCK|unix.SPLICE_F_MORE)
+			switch {
+			case err == unix.EAGAIN:
+				return false // wait until the job has read some
+			case err == unix.EINTR:
+			case err != nil:
+				serr = err
+				return true
+			case n == 0:
+				return true // the file is shorter than it was
+			}
+		}
+		return true
+	})
+	if werr == nil && errors.Is(serr, unix.EINVAL) {
+		// A file system that cannot splice.
+		_, _ = io.Copy(pw, io.NewSectionReader(sec.File, off, end-off))
+	}
+}
+
 // attach connects the job's stdout and stderr to the writers: a file as it
 // is, any other writer through a pipe.
-func attach(c *exec.Cmd, stdin []byte, stdout, stderr io.Writer) (*streams, error) {
+func attach(c *exec.Cmd, stdin stdinSource, stdout, stderr io.Writer) (*streams, error) {
 	s := &streams{}
 	if stdin != nil {
 		if err := s.feed(c, stdin); err != nil {
@@ -339,10 +410,10 @@ func attach(c *exec.Cmd, stdin []byte, stdout, stderr io.Writer) (*streams, erro
 // wake-ups each.
 const stdinPipeSize = 1 << 20
 
-// feed gives the job block on its stdin through a pipe with a large
-// buffer, written by a goroutine of s; a job that exits without reading it
-// all ends the write with EPIPE.
-func (s *streams) feed(c *exec.Cmd, block []byte) error {
+// feed gives the job its stdin through a pipe with a large buffer, written
+// by a goroutine of s; a job that exits without reading it all ends the
+// write with EPIPE.
+func (s *streams) feed(c *exec.Cmd, in stdinSource) error {
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return err
@@ -358,7 +429,7 @@ func (s *streams) feed(c *exec.Cmd, block []byte) error {
 	go func() {
 		defer s.wg.Done()
 		defer pw.Close()
-		_, _ = pw.Write(block)
+		in.writeTo(pw)
 	}()
 	return nil
 }

@@ -3,6 +3,7 @@ package jobexec
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -152,5 +153,28 @@ func TestPathsCache(t *testing.T) {
 	}
 	if _, err := p.Lookup("no-such-command-here"); err == nil || len(p.paths) != 1 {
 		t.Fatalf("a missing command: %v, cache %v", err, p.paths)
+	}
+}
+
+// TestSectionIsStdin gives jobs a section of a file larger than their
+// stdin pipe holds: one reads it all, one stops after a byte and exits.
+func TestSectionIsStdin(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "in")
+	data := bytes.Repeat([]byte("0123456789abcdef"), 3<<16) // 3 MiB
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sec := &Section{File: f, Off: 5, Len: int64(len(data)) - 10}
+	for line, want := range map[string]string{"wc -c": fmt.Sprint(sec.Len), "head -c 3": "567"} {
+		var out bytes.Buffer
+		o := Run(context.Background(), &Spec{Job: Job{Shell: "/bin/sh", Line: line}, StdinFile: sec, Stdout: &out})
+		if got := strings.TrimSpace(out.String()); o.Exit != 0 || got != want {
+			t.Errorf("%s: exit %d, stdout %q; want %q", line, o.Exit, got, want)
+		}
 	}
 }
