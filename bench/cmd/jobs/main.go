@@ -113,6 +113,7 @@ func (c config) run(ctx context.Context, only *regexp.Regexp, w, progress io.Wri
 	p.xargs = lookup(ctx, "xargs", env)
 	p.bareTrue = lookup(ctx, "true", env)
 	p.bareWc = lookup(ctx, "wc", env)
+	p.sh = lookup(ctx, "sh", env)
 	p.gnu = findGNU(ctx, env, home, progress)
 	p.rush = findRush(ctx, env)
 

@@ -23,6 +23,10 @@ const (
 	nameRush      = "rush"
 	nameTrue      = "true"
 	nameWc        = "wc -l"
+	// The pipe scenario again with stdin a pipe, which multitask reads
+	// through, where it splices a file.
+	nameWcPiped        = "cat | wc -l"
+	nameMultitaskPiped = "cat | multitask"
 )
 
 // sizes are the amounts of work of the scenarios.
@@ -214,6 +218,15 @@ func scenarios(c config, p peers, dir string) []scenario {
 			{nameWc, p.bareWc, []string{"-l"}},
 			{nameMultitask, mt, []string{"--pipe", "--block", sz.block, "wc", "-l"}},
 			{nameGNU, gnu, gnuArgs("--pipe", "--block", sz.block, "wc", "-l")},
+			{nameWcPiped, p.sh, []string{"-c", "cat | wc -l"}},
+			{nameMultitaskPiped, p.sh, []string{"-c", `cat | "$0" --pipe --block "$1" wc -l`, mt.path, sz.block}},
+		},
+		notes: func(res results) []string {
+			if !res[nameMultitaskPiped].ok() || !res[nameWcPiped].ok() {
+				return nil
+			}
+			return []string{fmt.Sprintf("with stdin a pipe, which multitask reads through: %s over %s, %+.1f%%",
+				nameMultitaskPiped, nameWcPiped, (res.ratio(nameMultitaskPiped, nameWcPiped)-1)*100)}
 		},
 		targets: func(res results) []target {
 			return []target{res.limitTarget("6", "pipe: multitask's wall ≤ 25% over wc -l's", nameMultitask, 25,

@@ -31,6 +31,7 @@ type peers struct {
 	multitask, xargs, gnu, rush peer
 	cluster                     peer   // multitask, with multitask-cluster beside it
 	bareTrue, bareWc            peer   // true and wc -l alone: the floors
+	sh                          peer   // for the pipelines of the pipe scenario
 	commit                      string // the repository's commit that multitask was built from
 }
 
