@@ -55,6 +55,11 @@ const (
 // Config says how to run a stream of jobs.
 type Config struct {
 	Slots   int                                        // jobs at once (at least 1)
+	// Ahead is how many jobs start beyond Slots, to wait for a slot
+	// elsewhere: jobs a cluster holds in its queue, so that its workers
+	// find the next job waiting when one ends. They share the slot
+	// numbers 1 to Slots with the others.
+	Ahead int
 	Command func(seq, slot int, args []string) Command // a job's command
 	Shell   string                                     // runs Command.Line as Shell -c Line
 
@@ -215,13 +220,14 @@ func Run(ctx context.Context, cfg Config, jobs iter.Seq2[Job, error]) (Summary, 
 	if cfg.Retries < 1 {
 		cfg.Retries = 1
 	}
+	cfg.Ahead = max(cfg.Ahead, 0)
 	kill, killAll := context.WithCancel(ctx)
 	defer killAll()
 	r := &runner{
 		cfg:     cfg,
 		ctx:     ctx,
-		ended:   make(chan *Result, cfg.Slots),
-		slots:   make(chan int, cfg.Slots),
+		ended:   make(chan *Result, cfg.Slots+cfg.Ahead),
+		slots:   make(chan int, cfg.Slots+cfg.Ahead),
 		halting: make(chan struct{}),
 		kill:    kill,
 		killAll: killAll,
@@ -230,8 +236,8 @@ func Run(ctx context.Context, cfg Config, jobs iter.Seq2[Job, error]) (Summary, 
 	if r.exec == nil {
 		r.exec = jobexec.Run
 	}
-	for s := 1; s <= cfg.Slots; s++ {
-		r.slots <- s
+	for i := range cfg.Slots + cfg.Ahead {
+		r.slots <- i%cfg.Slots + 1
 	}
 	if cfg.Output == LineBuffer && cfg.KeepOrder && cfg.Print {
 		r.held = make(map[int]*heldLines)
