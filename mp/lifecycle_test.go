@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/multitask-go/multitask/internal/proctest"
 	"github.com/multitask-go/multitask/mp"
 	"github.com/multitask-go/multitask/mp/mptest"
 	"github.com/multitask-go/multitask/threads"
@@ -69,7 +70,7 @@ func runExitProgram(how string) int {
 	}
 	// Alive first: Result would wait for a worker still running.
 	fmt.Printf("worker alive=%v code=%d; daemon alive=%v code=%d; children left %d\n",
-		worker.Alive(), worker.ExitCode(), daemon.Alive(), daemon.ExitCode(), len(children(os.Getpid())))
+		worker.Alive(), worker.ExitCode(), daemon.Alive(), daemon.ExitCode(), len(proctest.Children(os.Getpid())))
 	v, err := square.Result(context.Background(), worker)
 	fmt.Printf("worker result %d, %v\n", v, err)
 	return 0

@@ -6,16 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/multitask-go/multitask/codec"
+	"github.com/multitask-go/multitask/internal/proctest"
 	"github.com/multitask-go/multitask/mp"
 	"github.com/multitask-go/multitask/mp/mptest"
 )
@@ -32,17 +29,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	mptest.StopForkServer()
-	if code == 0 {
-		if kids := children(os.Getpid()); len(kids) > 0 {
-			fmt.Fprintf(os.Stderr, "child processes left behind: %v\n", kids)
-			code = 1
-		}
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	os.Exit(proctest.Check(code))
 }
 
 // programs are what this test binary runs instead of its tests when
@@ -52,44 +39,6 @@ func TestMain(m *testing.M) {
 // Files with a build constraint add theirs in an init function.
 var programs = map[string]func(string) int{
 	envRunExit: runExitProgram,
-}
-
-// children lists the live processes whose parent is pid, from /proc.
-func children(pid int) []int {
-	entries, _ := os.ReadDir("/proc")
-	var kids []int
-	for _, e := range entries {
-		child, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if ppid, state, ok := procStat(child); ok && ppid == pid && state != "Z" {
-			kids = append(kids, child)
-		}
-	}
-	return kids
-}
-
-// procStat returns the parent pid and state of pid.
-func procStat(pid int) (ppid int, state string, ok bool) {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return 0, "", false
-	}
-	// The command name is in parentheses and may hold spaces: fields
-	// start after the last ')'.
-	fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-	if len(fields) < 2 {
-		return 0, "", false
-	}
-	ppid, err = strconv.Atoi(fields[1])
-	return ppid, fields[0], err == nil
-}
-
-// alive reports whether pid exists and is not a zombie.
-func alive(pid int) bool {
-	_, state, ok := procStat(pid)
-	return ok && state != "Z"
 }
 
 // hangGuard bounds tests that would hang on a bug; it measures nothing.
@@ -453,7 +402,7 @@ func TestNoOrphans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !alive(grandchild) {
+	if !proctest.Alive(grandchild) {
 		t.Fatalf("grandchild %d not running", grandchild)
 	}
 	p.Kill() // SIGKILL: the child has no chance to clean up
@@ -465,7 +414,7 @@ func TestNoOrphans(t *testing.T) {
 // ctx.
 func waitGone(t *testing.T, ctx context.Context, pid int) {
 	t.Helper()
-	for alive(pid) {
+	for proctest.Alive(pid) {
 		if ctx.Err() != nil {
 			t.Fatalf("process %d outlived its parent", pid)
 		}

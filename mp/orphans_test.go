@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/multitask-go/multitask/internal/proctest"
 	"github.com/multitask-go/multitask/mp"
 )
 
@@ -93,7 +94,7 @@ func descendants(pid int) []int {
 	for next := []int{pid}; len(next) > 0; {
 		var kids []int
 		for _, p := range next {
-			kids = append(kids, children(p)...)
+			kids = append(kids, proctest.Children(p)...)
 		}
 		all = append(all, kids...)
 		next = kids

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/multitask-go/multitask/futures"
+	"github.com/multitask-go/multitask/internal/proctest"
 	"github.com/multitask-go/multitask/mp"
 )
 
@@ -705,7 +706,7 @@ func TestPoolShutdown(t *testing.T) {
 	if err := pool.Shutdown(sctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Shutdown = %v, want its context's error", err)
 	}
-	if alive(worker) {
+	if proctest.Alive(worker) {
 		t.Errorf("worker %d outlived Shutdown", worker)
 	}
 	if err := running.Err(ctx); !errors.Is(err, context.DeadlineExceeded) {

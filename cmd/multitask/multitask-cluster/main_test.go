@@ -6,14 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 
-	"go.uber.org/goleak"
-
 	"github.com/multitask-go/multitask/cmd/multitask/internal/reaper"
+	"github.com/multitask-go/multitask/internal/proctest"
 	"github.com/multitask-go/multitask/mp"
 )
 
@@ -33,17 +30,7 @@ func TestMain(m *testing.M) {
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}
-	if code == 0 {
-		if kids := children(os.Getpid()); len(kids) > 0 {
-			fmt.Fprintf(os.Stderr, "child processes left behind: %v\n", kids)
-			code = 1
-		}
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	os.Exit(proctest.Check(code))
 }
 
 const clusterName = "multitask-cluster"
@@ -78,25 +65,4 @@ func programs(t *testing.T) string {
 		t.Fatal(buildErr)
 	}
 	return filepath.Join(binDir, "multitask")
-}
-
-// children returns the live child processes of pid.
-func children(pid int) []int {
-	entries, _ := os.ReadDir("/proc")
-	var kids []int
-	for _, e := range entries {
-		child, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-		if len(fields) >= 2 && fields[1] == strconv.Itoa(pid) && fields[0] != "Z" {
-			kids = append(kids, child)
-		}
-	}
-	return kids
 }

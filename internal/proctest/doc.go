@@ -1,0 +1,8 @@
+// Package proctest checks what the tests of a package that starts processes
+// leave behind: child processes still running and goroutines still running
+// once the tests have ended.
+//
+// Only tests import it. It reads /proc, so it sees processes on Linux only.
+// It links neither NATS nor net, so that tests of the packages below
+// cluster and of the multitask command can use it.
+package proctest
