@@ -62,3 +62,14 @@ func Run(t testing.TB, dir, stdin string, args ...string) Outcome {
 	}
 	return Outcome{out.String(), errOut.String(), cmd.ProcessState.ExitCode()}
 }
+
+// Output is [Run] for a run that must succeed: it fails the test unless
+// GNU parallel exits 0, and returns what it printed on stdout.
+func Output(t testing.TB, dir, stdin string, args ...string) string {
+	t.Helper()
+	o := Run(t, dir, stdin, args...)
+	if o.Code != 0 {
+		t.Fatalf("GNU parallel %q exited with %d\n%s", args, o.Code, o.Stderr)
+	}
+	return o.Stdout
+}

@@ -21,15 +21,14 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// runGNU runs GNU parallel with args in dir and returns its stdout; it
-// must succeed.
-func runGNU(t *testing.T, dir, stdin string, args ...string) string {
-	t.Helper()
-	o := gnutest.Run(t, dir, stdin, args...)
-	if o.Code != 0 {
-		t.Fatalf("GNU parallel %q exited with %d\n%s", args, o.Code, o.Stderr)
+// withOptions returns args, GNU parallel's options then its input
+// sources, with opts added after the options.
+func withOptions(args []string, opts ...string) []string {
+	i := slices.Index(args, ":::")
+	if i < 0 {
+		i = len(args)
 	}
-	return o.Stdout
+	return slices.Concat(args[:i], opts, args[i:])
 }
 
 // gnuCommand is the command GNU parallel runs in the tree tests; runJob
@@ -168,12 +167,7 @@ func TestTreeMatchesGNU(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			opts, sources := tt.args, []string(nil)
-			if i := slices.Index(tt.args, ":::"); i >= 0 {
-				opts, sources = tt.args[:i], tt.args[i:]
-			}
-			args := append(append(slices.Clip(opts), "-j1", "--results", "gnu", gnuCommand), sources...)
-			runGNU(t, dir, tt.stdin, args...)
+			gnutest.Output(t, dir, tt.stdin, withOptions(tt.args, "-j1", "--results", "gnu", gnuCommand)...)
 			ours := filepath.Join(dir, "ours")
 			for i, jb := range tt.jobs {
 				j, err := Open(ours, jb.names, jb.args, i+1)
@@ -210,7 +204,7 @@ func TestOpenPathMatchesGNU(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			runGNU(t, dir, "", append([]string{"-j1", "--results", "gnu/" + tt.template, gnuCommand}, tt.args...)...)
+			gnutest.Output(t, dir, "", append([]string{"-j1", "--results", "gnu/" + tt.template, gnuCommand}, tt.args...)...)
 			for i, out := range tt.outs {
 				j, err := OpenPath(filepath.Join(dir, "ours")+"/"+out, i+1)
 				if err != nil {
@@ -432,7 +426,7 @@ func TestDoneMatchesGNU(t *testing.T) {
 			// With --results GNU parallel prints nothing: echo to a file
 			// beside the results, one job at a time so that the jobs
 			// append in their order.
-			runGNU(t, dir, "", append([]string{"-k", "-j1", "--resume", "--results", results, "echo {} >> ran"}, append([]string{":::"}, all...)...)...)
+			gnutest.Output(t, dir, "", append([]string{"-k", "-j1", "--resume", "--results", results, "echo {} >> ran"}, append([]string{":::"}, all...)...)...)
 			b, err := os.ReadFile(filepath.Join(dir, "ran"))
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
 				t.Fatal(err)

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/multitask-go/multitask/cmd/multitask/internal/gnutest"
 	"github.com/multitask-go/multitask/cmd/multitask/internal/joblog"
 )
 
@@ -44,13 +44,8 @@ func TestTableMatchesGNU(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			opts, sources := tt.args, []string(nil)
-			if i := slices.Index(tt.args, ":::"); i >= 0 {
-				opts, sources = tt.args[:i], tt.args[i:]
-			}
-			args := append(append(slices.Clip(opts), "-j1", "-k", "--joblog", "jl", "--results", tt.format,
-				`printf '%s\n' {}; printf 'E%s' {} >&2`), sources...)
-			gnu := runGNU(t, dir, tt.stdin, args...)
+			gnu := gnutest.Output(t, dir, tt.stdin, withOptions(tt.args, "-j1", "-k", "--joblog", "jl", "--results", tt.format,
+				`printf '%s\n' {}; printf 'E%s' {} >&2`)...)
 			l, err := joblog.Read(filepath.Join(dir, "jl"))
 			if err != nil {
 				t.Fatal(err)
@@ -87,7 +82,7 @@ func TestTableMatchesGNU(t *testing.T) {
 func TestTableFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	if out := runGNU(t, dir, "", "-j1", "-k", "--joblog", "jl", "--results", "T.CSV", "echo {}", ":::", "a", "b"); out != "" {
+	if out := gnutest.Output(t, dir, "", "-j1", "-k", "--joblog", "jl", "--results", "T.CSV", "echo {}", ":::", "a", "b"); out != "" {
 		t.Errorf("GNU parallel printed %q", out)
 	}
 	gnu, err := os.ReadFile(filepath.Join(dir, "T.CSV"))
