@@ -42,23 +42,25 @@ func (e *encoder) string(s string) {
 	e.b = append(e.b, s...)
 }
 
-// nilBytes encodes p keeping nil apart from empty.
-func (e *encoder) nilBytes(p []byte) {
-	if p == nil {
+// nilLen encodes the length n of a slice keeping nil apart from empty:
+// nil is 0 and a length n is n+1.
+func (e *encoder) nilLen(isNil bool, n int) {
+	if isNil {
 		e.uint(0)
 		return
 	}
-	e.uint(uint64(len(p)) + 1)
+	e.uint(uint64(n) + 1)
+}
+
+// nilBytes encodes p keeping nil apart from empty.
+func (e *encoder) nilBytes(p []byte) {
+	e.nilLen(p == nil, len(p))
 	e.b = append(e.b, p...)
 }
 
 // strings encodes ss keeping nil apart from empty.
 func (e *encoder) strings(ss []string) {
-	if ss == nil {
-		e.uint(0)
-		return
-	}
-	e.uint(uint64(len(ss)) + 1)
+	e.nilLen(ss == nil, len(ss))
 	for _, s := range ss {
 		e.string(s)
 	}
@@ -79,18 +81,12 @@ func (d *decoder) fail() {
 	d.b = nil
 }
 
-func (d *decoder) uint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
+func (d *decoder) uint() uint64 { return varint(d, binary.Uvarint) }
+func (d *decoder) int() int64   { return varint(d, binary.Varint) }
 
-func (d *decoder) int() int64 {
-	v, n := binary.Varint(d.b)
+// varint reads a number with read, binary.Uvarint or binary.Varint.
+func varint[T uint64 | int64](d *decoder, read func([]byte) (T, int)) T {
+	v, n := read(d.b)
 	if n <= 0 {
 		d.fail()
 		return 0
@@ -116,27 +112,37 @@ func (d *decoder) bytes() []byte { return d.take(d.uint()) }
 
 func (d *decoder) string() string { return string(d.take(d.uint())) }
 
+// nilLen reads what encoder.nilLen wrote: a slice's length, or that it
+// is nil.
+func (d *decoder) nilLen() (n uint64, isNil bool) {
+	v := d.uint()
+	if v == 0 {
+		return 0, true
+	}
+	return v - 1, false
+}
+
 func (d *decoder) nilBytes() []byte {
-	n := d.uint()
-	if n == 0 {
+	n, isNil := d.nilLen()
+	if isNil {
 		return nil
 	}
-	return d.take(n - 1)
+	return d.take(n)
 }
 
 func (d *decoder) strings() []string {
-	n := d.uint()
-	if n == 0 {
+	n, isNil := d.nilLen()
+	if isNil {
 		return nil
 	}
 	// Each string takes a byte at least: a count beyond the bytes left is
 	// a lie, refused before the slice is made.
-	if n-1 > uint64(len(d.b)) {
+	if n > uint64(len(d.b)) {
 		d.fail()
 		return nil
 	}
-	ss := make([]string, 0, n-1)
-	for range n - 1 {
+	ss := make([]string, 0, n)
+	for range n {
 		ss = append(ss, d.string())
 	}
 	return ss
