@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -118,5 +120,20 @@ func TestBadInputExits255(t *testing.T) {
 		if o.code != 255 || o.stdout != "" || !strings.HasPrefix(o.stderr, "multitask: ") {
 			t.Errorf("multitask %q: exit %d, stdout %q, stderr %q; want 255 and a message", args, o.code, o.stdout, o.stderr)
 		}
+	}
+}
+
+// TestHugeJobsAreCapped: -j beyond what the open files allow runs with as
+// many as they allow, says so as GNU parallel does, and does not reserve
+// room for a billion jobs.
+func TestHugeJobsAreCapped(t *testing.T) {
+	most := fileHandleSlots()
+	o := runIn(t, "", "-k", "-j", "1000000000", "echo", ":::", "a", "b")
+	want := fmt.Sprintf("multitask: Warning: Only enough file handles to run %d jobs in parallel.\n", most)
+	if o.code != 0 || o.stdout != "a\nb\n" || !strings.HasPrefix(o.stderr, want) {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want a and b, and %q", o.code, o.stdout, o.stderr, want)
+	}
+	if o := runIn(t, "", "-k", "-j", strconv.Itoa(most), "echo", ":::", "a"); o.code != 0 || o.stderr != "" {
+		t.Fatalf("-j %d: exit %d, stderr %q; want no warning", most, o.code, o.stderr)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // errUsage marks errors in the command line; they exit 255 as GNU
@@ -281,6 +283,18 @@ func (o *options) slots() (int, error) {
 		return 0, fmt.Errorf("-j %s: cannot run any jobs", s)
 	}
 	return int(n), nil
+}
+
+// fileHandleSlots is how many jobs can run at once within the limit of
+// open files, as GNU parallel counts it: four per job, and twenty kept
+// for other uses; and never more than a million.
+func fileHandleSlots() int {
+	const most = 1 << 20
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil || lim.Cur >= 4*most {
+		return most
+	}
+	return max(int(lim.Cur)-20, 4) / 4
 }
 
 // loadSpec is what GNU parallel takes for --load: +N or -N cores more or

@@ -79,6 +79,14 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (*runPlan, err
 	if c.Slots, err = o.slots(); err != nil {
 		return nil, err
 	}
+	if most := fileHandleSlots(); c.Slots > most {
+		// GNU parallel's limit, and its words.
+		if o.jobs != "0" {
+			warn(fmt.Sprintf("Only enough file handles to run %d jobs in parallel.", most))
+			warn("Raise the limit of open files (ulimit -n) to run more.")
+		}
+		c.Slots = most
+	}
 	c.KeepOrder = o.keepOrder
 	c.Print = o.results == ""
 	c.Stdout, c.Stderr = stdout, stderr

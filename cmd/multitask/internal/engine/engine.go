@@ -55,13 +55,14 @@ const (
 // Config says how to run a stream of jobs.
 type Config struct {
 	Slots   int                                        // jobs at once (at least 1)
+	Command func(seq, slot int, args []string) Command // a job's command
+	Shell   string                                     // runs Command.Line as Shell -c Line
+
 	// Ahead is how many jobs start beyond Slots, to wait for a slot
 	// elsewhere: jobs a cluster holds in its queue, so that its workers
 	// find the next job waiting when one ends. They share the slot
 	// numbers 1 to Slots with the others.
 	Ahead int
-	Command func(seq, slot int, args []string) Command // a job's command
-	Shell   string                                     // runs Command.Line as Shell -c Line
 
 	KeepOrder bool                         // print in input order
 	Output    Output                       // how output is printed
