@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/multitask-go/multitask/cmd/multitask/internal/gnutest"
 )
 
 // compatCase is a command line that must give GNU parallel's stdout and
@@ -253,7 +255,7 @@ var compatCases = []compatCase{
 // TestCompatibleWithGNUParallel runs each case with GNU parallel and with
 // multitask and compares stdout and the exit status.
 func TestCompatibleWithGNUParallel(t *testing.T) {
-	gnuParallel(t)
+	gnutest.Path(t)
 	pairs := make([]*pair, len(compatCases))
 	for i, tc := range compatCases {
 		files := map[string]string{"args.txt": "f1\nf 2\n", "more.txt": "m1\n"}

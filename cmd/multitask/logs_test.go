@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/multitask-go/multitask/cmd/multitask/internal/gnutest"
 )
 
 // joblogColumns reads a joblog without its time columns (Starttime and
@@ -34,7 +36,7 @@ func withoutTimes(s string) string {
 }
 
 func TestJoblogMatchesGNU(t *testing.T) {
-	gnuParallel(t)
+	gnutest.Path(t)
 	// A joblog to append to, as GNU parallel wrote it.
 	old := "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n" +
 		"1\t:\t1700000000.000\t     0.001\t0\t2\t0\t0\techo x\n"
@@ -99,7 +101,7 @@ func TestJoblogMatchesGNU(t *testing.T) {
 // TestResumeReadsGNUJoblog lets GNU parallel write a joblog with failed
 // jobs, then resumes from copies of it with each runner.
 func TestResumeReadsGNUJoblog(t *testing.T) {
-	gnuParallel(t)
+	gnutest.Path(t)
 	first := []string{"-k", "--joblog", "jl", "echo {} >> ran; [ {} != 2 ] && [ {} != 4 ]", ":::", "1", "2", "3", "4"}
 	seed := t.TempDir()
 	if o := runGNU(t, seed, "", first...); o.code != 2 {
@@ -163,7 +165,7 @@ func tree(t *testing.T, root string) map[string]string {
 }
 
 func TestResultsMatchGNU(t *testing.T) {
-	gnuParallel(t)
+	gnutest.Path(t)
 	cases := []struct {
 		name  string
 		stdin string

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/multitask-go/multitask/cmd/multitask/internal/gnutest"
 	"github.com/multitask-go/multitask/cmd/multitask/internal/reaper"
 	"go.uber.org/goleak"
 )
@@ -76,24 +77,6 @@ func runInFile(t *testing.T, stdin string, args ...string) outcome {
 	return outcome{out.String(), errOut.String(), code}
 }
 
-// gnuParallel is the path of GNU parallel, or "" when it is not installed.
-// MULTITASK_REQUIRE_GNU_PARALLEL=1 (set by .ci/run) turns its absence into
-// a failure rather than a skip.
-func gnuParallel(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("parallel")
-	if err == nil {
-		if out, _ := exec.Command(p, "--version").Output(); bytes.HasPrefix(out, []byte("GNU parallel")) {
-			return p
-		}
-	}
-	if os.Getenv("MULTITASK_REQUIRE_GNU_PARALLEL") == "1" {
-		t.Fatal("GNU parallel is required (Debian package parallel) and not installed")
-	}
-	t.Skip("GNU parallel is not installed (Debian package parallel)")
-	return ""
-}
-
 // gnuWorkers is how many GNU parallel runs are made at once. Each spends
 // about a second starting, much of it waiting on the disk and the
 // scheduler, so a few at a time keep two cores busy without starving the
@@ -144,7 +127,7 @@ func gnuHome(t *testing.T, path string) string {
 // cleanup kills what still runs and waits for it.
 func startGNU(t *testing.T, runs ...*gnuRun) {
 	t.Helper()
-	path := gnuParallel(t)
+	path := gnutest.Path(t)
 	home := gnuHome(t, path)
 	for _, r := range runs {
 		r.done = make(chan struct{})
