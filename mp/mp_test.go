@@ -414,11 +414,8 @@ func TestNoOrphans(t *testing.T) {
 // ctx.
 func waitGone(t *testing.T, ctx context.Context, pid int) {
 	t.Helper()
-	for proctest.Alive(pid) {
-		if ctx.Err() != nil {
-			t.Fatalf("process %d outlived its parent", pid)
-		}
-		time.Sleep(time.Millisecond) // polls /proc; the kernel's signal is immediate
+	if !proctest.Gone(ctx, pid) {
+		t.Fatalf("process %d outlived its parent", pid)
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/multitask-go/multitask/internal/proctest"
 )
 
 var (
@@ -59,12 +62,6 @@ func waitLines(t *testing.T, file string, n int) []string {
 	}
 }
 
-// gone reports whether process pid has ended (a zombie has).
-func gone(pid int) bool {
-	st, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	return err != nil || bytes.Contains(st, []byte(") Z "))
-}
-
 func TestSIGKILLLeavesNoJobBehind(t *testing.T) {
 	dir := t.TempDir()
 	pids := filepath.Join(dir, "pids")
@@ -78,13 +75,11 @@ func TestSIGKILLLeavesNoJobBehind(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd.Wait()
-	deadline := time.Now().Add(time.Second)
+	wait, stop := context.WithTimeout(context.Background(), time.Second)
+	defer stop()
 	for _, p := range procs {
 		pid, _ := strconv.Atoi(p)
-		for !gone(pid) && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if !gone(pid) {
+		if !proctest.Gone(wait, pid) {
 			syscall.Kill(pid, syscall.SIGKILL)
 			t.Errorf("process %d of a job outlived multitask's SIGKILL by a second", pid)
 		}

@@ -1,11 +1,13 @@
 package proctest
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -53,6 +55,19 @@ func Children(pid int) []int {
 func Alive(pid int) bool {
 	_, state, ok := stat(pid)
 	return ok && state != "Z"
+}
+
+// Gone waits until process pid has ended, and reports whether it did
+// before ctx was done. A zombie has ended.
+func Gone(ctx context.Context, pid int) bool {
+	for Alive(pid) {
+		select {
+		case <-ctx.Done():
+			return !Alive(pid)
+		case <-time.After(5 * time.Millisecond): // polls /proc: only its parent can wait for a process
+		}
+	}
+	return true
 }
 
 // stat returns the parent pid and the state of pid, from /proc/pid/stat.

@@ -1,6 +1,7 @@
 package proctest_test
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"slices"
@@ -30,8 +31,8 @@ func TestChildrenAndAlive(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Until it is waited for, the killed child is a zombie: it has ended.
-	for proctest.Alive(pid) {
-		time.Sleep(time.Millisecond) // polls /proc; the test's time limit guards against a hang
+	if !proctest.Gone(t.Context(), pid) {
+		t.Fatalf("Gone(%d) = false after SIGKILL", pid)
 	}
 	if kids := proctest.Children(os.Getpid()); slices.Contains(kids, pid) {
 		t.Errorf("Children = %v, want the ended child %d left out", kids, pid)
@@ -39,6 +40,22 @@ func TestChildrenAndAlive(t *testing.T) {
 	cmd.Wait()
 	if proctest.Alive(pid) {
 		t.Errorf("Alive(%d) = true after Wait", pid)
+	}
+}
+
+func TestGoneWhileRunning(t *testing.T) {
+	cmd := exec.Command("sleep", "60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+	defer cancel()
+	if proctest.Gone(ctx, cmd.Process.Pid) {
+		t.Fatal("Gone = true for a running child")
 	}
 }
 

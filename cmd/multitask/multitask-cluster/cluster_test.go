@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/multitask-go/multitask/internal/proctest"
 )
 
 // outcome is what a run printed and returned.
@@ -186,17 +188,6 @@ func waitFile(t *testing.T, file string) string {
 	}
 }
 
-// gone waits up to 5s for process pid to end (a zombie has).
-func gone(pid int) bool {
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		st, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if err != nil || bytes.Contains(st, []byte(") Z ")) {
-			return true
-		}
-	}
-	return false
-}
-
 func TestKilledWorkersJobRunsElsewhereAndPrintsOnce(t *testing.T) {
 	url := startServer(t)
 	var workers []*proc
@@ -238,7 +229,9 @@ func TestKilledWorkersJobRunsElsewhereAndPrintsOnce(t *testing.T) {
 	if rows := joblogColumns(t, filepath.Join(dir, "jl")); len(rows) != 2 || !strings.HasPrefix(rows[1], "1\t:\t0\t7\t0\t0\t") {
 		t.Fatalf("joblog %q", rows)
 	}
-	if !gone(sleeper) {
+	wait, stop := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stop()
+	if !proctest.Gone(wait, sleeper) {
 		syscall.Kill(sleeper, syscall.SIGKILL)
 		t.Fatalf("process %d of the killed worker's job survived it", sleeper)
 	}

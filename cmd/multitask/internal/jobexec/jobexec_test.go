@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/multitask-go/multitask/internal/proctest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -60,17 +62,6 @@ func TestRun(t *testing.T) {
 	}
 }
 
-// gone waits up to 5s for process pid to end (a zombie has ended).
-func gone(pid int) bool {
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		st, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if err != nil || bytes.Contains(st, []byte(") Z ")) {
-			return true
-		}
-	}
-	return false
-}
-
 // groups records what Run tells it.
 type groups struct{ added, removed []int }
 
@@ -98,7 +89,9 @@ func TestCancelKillsTheGroup(t *testing.T) {
 	if !o.Killed || o.Signal != int(syscall.SIGTERM) {
 		t.Fatalf("outcome %+v; want killed by SIGTERM", o)
 	}
-	if !gone(pid) {
+	wait, stop := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stop()
+	if !proctest.Gone(wait, pid) {
 		syscall.Kill(pid, syscall.SIGKILL)
 		t.Fatalf("the job's background process %d survived the kill of its group", pid)
 	}
@@ -139,7 +132,9 @@ func TestFileWritersAreGivenAsTheyAre(t *testing.T) {
 	}
 	bg, _ := strconv.Atoi(fields[1])
 	syscall.Kill(bg, syscall.SIGKILL)
-	gone(bg)
+	wait, stop := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stop()
+	proctest.Gone(wait, bg)
 }
 
 func TestPathsCache(t *testing.T) {
