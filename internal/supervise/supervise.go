@@ -7,7 +7,8 @@
 // exits; a child forked from such a thread would be killed at a random
 // moment. So every child is forked from one goroutine locked to its thread
 // for as long as any child it forked is alive; it exits, taking its thread
-// with it, only once none is.
+// with it, only once none is, and no child was asked for in a short while:
+// a program that starts children one after another keeps one thread.
 package supervise
 
 import (
@@ -15,6 +16,7 @@ import (
 	"os/exec"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // ErrUnsupported is returned by Start on platforms where a child's death
@@ -132,9 +134,10 @@ var forker = &lockedForker{}
 // lockedForker serves start requests on a goroutine locked to its thread.
 // Package state, as the thread it guards is a property of the process.
 type lockedForker struct {
-	mu   sync.Mutex // guards live and reqs
-	live int        // linked children started and not yet reaped
-	reqs chan forkReq
+	mu     sync.Mutex // guards the fields below
+	live   int        // linked children started and not yet reaped
+	reqs   chan forkReq
+	serves int // forking goroutines started, each with a thread
 }
 
 type forkReq struct {
@@ -147,6 +150,7 @@ func (f *lockedForker) start(cmd *exec.Cmd) error {
 	f.live++
 	if f.reqs == nil {
 		f.reqs = make(chan forkReq)
+		f.serves++
 		go f.serve(f.reqs)
 	}
 	reqs := f.reqs
@@ -160,23 +164,40 @@ func (f *lockedForker) start(cmd *exec.Cmd) error {
 	return err
 }
 
-// release accounts for a linked child that was reaped or never started; the
-// last one ends the forking goroutine and its thread.
+// release accounts for a linked child that was reaped or never started.
 func (f *lockedForker) release() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.live--
-	if f.live == 0 {
-		close(f.reqs)
-		f.reqs = nil
-	}
 }
+
+// forkerIdle is how long the forking goroutine waits for the next request
+// once no child it forked is alive, before it ends with its thread. A new
+// thread for each child costs more than the child's fork when children
+// are started one after another.
+const forkerIdle = 50 * time.Millisecond
 
 func (f *lockedForker) serve(reqs <-chan forkReq) {
 	// Never unlocked: when this goroutine returns, the runtime ends the
 	// thread, which is safe then because no child it forked is alive.
 	lockThread()
-	for req := range reqs {
-		req.done <- req.cmd.Start()
+	idle := time.NewTimer(forkerIdle)
+	defer idle.Stop()
+	for {
+		select {
+		case req := <-reqs:
+			req.done <- req.cmd.Start()
+		case <-idle.C:
+			// start counts a child before it sends its request: with
+			// none counted, none is on its way.
+			f.mu.Lock()
+			if f.live == 0 {
+				f.reqs = nil
+				f.mu.Unlock()
+				return
+			}
+			f.mu.Unlock()
+		}
+		idle.Reset(forkerIdle)
 	}
 }

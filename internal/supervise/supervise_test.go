@@ -4,6 +4,7 @@ import (
 	"os/exec"
 	"syscall"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -93,5 +94,44 @@ func TestParentDeathSignalIsSet(t *testing.T) {
 	<-c.Done()
 	if cmd.SysProcAttr.Pdeathsig != 0 || !cmd.SysProcAttr.Setsid {
 		t.Fatalf("detached child: %+v", cmd.SysProcAttr)
+	}
+}
+
+// TestChildrenInTurnShareAThread starts children one after another: the
+// forking goroutine, and its thread, serve them all, then end.
+func TestChildrenInTurnShareAThread(t *testing.T) {
+	forkerEnds(t) // one of an earlier test's
+	forker.mu.Lock()
+	before := forker.serves
+	forker.mu.Unlock()
+	for range 10 {
+		c, err := Start(exec.Command("/bin/true"), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-c.Done()
+	}
+	forker.mu.Lock()
+	n := forker.serves - before
+	forker.mu.Unlock()
+	if n != 1 {
+		t.Fatalf("%d forking goroutines for 10 children in turn, want 1", n)
+	}
+	forkerEnds(t)
+}
+
+// forkerEnds waits until the forking goroutine has ended.
+func forkerEnds(t *testing.T) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		forker.mu.Lock()
+		ended := forker.reqs == nil
+		forker.mu.Unlock()
+		if ended {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the forking goroutine did not end once idle")
+		}
 	}
 }
