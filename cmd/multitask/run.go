@@ -454,9 +454,6 @@ func (p *runPlan) execute(ctx context.Context) int {
 		}
 		defer br.Close()
 		c.Exec, lost = br.Exec, br.Done()
-		// As many again wait in the cluster's queue, so that its workers
-		// do not wait for each next job to cross from here.
-		c.Ahead = c.Slots
 	} else {
 		exe, err := os.Executable()
 		if err == nil {

@@ -58,12 +58,6 @@ type Config struct {
 	Command func(seq, slot int, args []string) Command // a job's command
 	Shell   string                                     // runs Command.Line as Shell -c Line
 
-	// Ahead is how many jobs start beyond Slots, to wait for a slot
-	// elsewhere: jobs a cluster holds in its queue, so that its workers
-	// find the next job waiting when one ends. They share the slot
-	// numbers 1 to Slots with the others.
-	Ahead int
-
 	KeepOrder bool                         // print in input order
 	Output    Output                       // how output is printed
 	Tag       func(j Job, slot int) string // when set, the prefix of each printed line
@@ -221,14 +215,13 @@ func Run(ctx context.Context, cfg Config, jobs iter.Seq2[Job, error]) (Summary, 
 	if cfg.Retries < 1 {
 		cfg.Retries = 1
 	}
-	cfg.Ahead = max(cfg.Ahead, 0)
 	kill, killAll := context.WithCancel(ctx)
 	defer killAll()
 	r := &runner{
 		cfg:     cfg,
 		ctx:     ctx,
-		ended:   make(chan *Result, cfg.Slots+cfg.Ahead),
-		slots:   make(chan int, cfg.Slots+cfg.Ahead),
+		ended:   make(chan *Result, cfg.Slots),
+		slots:   make(chan int, cfg.Slots),
 		halting: make(chan struct{}),
 		kill:    kill,
 		killAll: killAll,
@@ -237,8 +230,8 @@ func Run(ctx context.Context, cfg Config, jobs iter.Seq2[Job, error]) (Summary, 
 	if r.exec == nil {
 		r.exec = jobexec.Run
 	}
-	for i := range cfg.Slots + cfg.Ahead {
-		r.slots <- i%cfg.Slots + 1
+	for s := 1; s <= cfg.Slots; s++ {
+		r.slots <- s
 	}
 	if cfg.Output == LineBuffer && cfg.KeepOrder && cfg.Print {
 		r.held = make(map[int]*heldLines)

@@ -12,14 +12,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
-
-	"github.com/multitask-go/multitask/cmd/multitask/internal/jobexec"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -464,44 +461,5 @@ func TestLoadCountsRunningProcesses(t *testing.T) {
 	}
 	if resourcesFree(0, avg+4) {
 		t.Fatalf("%d busy processes leave a load below %v", len(busy), avg+4)
-	}
-}
-
-// TestAheadStartsMoreJobsOnTheSameSlots runs jobs through an Exec that
-// holds them until four are in at once: two slots and two ahead.
-func TestAheadStartsMoreJobsOnTheSameSlots(t *testing.T) {
-	cfg, _, _ := config(2)
-	cfg.Ahead = 2
-	var mu sync.Mutex
-	var slots []int
-	cfg.Command = func(_, slot int, _ []string) Command {
-		mu.Lock()
-		slots = append(slots, slot)
-		mu.Unlock()
-		return Command{Line: "true"}
-	}
-	var in atomic.Int32
-	all := make(chan struct{})
-	cfg.Exec = func(ctx context.Context, _ *jobexec.Spec) jobexec.Outcome {
-		if in.Add(1) == 4 {
-			close(all)
-		}
-		select {
-		case <-all:
-		case <-time.After(10 * time.Second):
-			return jobexec.Outcome{Exit: 1}
-		}
-		return jobexec.Outcome{Start: time.Now()}
-	}
-	sum, err := Run(context.Background(), cfg, lines("1", "2", "3", "4"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Failed != 0 {
-		t.Fatalf("%d jobs failed: fewer than 4 ran at once", sum.Failed)
-	}
-	slices.Sort(slots)
-	if !slices.Equal(slots, []int{1, 1, 2, 2}) {
-		t.Fatalf("slots %v, want 1 and 2 twice each", slots)
 	}
 }
