@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -189,5 +190,39 @@ func TestBigPayload(t *testing.T) {
 	var pe *cluster.PayloadError
 	if !errors.As(err, &pe) || !errors.Is(err, mp.ErrTooLarge) {
 		t.Fatalf("above MaxPayload: %v", err)
+	}
+}
+
+var (
+	startedMu sync.Mutex
+	started   []int
+	record    = mp.Register("cluster-test-record", func(ctx context.Context, x int) (int, error) {
+		startedMu.Lock()
+		started = append(started, x)
+		startedMu.Unlock()
+		return x, nil
+	})
+)
+
+// TestTasksStartInSubmissionOrder submits tasks one after another to one
+// worker, which runs them in the order they reach the queue: the order
+// they were submitted in.
+func TestTasksStartInSubmissionOrder(t *testing.T) {
+	ctx := context.Background()
+	ex := newExecutor(t, cluster.Workers(1))
+	const n = 300
+	fs := make([]*futures.Future[int], n)
+	for i := range fs {
+		fs[i] = record.Submit(ctx, ex, i)
+	}
+	for i, f := range fs {
+		if v, err := f.Result(ctx); err != nil || v != i {
+			t.Fatalf("task %d: %d, %v", i, v, err)
+		}
+	}
+	startedMu.Lock()
+	defer startedMu.Unlock()
+	if !slices.IsSorted(started) || len(started) != n {
+		t.Fatalf("tasks started in the order %v, want 0 to %d", started, n-1)
 	}
 }

@@ -356,7 +356,12 @@ func (e *Executor) ExecuteCall(t futures.Task, call *mp.Call) error {
 			stop()
 		}
 	}
-	go c.publish(en, m, e.task.queueTimeout)
+	// The first publish is made here, so that tasks reach the stream, and
+	// the workers, in the order they were submitted; only its
+	// acknowledgement, and any retry, is waited for apart.
+	opts := publishOptions(en.id, e.task.queueTimeout)
+	f, err := c.l.js.PublishMsgAsync(m, opts...)
+	go c.publish(en, m, opts, f, err)
 	return nil
 }
 
@@ -394,15 +399,20 @@ func (e *Executor) releaseRoom() {
 // waited for forever.
 const publishTimeout = 5 * time.Second
 
-// publish stores the task in its stream, retrying while the server is
-// away; the task's id makes a repeated publish harmless.
-func (c *client) publish(en *entry, m *nats.Msg, ttl time.Duration) {
-	opts := []jetstream.PublishOpt{jetstream.WithMsgID(en.id)}
+// publishOptions are those of a task's publish: its id, which makes a
+// repeated publish harmless, and its queue timeout as the message's TTL.
+func publishOptions(id string, ttl time.Duration) []jetstream.PublishOpt {
+	opts := []jetstream.PublishOpt{jetstream.WithMsgID(id)}
 	if ttl > 0 {
 		opts = append(opts, jetstream.WithMsgTTL(max(ttl, time.Second)))
 	}
+	return opts
+}
+
+// publish waits for the acknowledgement of the task's first publish (f,
+// or its error), and publishes it again while the server is away.
+func (c *client) publish(en *entry, m *nats.Msg, opts []jetstream.PublishOpt, f jetstream.PubAckFuture, err error) {
 	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
-		f, err := c.l.js.PublishMsgAsync(m, opts...)
 		if err == nil {
 			select {
 			case ack := <-f.Ok():
@@ -424,6 +434,7 @@ func (c *client) publish(en *entry, m *nats.Msg, ttl time.Duration) {
 			return
 		}
 		time.Sleep(wait)
+		f, err = c.l.js.PublishMsgAsync(m, opts...)
 	}
 }
 
