@@ -26,11 +26,11 @@
 //
 // A task is a message in a JetStream work-queue stream, one subject per
 // [Queue]. Tasks reach the stream in the order they were submitted from
-// one executor, and workers take them in that order; a task that is
-// retried or delivered again goes after those waiting. A worker pulls
-// only as many tasks as it has free slots, renews
-// the acknowledgement deadline ([AckWait]) while a task runs, publishes
-// the result to a JetStream stream the submitting executor reads, and
+// one executor, and workers take them in that order, except for tasks
+// retried or delivered again, which come back when they are due. A worker
+// pulls only as many tasks as it has free slots, renews the
+// acknowledgement deadline ([AckWait]) while a task runs, publishes the
+// result to a JetStream stream the submitting executor reads, and
 // acknowledges the task only once the server has stored the result.
 // Results never travel over core NATS, so a restarted server loses none.
 //
