@@ -663,6 +663,13 @@ type Stats struct {
 	DeadTasks   int64 // kept in the dead tasks of the queue (see DeadTasks)
 	Workers     int64 // workers alive on the queue
 
+	// The tasks the queue's workers ended, each worker's since it started,
+	// as of their last reports: a worker reports about a second after a
+	// task ends, and its counts stay for 7 days after it stopped. A task
+	// that ran twice, because its worker stalled, counts twice.
+	QueueDone   int64 // with a result
+	QueueFailed int64 // with an error, dead tasks included
+
 	// Err says why the queue's figures could not be read; they are then 0.
 	Err error
 }
@@ -717,6 +724,11 @@ func (e *Executor) queueStats(ctx context.Context, s *Stats) error {
 	for range keys.Keys() {
 		s.Workers++
 	}
+	t, err := l.queueTotals(ctx, e.task.queue)
+	if err != nil {
+		return err
+	}
+	s.QueueDone, s.QueueFailed = t.Done, t.Failed
 	return nil
 }
 

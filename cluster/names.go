@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -17,6 +18,7 @@ const (
 	deadStream    = "MULTITASK_DEAD"    // limits: multitask.dead.<queue>
 	claimsBucket  = "multitask_claims"  // task id → who began it, or that it was cancelled
 	workersBucket = "multitask_workers" // <queue>.<worker> → alive, with a short TTL
+	totalsBucket  = "multitask_totals"  // <queue>.<worker> → the tasks it ended, kept totalsMaxAge
 	objectsBucket = "multitask_payloads"
 
 	tasksPrefix   = "multitask.tasks."
@@ -57,6 +59,11 @@ const (
 )
 
 const workersTTL = 15 * time.Second
+
+// totalsMaxAge is how long the totals of a worker are kept after its last
+// report, which a living worker renews with its heartbeat: the counts of
+// a worker that stopped stay in the queue's totals for a week.
+const totalsMaxAge = 7 * 24 * time.Hour
 
 // claimsTTL is how long the claim of a task is kept. A claim matters
 // while a delivery of its task may be in a worker's hands before the
@@ -171,6 +178,73 @@ func (l *layout) consumer(ctx context.Context, queue string) (jetstream.Consumer
 		return nil, fmt.Errorf("cluster: create the consumer of queue %q: %w", queue, err)
 	}
 	return c, nil
+}
+
+// totals returns the bucket of the workers' totals, made or updated to
+// cfg's replicas. Only a worker that has ended a task calls it, so that
+// New, and a worker that never ends one, do not pay the round trip.
+func (l *layout) totals(ctx context.Context) (jetstream.KeyValue, error) {
+	kv, err := l.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      totalsBucket,
+		Description: "multitask: the tasks each worker ended, as of its last report",
+		// The bucket's TTL is its stream's MaxAge: each key lives that
+		// long after its last write, so a stopped worker's counts stay.
+		TTL:      totalsMaxAge,
+		Storage:  jetstream.FileStorage,
+		Replicas: l.replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cluster: create the bucket %s: %w", totalsBucket, err)
+	}
+	return kv, nil
+}
+
+// tally is what a worker ended, as the totals bucket holds it.
+type tally struct {
+	Done   int64 `json:"done"`   // with a result
+	Failed int64 `json:"failed"` // with an error, dead tasks included
+}
+
+// queueTotals sums the totals the workers of queue last reported. A
+// missing bucket means that no worker has ended a task yet.
+func (l *layout) queueTotals(ctx context.Context, queue string) (tally, error) {
+	var sum tally
+	kv, err := l.js.KeyValue(ctx, totalsBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		return sum, nil
+	}
+	if err != nil {
+		return sum, fmt.Errorf("cluster: read the totals of queue %q: %w", queue, err)
+	}
+	w, err := kv.Watch(ctx, queue+".*", jetstream.IgnoreDeletes())
+	if err != nil {
+		return sum, fmt.Errorf("cluster: read the totals of queue %q: %w", queue, err)
+	}
+	defer w.Stop()
+	// A key written while it is read comes twice: its last value counts.
+	last := make(map[string]tally)
+	for {
+		select {
+		case e, ok := <-w.Updates():
+			if !ok {
+				return sum, fmt.Errorf("cluster: read the totals of queue %q: the watch ended", queue)
+			}
+			if e == nil { // every key's value has come
+				for _, t := range last {
+					sum.Done += t.Done
+					sum.Failed += t.Failed
+				}
+				return sum, nil
+			}
+			var t tally
+			// A value no worker wrote is left out of the sums.
+			if json.Unmarshal(e.Value(), &t) == nil {
+				last[e.Key()] = t
+			}
+		case <-ctx.Done():
+			return sum, fmt.Errorf("cluster: read the totals of queue %q: %w", queue, ctx.Err())
+		}
+	}
 }
 
 // objects returns the object store of big payloads, made on first use.

@@ -214,6 +214,57 @@ func TestStatsCountsWorkers(t *testing.T) {
 	eventually(t, "1 worker after one Serve returned", workers(1))
 }
 
+// The queue's totals sum what each of its workers ended, and keep the
+// counts of a worker that stopped.
+func TestStatsCountsQueueTotals(t *testing.T) {
+	ctx := bounded(t)
+	ex := newHub(t)
+	other, err := ex.With(cluster.Queue("other"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := ex.Stats(); s.Err != nil || s.QueueDone != 0 || s.QueueFailed != 0 {
+		t.Fatalf("Stats before any worker: %+v", s)
+	}
+	totals := func(ex *cluster.Executor, done, failed int64) func() bool {
+		return func() bool {
+			s := ex.Stats()
+			return s.Err == nil && s.QueueDone == done && s.QueueFailed == failed
+		}
+	}
+	// run runs squares and failures, and waits for each to end.
+	run := func(squares, failures int) {
+		t.Helper()
+		for i := range squares {
+			if v, err := square.Submit(ctx, ex, i).Result(ctx); err != nil || v != i*i {
+				t.Fatalf("square(%d): %v, %v", i, v, err)
+			}
+		}
+		for i := range failures {
+			if _, err := alwaysFail.Submit(ctx, ex, i).Result(ctx); !errors.Is(err, errAlways) {
+				t.Fatalf("a failing task: %v, want errAlways", err)
+			}
+		}
+	}
+	a := serve(t, ex.ClientURL(), cluster.Workers(2))
+	run(4, 2)
+	eventually(t, "4 done and 2 failed", totals(ex, 4, 2))
+	a.stop()
+	if err := a.wait(t); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "no worker", func() bool { s := ex.Stats(); return s.Err == nil && s.Workers == 0 })
+	if s := ex.Stats(); s.QueueDone != 4 || s.QueueFailed != 2 {
+		t.Fatalf("Stats after the worker stopped: %+v; want its 4 done and 2 failed", s)
+	}
+	serve(t, ex.ClientURL(), cluster.Workers(2))
+	run(3, 1)
+	eventually(t, "7 done and 3 failed, over two workers", totals(ex, 7, 3))
+	if s := other.Stats(); s.Err != nil || s.QueueDone != 0 || s.QueueFailed != 0 {
+		t.Fatalf("Stats of a queue without workers: %+v", s)
+	}
+}
+
 func TestQueuesApart(t *testing.T) {
 	ctx := bounded(t)
 	countCalls.Store(0)

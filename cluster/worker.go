@@ -3,12 +3,14 @@ package cluster
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -67,7 +69,12 @@ type worker struct {
 	runCtx context.Context // the parent of the tasks' contexts: aborted after the grace
 	sub    *nats.Subscription
 	wg     sync.WaitGroup // fetches and tasks
-	loops  sync.WaitGroup // the fetch loop and the heartbeat
+	loops  sync.WaitGroup // the fetch loop, the heartbeat and the report loop
+
+	// The tasks the worker ended, which it reports to the totals bucket.
+	done, failed atomic.Int64
+	ended        chan struct{}      // a token once a task has ended since the last report
+	totals       jetstream.KeyValue // made at the first report; the report loop's, then stop's
 
 	mu      sync.Mutex
 	running map[string]context.CancelCauseFunc
@@ -105,6 +112,7 @@ func startWorker(ctx context.Context, nc *nats.Conn, cfg *config, n int) (*worke
 		slots:   make(chan struct{}, n),
 		tail:    make(chan struct{}, 4*n+64),
 		running: make(map[string]context.CancelCauseFunc),
+		ended:   make(chan struct{}, 1),
 	}
 	if cfg.isolate {
 		popts := append([]mp.PoolOption{mp.Workers(n), mp.Grace(cfg.grace)}, cfg.pool...)
@@ -119,14 +127,16 @@ func startWorker(ctx context.Context, nc *nats.Conn, cfg *config, n int) (*worke
 	w.runCtx, w.abort = context.WithCancelCause(context.Background())
 	fetchCtx, cancel := context.WithCancel(context.Background())
 	w.cancel = cancel
-	w.loops.Add(2)
+	w.loops.Add(3)
 	go w.fetchLoop(fetchCtx)
 	go w.heartbeat(fetchCtx)
+	go w.reportLoop(fetchCtx)
 	return w, nil
 }
 
 // stop ends the fetching, waits up to the grace for the running tasks,
-// then aborts them unacknowledged, so that they run elsewhere.
+// then aborts them unacknowledged, so that they run elsewhere. It reports
+// the worker's totals a last time, which stay after it.
 func (w *worker) stop() {
 	w.cancel()
 	w.loops.Wait()
@@ -142,6 +152,7 @@ func (w *worker) stop() {
 	w.sub.Unsubscribe()
 	w.closePool()
 	ctx, cancel := context.WithTimeout(context.Background(), claimTimeout)
+	w.report(ctx)
 	_ = w.l.workers.Delete(ctx, w.key())
 	cancel()
 }
@@ -168,6 +179,73 @@ func (w *worker) heartbeat(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		}
+	}
+}
+
+// reportEvery is the least time between two reports of a worker's
+// totals: tasks that end meanwhile wait for the next. Reporting soon after
+// a task ends, rather than on the heartbeat alone, keeps Stats a second
+// behind the workers instead of up to a heartbeat period.
+const reportEvery = time.Second
+
+// reportLoop reports the worker's totals soon after a task ends, at most
+// once per reportEvery, and on every heartbeat period, which renews them
+// in the bucket while the worker lives and retries a report that failed.
+func (w *worker) reportLoop(ctx context.Context) {
+	defer w.loops.Done()
+	t := time.NewTicker(workersTTL / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-w.ended:
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+		w.report(ctx)
+		select {
+		case <-time.After(reportEvery):
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// report writes the worker's totals to the totals bucket, once it has
+// any: a worker that ended no task adds nothing to the sums, and need not
+// make the bucket.
+func (w *worker) report(ctx context.Context) {
+	t := tally{Done: w.done.Load(), Failed: w.failed.Load()}
+	if t == (tally{}) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, workersTTL/3)
+	defer cancel()
+	if w.totals == nil {
+		kv, err := w.l.totals(ctx)
+		if err != nil {
+			return // the server is away: the next report tries again
+		}
+		w.totals = kv
+	}
+	b, err := json.Marshal(t)
+	if err != nil {
+		panic(err) // two integers always encode
+	}
+	_, _ = w.totals.Put(ctx, w.key(), b)
+}
+
+// count adds a task the worker ended, with status, to its totals, and
+// wakes the report loop.
+func (w *worker) count(status string) {
+	if status == statusOK {
+		w.done.Add(1)
+	} else {
+		w.failed.Add(1)
+	}
+	select {
+	case w.ended <- struct{}{}:
+	default: // a report is due already
 	}
 }
 
@@ -530,6 +608,7 @@ func (w *worker) finish(ctx context.Context, msg jetstream.Msg, t *task, value [
 		return
 	}
 	_ = msg.Ack()
+	w.count(res.Header.Get(hStatus))
 }
 
 // publish stores m in its stream, retrying while the server is away,
