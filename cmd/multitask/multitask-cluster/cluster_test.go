@@ -285,17 +285,36 @@ func TestStatus(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	if s := status(); s.Workers != 1 || s.Queued != 0 || s.Running != 0 || s.Dead != 0 {
-		t.Fatalf("status after the job: %+v", s)
+	// The worker reports the jobs it ended a moment after.
+	waitStatus := func(want queueStatus) {
+		t.Helper()
+		s := status()
+		for deadline := time.Now().Add(30 * time.Second); s != want; s = status() {
+			if time.Now().After(deadline) {
+				t.Fatalf("status %+v; want %+v", s, want)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 	}
+	waitStatus(queueStatus{Queue: "multitask", Workers: 1, Done: 1})
 	var out bytes.Buffer
 	if code := run(context.Background(), []string{"status", url}, nil, &out, os.Stderr); code != 0 {
 		t.Fatalf("status: exit %d", code)
 	}
-	want := "queue        multitask\nworkers      1\nqueued       0\nrunning      0\nredelivered  0\ndead         0\n"
+	want := "queue        multitask\nworkers      1\nqueued       0\nrunning      0\nredelivered  0\n" +
+		"done         1\nfailed       0\ndead         0\n"
 	if out.String() != want {
 		t.Fatalf("status printed\n%s\nwant\n%s", out.String(), want)
 	}
+
+	// A job that exits 3 once the other has begun halts the run, which
+	// stops the other: one more done, and one failed.
+	began := filepath.Join(t.TempDir(), "began")
+	if got := runMultitask(t, dir, "", "--cluster", url, "-j2", "--halt", "now,fail=1", "sh", "-c", "{}", ":::",
+		"while [ ! -e "+began+" ]; do sleep 0.05; done; exit 3", "touch "+began+"; exec sleep 60"); got.code != 3 {
+		t.Fatalf("the halted run: %+v", got)
+	}
+	waitStatus(queueStatus{Queue: "multitask", Workers: 1, Done: 2, Failed: 1})
 }
 
 func TestCommandLineErrors(t *testing.T) {

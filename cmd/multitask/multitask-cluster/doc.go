@@ -45,8 +45,13 @@
 // # Status
 //
 // Status prints, for a queue, the workers alive, the jobs waiting, those
-// running, those delivered again after a worker died, and the dead ones
-// (delivered too often without a report), as a table or with --json.
+// running, those delivered again after a worker died, those the workers
+// ended, done or failed, and the dead ones (delivered too often without a
+// report), as a table or with --json. A job that ran to an exit status,
+// whatever it was, is done; one stopped while it ran (by --halt now or a
+// second Ctrl-C) or that could not run is failed. Done and failed sum each
+// worker's counts since it started, a second or so behind, and keep those
+// of a worker that stopped for 7 days.
 //
 // # Connecting
 //

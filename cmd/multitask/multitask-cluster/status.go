@@ -18,6 +18,8 @@ type queueStatus struct {
 	Queued      int64  `json:"queued"`
 	Running     int64  `json:"running"`
 	Redelivered int64  `json:"redelivered"`
+	Done        int64  `json:"done"`
+	Failed      int64  `json:"failed"`
 	Dead        int64  `json:"dead"`
 }
 
@@ -42,7 +44,7 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return st.Err
 	}
 	s := queueStatus{Queue: c.queue, Workers: st.Workers, Queued: st.Queued, Running: st.Running,
-		Redelivered: st.Redelivered, Dead: st.DeadTasks}
+		Redelivered: st.Redelivered, Done: st.QueueDone, Failed: st.QueueFailed, Dead: st.DeadTasks}
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(s)
 	}
@@ -52,6 +54,8 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fmt.Fprintf(tw, "queued\t%d\n", s.Queued)
 	fmt.Fprintf(tw, "running\t%d\n", s.Running)
 	fmt.Fprintf(tw, "redelivered\t%d\n", s.Redelivered)
+	fmt.Fprintf(tw, "done\t%d\n", s.Done)
+	fmt.Fprintf(tw, "failed\t%d\n", s.Failed)
 	fmt.Fprintf(tw, "dead\t%d\n", s.Dead)
 	return tw.Flush()
 }
