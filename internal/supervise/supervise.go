@@ -172,9 +172,9 @@ func (f *lockedForker) release() {
 }
 
 // forkerIdle is how long the forking goroutine waits for the next request
-// once no child it forked is alive, before it ends with its thread. A new
-// thread for each child costs more than the child's fork when children
-// are started one after another.
+// once no child it forked is alive, before it ends with its thread (up to
+// twice that in all). A new thread for each child costs more than the
+// child's fork when children are started one after another.
 const forkerIdle = 50 * time.Millisecond
 
 func (f *lockedForker) serve(reqs <-chan forkReq) {
@@ -183,19 +183,23 @@ func (f *lockedForker) serve(reqs <-chan forkReq) {
 	lockThread()
 	idle := time.NewTimer(forkerIdle)
 	defer idle.Stop()
+	wasIdle := false // no child alive at the last tick, and none asked for since
 	for {
 		select {
 		case req := <-reqs:
 			req.done <- req.cmd.Start()
+			wasIdle = false
 		case <-idle.C:
 			// start counts a child before it sends its request: with
-			// none counted, none is on its way.
+			// none counted, none is on its way. Two ticks in a row
+			// without a child mean a whole period without one.
 			f.mu.Lock()
-			if f.live == 0 {
+			if f.live == 0 && wasIdle {
 				f.reqs = nil
 				f.mu.Unlock()
 				return
 			}
+			wasIdle = f.live == 0
 			f.mu.Unlock()
 		}
 		idle.Reset(forkerIdle)
