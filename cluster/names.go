@@ -180,21 +180,32 @@ func (l *layout) consumer(ctx context.Context, queue string) (jetstream.Consumer
 	return c, nil
 }
 
-// totals returns the bucket of the workers' totals, made or updated to
-// cfg's replicas. Only a worker that has ended a task calls it, so that
-// New, and a worker that never ends one, do not pay the round trip.
+// totals returns the bucket of the workers' totals, made with cfg's
+// replicas when it is missing. Only a worker that has ended a task calls
+// it, so that New, and a worker that never ends one, do not pay the round
+// trip.
+//
+// A bucket that exists is not updated: in nats-server v2.15 an update of
+// a stream's configuration races with a consumer being added to it, and
+// Stats adds one to read the totals.
 func (l *layout) totals(ctx context.Context) (jetstream.KeyValue, error) {
-	kv, err := l.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      totalsBucket,
-		Description: "multitask: the tasks each worker ended, as of its last report",
-		// The bucket's TTL is its stream's MaxAge: each key lives that
-		// long after its last write, so a stopped worker's counts stay.
-		TTL:      totalsMaxAge,
-		Storage:  jetstream.FileStorage,
-		Replicas: l.replicas,
-	})
+	kv, err := l.js.KeyValue(ctx, totalsBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		kv, err = l.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket:      totalsBucket,
+			Description: "multitask: the tasks each worker ended, as of its last report",
+			// The bucket's TTL is its stream's MaxAge: each key lives that
+			// long after its last write, so a stopped worker's counts stay.
+			TTL:      totalsMaxAge,
+			Storage:  jetstream.FileStorage,
+			Replicas: l.replicas,
+		})
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			kv, err = l.js.KeyValue(ctx, totalsBucket) // another worker made it first
+		}
+	}
 	if err != nil {
-		return nil, fmt.Errorf("cluster: create the bucket %s: %w", totalsBucket, err)
+		return nil, fmt.Errorf("cluster: the bucket %s: %w", totalsBucket, err)
 	}
 	return kv, nil
 }
