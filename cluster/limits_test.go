@@ -179,3 +179,46 @@ func TestDeadTask(t *testing.T) {
 		t.Fatalf("Stats: %+v", s)
 	}
 }
+
+// TestStartersUpdateOnlyWhatChanged starts executors on one server: one
+// with the settings in place changes no stream, and one with another
+// retention updates the streams to it.
+func TestStartersUpdateOnlyWhatChanged(t *testing.T) {
+	ex := newExecutor(t, cluster.Listen("127.0.0.1:0"), cluster.Insecure(), cluster.Workers(0), cluster.Retention(time.Hour))
+	nc, err := nats.Connect(ex.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	updates, err := nc.SubscribeSync("$JS.EVENT.ADVISORY.STREAM.UPDATED.>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	same, err := connect(t, ex.ClientURL(), cluster.Workers(1), cluster.Retention(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := square.Submit(context.Background(), same, 4).Result(context.Background()); err != nil || v != 16 {
+		t.Fatalf("a task through the second executor: %v, %v", v, err)
+	}
+	if m, err := updates.NextMsg(300 * time.Millisecond); err == nil {
+		t.Fatalf("an executor with the settings in place updated a stream: %s", m.Subject)
+	}
+	if _, err := connect(t, ex.ClientURL(), cluster.Workers(0), cluster.Retention(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := js.Stream(bounded(t), "MULTITASK_TASKS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.CachedInfo().Config.MaxAge; got != 2*time.Hour {
+		t.Fatalf("the tasks stream keeps tasks %v after a starter asked for 2h", got)
+	}
+}

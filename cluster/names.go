@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -98,7 +99,7 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, 
 			return nil, fmt.Errorf("cluster: read the stream %s: %w", tasksStream, err)
 		}
 	}
-	l.tasks, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	l.tasks, err = ensureStream(ctx, js, jetstream.StreamConfig{
 		Name:        tasksStream,
 		Description: "multitask: tasks waiting for a worker, one subject per queue",
 		Subjects:    []string{tasksPrefix + ">"},
@@ -112,7 +113,7 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, 
 	if err != nil {
 		return nil, fmt.Errorf("cluster: create the stream %s: %w", tasksStream, err)
 	}
-	if _, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	if _, err = ensureStream(ctx, js, jetstream.StreamConfig{
 		Name:        resultsStream,
 		Description: "multitask: results on their way to the executors that submitted the tasks",
 		Subjects:    []string{resultsPrefix + ">"},
@@ -127,7 +128,7 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, 
 	}); err != nil {
 		return nil, fmt.Errorf("cluster: create the stream %s: %w", resultsStream, err)
 	}
-	if _, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	if _, err = ensureStream(ctx, js, jetstream.StreamConfig{
 		Name:        deadStream,
 		Description: "multitask: tasks that failed for good after retries, or whose deliveries ran out",
 		Subjects:    []string{deadPrefix + ">"},
@@ -137,7 +138,7 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, 
 	}); err != nil {
 		return nil, fmt.Errorf("cluster: create the stream %s: %w", deadStream, err)
 	}
-	if l.claims, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	if l.claims, err = ensureKeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket:      claimsBucket,
 		Description: "multitask: which worker began a task, or that it was cancelled first",
 		TTL:         claimsTTL(cfg.ackWait),
@@ -146,7 +147,7 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, 
 	}); err != nil {
 		return nil, fmt.Errorf("cluster: create the bucket %s: %w", claimsBucket, err)
 	}
-	if l.workers, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	if l.workers, err = ensureKeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket:      workersBucket,
 		Description: "multitask: the workers alive, each renewing its key",
 		TTL:         workersTTL,
@@ -159,6 +160,58 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, 
 		return nil, fmt.Errorf("cluster: create the bucket %s: %w", workersBucket, err)
 	}
 	return l, nil
+}
+
+// ensureStream creates the stream cfg names, or updates it when its
+// configuration differs from cfg in what cfg sets. An update that changes
+// nothing is not harmless: in nats-server v2.15 it races with a consumer
+// being added to the stream, which other executors and workers starting
+// at the same time do.
+func ensureStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	s, err := js.Stream(ctx, cfg.Name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		s, err = js.CreateStream(ctx, cfg)
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			// Another starter made it first, perhaps as it was.
+			s, err = js.Stream(ctx, cfg.Name)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if have := s.CachedInfo().Config; have.Description == cfg.Description && slices.Equal(have.Subjects, cfg.Subjects) &&
+		have.Retention == cfg.Retention && have.Storage == cfg.Storage && have.Replicas == cfg.Replicas &&
+		have.MaxAge == cfg.MaxAge && (cfg.Duplicates == 0 || have.Duplicates == cfg.Duplicates) && have.AllowMsgTTL == cfg.AllowMsgTTL {
+		return s, nil
+	}
+	return js.UpdateStream(ctx, cfg)
+}
+
+// ensureKeyValue creates the bucket cfg names, or updates it when its
+// TTL, storage, replicas or description differ from cfg's, for the reason
+// ensureStream gives.
+func ensureKeyValue(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	kv, err := js.KeyValue(ctx, cfg.Bucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		kv, err = js.CreateKeyValue(ctx, cfg)
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			kv, err = js.KeyValue(ctx, cfg.Bucket) // another starter made it first
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	st, err := kv.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if bs, ok := st.(*jetstream.KeyValueBucketStatus); ok {
+		if have := bs.StreamInfo().Config; have.Description == cfg.Description && have.MaxAge == cfg.TTL &&
+			have.Storage == cfg.Storage && have.Replicas == max(cfg.Replicas, 1) {
+			return kv, nil
+		}
+	}
+	return js.UpdateKeyValue(ctx, cfg)
 }
 
 // consumer returns the durable consumer the workers of queue share.
@@ -183,27 +236,17 @@ func (l *layout) consumer(ctx context.Context, queue string) (jetstream.Consumer
 // totals returns the bucket of the workers' totals, made with cfg's
 // replicas when it is missing. Only a worker that has ended a task calls
 // it, so that New, and a worker that never ends one, do not pay the round
-// trip.
-//
-// A bucket that exists is not updated: in nats-server v2.15 an update of
-// a stream's configuration races with a consumer being added to it, and
-// Stats adds one to read the totals.
+// trips.
 func (l *layout) totals(ctx context.Context) (jetstream.KeyValue, error) {
-	kv, err := l.js.KeyValue(ctx, totalsBucket)
-	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		kv, err = l.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
-			Bucket:      totalsBucket,
-			Description: "multitask: the tasks each worker ended, as of its last report",
-			// The bucket's TTL is its stream's MaxAge: each key lives that
-			// long after its last write, so a stopped worker's counts stay.
-			TTL:      totalsMaxAge,
-			Storage:  jetstream.FileStorage,
-			Replicas: l.replicas,
-		})
-		if errors.Is(err, jetstream.ErrBucketExists) {
-			kv, err = l.js.KeyValue(ctx, totalsBucket) // another worker made it first
-		}
-	}
+	kv, err := ensureKeyValue(ctx, l.js, jetstream.KeyValueConfig{
+		Bucket:      totalsBucket,
+		Description: "multitask: the tasks each worker ended, as of its last report",
+		// The bucket's TTL is its stream's MaxAge: each key lives that
+		// long after its last write, so a stopped worker's counts stay.
+		TTL:      totalsMaxAge,
+		Storage:  jetstream.FileStorage,
+		Replicas: l.replicas,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("cluster: the bucket %s: %w", totalsBucket, err)
 	}
