@@ -193,7 +193,9 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.Str
 func ensureKeyValue(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
 	kv, err := js.KeyValue(ctx, cfg.Bucket)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		kv, err = js.CreateKeyValue(ctx, cfg)
+		if kv, err = js.CreateKeyValue(ctx, cfg); err == nil {
+			return kv, nil
+		}
 		if errors.Is(err, jetstream.ErrBucketExists) {
 			kv, err = js.KeyValue(ctx, cfg.Bucket) // another starter made it first
 		}
