@@ -16,7 +16,7 @@ import (
 
 	"github.com/multitask-go/multitask/cmd/multitask/internal/gnutest"
 	"github.com/multitask-go/multitask/cmd/multitask/internal/reaper"
-	"go.uber.org/goleak"
+	"github.com/multitask-go/multitask/internal/proctest"
 )
 
 func TestMain(m *testing.M) {
@@ -41,13 +41,7 @@ func runTests(m *testing.M) int {
 	if gnuHomeDir != "" {
 		os.RemoveAll(gnuHomeDir)
 	}
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			os.Stderr.WriteString("goroutines leaked: " + err.Error() + "\n")
-			return 1
-		}
-	}
-	return code
+	return proctest.Check(code)
 }
 
 // outcome is what a run printed and returned.

@@ -13,9 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/multitask-go/multitask/cmd/multitask/internal/jobexec"
+	"github.com/multitask-go/multitask/internal/proctest"
 )
 
 // The test binary is its own bridge: with modeEnv set it serves jobs by
@@ -35,14 +34,7 @@ func TestMain(m *testing.M) {
 	case "silent":
 		os.Exit(3)
 	}
-	code := m.Run()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	os.Exit(proctest.Check(m.Run()))
 }
 
 // serveHere serves jobs by running them in this process; with die, it

@@ -3,27 +3,18 @@ package remote
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/multitask-go/multitask/cmd/multitask/internal/jobexec"
+	"github.com/multitask-go/multitask/internal/proctest"
 	"github.com/multitask-go/multitask/mp"
 )
 
 func TestMain(m *testing.M) {
 	mp.Main() // in a worker process of the pool: run its task and exit
-	code := m.Run()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	os.Exit(proctest.Check(m.Run()))
 }
 
 // recorder records the groups it is told of.
