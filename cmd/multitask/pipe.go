@@ -113,10 +113,8 @@ func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 			if eof {
 				break
 			}
-			if cut == 0 && size < maxBlock {
-				old := size
-				size = int(min(math.Ceil(float64(size)*1.3+1), maxBlock))
-				p.warn(fmt.Sprintf("A record was longer than %d. Increasing to --blocksize %d.", old, size))
+			if cut == 0 {
+				size = grow(size, p.warn)
 			}
 		}
 		if len(buf) > 0 {
@@ -181,10 +179,8 @@ func (p pipeSplit) sections(f *os.File) (iter.Seq2[engine.Job, error], bool) {
 					return
 				}
 			}
-			if cut == 0 && size < maxBlock {
-				old := size
-				size = int64(min(math.Ceil(float64(size)*1.3+1), maxBlock))
-				p.warn(fmt.Sprintf("A record was longer than %d. Increasing to --blocksize %d.", old, size))
+			if cut == 0 {
+				size = grow(size, p.warn)
 			}
 		}
 		if end > start {
@@ -213,6 +209,17 @@ func lastIndexAt(f *os.File, from, to int64, sep, buf []byte) (int64, error) {
 		}
 	}
 	return -1, nil
+}
+
+// grow is the block size after a block in which no record ended: 30%
+// more, up to maxBlock, with GNU parallel's warning.
+func grow[N int | int64](size N, warn func(string)) N {
+	if size >= maxBlock {
+		return size
+	}
+	grown := N(min(math.Ceil(float64(size)*1.3+1), maxBlock))
+	warn(fmt.Sprintf("A record was longer than %d. Increasing to --blocksize %d.", size, grown))
+	return grown
 }
 
 // readHeader reads stdin's first block until the header matches at its
