@@ -46,14 +46,17 @@
 //
 // # Cancellation
 //
-// A cancellation and a worker's start race for the task's key in a
-// JetStream key-value bucket, and the first writer wins: [futures.Future]'s
-// Cancel returns true only when no worker has begun the task, which then
-// never runs, and its message is removed from the stream. When a task's
-// context ends while it runs, the worker running it is told to cancel the
-// function's context (and, with [Processes], kills its process after the
-// grace), and the future ends at once with the context's error. Cancel
-// takes a round trip to the server.
+// A worker asks the task's executor before it begins the task, and the
+// executor settles in memory the race between that start and a
+// cancellation: [futures.Future]'s Cancel returns true only when no worker
+// has begun the task, which then never runs, and its message is removed
+// from the stream. A worker that gets no answer (its executor is gone, or
+// out of reach for a while) claims the task in a JetStream key-value
+// bucket instead, where a cancellation writes first: the first writer
+// wins. When a task's context ends while it runs, the worker running it is
+// told to cancel the function's context (and, with [Processes], kills its
+// process after the grace), and the future ends at once with the context's
+// error. Cancel of a task not yet begun takes a round trip to the server.
 //
 // # Security
 //

@@ -80,6 +80,10 @@ type entry struct {
 	seq   atomic.Uint64 // its stream sequence, once stored
 	timer *time.Timer   // its queue timeout
 	watch func() bool   // stops the watcher of its context
+
+	// Guarded by the client's mu.
+	worker   string        // the worker that last began it, as it asked
+	settling chan struct{} // closed once a cancellation or expiry has settled
 }
 
 // New starts an executor with everything in this process: an embedded
@@ -153,6 +157,12 @@ func newExecutor(ctx context.Context, nc *nats.Conn, cfg *config, srv *embedded,
 	}
 	if err := c.consumeResults(ctx, js); err != nil {
 		return nil, err
+	}
+	// Workers ask before they begin a task; the subscription ends with
+	// the connection, after the local workers.
+	if _, err := nc.Subscribe(beginPrefix+c.id, c.onBegin); err != nil {
+		c.recv.Stop()
+		return nil, fmt.Errorf("cluster: subscribe to workers' requests: %w", err)
 	}
 	if workers > 0 {
 		if c.local, err = startWorker(ctx, nc, &c.cfg, workers); err != nil {
@@ -481,41 +491,95 @@ func (c *client) closeIdleLocked() {
 // claimTimeout bounds the round trip that settles a cancellation.
 const claimTimeout = 5 * time.Second
 
-// cancel is the task's guard: it settles, in the claims bucket, the race
-// between a cancellation here and a worker's start. It reports whether
-// the cancellation won, and then the task never runs.
-func (c *client) cancel(en *entry) bool {
+// onBegin answers a worker that asks whether it may begin a task: yes,
+// unless the task has ended here (cancelled, expired, stopped, or its
+// result came already). The executor's memory settles the race between a
+// worker's start and a cancellation, which spares the claims bucket a
+// write per task; a worker that gets no answer claims the task in the
+// bucket instead, where a cancellation also looks (see settle).
+func (c *client) onBegin(m *nats.Msg) {
+	id, worker, _ := strings.Cut(string(m.Data), " ")
+	c.mu.Lock()
+	en := c.pending[id]
+	if en != nil && en.settling != nil {
+		wait := en.settling
+		c.mu.Unlock()
+		go func() { <-wait; c.onBegin(m) }()
+		return
+	}
+	if en == nil || worker == "" {
+		c.mu.Unlock()
+		_ = m.Respond([]byte(beginNo))
+		return
+	}
+	en.worker = worker
+	c.mu.Unlock()
+	en.t.Begin()
+	_ = m.Respond([]byte(beginYes))
+}
+
+// settle decides, for a cancellation or an expiry, whether the task ends
+// unbegun: it records value in the claims bucket, unless a worker has
+// begun the task by asking here, and ends the task when the bucket took
+// it. Workers that ask meanwhile wait for the outcome. It reports whether
+// the task ended here, and whether a worker had begun it; neither, when
+// the bucket could not be written.
+func (c *client) settle(en *entry, value string) (ended, begun bool) {
+	c.mu.Lock()
+	for en.settling != nil {
+		wait := en.settling
+		c.mu.Unlock()
+		<-wait
+		c.mu.Lock()
+	}
+	if en.worker != "" || c.pending[en.id] != en {
+		c.mu.Unlock()
+		return false, en.worker != ""
+	}
+	done := make(chan struct{})
+	en.settling = done
+	c.mu.Unlock()
+
 	ctx, stop := context.WithTimeout(context.Background(), claimTimeout)
-	defer stop()
-	if _, err := c.l.claims.Create(ctx, en.id, []byte(claimCancel)); err != nil {
-		if errors.Is(err, jetstream.ErrKeyExists) {
-			en.t.Begin() // a worker began it
-		}
+	_, err := c.l.claims.Create(ctx, en.id, []byte(value))
+	stop()
+	if err == nil {
+		ended = c.take(en.id) != nil
+	}
+	c.mu.Lock()
+	en.settling = nil
+	c.mu.Unlock()
+	close(done)
+	return ended, errors.Is(err, jetstream.ErrKeyExists) // claimed there by a worker that got no answer
+}
+
+// cancel is the task's guard: it reports whether the cancellation won the
+// race with a worker's start (see settle), and then the task never runs.
+func (c *client) cancel(en *entry) bool {
+	ended, begun := c.settle(en, claimCancel)
+	if begun {
+		en.t.Begin()
+	}
+	if !ended {
 		return false
 	}
-	if c.take(en.id) != nil {
-		c.st.cancelled.Add(1)
-	}
+	c.st.cancelled.Add(1)
 	c.deleteTask(en)
 	return true
 }
 
 // expire ends a task that no worker started within its queue timeout.
 func (c *client) expire(en *entry, d time.Duration) {
-	ctx, stop := context.WithTimeout(context.Background(), claimTimeout)
-	defer stop()
-	if _, err := c.l.claims.Create(ctx, en.id, []byte(claimExpired)); err != nil {
+	if ended, _ := c.settle(en, claimExpired); !ended {
 		return // begun, or the server is away: the result will tell
 	}
-	if c.take(en.id) != nil {
-		c.st.failed.Add(1)
-		en.t.Reject(fmt.Errorf("%w: task %q waited %v", ErrQueueTimeout, en.call.Name(), d))
-	}
+	c.st.failed.Add(1)
+	en.t.Reject(fmt.Errorf("%w: task %q waited %v", ErrQueueTimeout, en.call.Name(), d))
 	c.deleteTask(en)
 }
 
 // deleteTask removes a task that will not run from its stream, once it is
-// there; a worker that took it already finds its claim taken.
+// there; a worker that took it already is told no when it asks to begin.
 func (c *client) deleteTask(en *entry) {
 	if seq := en.seq.Load(); seq > 0 {
 		ctx, stop := context.WithTimeout(context.Background(), claimTimeout)
@@ -528,17 +592,25 @@ func (c *client) deleteTask(en *entry) {
 // begun is cancelled by its guard, which the future calls; one that runs
 // is told to stop, and its future ends now with the context's error.
 func (c *client) stopRunning(en *entry, ctx context.Context) {
-	if !c.isPending(en.id) {
+	c.mu.Lock()
+	worker, pending := en.worker, c.pending[en.id] == en
+	c.mu.Unlock()
+	if !pending {
 		return
 	}
 	rctx, stop := context.WithTimeout(context.Background(), claimTimeout)
 	defer stop()
-	e, err := c.l.claims.Get(rctx, en.id)
-	if err != nil || !strings.HasPrefix(string(e.Value()), claimRun) {
-		return
+	if worker == "" {
+		// Perhaps begun by a worker that got no answer from here.
+		e, err := c.l.claims.Get(rctx, en.id)
+		if err != nil || !strings.HasPrefix(string(e.Value()), claimRun) {
+			return
+		}
+		worker = strings.TrimPrefix(string(e.Value()), claimRun)
 	}
-	worker := strings.TrimPrefix(string(e.Value()), claimRun)
-	_, _ = c.l.claims.Update(rctx, en.id, []byte(claimStop), e.Revision())
+	// A worker that gets the task again, and no answer from here, must
+	// not begin it either.
+	_, _ = c.l.claims.Put(rctx, en.id, []byte(claimStop))
 	if en := c.take(en.id); en != nil {
 		c.st.failed.Add(1)
 		en.deliver(nil, fmt.Errorf("cluster: task %q stopped after its context ended: %w", en.call.Name(), context.Cause(ctx)))

@@ -25,7 +25,8 @@ const (
 	tasksPrefix   = "multitask.tasks."
 	resultsPrefix = "multitask.results."
 	deadPrefix    = "multitask.dead."
-	stopPrefix    = "multitask.stop." // core NATS: <worker>, a task to stop
+	stopPrefix    = "multitask.stop."  // core NATS: <worker>, a task to stop
+	beginPrefix   = "multitask.begin." // core NATS: <executor>, may a worker begin a task
 )
 
 // Headers of a task message and of a result message.
@@ -51,7 +52,14 @@ const (
 	statusDead  = "dead"
 )
 
-// Claim values: the first writer of a task's key wins.
+// The answers of an executor to a worker that asks to begin a task.
+const (
+	beginYes = "yes"
+	beginNo  = "no"
+)
+
+// Claim values: the first writer of a task's key wins. A worker claims a
+// task in the bucket only when the task's executor does not answer it.
 const (
 	claimRun     = "run "   // + the worker's id
 	claimCancel  = "cancel" // cancelled before any worker began it

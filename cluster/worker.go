@@ -396,7 +396,7 @@ func (w *worker) handle(msg jetstream.Msg, free func()) {
 		w.finish(ctx, msg, t, nil, err, statusDead)
 		return
 	}
-	if !w.claim(ctx, t.id) {
+	if !w.begin(ctx, t) {
 		_ = msg.Term() // its submitter gave up on it first
 		return
 	}
@@ -435,9 +435,27 @@ func (w *worker) handle(msg jetstream.Msg, free func()) {
 	<-w.tail
 }
 
-// claim records that this worker begins task id, unless its submitter
-// cancelled it or its queue time ran out first. A task delivered again
-// after its worker died is claimed anew.
+// askTimeout bounds the wait for an executor's answer to a worker that
+// asks to begin a task, after which the worker claims it in the bucket.
+const askTimeout = 2 * time.Second
+
+// begin reports whether the worker may begin task t: it asks the task's
+// executor, which says no once the task has ended there, and claims the
+// task in the claims bucket when the executor does not answer (it is
+// gone, or out of reach for now). A task delivered again after its worker
+// died is begun anew.
+func (w *worker) begin(ctx context.Context, t *task) bool {
+	actx, cancel := context.WithTimeout(ctx, askTimeout)
+	reply, err := w.nc.RequestWithContext(actx, beginPrefix+strings.TrimPrefix(t.reply, resultsPrefix), []byte(t.id+" "+w.id))
+	cancel()
+	if err == nil {
+		return string(reply.Data) == beginYes
+	}
+	return w.claim(ctx, t.id)
+}
+
+// claim records in the claims bucket that this worker begins task id,
+// unless its executor cancelled it or its queue time ran out first.
 func (w *worker) claim(ctx context.Context, id string) bool {
 	mine := []byte(claimRun + w.id)
 	for ctx.Err() == nil {

@@ -1,0 +1,131 @@
+package cluster_test
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/multitask-go/multitask/cluster"
+	"github.com/multitask-go/multitask/futures"
+	"github.com/multitask-go/multitask/mp"
+)
+
+var (
+	// marked holds the arguments mark was called with.
+	marked sync.Map
+	mark   = mp.Register("cluster-test-mark", func(ctx context.Context, x int) (int, error) {
+		marked.Store(x, true)
+		return x, nil
+	})
+)
+
+// TestTasksLeaveNoClaims checks that a worker asks the executor before it
+// begins a task rather than writing to the claims bucket: one write per
+// task there cost a third of the throughput of tiny tasks.
+func TestTasksLeaveNoClaims(t *testing.T) {
+	ctx := bounded(t)
+	ex := newExecutor(t, cluster.Listen("127.0.0.1:0"), cluster.Insecure(), cluster.Workers(2))
+	for i := range 20 {
+		if v, err := square.Submit(ctx, ex, i).Result(ctx); err != nil || v != i*i {
+			t.Fatalf("task %d: %v, %v", i, v, err)
+		}
+	}
+	nc, err := nats.Connect(ex.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := js.Stream(ctx, "KV_multitask_claims")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.CachedInfo().State.Msgs; n != 0 {
+		t.Fatalf("20 tasks that ran left %d claims in the bucket", n)
+	}
+}
+
+// TestCancelRacesBegin cancels tasks as a worker takes them: a task whose
+// Cancel returned true never runs, and one whose Cancel returned false
+// ends with its result.
+func TestCancelRacesBegin(t *testing.T) {
+	ctx := bounded(t)
+	// One slot: the worker takes the tasks in order, so that once the
+	// last has run, every earlier one has been begun or refused.
+	ex := newExecutor(t, cluster.Workers(1))
+	marked.Clear()
+	const n = 300
+	fs := make([]*futures.Future[int], n)
+	cancelled := make([]bool, n)
+	for i := range n {
+		fs[i] = mark.Submit(ctx, ex, i)
+		time.Sleep(time.Duration(rand.N(2000)) * time.Microsecond)
+		cancelled[i] = fs[i].Cancel()
+	}
+	if v, err := mark.Submit(ctx, ex, n).Result(ctx); err != nil || v != n {
+		t.Fatalf("the last task: %v, %v", v, err)
+	}
+	won := 0
+	for i, f := range fs {
+		v, err := f.Result(ctx)
+		_, didRun := marked.Load(i)
+		switch {
+		case cancelled[i] && !errors.Is(err, futures.ErrCancelled):
+			t.Errorf("task %d: Cancel returned true, then its future ended with %v, %v", i, v, err)
+		case cancelled[i] && didRun:
+			t.Errorf("task %d: Cancel returned true, and the task ran", i)
+		case !cancelled[i] && (err != nil || v != i || !didRun):
+			t.Errorf("task %d: Cancel returned false, then %v, %v (ran: %v)", i, v, err, didRun)
+		}
+		if cancelled[i] {
+			won++
+		}
+	}
+	t.Logf("%d of %d cancellations won", won, n)
+	if s := ex.Stats(); s.Cancelled != int64(won) {
+		t.Errorf("Stats: %d cancelled, want %d", s.Cancelled, won)
+	}
+}
+
+// TestUnansweredWorkerUsesClaims sends tasks whose executor does not
+// exist, so that no one answers the worker that asks to begin them: it
+// claims them in the claims bucket instead, and so skips one cancelled
+// there.
+func TestUnansweredWorkerUsesClaims(t *testing.T) {
+	ctx := bounded(t)
+	p := newPKI(t)
+	ex := newSecure(t, p, false, cluster.Workers(1))
+	in := newIntruder(t, ex.ClientURL(), p)
+	const reply = "multitask.results.gone"
+	claims, err := in.js.KeyValue(ctx, "multitask_claims")
+	if err != nil {
+		t.Fatal(err)
+	}
+	countCalls.Store(0)
+	if _, err := claims.Create(ctx, "gone1", []byte("cancel")); err != nil {
+		t.Fatal(err)
+	}
+	in.publish(t, taskHeader("gone1", count.Name(), reply), encode(t, 1))
+	in.drained(t)
+	if n := countCalls.Load(); n != 0 {
+		t.Fatalf("a task cancelled in the bucket ran %d times", n)
+	}
+	in.publish(t, taskHeader("gone2", count.Name(), reply), encode(t, 1))
+	if status, err := in.result(t, reply, "gone2"); status != "ok" {
+		t.Fatalf("a task no one cancelled: status %q, %v", status, err)
+	}
+	e, err := claims.Get(ctx, "gone2")
+	if err != nil || !strings.HasPrefix(string(e.Value()), "run ") {
+		t.Fatalf("the claim of a task begun unanswered: %v", err)
+	}
+}
