@@ -27,11 +27,13 @@ var (
 )
 
 // TestTasksLeaveNoClaims checks that a worker asks the executor before it
-// begins a task rather than writing to the claims bucket: one write per
-// task there cost a third of the throughput of tiny tasks.
+// begins a task, by a call in the executor's process and over NATS in
+// another, rather than writing to the claims bucket, which would grow by
+// a key per task.
 func TestTasksLeaveNoClaims(t *testing.T) {
 	ctx := bounded(t)
-	ex := newExecutor(t, cluster.Listen("127.0.0.1:0"), cluster.Insecure(), cluster.Workers(2))
+	ex := newExecutor(t, cluster.Listen("127.0.0.1:0"), cluster.Insecure(), cluster.Workers(1))
+	connectReady(t, ex.ClientURL(), cluster.Workers(1)) // a worker of ex's queue elsewhere
 	for i := range 20 {
 		if v, err := square.Submit(ctx, ex, i).Result(ctx); err != nil || v != i*i {
 			t.Fatalf("task %d: %v, %v", i, v, err)
@@ -57,12 +59,23 @@ func TestTasksLeaveNoClaims(t *testing.T) {
 
 // TestCancelRacesBegin cancels tasks as a worker takes them: a task whose
 // Cancel returned true never runs, and one whose Cancel returned false
-// ends with its result.
+// ends with its result. The worker asks the executor by a call when they
+// share a process, and over NATS when they do not.
 func TestCancelRacesBegin(t *testing.T) {
+	t.Run("same process", func(t *testing.T) {
+		// One slot: the worker takes the tasks in order, so that once the
+		// last has run, every earlier one has been begun or refused.
+		cancelRacesBegin(t, newExecutor(t, cluster.Workers(1)))
+	})
+	t.Run("over NATS", func(t *testing.T) {
+		ex := newExecutor(t, cluster.Listen("127.0.0.1:0"), cluster.Insecure(), cluster.Workers(0))
+		connectReady(t, ex.ClientURL(), cluster.Workers(1)) // its worker runs ex's tasks
+		cancelRacesBegin(t, ex)
+	})
+}
+
+func cancelRacesBegin(t *testing.T, ex *cluster.Executor) {
 	ctx := bounded(t)
-	// One slot: the worker takes the tasks in order, so that once the
-	// last has run, every earlier one has been begun or refused.
-	ex := newExecutor(t, cluster.Workers(1))
 	marked.Clear()
 	const n = 300
 	fs := make([]*futures.Future[int], n)

@@ -165,7 +165,7 @@ func newExecutor(ctx context.Context, nc *nats.Conn, cfg *config, srv *embedded,
 		return nil, fmt.Errorf("cluster: subscribe to workers' requests: %w", err)
 	}
 	if workers > 0 {
-		if c.local, err = startWorker(ctx, nc, &c.cfg, workers); err != nil {
+		if c.local, err = startWorker(ctx, nc, &c.cfg, workers, c); err != nil {
 			c.recv.Stop()
 			return nil, err
 		}
@@ -499,23 +499,36 @@ const claimTimeout = 5 * time.Second
 // bucket instead, where a cancellation also looks (see settle).
 func (c *client) onBegin(m *nats.Msg) {
 	id, worker, _ := strings.Cut(string(m.Data), " ")
-	c.mu.Lock()
-	en := c.pending[id]
-	if en != nil && en.settling != nil {
-		wait := en.settling
-		c.mu.Unlock()
+	ok, wait := c.mayBegin(id, worker)
+	if wait != nil {
 		go func() { <-wait; c.onBegin(m) }()
 		return
 	}
+	answer := beginNo
+	if ok {
+		answer = beginYes
+	}
+	_ = m.Respond([]byte(answer))
+}
+
+// mayBegin answers worker, which asks to begin task id, unless a
+// cancellation or expiry of the task is settling: it then returns what to
+// wait for before asking again.
+func (c *client) mayBegin(id, worker string) (ok bool, wait <-chan struct{}) {
+	c.mu.Lock()
+	en := c.pending[id]
+	if en != nil && en.settling != nil {
+		defer c.mu.Unlock()
+		return false, en.settling
+	}
 	if en == nil || worker == "" {
 		c.mu.Unlock()
-		_ = m.Respond([]byte(beginNo))
-		return
+		return false, nil
 	}
 	en.worker = worker
 	c.mu.Unlock()
 	en.t.Begin()
-	_ = m.Respond([]byte(beginYes))
+	return true, nil
 }
 
 // settle decides, for a cancellation or an expiry, whether the task ends

@@ -44,7 +44,7 @@ func Serve(ctx context.Context, opts ...Option) error {
 		return err
 	}
 	defer nc.Close()
-	w, err := startWorker(ctx, nc, &cfg, cfg.localWorkers(cfg.defaultWorkers()))
+	w, err := startWorker(ctx, nc, &cfg, cfg.localWorkers(cfg.defaultWorkers()), nil)
 	if err != nil {
 		return err
 	}
@@ -61,6 +61,7 @@ type worker struct {
 	nc     *nats.Conn
 	l      *layout
 	cons   jetstream.Consumer
+	exec   *client            // the executor of this process, if any: asked by a call
 	pool   *mp.Pool           // nil: tasks run in goroutines
 	slots  chan struct{}      // a token per task fetched and not yet run
 	tail   chan struct{}      // a token per task whose outcome is on its way
@@ -84,8 +85,9 @@ type worker struct {
 // context ended.
 var errStopped = errors.New("cluster: the task's submitter stopped it")
 
-// startWorker starts a worker with n slots on nc, with cfg.
-func startWorker(ctx context.Context, nc *nats.Conn, cfg *config, n int) (*worker, error) {
+// startWorker starts a worker with n slots on nc, with cfg, in the
+// process of executor exec, or of none when exec is nil.
+func startWorker(ctx context.Context, nc *nats.Conn, cfg *config, n int, exec *client) (*worker, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("cluster: a worker needs at least one slot, got %d", n)
 	}
@@ -109,6 +111,7 @@ func startWorker(ctx context.Context, nc *nats.Conn, cfg *config, n int) (*worke
 		nc:      nc,
 		l:       l,
 		cons:    cons,
+		exec:    exec,
 		slots:   make(chan struct{}, n),
 		tail:    make(chan struct{}, 4*n+64),
 		running: make(map[string]context.CancelCauseFunc),
@@ -445,6 +448,15 @@ const askTimeout = 2 * time.Second
 // gone, or out of reach for now). A task delivered again after its worker
 // died is begun anew.
 func (w *worker) begin(ctx context.Context, t *task) bool {
+	if w.exec != nil && t.reply == w.exec.reply {
+		for {
+			ok, wait := w.exec.mayBegin(t.id, w.id)
+			if wait == nil {
+				return ok
+			}
+			<-wait
+		}
+	}
 	actx, cancel := context.WithTimeout(ctx, askTimeout)
 	reply, err := w.nc.RequestWithContext(actx, beginPrefix+strings.TrimPrefix(t.reply, resultsPrefix), []byte(t.id+" "+w.id))
 	cancel()
