@@ -387,7 +387,7 @@ func (r *runner) collect() {
 			if res.Failed() {
 				c.failed++
 			}
-			if res.Exit == 0 {
+			if res.Exit == 0 && r.cfg.Timeout.Percent > 0 {
 				// GNU parallel counts a job killed by a signal too.
 				r.runtimes.add(res.Runtime)
 			}
