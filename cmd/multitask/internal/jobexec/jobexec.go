@@ -399,10 +399,25 @@ func attach(c *exec.Cmd, stdin stdinSource, stdout, stderr io.Writer) (*streams,
 		go func() {
 			defer s.wg.Done()
 			defer pr.Close()
-			_, _ = io.Copy(w, pr)
+			copyOutput(w, pr)
 		}()
 	}
 	return s, nil
+}
+
+// copyBuffers serve copyOutput. Jobs are short and many: a buffer of
+// their own would make two of them per job, mostly for jobs that print
+// nothing, and the garbage collector would run every few hundred jobs.
+var copyBuffers = sync.Pool{New: func() any { return new([32 << 10]byte) }}
+
+// copyOutput copies a job's output from its pipe to w, through a buffer
+// of copyBuffers.
+func copyOutput(w io.Writer, pr *os.File) {
+	buf := copyBuffers.Get().(*[32 << 10]byte)
+	defer copyBuffers.Put(buf)
+	// Hidden behind a plain Reader, the file's WriteTo, which would
+	// allocate a buffer of its own, goes unused.
+	_, _ = io.CopyBuffer(w, struct{ io.Reader }{pr}, buf[:])
 }
 
 // stdinPipeSize is the pipe buffer asked for a --pipe block: with the
