@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // Arg is the first argument that makes a program run Serve: a program using
@@ -61,7 +62,18 @@ type Client struct {
 	w   *os.File
 	cmd *exec.Cmd
 	err error // the first write error; later records are not sent
+
+	// Records not yet sent: removals, which wait to go with the next
+	// Add, or until flush fires.
+	pending []byte
+	flush   *time.Timer
 }
+
+// removeDelay is the longest a removal waits for an Add to go with. A
+// job's slot starts the next job at once, so that a run writes once per
+// job rather than twice, and wakes the reaper as often; a group's id is
+// not reused within moments of its leader's end.
+const removeDelay = 10 * time.Millisecond
 
 // Start starts a reaper: exe is run with Arg as its only argument, in a
 // process group of its own so that a terminal's Ctrl-C leaves it alive to
@@ -85,25 +97,59 @@ func Start(exe string) (*Client, error) {
 }
 
 // Add lists group pgid, to be killed should this process die.
-func (c *Client) Add(pgid int) error { return c.send(int32(pgid)) }
-
-// Remove forgets group pgid once its leader has been reaped.
-func (c *Client) Remove(pgid int) error { return c.send(-int32(pgid)) }
-
-func (c *Client) send(v int32) error {
-	var rec [4]byte
-	binary.LittleEndian.PutUint32(rec[:], uint32(v))
+func (c *Client) Add(pgid int) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.usableLocked(); err != nil {
+		return err
+	}
+	c.pending = binary.LittleEndian.AppendUint32(c.pending, uint32(int32(pgid)))
+	return c.sendLocked()
+}
+
+// Remove forgets group pgid once its leader has been reaped. The record is
+// sent with the next Add, or within removeDelay.
+func (c *Client) Remove(pgid int) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.usableLocked(); err != nil {
+		return err
+	}
+	if len(c.pending) == 0 {
+		if c.flush == nil {
+			c.flush = time.AfterFunc(removeDelay, c.flushRemoved)
+		} else {
+			c.flush.Reset(removeDelay)
+		}
+	}
+	c.pending = binary.LittleEndian.AppendUint32(c.pending, uint32(-int32(pgid)))
+	return nil
+}
+
+func (c *Client) flushRemoved() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.usableLocked() == nil && len(c.pending) > 0 {
+		_ = c.sendLocked()
+	}
+}
+
+func (c *Client) usableLocked() error {
 	if c.err != nil {
 		return c.err
 	}
 	if c.w == nil {
 		return errClosed
 	}
-	if _, err := c.w.Write(rec[:]); err != nil {
+	return nil
+}
+
+// sendLocked writes the records waiting, in the order they were made.
+func (c *Client) sendLocked() error {
+	if _, err := c.w.Write(c.pending); err != nil {
 		c.err = fmt.Errorf("reaper: %w", err)
 	}
+	c.pending = c.pending[:0]
 	return c.err
 }
 
@@ -113,6 +159,12 @@ var errClosed = errors.New("reaper: closed")
 // it to exit.
 func (c *Client) Close() error {
 	c.mu.Lock()
+	if c.flush != nil {
+		c.flush.Stop()
+	}
+	if c.usableLocked() == nil && len(c.pending) > 0 {
+		_ = c.sendLocked() // the reaper must not kill groups that ended
+	}
 	w := c.w
 	c.w = nil
 	c.mu.Unlock()

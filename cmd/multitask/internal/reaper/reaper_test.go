@@ -1,8 +1,11 @@
 package reaper
 
 import (
+	"encoding/binary"
+	"errors"
 	"os"
 	"os/exec"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -70,5 +73,53 @@ func TestCloseKillsListedGroupsOnly(t *testing.T) {
 	}
 	if err := c.Add(1); err == nil {
 		t.Fatal("Add after Close succeeded")
+	}
+}
+
+// TestRemovalsGoWithTheNextAdd checks the records a client writes: a
+// removal waits for the next Add, and both go in one write, or it goes
+// alone after removeDelay.
+func TestRemovalsGoWithTheNextAdd(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	c := &Client{w: w}
+	defer w.Close()
+	read := func() []int32 {
+		t.Helper()
+		buf := make([]byte, 64)
+		n, err := r.Read(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int32
+		for b := buf[:n]; len(b) >= 4; b = b[4:] {
+			got = append(got, int32(binary.LittleEndian.Uint32(b)))
+		}
+		return got
+	}
+	if err := c.Add(7); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); !slices.Equal(got, []int32{7}) {
+		t.Fatalf("Add(7) wrote %v", got)
+	}
+	t0 := time.Now()
+	if err := errors.Join(c.Remove(7), c.Remove(8), c.Add(9)); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); !slices.Equal(got, []int32{-7, -8, 9}) {
+		t.Fatalf("Remove(7), Remove(8), Add(9) wrote %v in one write", got)
+	}
+	if err := c.Remove(9); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); !slices.Equal(got, []int32{-9}) {
+		t.Fatalf("Remove(9) alone wrote %v", got)
+	}
+	if d := time.Since(t0); d < removeDelay {
+		t.Fatalf("a removal went alone after %v, before removeDelay", d)
 	}
 }
