@@ -545,9 +545,9 @@ func (c *client) settle(en *entry, value string) (ended, begun bool) {
 		<-wait
 		c.mu.Lock()
 	}
-	if en.worker != "" || c.pending[en.id] != en {
+	if begun := en.worker != ""; begun || c.pending[en.id] != en {
 		c.mu.Unlock()
-		return false, en.worker != ""
+		return false, begun
 	}
 	done := make(chan struct{})
 	en.settling = done
