@@ -135,3 +135,40 @@ func forkerEnds(t *testing.T) {
 		}
 	}
 }
+
+// TestForkerOutlivesChildrenOfAnyThread checks that the forking goroutine
+// keeps its thread while a child forked on any thread lives: that thread
+// may be the one that forked it.
+func TestForkerOutlivesChildrenOfAnyThread(t *testing.T) {
+	forkerEnds(t) // one of an earlier test's
+	long := exec.Command("sleep", "60")
+	c, err := Start(long, Options{AnyThread: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if long.SysProcAttr.Pdeathsig != syscall.SIGKILL {
+		t.Fatalf("a child of any thread: %+v", long.SysProcAttr)
+	}
+	defer func() {
+		_ = c.Signal(syscall.SIGKILL)
+		<-c.Done()
+		forkerEnds(t)
+	}()
+	forker.mu.Lock()
+	before := forker.serves
+	forker.mu.Unlock()
+	for range 2 {
+		short, err := Start(exec.Command("/bin/true"), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-short.Done()
+		time.Sleep(3 * forkerIdle) // long enough for an idle forker to end
+	}
+	forker.mu.Lock()
+	n := forker.serves - before
+	forker.mu.Unlock()
+	if n != 1 {
+		t.Fatalf("the forking goroutine ended %d times while a child of any thread lived", n-1)
+	}
+}
