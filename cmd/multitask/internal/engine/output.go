@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 )
 
 // spoolMemory is how much of one stream of one job is kept in memory;
@@ -13,17 +14,31 @@ import (
 // gigabytes under --keep-order costs disk, not memory.
 const spoolMemory = 1 << 20
 
+// spoolSmall is how far a spool's buffer grows on its own; past it, the
+// spool takes a buffer of spoolMemory bytes from spoolBuffers and gives it
+// back when released. Jobs that print megabytes would otherwise each grow
+// a buffer a dozen times over and leave it all to the garbage collector,
+// which cost more than the jobs' output did.
+const spoolSmall = 64 << 10
+
+var spoolBuffers = sync.Pool{New: func() any { return new([spoolMemory]byte) }}
+
 // A spool holds one stream of a job's output until it is printed.
 type spool struct {
 	buf  []byte
-	file *os.File // nil until buf would pass spoolMemory
+	big  *[spoolMemory]byte // buf's memory, from spoolBuffers; nil when buf is small
+	file *os.File           // nil until buf would pass spoolMemory
 	n    int64
 	err  error // the first error spilling to file
 }
 
 func (s *spool) Write(p []byte) (int, error) {
 	s.n += int64(len(p))
-	if s.file == nil && len(s.buf)+len(p) <= spoolMemory {
+	if need := len(s.buf) + len(p); s.file == nil && need <= spoolMemory {
+		if need > cap(s.buf) && need > spoolSmall {
+			s.big = spoolBuffers.Get().(*[spoolMemory]byte)
+			s.buf = append(s.big[:0], s.buf...)
+		}
 		s.buf = append(s.buf, p...)
 		return len(p), nil
 	}
@@ -41,7 +56,7 @@ func (s *spool) Write(p []byte) (int, error) {
 		if _, err := f.Write(s.buf); err != nil {
 			s.err = err
 		}
-		s.buf = nil
+		s.freeBuf()
 	}
 	if _, err := s.file.Write(p); err != nil && s.err == nil {
 		s.err = err
@@ -77,11 +92,19 @@ func (s *spool) WriteTo(w io.Writer) (int64, error) {
 
 // release frees the spool's memory and file.
 func (s *spool) release() {
-	s.buf = nil
+	s.freeBuf()
 	if s.file != nil {
 		s.file.Close()
 		s.file = nil
 	}
+}
+
+func (s *spool) freeBuf() {
+	if s.big != nil {
+		spoolBuffers.Put(s.big)
+		s.big = nil
+	}
+	s.buf = nil
 }
 
 // writeTagged copies r to w with tag before every line; a last line
