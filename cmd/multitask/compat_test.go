@@ -144,6 +144,8 @@ var compatCases = []compatCase{
 	{name: "tagstring seq and slot", args: []string{"-k", "-j1", "--tagstring", "{#}-{%}-{}", "echo", ":::", "a", "b", "c"}},
 	{name: "tagstring slot line buffer", args: []string{"-k", "-j1", "--lb", "--tagstring", "{%}", "echo", ":::", "a", "b"}},
 	{name: "tagstring seq", args: []string{"-k", "--tagstring", "{#}:{}", "echo", "x", ":::", "a", "b", "c"}},
+	{name: "tagstring without replacement", args: []string{"-k", "--tagstring", "const", "echo", ":::", "x", "y"}},
+	{name: "tagstring values as they are", args: []string{"-k", "--tagstring", "T {} {#}", "echo", ":::", "a b", "c'd", "$HOME"}},
 	// -t and --verbose print the command line on stderr as the job
 	// starts; -v prints it on stdout with the job's output.
 	{name: "trace", args: []string{"-k", "-j1", "-t", "echo", ":::", "a", "b c"}, sameStderr: true},

@@ -194,7 +194,7 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (*runPlan, err
 		if ts == "" {
 			ts = "{}"
 		}
-		if p.tag, err = tmpl.Parse([]string{ts}, tmpl.Options{Replace: o.replace, Names: p.in.Names()}); err != nil {
+		if p.tag, err = tmpl.Parse([]string{ts}, tmpl.Options{Replace: o.replace, Names: p.in.Names(), Text: true}); err != nil {
 			p.in.Close()
 			return nil, fmt.Errorf("%w: --tagstring: %v", errUsage, err)
 		}

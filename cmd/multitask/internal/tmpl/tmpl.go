@@ -41,6 +41,10 @@ type Options struct {
 	// makes), the command runs through the shell, which GNU users rely on
 	// to call their functions.
 	Env []string
+	// Text makes a template of text rather than of a command, as
+	// --tagstring's: values go in as they are, never quoted, and none are
+	// appended when it holds no replacement string.
+	Text bool
 }
 
 // A Template is a parsed command template. It is immutable, so one
@@ -105,10 +109,10 @@ func Parse(words []string, opt Options) (*Template, error) {
 			t.hasRpl = t.hasRpl || p.isRpl
 		}
 	}
-	if !t.hasRpl {
+	if !t.hasRpl && !opt.Text {
 		segs = append(segs, []part{{r: rpl{kind: kValue}, isRpl: true}})
 	}
-	t.quoteArg = !opt.Quote && !rplInFirstWord(segs[0])
+	t.quoteArg = !opt.Quote && !opt.Text && !rplInFirstWord(segs[0])
 	t.items = buildItems(segs, opt.Context)
 	for _, it := range t.items {
 		t.litLen += len(it.lit)
