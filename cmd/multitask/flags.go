@@ -3,14 +3,16 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
 
 // A flagSet parses options as GNU parallel's Perl parser does with
 // bundling and require_order: short options cluster (-kj2, -j 2), long
-// ones take --name=value or --name value, and the first argument that is
-// not an option, or --, ends them. It is written here rather than taken
+// ones take --name=value or --name value, in any case and abbreviated to
+// any prefix that names one option (see long), and the first argument
+// that is not an option, or --, ends them. It is written here rather than taken
 // from a library because the usual ones pull in package net, and with it
 // dynamic linking and milliseconds of start-up for every run.
 type flagSet struct {
@@ -112,9 +114,9 @@ func (fs *flagSet) parse(args []string) ([]string, error) {
 			return args[i+1:], nil
 		case strings.HasPrefix(a, "--"):
 			name, value, hasValue := strings.Cut(a[2:], "=")
-			f := fs.byLong[strings.ReplaceAll(name, "_", "-")]
-			if f == nil {
-				return nil, fmt.Errorf("unknown option: --%s", name)
+			f, err := fs.long(name)
+			if err != nil {
+				return nil, err
 			}
 			f.changed = true
 			if f.set == nil {
@@ -165,6 +167,90 @@ func (fs *flagSet) parse(args []string) ([]string, error) {
 		}
 	}
 	return nil, nil
+}
+
+// long finds the flag --name sets, as GNU parallel's parser finds an
+// option: by its name, else by its name in another case, else by the one
+// option whose names start with name in any case. GNU parallel's names
+// (gnuOptions) are searched first, so that an abbreviation means here
+// what it means there; then the names of options only multitask has.
+func (fs *flagSet) long(name string) (*flag, error) {
+	if f := fs.byLong[name]; f != nil {
+		return f, nil
+	}
+	names, err := resolveOption(name, gnuOptions)
+	if err == nil && names == nil {
+		names, err = resolveOption(name, fs.longNames())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("option --%s is ambiguous (%v)", name, err)
+	}
+	for _, n := range names {
+		if f := fs.byLong[n]; f != nil {
+			return f, nil
+		}
+	}
+	if len(names) == 1 && len(names[0]) == 1 {
+		if f := fs.byShort[names[0][0]]; f != nil {
+			return f, nil // GNU's options of one letter take -- too
+		}
+	}
+	return nil, fmt.Errorf("unknown option: --%s", name)
+}
+
+// longNames lists the long names of the flags, each flag's as one option.
+func (fs *flagSet) longNames() [][]string {
+	var opts [][]string
+	for _, f := range fs.flags {
+		if f.long != "" {
+			opts = append(opts, append([]string{f.long}, f.aliases...))
+		}
+	}
+	return opts
+}
+
+// errAmbiguous lists the names an abbreviation starts, of more than one
+// option, as GNU parallel's parser lists them.
+type errAmbiguous []string
+
+func (e errAmbiguous) Error() string { return strings.Join(e, ", ") }
+
+// resolveOption returns the names of the option among opts that key
+// names: one of its names, in this case or another, or the start of names
+// of it alone. It returns nil when key starts no name, and an
+// errAmbiguous when it starts names of several options.
+func resolveOption(key string, opts [][]string) ([]string, error) {
+	lower := strings.ToLower(key)
+	for _, fold := range []bool{false, true} {
+		for _, names := range opts {
+			for _, n := range names {
+				if n == key || fold && strings.ToLower(n) == lower {
+					return names, nil
+				}
+			}
+		}
+	}
+	var hits []string
+	var hit []string
+	found := 0
+	for _, names := range opts {
+		started := false
+		for _, n := range names {
+			if len(n) > 1 && strings.HasPrefix(strings.ToLower(n), lower) {
+				hits = append(hits, n)
+				started = true
+			}
+		}
+		if started {
+			hit = names
+			found++
+		}
+	}
+	if found > 1 {
+		slices.Sort(hits)
+		return nil, errAmbiguous(hits)
+	}
+	return hit, nil
 }
 
 // usage prints the flags by group, each with its short form, value and

@@ -39,6 +39,10 @@ func TestParseOptions(t *testing.T) {
 		{"short only", []string{"-v", "echo"}, func(o *options) bool { return o.verbose && !o.trace }, []string{"echo"}},
 		{"long verbose is -t", []string{"--verbose", "-kv", "echo"}, func(o *options) bool { return o.verbose && o.trace && o.keepOrder }, []string{"echo"}},
 		{"max args zero", []string{"-n0", "echo"}, func(o *options) bool { return o.maxSet && o.maxArgs == 0 }, []string{"echo"}},
+		{"abbreviated", []string{"--keep", "--tagstr=x", "echo"}, func(o *options) bool { return o.keepOrder && o.tagString == "x" }, []string{"echo"}},
+		{"abbreviated, of multitask's own", []string{"--mem-l", "1G", "--resume-k=hash", "echo"}, func(o *options) bool { return o.memLimit == "1G" && o.resumeKey == "hash" }, []string{"echo"}},
+		{"a name in another case", []string{"--Keep-Order", "--JOBS", "2", "echo"}, func(o *options) bool { return o.keepOrder && o.jobs == "2" }, []string{"echo"}},
+		{"a GNU name of one letter", []string{"--k", "--E", "stop", "echo"}, func(o *options) bool { return o.keepOrder && o.eof == "stop" }, []string{"echo"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o, err := parseOptions(tc.args)
@@ -71,6 +75,10 @@ func TestParseOptionsErrors(t *testing.T) {
 		{"value for a switch", []string{"--keep-order=yes", "echo"}, "--keep-order"},
 		{"not a whole number", []string{"-n", "x", "echo"}, "-n"},
 		{"not a count", []string{"--retries", "x", "echo"}, "--retries"},
+		{"ambiguous", []string{"--jo", "2", "echo"}, "ambiguous (joblog, jobs)"},
+		{"ambiguous over aliases", []string{"--ta", "echo"}, "ambiguous (tag, tag-string, tagstring)"},
+		{"a GNU option not supported", []string{"--max-replace", "2", "echo"}, "--max-replace"},
+		{"underscore for dash", []string{"--dry_run", "echo"}, "--dry_run"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o, err := parseOptions(tc.args)
