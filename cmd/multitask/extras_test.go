@@ -114,6 +114,7 @@ func TestBadInputExits255(t *testing.T) {
 		{"--resume", "echo", ":::", "1"},
 		{"echo", "::::", "no/such/file"},
 		{"--block", "0", "--pipe", "cat"},
+		{"--pipe", "-N2", "cat"},
 		{"--termseq", "TERM,x", "echo", ":::", "1"},
 	} {
 		o := runIn(t, "", args...)

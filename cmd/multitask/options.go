@@ -40,6 +40,7 @@ type options struct {
 	null     bool
 	delim    string
 	maxArgs  int
+	replArgs bool // -N: -n with {} in context, as -X puts it
 	argFiles []string
 	eof      string
 	noEmpty  bool
@@ -77,7 +78,7 @@ type options struct {
 	cluster string // --cluster: the jobs run on a cluster's workers
 
 	delimSet    bool // -d was given, possibly empty (paragraph mode)
-	maxSet      bool // -n was given, possibly 0
+	maxSet      bool // -n or -N was given, possibly 0
 	recEndSet   bool // --recend was given
 	recStartSet bool // --recstart was given
 
@@ -125,6 +126,8 @@ func newFlagSet(o *options) *flagSet {
 	fs.boolVar(&o.xargs, "xargs", 0, "as many values per command as fit")
 	fs.intVar(&o.maxArgs, "max-args", 'n', "N", "at most N values per command (0: none)")
 	fs.alias("max-args", "maxargs")
+	fs.intVar(&o.maxArgs, "max-replace-args", 'N', "N", "as -n, and {} repeats the words around it for each value, as with -X")
+	fs.alias("max-replace-args", "maxreplaceargs")
 
 	fs.group("Input")
 	fs.stringsVar(&o.argFiles, "arg-file", 'a', "FILE", "read values from FILE, as :::: FILE does")
@@ -205,7 +208,8 @@ func parseOptions(args []string) (*options, error) {
 		}
 	}
 	o.delimSet = fs.changed("delimiter")
-	o.maxSet = fs.changed("max-args")
+	o.replArgs = fs.changed("max-replace-args")
+	o.maxSet = fs.changed("max-args") || o.replArgs
 	o.recEndSet, o.recStartSet = fs.changed("recend"), fs.changed("recstart")
 	if o.haltOnErr {
 		o.halt = "now,fail=1"

@@ -156,6 +156,9 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (*runPlan, err
 		if len(o.sources) > 0 || len(o.argFiles) > 0 {
 			return nil, fmt.Errorf("%w: --pipe reads stdin: ::: and :::: cannot be used with it", errUsage)
 		}
+		if o.replArgs {
+			return nil, fmt.Errorf("%w: --pipe with -N (records per job) is not supported: use --block", errUsage)
+		}
 		if p.split, err = o.pipeSplit(warn); err != nil {
 			return nil, err
 		}
@@ -184,7 +187,7 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (*runPlan, err
 		p.noWords = true
 		words = []string{o.replace}
 	}
-	topts := tmpl.Options{Replace: o.replace, Quote: o.quote, Shell: o.shell, Names: p.in.Names(), Context: o.context, Multi: o.multi || o.xargs}
+	topts := tmpl.Options{Replace: o.replace, Quote: o.quote, Shell: o.shell, Names: p.in.Names(), Context: o.context || o.replArgs, Multi: o.multi || o.xargs}
 	if p.tmpl, err = tmpl.Parse(words, topts); err != nil {
 		p.in.Close()
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
