@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -36,8 +37,11 @@ type flag struct {
 	set     func(string) error // nil for booleans
 	setBool func()
 	arg     string // the value's name in --help; "" for booleans
-	usage   string
-	changed bool
+	// optional marks a value that may be left out, as GNU's -i: it is then
+	// "" (see parse).
+	optional bool
+	usage    string
+	changed  bool
 }
 
 func newFlags() *flagSet {
@@ -87,6 +91,15 @@ func (fs *flagSet) stringVar(p *string, long string, short byte, arg, usage stri
 	fs.add(&flag{long: long, short: short, arg: arg, usage: usage, set: func(s string) error { *p = s; return nil }})
 }
 
+// optStringVar declares a flag whose value may be left out: it then sets
+// def.
+func (fs *flagSet) optStringVar(p *string, long string, short byte, arg, def, usage string) {
+	fs.add(&flag{long: long, short: short, arg: arg, usage: usage, optional: true, set: func(s string) error {
+		*p = cmp.Or(s, def)
+		return nil
+	}})
+}
+
 func (fs *flagSet) stringsVar(p *[]string, long string, short byte, arg, usage string) {
 	fs.add(&flag{long: long, short: short, arg: arg, usage: usage, set: func(s string) error { *p = append(*p, s); return nil }})
 }
@@ -127,11 +140,18 @@ func (fs *flagSet) parse(args []string) ([]string, error) {
 				continue
 			}
 			if !hasValue {
-				if i+1 == len(args) {
+				switch {
+				case f.optional:
+					if i+1 < len(args) && optionalValue(args[i+1]) {
+						i++
+						value = args[i]
+					}
+				case i+1 == len(args):
 					return nil, fmt.Errorf("option --%s needs a value", name)
+				default:
+					i++
+					value = args[i]
 				}
-				i++
-				value = args[i]
 			}
 			if err := f.set(value); err != nil {
 				return nil, fmt.Errorf("option --%s: %v", name, err)
@@ -151,11 +171,18 @@ func (fs *flagSet) parse(args []string) ([]string, error) {
 				}
 				value := a[j+1:]
 				if value == "" {
-					if i+1 == len(args) {
+					switch {
+					case f.optional:
+						if i+1 < len(args) && optionalValue(args[i+1]) {
+							i++
+							value = args[i]
+						}
+					case i+1 == len(args):
 						return nil, fmt.Errorf("option -%c needs a value", a[j])
+					default:
+						i++
+						value = args[i]
 					}
-					i++
-					value = args[i]
 				}
 				if err := f.set(value); err != nil {
 					return nil, fmt.Errorf("option -%c: %v", a[j], err)
@@ -168,6 +195,11 @@ func (fs *flagSet) parse(args []string) ([]string, error) {
 	}
 	return nil, nil
 }
+
+// optionalValue reports whether arg, which follows an option whose value
+// may be left out, is its value: as in GNU's parser, unless it looks like
+// an option. So -i takes the command's first word, as GNU's does.
+func optionalValue(arg string) bool { return arg == "-" || !strings.HasPrefix(arg, "-") }
 
 // long finds the flag --name sets, as GNU parallel's parser finds an
 // option: by its name, else by its name in another case, else by the one
@@ -280,7 +312,10 @@ func (fs *flagSet) usage(w io.Writer) {
 				b.WriteString("    ")
 			}
 			b.WriteString("  " + strings.Join(names, ", "))
-			if f.arg != "" {
+			switch {
+			case f.optional:
+				b.WriteString("[=" + f.arg + "]")
+			case f.arg != "":
 				b.WriteString(" " + f.arg)
 			}
 			name := b.String()

@@ -42,6 +42,9 @@ func TestParseOptions(t *testing.T) {
 		{"abbreviated", []string{"--keep", "--tagstr=x", "echo"}, func(o *options) bool { return o.keepOrder && o.tagString == "x" }, []string{"echo"}},
 		{"abbreviated, of multitask's own", []string{"--mem-l", "1G", "--resume-k=hash", "echo"}, func(o *options) bool { return o.memLimit == "1G" && o.resumeKey == "hash" }, []string{"echo"}},
 		{"a name in another case", []string{"--Keep-Order", "--JOBS", "2", "echo"}, func(o *options) bool { return o.keepOrder && o.jobs == "2" }, []string{"echo"}},
+		{"optional value left out", []string{"-i", "-k", "echo"}, func(o *options) bool { return o.replace == "{}" && o.keepOrder }, []string{"echo"}},
+		{"optional value in the cluster", []string{"-kiXX", "echo"}, func(o *options) bool { return o.replace == "XX" && o.keepOrder }, []string{"echo"}},
+		{"optional value taken from the next word", []string{"--replace", "echo", "x"}, func(o *options) bool { return o.replace == "echo" }, []string{"x"}},
 		{"a GNU name of one letter", []string{"--k", "--E", "stop", "echo"}, func(o *options) bool { return o.keepOrder && o.eof == "stop" }, []string{"echo"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -146,7 +149,7 @@ func TestHelpListsEveryOption(t *testing.T) {
 }
 
 // containsWord reports whether s holds w followed by a space, a comma, a
-// newline or the end.
+// newline, the [ of an optional value, or the end.
 func containsWord(s, w string) bool {
 	for i := 0; ; {
 		j := strings.Index(s[i:], w)
@@ -154,7 +157,7 @@ func containsWord(s, w string) bool {
 			return false
 		}
 		end := i + j + len(w)
-		if end == len(s) || strings.ContainsRune(" ,\n", rune(s[end])) {
+		if end == len(s) || strings.ContainsRune(" ,\n[", rune(s[end])) {
 			return true
 		}
 		i = end
