@@ -140,17 +140,8 @@ func (fs *flagSet) parse(args []string) ([]string, error) {
 				continue
 			}
 			if !hasValue {
-				switch {
-				case f.optional:
-					if i+1 < len(args) && optionalValue(args[i+1]) {
-						i++
-						value = args[i]
-					}
-				case i+1 == len(args):
-					return nil, fmt.Errorf("option --%s needs a value", name)
-				default:
-					i++
-					value = args[i]
+				if value, err = f.next(args, &i, "--"+name); err != nil {
+					return nil, err
 				}
 			}
 			if err := f.set(value); err != nil {
@@ -171,17 +162,9 @@ func (fs *flagSet) parse(args []string) ([]string, error) {
 				}
 				value := a[j+1:]
 				if value == "" {
-					switch {
-					case f.optional:
-						if i+1 < len(args) && optionalValue(args[i+1]) {
-							i++
-							value = args[i]
-						}
-					case i+1 == len(args):
-						return nil, fmt.Errorf("option -%c needs a value", a[j])
-					default:
-						i++
-						value = args[i]
+					var err error
+					if value, err = f.next(args, &i, "-"+a[j:j+1]); err != nil {
+						return nil, err
 					}
 				}
 				if err := f.set(value); err != nil {
@@ -196,10 +179,23 @@ func (fs *flagSet) parse(args []string) ([]string, error) {
 	return nil, nil
 }
 
-// optionalValue reports whether arg, which follows an option whose value
-// may be left out, is its value: as in GNU's parser, unless it looks like
-// an option. So -i takes the command's first word, as GNU's does.
-func optionalValue(arg string) bool { return arg == "-" || !strings.HasPrefix(arg, "-") }
+// next takes f's value from the argument after args[*i], given as opt:
+// the value of an option that may be left out only when the argument does
+// not look like an option, as in GNU's parser (so -i takes the command's
+// first word, as GNU's does).
+func (f *flag) next(args []string, i *int, opt string) (string, error) {
+	switch {
+	case *i+1 == len(args):
+		if f.optional {
+			return "", nil
+		}
+		return "", fmt.Errorf("option %s needs a value", opt)
+	case f.optional && args[*i+1] != "-" && strings.HasPrefix(args[*i+1], "-"):
+		return "", nil
+	}
+	*i++
+	return args[*i], nil
+}
 
 // long finds the flag --name sets, as GNU parallel's parser finds an
 // option: by its name, else by its name in another case, else by the one
