@@ -254,6 +254,8 @@ var compatCases = []compatCase{
 	{name: "pipe counts small blocks", stdin: lines(40), args: []string{"--pipe", "--block", "7", "wc", "-l"}, anyOrder: true},
 	{name: "joblog on stdout of a dry run", args: []string{"-k", "--dry-run", "--joblog", "-", "echo", ":::", "a"}},
 	{name: "unknown option", args: []string{"--no-such-option", "echo", ":::", "a"}, gnuUsage: true},
+	{name: "jobs from a file", args: []string{"-k", "-j", "procs.txt", "echo", "{%}", ":::", "a", "b", "c"}},
+	{name: "jobs from a file without a count", args: []string{"-j", "noprocs.txt", "echo", ":::", "a"}, gnuUsage: true},
 	{name: "abbreviated options", args: []string{"--keep", "--tagstr", "<{}>", "--jobs", "1", "--verb", "echo", ":::", "a", "b"}},
 	{name: "abbreviated options 2", args: []string{"--keep-o", "--dry", "--max-a", "2", "echo", ":::", "a", "b", "c"}},
 	{name: "options in any case", args: []string{"--KEEP-ORDER", "--Dry-Run", "echo", ":::", "a", "b"}},
@@ -274,7 +276,7 @@ func TestCompatibleWithGNUParallel(t *testing.T) {
 	gnutest.Path(t)
 	pairs := make([]*pair, len(compatCases))
 	for i, tc := range compatCases {
-		files := map[string]string{"args.txt": "f1\nf 2\n", "more.txt": "m1\n"}
+		files := map[string]string{"args.txt": "f1\nf 2\n", "more.txt": "m1\n", "procs.txt": "1\n", "noprocs.txt": "many\n"}
 		pairs[i] = &pair{files: files, stdin: tc.stdin, args: tc.args, gnuArgs: tc.gnuArgs}
 	}
 	startPairs(t, pairs...)

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseOptions(t *testing.T) {
@@ -271,5 +274,42 @@ func TestGNUNames(t *testing.T) {
 	}
 	if f := fs.byShort['I']; f == nil || f.long != "" || f.optional {
 		t.Errorf("-I is not an option of its own that needs its value")
+	}
+}
+
+// TestJobsFileResize checks -j FILE's Resize: the count the file holds
+// once it has changed, none before, and none again within a second; a
+// count it cannot read keeps the last one, with a warning.
+func TestJobsFileResize(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "procs")
+	write := func(count string, age time.Duration) {
+		t.Helper()
+		if err := os.WriteFile(file, []byte(count), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Now().Add(age)
+		if err := os.Chtimes(file, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("2\n", -time.Hour)
+	o := &options{jobs: file}
+	if n, err := o.slots(); err != nil || n != 2 || o.jobsFile != file {
+		t.Fatalf("-j FILE holding 2: %d, %v (file %q)", n, err, o.jobsFile)
+	}
+	var warned []string
+	resize := jobsFileResize(file, func(s string) { warned = append(warned, s) })
+	write("5\n", -time.Minute)
+	if n := resize(); n != 5 {
+		t.Fatalf("after the file changed to 5: %d", n)
+	}
+	write("7", 0)
+	if n := resize(); n != 0 {
+		t.Fatalf("a second look within a second: %d, want 0", n)
+	}
+	resize = jobsFileResize(file, func(s string) { warned = append(warned, s) })
+	write("many", time.Minute)
+	if n := resize(); n != 0 || len(warned) != 1 {
+		t.Fatalf("a file without a count: %d, warnings %q", n, warned)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -77,6 +78,8 @@ type options struct {
 
 	cluster string // --cluster: the jobs run on a cluster's workers
 
+	jobsFile string // -j FILE: the file that holds the count of jobs
+
 	delimSet    bool // -d was given, possibly empty (paragraph mode)
 	maxSet      bool // -n or -N was given, possibly 0
 	recEndSet   bool // --recend was given
@@ -101,7 +104,7 @@ type source struct {
 func newFlagSet(o *options) *flagSet {
 	fs := newFlags()
 	fs.group("Jobs and output")
-	fs.stringVar(&o.jobs, "jobs", 'j', "N", "run N jobs at once: N, N% of the cores, +N or -N cores, 0 for as many as possible (default: the cores)")
+	fs.stringVar(&o.jobs, "jobs", 'j', "N", "run N jobs at once: N, N% of the cores, +N or -N cores, 0 for as many as possible, or a FILE holding one of those, read again when it changes (default: the cores)")
 	fs.alias("jobs", "P", "max-procs", "maxprocs")
 	fs.boolVar(&o.keepOrder, "keep-order", 'k', "print the jobs' output in the order of their input")
 	fs.alias("keep-order", "keeporder")
@@ -255,10 +258,68 @@ func (o *options) fills() bool { return o.multi || o.context || o.xargs }
 
 // slots is the number of jobs to run at once, from -j, computed as GNU
 // parallel computes it: a share of the cores is rounded up, and a count
-// below one is an error.
+// below one is an error. -j FILE, when FILE is not a count, reads the
+// count from the file FILE, which may change while jobs run (see
+// jobsFileResize).
 func (o *options) slots() (int, error) {
+	n, err := jobsCount(o.jobs)
+	if err == nil {
+		return n, nil
+	}
+	if fi, serr := os.Stat(o.jobs); serr != nil || !fi.Mode().IsRegular() {
+		return 0, err
+	}
+	o.jobsFile = o.jobs
+	return readJobsFile(o.jobs)
+}
+
+// readJobsFile reads the count of jobs from file, as -j FILE gives it.
+func readJobsFile(file string) (int, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return 0, fmt.Errorf("-j %s: %w", file, err)
+	}
+	// As GNU's Perl matches it: a line, with or without its newline.
+	count := strings.TrimSuffix(string(b), "\n")
+	n, err := jobsCount(count)
+	if err != nil || count == "" {
+		return 0, fmt.Errorf("%w: -j %s: the file holds no count of jobs: %q", errUsage, file, count)
+	}
+	return n, nil
+}
+
+// jobsFileResize is Config.Resize for -j FILE: the count FILE holds once
+// it has changed since it was last read, looked at no more than once a
+// second, as GNU parallel looks. A count that cannot be read keeps the
+// last one, and warns.
+func jobsFileResize(file string, warn func(string)) func() int {
+	var read, looked time.Time
+	if fi, err := os.Stat(file); err == nil {
+		read = fi.ModTime()
+	}
+	return func() int {
+		if time.Since(looked) < time.Second {
+			return 0
+		}
+		looked = time.Now()
+		fi, err := os.Stat(file)
+		if err != nil || !fi.ModTime().After(read) {
+			return 0
+		}
+		read = fi.ModTime()
+		n, err := readJobsFile(file)
+		if err != nil {
+			warn(err.Error() + "; the number of jobs stays as it was.")
+			return 0
+		}
+		return min(n, fileHandleSlots())
+	}
+}
+
+// jobsCount reads a count of jobs as -j gives it: N, N% of the cores, +N
+// or -N cores, or 0 for as many as possible.
+func jobsCount(s string) (int, error) {
 	cores := runtime.NumCPU()
-	s := o.jobs
 	var n float64
 	switch {
 	case s == "":

@@ -87,6 +87,9 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (*runPlan, err
 		}
 		c.Slots = most
 	}
+	if o.jobsFile != "" {
+		c.Resize = jobsFileResize(o.jobsFile, warn)
+	}
 	c.KeepOrder = o.keepOrder
 	c.Print = o.results == ""
 	c.Stdout, c.Stderr = stdout, stderr

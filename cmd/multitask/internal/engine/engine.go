@@ -6,6 +6,7 @@ import (
 	"io"
 	"iter"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -107,7 +108,16 @@ type Config struct {
 	// It may run the job elsewhere, writing its output to the Spec's
 	// writers before it returns.
 	Exec func(ctx context.Context, s *jobexec.Spec) jobexec.Outcome
+
+	// Resize, when not nil, is asked each time a job ends for a new
+	// number of slots, 0 for no change (-j FILE, whose file may change as
+	// jobs run). Fewer slots let the running jobs finish and start none
+	// until fewer run; more start more jobs. At most MaxResize.
+	Resize func() int
 }
+
+// MaxResize is the most slots Config.Resize can make.
+const MaxResize = 1 << 16
 
 // Timeout limits a job's runtime: After, or Percent of the median runtime
 // of the jobs that succeeded so far.
@@ -222,6 +232,7 @@ func Run(ctx context.Context, cfg Config, jobs iter.Seq2[Job, error]) (Summary, 
 		ctx:     ctx,
 		ended:   make(chan *Result, cfg.Slots),
 		slots:   make(chan int, cfg.Slots),
+		made:    cfg.Slots,
 		halting: make(chan struct{}),
 		kill:    kill,
 		killAll: killAll,
@@ -229,6 +240,9 @@ func Run(ctx context.Context, cfg Config, jobs iter.Seq2[Job, error]) (Summary, 
 	}
 	if r.exec == nil {
 		r.exec = jobexec.Run
+	}
+	if cfg.Resize != nil {
+		r.slots = make(chan int, max(cfg.Slots, MaxResize))
 	}
 	for s := 1; s <= cfg.Slots; s++ {
 		r.slots <- s
@@ -255,8 +269,16 @@ type runner struct {
 	ctx   context.Context
 	ended chan *Result
 	slots chan int // free slot numbers
-	paths jobexec.Paths
-	exec  func(context.Context, *jobexec.Spec) jobexec.Outcome
+
+	// Under Config.Resize: slot numbers made so far, how many to take out
+	// of use as they come free, and those taken out, to reuse first.
+	// Guarded by slotsMu.
+	slotsMu sync.Mutex
+	made    int
+	retire  int
+	retired []int
+	paths   jobexec.Paths
+	exec    func(context.Context, *jobexec.Spec) jobexec.Outcome
 
 	running sync.WaitGroup
 	// halting is closed by the collector when a halt triggers; kill ends,
@@ -312,6 +334,63 @@ func (r *runner) schedule(jobs iter.Seq2[Job, error]) error {
 		}()
 	}
 	return nil
+}
+
+// release makes slot free again, or takes it out of use when Resize asked
+// for fewer slots than are in use.
+func (r *runner) release(slot int) {
+	if r.cfg.Resize != nil {
+		if n := r.cfg.Resize(); n > 0 {
+			r.resize(min(n, cap(r.slots)))
+		}
+		r.slotsMu.Lock()
+		retire := r.retire > 0
+		if retire {
+			r.retire--
+			r.retired = append(r.retired, slot)
+		}
+		r.slotsMu.Unlock()
+		if retire {
+			return
+		}
+	}
+	r.slots <- slot
+}
+
+// resize sets the number of slots in use to n: the lowest numbers out of
+// use are used again first, then new ones are made; fewer are taken out
+// of use as they come free, those free now at once.
+func (r *runner) resize(n int) {
+	r.slotsMu.Lock()
+	defer r.slotsMu.Unlock()
+	inUse := r.made - len(r.retired) - r.retire
+	if n < inUse {
+		r.retire += inUse - n
+		for r.retire > 0 {
+			select {
+			case s := <-r.slots:
+				r.retire--
+				r.retired = append(r.retired, s)
+				continue
+			default:
+			}
+			break
+		}
+		return
+	}
+	add := n - inUse
+	undo := min(add, r.retire)
+	r.retire -= undo
+	for add -= undo; add > 0; add-- {
+		if len(r.retired) > 0 {
+			slices.Sort(r.retired)
+			r.slots <- r.retired[0]
+			r.retired = r.retired[1:]
+			continue
+		}
+		r.made++
+		r.slots <- r.made
+	}
 }
 
 // acquire waits for a free slot; false when the run must start no more jobs.
@@ -402,7 +481,7 @@ func (r *runner) collect() {
 				r.killAll()
 			}
 		}
-		r.slots <- res.Slot
+		r.release(res.Slot)
 		if !r.cfg.KeepOrder {
 			r.print(res)
 			continue

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/multitask-go/multitask/cmd/multitask/internal/jobexec"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -462,4 +464,64 @@ func TestLoadCountsRunningProcesses(t *testing.T) {
 	if resourcesFree(0, avg+4) {
 		t.Fatalf("%d busy processes leave a load below %v", len(busy), avg+4)
 	}
+}
+
+// TestResizeChangesTheSlots runs jobs whose Exec counts how many run at
+// once, while Resize asks for more slots, then fewer: the jobs started
+// after each change run as many at once as it asked, on slots numbered
+// from 1 up.
+func TestResizeChangesTheSlots(t *testing.T) {
+	cfg, _, _ := config(1)
+	var (
+		mu             sync.Mutex
+		running, ended int
+		most           = map[int]int{} // the most at once, by the size asked when a job started
+		size           = 1
+	)
+	cfg.Resize = func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case ended >= 2 && size == 1:
+			size = 3
+		case ended >= 20 && size == 3:
+			size = 2
+		default:
+			return 0
+		}
+		return size
+	}
+	var slots sync.Map
+	cfg.Exec = func(ctx context.Context, s *jobexec.Spec) jobexec.Outcome {
+		mu.Lock()
+		running++
+		asked := size
+		if size == 3 && ended < 20 || size == 2 && ended > 24 { // well after a change: its jobs have ended
+			most[asked] = max(most[asked], running)
+		}
+		mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+		mu.Lock()
+		running--
+		ended++
+		mu.Unlock()
+		return jobexec.Outcome{Start: time.Now()}
+	}
+	cfg.Ended = func(r *Result) { slots.Store(r.Slot, true) }
+	vals := make([]string, 40)
+	for i := range vals {
+		vals[i] = "true"
+	}
+	if _, err := Run(context.Background(), cfg, lines(vals...)); err != nil {
+		t.Fatal(err)
+	}
+	if most[3] != 3 || most[2] != 2 {
+		t.Errorf("the most jobs at once: %d after asking for 3, %d after asking for 2", most[3], most[2])
+	}
+	slots.Range(func(k, _ any) bool {
+		if s := k.(int); s < 1 || s > 3 {
+			t.Errorf("a job ran on slot %d", s)
+		}
+		return true
+	})
 }
