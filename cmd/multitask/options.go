@@ -173,7 +173,7 @@ func newFlagSet(o *options) *flagSet {
 	fs.group("Resources and progress")
 	fs.boolVar(&o.bar, "bar", 0, "show a progress bar on a terminal, and a summary at the end")
 	fs.boolVar(&o.eta, "eta", 0, "show the estimated time left on a terminal, and a summary at the end")
-	fs.stringVar(&o.memFree, "memfree", 0, "SIZE", "start a job only while SIZE of memory is available (k, M, G)")
+	fs.stringVar(&o.memFree, "memfree", 0, "SIZE", "start a job only while SIZE of memory is available (k, M, G); kill the youngest job while less than half is")
 	fs.stringVar(&o.load, "load", 0, "N", "start a job only while the load is below N: N, N% of the cores, +N or -N cores")
 	fs.stringVar(&o.delay, "delay", 0, "DUR", "wait DUR between job starts")
 	fs.stringVar(&o.memLimit, "mem-limit", 0, "SIZE", "kill a job whose processes' resident memory passes SIZE")

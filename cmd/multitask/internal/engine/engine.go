@@ -79,9 +79,12 @@ type Config struct {
 	// memory passes it (bytes).
 	MemLimit int64
 
-	Delay   time.Duration // between starts
-	MemFree int64         // start a job only with this much memory available
-	Load    float64       // start a job only while fewer processes than this run (GNU's load)
+	Delay time.Duration // between starts
+	// MemFree starts a job only with this much memory available, and,
+	// when jobs run here (Exec is nil), kills the youngest running job
+	// while less than half of it is.
+	MemFree int64
+	Load    float64 // start a job only while fewer processes than this run (GNU's load)
 
 	// Env is added to each job's environment, after os.Environ().
 	Env []string
@@ -108,6 +111,9 @@ type Config struct {
 	// It may run the job elsewhere, writing its output to the Spec's
 	// writers before it returns.
 	Exec func(ctx context.Context, s *jobexec.Spec) jobexec.Outcome
+
+	// memAvailable replaces the available memory's reading, for tests.
+	memAvailable func() int64
 
 	// Resize, when not nil, is asked each time a job ends for a new
 	// number of slots, 0 for no change (-j FILE, whose file may change as
@@ -238,8 +244,18 @@ func Run(ctx context.Context, cfg Config, jobs iter.Seq2[Job, error]) (Summary, 
 		killAll: killAll,
 		exec:    cfg.Exec,
 	}
+	if r.cfg.memAvailable == nil {
+		r.cfg.memAvailable = memAvailable
+	}
+	var watching sync.WaitGroup
 	if r.exec == nil {
 		r.exec = jobexec.Run
+		if cfg.MemFree > 0 {
+			r.mem = newMemWatch(cfg.MemFree, r.cfg.memAvailable)
+			watchCtx, stopWatch := context.WithCancel(ctx)
+			defer func() { stopWatch(); watching.Wait() }()
+			watching.Go(func() { r.mem.watch(watchCtx) })
+		}
 	}
 	if cfg.Resize != nil {
 		r.slots = make(chan int, max(cfg.Slots, MaxResize))
@@ -288,6 +304,7 @@ type runner struct {
 	killAll  context.CancelFunc
 	haltOnce sync.Once
 	runtimes remedian
+	mem      *memWatch  // under MemFree, when jobs run here
 	sum      Summary    // written by the collector, and Started by schedule
 	outputMu sync.Mutex // keeps lines of different jobs apart under LineBuffer
 	// Under LineBuffer with KeepOrder, the job whose turn it is to print
@@ -432,7 +449,7 @@ func (r *runner) waitResources(last *time.Time) bool {
 			return false
 		}
 	}
-	for !resourcesFree(r.cfg.MemFree, r.cfg.Load) {
+	for !resourcesFree(r.cfg.MemFree, r.cfg.memAvailable, r.cfg.Load) {
 		if !r.sleep(100 * time.Millisecond) {
 			return false
 		}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -461,7 +462,7 @@ func TestLoadCountsRunningProcesses(t *testing.T) {
 		}
 		busy = append(busy, c)
 	}
-	if resourcesFree(0, avg+4) {
+	if resourcesFree(0, memAvailable, avg+4) {
 		t.Fatalf("%d busy processes leave a load below %v", len(busy), avg+4)
 	}
 }
@@ -524,4 +525,43 @@ func TestResizeChangesTheSlots(t *testing.T) {
 		}
 		return true
 	})
+}
+
+// TestMemFreeKillsTheYoungest runs three jobs, then makes memory short for
+// two looks: the two youngest jobs are killed, one at a time, as GNU
+// parallel kills them, and the oldest ends as it would have.
+func TestMemFreeKillsTheYoungest(t *testing.T) {
+	dir := t.TempDir()
+	cfg, _, errOut := config(3)
+	cfg.MemFree = 1000
+	var short atomic.Int32
+	short.Store(2)
+	cfg.memAvailable = func() int64 {
+		for _, n := range []string{"1", "2", "3"} {
+			if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+				return 2000 // not all started yet
+			}
+		}
+		if short.Add(-1) >= 0 {
+			return 400
+		}
+		return 2000
+	}
+	got := map[int]*Result{}
+	cfg.Ended = func(r *Result) { got[r.Seq] = r }
+	jobs := lines("touch "+dir+"/1; sleep 1", "touch "+dir+"/2; sleep 30", "touch "+dir+"/3; sleep 30")
+	if _, err := Run(context.Background(), cfg, jobs); err != nil {
+		t.Fatal(err)
+	}
+	if r := got[1]; r == nil || r.Exit != 0 || r.TimedOut {
+		t.Errorf("the oldest job: %+v, want it to end as it would have", r)
+	}
+	for _, seq := range []int{2, 3} {
+		if r := got[seq]; r == nil || r.Exit != -1 || !r.TimedOut {
+			t.Errorf("job %d: %+v, want it killed", seq, r)
+		}
+	}
+	if n := strings.Count(errOut.String(), "less than half of --memfree"); n != 2 {
+		t.Errorf("%d warnings of a kill for memory, want 2:\n%s", n, errOut.String())
+	}
 }

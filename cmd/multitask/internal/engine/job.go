@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/multitask-go/multitask/cmd/multitask/internal/jobexec"
@@ -71,6 +72,21 @@ func (r *runner) try(job Job, slot, idx int, cmd Command) *Result {
 	if r.cfg.Timeout.Percent > 0 {
 		spec.Limit = r.timeout
 	}
+	var memKilled *atomic.Bool
+	if r.mem != nil {
+		memKilled = r.mem.add(job.Seq)
+		defer r.mem.remove(job.Seq)
+		limit := spec.Limit
+		spec.Limit = func() time.Duration {
+			switch {
+			case memKilled.Load():
+				return killNow
+			case limit != nil:
+				return limit()
+			}
+			return r.cfg.Timeout.After
+		}
+	}
 	if r.cfg.Reaper != nil {
 		spec.Groups = r.cfg.Reaper
 	}
@@ -81,6 +97,8 @@ func (r *runner) try(job Job, slot, idx int, cmd Command) *Result {
 	res.Exit, res.Signal = o.Exit, o.Signal
 	res.TimedOut, res.OverMem, res.Killed = o.TimedOut, o.OverMem, o.Killed
 	switch {
+	case o.TimedOut && memKilled != nil && memKilled.Load():
+		fmt.Fprintf(r.cfg.Stderr, "multitask: Warning: This job was killed because less than half of --memfree was available:\nmultitask: Warning: %s\n", cmd.Line)
 	case o.TimedOut:
 		fmt.Fprintf(r.cfg.Stderr, "multitask: Warning: This job was killed because it timed out:\nmultitask: Warning: %s\n", cmd.Line)
 	case o.OverMem:

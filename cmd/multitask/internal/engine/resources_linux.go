@@ -7,10 +7,11 @@ import (
 	"strconv"
 )
 
-// resourcesFree reports whether at least memFree bytes are available and
-// the load (see load) is below maxLoad; a zero limit is not checked.
-func resourcesFree(memFree int64, maxLoad float64) bool {
-	if memFree > 0 && memAvailable() < memFree {
+// resourcesFree reports whether at least memFree bytes are available, as
+// avail reads them, and the load (see load) is below maxLoad; a zero limit
+// is not checked.
+func resourcesFree(memFree int64, avail func() int64, maxLoad float64) bool {
+	if memFree > 0 && avail() < memFree {
 		return false
 	}
 	if maxLoad > 0 && load() >= maxLoad {

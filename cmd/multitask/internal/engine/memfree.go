@@ -1,0 +1,79 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// memWatchEvery is how often the available memory is looked at while jobs
+// run under --memfree.
+const memWatchEvery = 100 * time.Millisecond
+
+// A memWatch kills the youngest running job whenever less than half of
+// --memfree is available, as GNU parallel does: the job ends as a timed
+// out job does (Exitval -1 in the joblog), a failure that --retries may
+// run again. It waits for a job it killed to end before it looks again.
+type memWatch struct {
+	limit int64 // half of --memfree
+	avail func() int64
+
+	mu      sync.Mutex
+	running map[int]*atomic.Bool // by job number, whether it is to be killed
+}
+
+func newMemWatch(memFree int64, avail func() int64) *memWatch {
+	return &memWatch{limit: memFree / 2, avail: avail, running: make(map[int]*atomic.Bool)}
+}
+
+// add lists a try of job seq as running; its Limit should return
+// killNow once the flag is set. remove must follow when it has ended.
+func (w *memWatch) add(seq int) *atomic.Bool {
+	kill := new(atomic.Bool)
+	w.mu.Lock()
+	w.running[seq] = kill
+	w.mu.Unlock()
+	return kill
+}
+
+func (w *memWatch) remove(seq int) {
+	w.mu.Lock()
+	delete(w.running, seq)
+	w.mu.Unlock()
+}
+
+// watch looks at the available memory every memWatchEvery until ctx
+// ends.
+func (w *memWatch) watch(ctx context.Context) {
+	tick := time.NewTicker(memWatchEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			w.check()
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// check kills the youngest running job when memory is short, unless one
+// it killed is still ending.
+func (w *memWatch) check() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	youngest := 0
+	for seq, kill := range w.running {
+		if kill.Load() {
+			return
+		}
+		youngest = max(youngest, seq)
+	}
+	if youngest > 0 && w.avail() < w.limit {
+		w.running[youngest].Store(true)
+	}
+}
+
+// killNow is a time limit that any running job has passed.
+const killNow = time.Nanosecond
