@@ -309,7 +309,7 @@ func TestJobsFileResize(t *testing.T) {
 	}
 	resize = jobsFileResize(file, func(s string) { warned = append(warned, s) })
 	write("many", time.Minute)
-	if n := resize(); n != 0 || len(warned) != 1 {
+	if n := resize(); n != 0 || len(warned) != 1 || !strings.HasPrefix(warned[0], "-j "+file+": the file holds no count") {
 		t.Fatalf("a file without a count: %d, warnings %q", n, warned)
 	}
 }

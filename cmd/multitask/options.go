@@ -270,7 +270,10 @@ func (o *options) slots() (int, error) {
 		return 0, err
 	}
 	o.jobsFile = o.jobs
-	return readJobsFile(o.jobs)
+	if n, err = readJobsFile(o.jobs); err != nil {
+		return 0, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	return n, nil
 }
 
 // readJobsFile reads the count of jobs from file, as -j FILE gives it.
@@ -283,7 +286,7 @@ func readJobsFile(file string) (int, error) {
 	count := strings.TrimSuffix(string(b), "\n")
 	n, err := jobsCount(count)
 	if err != nil || count == "" {
-		return 0, fmt.Errorf("%w: -j %s: the file holds no count of jobs: %q", errUsage, file, count)
+		return 0, fmt.Errorf("-j %s: the file holds no count of jobs: %q", file, count)
 	}
 	return n, nil
 }

@@ -285,6 +285,8 @@ type runner struct {
 	ctx   context.Context
 	ended chan *Result
 	slots chan int // free slot numbers
+	paths jobexec.Paths
+	exec  func(context.Context, *jobexec.Spec) jobexec.Outcome
 
 	// Under Config.Resize: slot numbers made so far, how many to take out
 	// of use as they come free, and those taken out, to reuse first.
@@ -293,8 +295,6 @@ type runner struct {
 	made    int
 	retire  int
 	retired []int
-	paths   jobexec.Paths
-	exec    func(context.Context, *jobexec.Spec) jobexec.Outcome
 
 	running sync.WaitGroup
 	// halting is closed by the collector when a halt triggers; kill ends,
