@@ -13,9 +13,9 @@ import (
 // bundling and require_order: short options cluster (-kj2, -j 2), long
 // ones take --name=value or --name value, in any case and abbreviated to
 // any prefix that names one option (see long), and the first argument
-// that is not an option, or --, ends them. It is written here rather than taken
-// from a library because the usual ones pull in package net, and with it
-// dynamic linking and milliseconds of start-up for every run.
+// that is not an option, or --, ends them. It is written here rather than
+// taken from a library because the usual ones pull in package net, and
+// with it dynamic linking and milliseconds of start-up for every run.
 type flagSet struct {
 	flags   []*flag
 	byLong  map[string]*flag
