@@ -98,16 +98,18 @@ type layout struct {
 func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, error) {
 	l := &layout{js: js, cfg: cfg, replicas: cfg.replicas}
 	var err error
+	var tasks jetstream.Stream // as found, when looked up already
 	if l.replicas == 0 {
 		// Not given: keep those of the layout in place.
 		l.replicas = 1
-		if s, err := js.Stream(ctx, tasksStream); err == nil {
-			l.replicas = max(1, s.CachedInfo().Config.Replicas)
+		tasks, err = js.Stream(ctx, tasksStream)
+		if err == nil {
+			l.replicas = max(1, tasks.CachedInfo().Config.Replicas)
 		} else if !errors.Is(err, jetstream.ErrStreamNotFound) {
 			return nil, fmt.Errorf("cluster: read the stream %s: %w", tasksStream, err)
 		}
 	}
-	l.tasks, err = ensureStream(ctx, js, jetstream.StreamConfig{
+	l.tasks, err = ensureStreamFound(ctx, js, tasks, jetstream.StreamConfig{
 		Name:        tasksStream,
 		Description: "multitask: tasks waiting for a worker, one subject per queue",
 		Subjects:    []string{tasksPrefix + ">"},
@@ -176,7 +178,16 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, 
 // being added to the stream, which other executors and workers starting
 // at the same time do.
 func ensureStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
-	s, err := js.Stream(ctx, cfg.Name)
+	return ensureStreamFound(ctx, js, nil, cfg)
+}
+
+// ensureStreamFound is ensureStream for a stream the caller may have
+// found already: found, or nil to look it up.
+func ensureStreamFound(ctx context.Context, js jetstream.JetStream, found jetstream.Stream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	s, err := found, error(nil)
+	if s == nil {
+		s, err = js.Stream(ctx, cfg.Name)
+	}
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		s, err = js.CreateStream(ctx, cfg)
 		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
