@@ -142,3 +142,35 @@ func TestUnansweredWorkerUsesClaims(t *testing.T) {
 		t.Fatalf("the claim of a task begun unanswered: %v", err)
 	}
 }
+
+// TestWorkersAdoptTheShortestAckWait starts a worker with a long AckWait,
+// then one with a short AckWait, which sets it for the queue, and stops
+// that one: the first renews its tasks often enough for the short one, so
+// that none is delivered again while it runs.
+func TestWorkersAdoptTheShortestAckWait(t *testing.T) {
+	ctx := bounded(t)
+	ex := newExecutor(t, cluster.Listen("127.0.0.1:0"), cluster.Insecure(), cluster.Workers(0))
+	// Two slots: one runs the task, the other would take it again.
+	connectReady(t, ex.ClientURL(), cluster.Workers(2), cluster.AckWait(30*time.Second))
+	started := time.Now()
+	short := connectReady(t, ex.ClientURL(), cluster.Workers(1), cluster.AckWait(time.Second))
+	if err := short.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The long one reads the queue's AckWait at its heartbeat, every 5s.
+	time.Sleep(time.Until(started.Add(5500 * time.Millisecond)))
+	f := block.Submit(ctx, ex, 3*time.Second)
+	for running := true; running; {
+		if s := ex.Stats(); s.Err == nil && s.Redelivered > 0 {
+			t.Fatalf("a running task was delivered again: %+v", s)
+		}
+		select {
+		case <-f.Done():
+			running = false
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if v, err := f.Result(ctx); err != nil || v != "slept" {
+		t.Fatalf("the task: %q, %v", v, err)
+	}
+}

@@ -343,7 +343,10 @@ func Grace(d time.Duration) Option {
 // AckWait sets how long JetStream waits for a worker's word on a task it
 // delivered before it delivers the task again. Workers renew it while a
 // task runs, so it bounds how soon a dead worker's tasks run elsewhere, not
-// how long a task may run. The default is [DefaultAckWait].
+// how long a task may run. The default is [DefaultAckWait]. The workers of
+// a queue share one: the last to start sets it, and the others renew
+// their tasks often enough for it within seconds (a few seconds in which
+// a task may be delivered twice).
 func AckWait(d time.Duration) Option {
 	return Option{"AckWait", scopeClient | scopeWorker, func(c *config) error {
 		if d < 100*time.Millisecond {

@@ -79,6 +79,11 @@ type worker struct {
 
 	mu      sync.Mutex
 	running map[string]context.CancelCauseFunc
+
+	// ackWait is the AckWait of the queue's consumer as last read, at
+	// most cfg.ackWait: the last worker to start sets it for all, and the
+	// heartbeats of running tasks must come often enough for the shortest.
+	ackWait atomic.Int64
 }
 
 // errStopped is the cause a task's context ends with when its submitter's
@@ -117,6 +122,7 @@ func startWorker(ctx context.Context, nc *nats.Conn, cfg *config, n int, exec *c
 		running: make(map[string]context.CancelCauseFunc),
 		ended:   make(chan struct{}, 1),
 	}
+	w.adoptAckWait(cons.CachedInfo())
 	if cfg.isolate {
 		popts := append([]mp.PoolOption{mp.Workers(n), mp.Grace(cfg.grace)}, cfg.pool...)
 		if w.pool, err = mp.NewPool(popts...); err != nil {
@@ -176,6 +182,9 @@ func (w *worker) heartbeat(ctx context.Context) {
 	for {
 		put, cancel := context.WithTimeout(ctx, workersTTL/3)
 		_, _ = w.l.workers.Put(put, w.key(), []byte(strconv.Itoa(cap(w.slots))))
+		if info, err := w.cons.Info(put); err == nil {
+			w.adoptAckWait(info)
+		}
 		cancel()
 		select {
 		case <-t.C:
@@ -494,6 +503,16 @@ func (w *worker) claim(ctx context.Context, id string) bool {
 	return false
 }
 
+// adoptAckWait takes the consumer's AckWait, from its info, when it is
+// shorter than the worker's own: another worker set it.
+func (w *worker) adoptAckWait(info *jetstream.ConsumerInfo) {
+	d := w.cfg.ackWait
+	if info != nil && info.Config.AckWait > 0 {
+		d = min(d, info.Config.AckWait)
+	}
+	w.ackWait.Store(int64(d))
+}
+
 // keepAlive tells JetStream that the worker still holds msg, every third
 // of AckWait, until stop is called: a big argument may take longer to read
 // than AckWait.
@@ -502,12 +521,13 @@ func (w *worker) keepAlive(msg jetstream.Msg) (stop func()) {
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		beat := time.NewTicker(w.cfg.ackWait / 3)
+		beat := time.NewTimer(time.Duration(w.ackWait.Load()) / 3)
 		defer beat.Stop()
 		for {
 			select {
 			case <-beat.C:
 				_ = msg.InProgress()
+				beat.Reset(time.Duration(w.ackWait.Load()) / 3)
 			case <-done:
 				return
 			}
