@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -254,6 +255,17 @@ var compatCases = []compatCase{
 	{name: "pipe counts small blocks", stdin: lines(40), args: []string{"--pipe", "--block", "7", "wc", "-l"}, anyOrder: true},
 	{name: "joblog on stdout of a dry run", args: []string{"-k", "--dry-run", "--joblog", "-", "echo", ":::", "a"}},
 	{name: "unknown option", args: []string{"--no-such-option", "echo", ":::", "a"}, gnuUsage: true},
+	{name: "pipe part", args: []string{"-k", "--pipe-part", "-a", "parts.txt", "--block", "500", "wc", "-c"}},
+	{name: "pipe part by default", args: []string{"-k", "-j3", "--pipepart", "-a", "parts.txt", "wc", "-c"}},
+	{name: "pipe part per slot", args: []string{"-k", "-j2", "--pipe-part", "--block", "-3", "-a", "parts.txt", "wc", "-c"}},
+	{name: "pipe part with a header", args: []string{"-k", "--pipe-part", "--header", ":", "--block", "700", "-a", "parts.txt", "head", "-n", "2"}},
+	{name: "pipe part records", args: []string{"-k", "--pipe-part", "--recend", "7", "--recstart", "x", "--block", "400", "-a", "parts.txt", "wc", "-c"}},
+	{name: "pipe part no records", args: []string{"-k", "--pipe-part", "--recend", "", "--block", "999", "-a", "parts.txt", "wc", "-c"}},
+	{name: "pipe part files", args: []string{"-k", "--pipe-part", "--block", "2k", "-a", "parts.txt", "-a", "args.txt", "wc", "-c"}},
+	{name: "pipe part file source", args: []string{"-k", "--pipe-part", "--block", "3k", "wc", "-c", "::::", "parts.txt"}},
+	{name: "pipe part missing file", args: []string{"--pipe-part", "-a", "no-such-file", "wc", "-c"}},
+	{name: "pipe part dry run", args: []string{"-k", "--dry-run", "--pipe-part", "--block", "3k", "-a", "parts.txt", "wc", "-c"}},
+	{name: "pipe part without files", stdin: "a\nb\n", args: []string{"--pipe-part", "wc", "-c"}},
 	{name: "jobs from a file", args: []string{"-k", "-j", "procs.txt", "echo", "{%}", ":::", "a", "b", "c"}},
 	{name: "jobs from a file without a count", args: []string{"-j", "noprocs.txt", "echo", ":::", "a"}, gnuUsage: true},
 	{name: "abbreviated options", args: []string{"--keep", "--tagstr", "<{}>", "--jobs", "1", "--verb", "echo", ":::", "a", "b"}},
@@ -276,7 +288,7 @@ func TestCompatibleWithGNUParallel(t *testing.T) {
 	gnutest.Path(t)
 	pairs := make([]*pair, len(compatCases))
 	for i, tc := range compatCases {
-		files := map[string]string{"args.txt": "f1\nf 2\n", "more.txt": "m1\n", "procs.txt": "1\n", "noprocs.txt": "many\n"}
+		files := map[string]string{"args.txt": "f1\nf 2\n", "more.txt": "m1\n", "procs.txt": "1\n", "noprocs.txt": "many\n", "parts.txt": partsText}
 		pairs[i] = &pair{files: files, stdin: tc.stdin, args: tc.args, gnuArgs: tc.gnuArgs}
 	}
 	startPairs(t, pairs...)
@@ -321,3 +333,14 @@ func sortedLines(s string) string {
 	slices.Sort(l)
 	return strings.Join(l, "")
 }
+
+// partsText is a file for --pipe-part: 300 lines of varied lengths.
+var partsText = func() string {
+	var b strings.Builder
+	for i := range 300 {
+		b.WriteString(strings.Repeat("x", i*7%41))
+		b.WriteString(strconv.Itoa(i))
+		b.WriteString("\n")
+	}
+	return b.String()
+}()

@@ -54,6 +54,7 @@ func TestJoblogMatchesGNU(t *testing.T) {
 		{"pipe sends", []string{"-k", "--pipe", "--block", "10", "--joblog", "jl", "wc", "-c"}},
 		{"pipe sends from a file", []string{"-k", "--pipe", "--block", "12", "--joblog", "jl", "wc", "-c"}},
 		{"pipe sends the header", []string{"-k", "--pipe", "--header", ":", "--block", "10", "--joblog", "jl", "wc", "-c"}},
+		{"pipe part sends nothing", []string{"-k", "--pipe-part", "-a", "part", "--block", "20", "--joblog", "jl", "wc", "-c"}},
 		{"retries until one succeeds", []string{"-k", "--joblog", "jl", "--retries", "3", "if [ -e {}.tried ]; then echo ok; else touch {}.tried; exit 1; fi", ":::", "a", "b"}},
 		// A timed-out job logs -1 unless it exited with a status of its
 		// own, and the signal that ended it, if one did.
@@ -68,7 +69,7 @@ func TestJoblogMatchesGNU(t *testing.T) {
 	}
 	pairs := make([]*pair, len(cases))
 	for i, tc := range cases {
-		pairs[i] = &pair{args: tc.args, files: map[string]string{"jl": old}}
+		pairs[i] = &pair{args: tc.args, files: map[string]string{"jl": old, "part": strings.Repeat("line\n", 20)}}
 		if slices.Contains(tc.args, "--pipe") {
 			pairs[i].stdin = strings.Repeat("line\n", 10)
 			pairs[i].stdinFile = strings.HasSuffix(tc.name, "from a file")

@@ -72,6 +72,7 @@ type options struct {
 	memLimit string
 
 	pipe     bool
+	pipePart bool // --pipe-part: cut the files of -a and :::: into parts, without reading them
 	block    string
 	recEnd   string
 	recStart string
@@ -81,6 +82,7 @@ type options struct {
 	jobsFile string // -j FILE: the file that holds the count of jobs
 
 	delimSet    bool // -d was given, possibly empty (paragraph mode)
+	blockSet    bool // --block was given
 	maxSet      bool // -n or -N was given, possibly 0
 	recEndSet   bool // --recend was given
 	recStartSet bool // --recstart was given
@@ -181,6 +183,8 @@ func newFlagSet(o *options) *flagSet {
 	fs.group("Pipe mode")
 	fs.boolVar(&o.pipe, "pipe", 0, "split stdin into blocks and give each job one on its stdin")
 	fs.alias("pipe", "spreadstdin")
+	fs.boolVar(&o.pipePart, "pipe-part", 0, "as --pipe, for the files of -a and :::: instead of stdin: each job gets a part, spliced from the file (--block -N: N parts per job slot; default -10)")
+	fs.alias("pipe-part", "pipepart")
 	fs.stringVar(&o.block, "block", 0, "SIZE", "the size of a block (default 1M)")
 	fs.alias("block", "block-size", "blocksize")
 	fs.stringVar(&o.recEnd, "recend", 0, "STR", "records end with STR (default \\n); blocks end at a record's end")
@@ -212,6 +216,8 @@ func parseOptions(args []string) (*options, error) {
 		}
 	}
 	o.delimSet = fs.changed("delimiter")
+	o.blockSet = fs.changed("block")
+	o.pipe = o.pipe || o.pipePart
 	o.replArgs = fs.changed("max-replace-args")
 	o.maxSet = fs.changed("max-args") || o.replArgs
 	o.recEndSet, o.recStartSet = fs.changed("recend"), fs.changed("recstart")

@@ -344,6 +344,13 @@ func (o *options) pipeSplit(warn func(string)) (pipeSplit, error) {
 		warn("--blocksize >= 2G causes problems. Using 2G-1.")
 	}
 	p := pipeSplit{size: int(min(n, maxBlock)), warn: warn}
+	return p, o.records(&p)
+}
+
+// records sets how p finds records: -n, -r, --header, --recend and
+// --recstart.
+func (o *options) records(p *pipeSplit) error {
+	var err error
 	if o.maxSet {
 		p.records = o.maxArgs
 	}
@@ -358,18 +365,18 @@ func (o *options) pipeSplit(warn func(string)) (pipeSplit, error) {
 			h = strings.Repeat(`.*\n`, n)
 		}
 		if p.header, err = regexp.Compile(`^(?:` + h + `)`); err != nil {
-			return pipeSplit{}, fmt.Errorf("%w: --header: %v", errUsage, err)
+			return fmt.Errorf("%w: --header: %v", errUsage, err)
 		}
 	}
 	if o.recEndSet || !o.recStartSet {
 		// --recstart alone leaves records without an end of their own,
 		// as GNU parallel does.
 		if p.recEnd, err = input.UnescapeDelim(o.recEnd); err != nil {
-			return pipeSplit{}, fmt.Errorf("%w: --recend: %v", errUsage, err)
+			return fmt.Errorf("%w: --recend: %v", errUsage, err)
 		}
 	}
 	if p.recStart, err = input.UnescapeDelim(o.recStart); err != nil {
-		return pipeSplit{}, fmt.Errorf("%w: --recstart: %v", errUsage, err)
+		return fmt.Errorf("%w: --recstart: %v", errUsage, err)
 	}
-	return p, nil
+	return nil
 }

@@ -203,3 +203,31 @@ func TestLastIndexAt(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitPositions checks --pipe-part's cuts on inputs GNU parallel's
+// rule decides plainly, and a record end that spans two reads.
+func TestSplitPositions(t *testing.T) {
+	nl := pipeSplit{recEnd: "\n"}
+	long := strings.Repeat("a", scanChunk-1) + "\n\nb" // "\n\n" across the first read's end
+	for _, tc := range []struct {
+		name        string
+		data        string
+		block, skip int64
+		split       pipeSplit
+		want        []int64
+	}{
+		{"empty", "", 4, 0, nl, []int64{0}},
+		{"smaller than a block", "ab\n", 10, 0, nl, []int64{0, 3}},
+		{"cut after the record end past each block", "aaa\nbb\ncc\n", 2, 0, nl, []int64{0, 4, 7, 10}},
+		{"no record end after a block", "a\nbbbbbb", 3, 0, nl, []int64{0, 8}},
+		{"after a header", "h\naa\nbb\n", 2, 2, nl, []int64{2, 5, 8}},
+		{"no record end at all: every block", "abcdefg", 3, 0, pipeSplit{}, []int64{0, 3, 6, 7}},
+		{"record end and start", "a1xb1yc1x", 1, 0, pipeSplit{recEnd: "1", recStart: "x"}, []int64{0, 2, 8, 9}},
+		{"a record end across reads", long, scanChunk - 2, 0, pipeSplit{recEnd: "\n", recStart: "\n"}, []int64{0, scanChunk, int64(len(long))}},
+	} {
+		got, err := splitPositions(strings.NewReader(tc.data), int64(len(tc.data)), tc.block, tc.skip, tc.split)
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %v, %v; want %v", tc.name, got, err, tc.want)
+		}
+	}
+}

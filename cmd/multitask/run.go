@@ -68,13 +68,18 @@ type runPlan struct {
 
 	split pipeSplit  // how --pipe cuts stdin
 	pool  *blockPool // --pipe's block buffers, recycled
+	parts []partFile // --pipe-part's files, cut
 }
 
 // plan checks the options and opens the inputs.
-func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (*runPlan, error) {
+func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, err error) {
 	p := &runPlan{o: o, stdin: stdin, stdout: stdout, stderr: stderr}
+	defer func() {
+		if err != nil {
+			closeParts(p.parts)
+		}
+	}()
 	warn := func(line string) { fmt.Fprintf(stderr, "multitask: Warning: %s\n", line) }
-	var err error
 	c := &p.cfg
 	if c.Slots, err = o.slots(); err != nil {
 		return nil, err
@@ -156,13 +161,21 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (*runPlan, err
 
 	c.Verbose, c.Trace = o.verbose, o.trace
 	if o.pipe {
-		if len(o.sources) > 0 || len(o.argFiles) > 0 {
+		if (len(o.sources) > 0 || len(o.argFiles) > 0) && !o.pipePart {
 			return nil, fmt.Errorf("%w: --pipe reads stdin: ::: and :::: cannot be used with it", errUsage)
 		}
 		if o.replArgs {
 			return nil, fmt.Errorf("%w: --pipe with -N (records per job) is not supported: use --block", errUsage)
 		}
-		if p.split, err = o.pipeSplit(warn); err != nil {
+		if o.pipePart {
+			p.split.warn = warn
+			if err = o.records(&p.split); err == nil {
+				err = p.planParts(warn)
+			}
+		} else {
+			p.split, err = o.pipeSplit(warn)
+		}
+		if err != nil {
 			return nil, err
 		}
 		// Blocks in use: one per running job, one being read, and those
@@ -285,8 +298,32 @@ func signalByName(name string) (syscall.Signal, bool) {
 	return s, ok
 }
 
+// planParts finds the parts of --pipe-part's files and leaves no values
+// for the input to read.
+func (p *runPlan) planParts(warn func(string)) error {
+	size := int64(-partsPerSlot)
+	if p.o.blockSet {
+		var err error
+		if size, err = signedSize(p.o.block); err != nil {
+			return err
+		}
+		if size == 0 {
+			return fmt.Errorf("%w: --block %s: a part must hold at least 1 byte", errUsage, p.o.block)
+		}
+	}
+	var err error
+	if p.parts, err = p.o.pipeParts(p.split, size, p.cfg.Slots, warn); err != nil {
+		return err
+	}
+	p.o.argFiles, p.o.sources = nil, nil
+	return nil
+}
+
 // jobs numbers the input's values as jobs.
 func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
+	if p.o.pipePart {
+		return partJobs(p.parts)
+	}
 	if p.o.pipe {
 		if f, ok := p.stdin.(*os.File); ok {
 			if jobs, ok := p.split.sections(f); ok {
@@ -384,6 +421,7 @@ func (p *runPlan) command(seq, slot int, args []string) engine.Command {
 // execute runs the plan and returns the exit status.
 func (p *runPlan) execute(ctx context.Context) int {
 	defer p.in.Close()
+	defer closeParts(p.parts)
 	o := p.o
 	if o.dryRun {
 		return p.dryRun()
@@ -441,7 +479,11 @@ func (p *runPlan) execute(ctx context.Context) int {
 			prog.endedOne(r.Failed())
 		}
 		if logw != nil {
-			if err := logw.Write(entry(r)); err != nil && endErr == nil {
+			e := entry(r)
+			if o.pipePart {
+				e.Send = 0 // GNU parallel pipes the parts itself, uncounted
+			}
+			if err := logw.Write(e); err != nil && endErr == nil {
 				endErr = err
 			}
 		}

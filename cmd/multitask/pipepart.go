@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"strings"
+
+	"github.com/multitask-go/multitask/cmd/multitask/internal/engine"
+	"github.com/multitask-go/multitask/cmd/multitask/internal/jobexec"
+)
+
+// A partFile is a file --pipe-part cuts: its header, which every part
+// gets first, and where its parts start, then where the last one ends.
+type partFile struct {
+	f      *os.File
+	header []byte
+	pos    []int64
+}
+
+// partsPerSlot is GNU parallel's --block for --pipe-part when none is
+// given: -10, ten parts for each job slot.
+const partsPerSlot = 10
+
+// pipeParts opens the files --pipe-part cuts (-a and ::::) and finds their
+// parts as GNU parallel finds them. A --block below zero, -N, means N parts
+// for each of slots job slots over all the files together.
+func (o *options) pipeParts(split pipeSplit, block int64, slots int, warn func(string)) ([]partFile, error) {
+	names := append([]string(nil), o.argFiles...)
+	for _, s := range o.sources {
+		if s.files {
+			names = append(names, s.values...)
+		} else {
+			warn("--pipe-part cuts files: the values of ::: are ignored, as GNU parallel ignores them.")
+		}
+	}
+	var parts []partFile
+	var total int64
+	for _, name := range names {
+		f, err := os.Open(name)
+		if errors.Is(err, os.ErrNotExist) {
+			closeParts(parts)
+			return nil, fmt.Errorf("File not found: %s", name) // GNU parallel's words
+		} else if err != nil {
+			closeParts(parts)
+			return nil, err
+		}
+		parts = append(parts, partFile{f: f})
+		fi, err := f.Stat()
+		if err == nil && !fi.Mode().IsRegular() {
+			err = fmt.Errorf("--pipe-part only works on seekable files, not streams/pipes: %s is not a seekable file", name)
+		}
+		if err != nil {
+			closeParts(parts)
+			return nil, err
+		}
+		total += fi.Size()
+	}
+	if block < 0 {
+		block = 1 + total/int64(slots)/-block
+	}
+	for i := range parts {
+		p := &parts[i]
+		fi, err := p.f.Stat()
+		if err == nil {
+			p.header, err = readHeader(p.f, split, block)
+		}
+		if err == nil {
+			p.pos, err = splitPositions(p.f, fi.Size(), block, int64(len(p.header)), split)
+		}
+		if err != nil {
+			closeParts(parts)
+			return nil, fmt.Errorf("--pipe-part: %s: %w", p.f.Name(), err)
+		}
+	}
+	return parts, nil
+}
+
+// readHeader reads what --header matches at the start of f, reading block
+// bytes more at a time until it matches or f ends, as GNU parallel does;
+// nothing when no header is asked for or none matches.
+func readHeader(f *os.File, split pipeSplit, block int64) ([]byte, error) {
+	if split.header == nil {
+		return nil, nil
+	}
+	var buf []byte
+	chunk := int(min(block, 1<<30))
+	for {
+		n, err := f.ReadAt(grownTo(&buf, chunk), int64(len(buf)))
+		buf = buf[:len(buf)+n]
+		if loc := split.header.FindIndex(buf); loc != nil {
+			return buf[:loc[1]], nil
+		}
+		if n == 0 || errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// grownTo makes room for n more bytes after buf's length and returns it.
+func grownTo(buf *[]byte, n int) []byte {
+	if cap(*buf)-len(*buf) < n {
+		grown := make([]byte, len(*buf), len(*buf)+n)
+		copy(grown, *buf)
+		*buf = grown
+	}
+	return (*buf)[len(*buf) : len(*buf)+n]
+}
+
+// scanChunk is how much splitPositions reads at a time when it looks for a
+// record's end: GNU parallel's dd block size.
+const scanChunk = 128 << 10
+
+// splitPositions returns where the parts of a file of size bytes start,
+// from skip on, then where the last one ends, as GNU parallel's --pipe-part
+// finds them: from skip plus block, and block past each cut, the first
+// record end followed by a record start; a part ends after its record
+// end. Without a record end or start, parts are cut every block bytes.
+func splitPositions(f io.ReaderAt, size, block, skip int64, split pipeSplit) ([]int64, error) {
+	sep := []byte(split.recEnd + split.recStart)
+	pos := []int64{skip}
+	var buf []byte
+	for at := skip + block; at < size; at += block {
+		if len(sep) == 0 {
+			pos = append(pos, at)
+			continue
+		}
+		buf = buf[:0]
+		for {
+			from := max(0, len(buf)-len(sep)+1)
+			n, err := f.ReadAt(grownTo(&buf, scanChunk), at+int64(len(buf)))
+			buf = buf[:len(buf)+n]
+			if i := bytes.Index(buf[from:], sep); i >= 0 {
+				at += int64(from + i + len(split.recEnd))
+				pos = append(pos, at)
+				break
+			}
+			if n == 0 || errors.Is(err, io.EOF) {
+				break // no record end after at: the next look is a block on
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	if pos[len(pos)-1] != size {
+		pos = append(pos, size)
+	}
+	return pos, nil
+}
+
+// partJobs makes a job of each part of each file, in order: a part is
+// spliced from its file into the job's stdin, or, behind a header, read.
+func partJobs(parts []partFile) iter.Seq2[engine.Job, error] {
+	return func(yield func(engine.Job, error) bool) {
+		seq := 0
+		for _, p := range parts {
+			for i := 0; i+1 < len(p.pos); i++ {
+				seq++
+				job := engine.Job{Seq: seq}
+				sec := &jobexec.Section{File: p.f, Off: p.pos[i], Len: p.pos[i+1] - p.pos[i]}
+				if p.header == nil {
+					job.InputFile = sec
+				} else {
+					b, err := sec.Bytes()
+					if err != nil {
+						yield(engine.Job{}, err)
+						return
+					}
+					job.Input = append(append(make([]byte, 0, len(p.header)+len(b)), p.header...), b...)
+				}
+				if !yield(job, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// closeParts closes the files of parts.
+func closeParts(parts []partFile) {
+	for _, p := range parts {
+		p.f.Close()
+	}
+}
+
+// signedSize reads --block for --pipe-part, where -N means N parts for
+// each job slot.
+func signedSize(s string) (int64, error) {
+	if rest, ok := strings.CutPrefix(s, "-"); ok {
+		n, err := parseSize(rest)
+		return -n, err
+	}
+	return parseSize(s)
+}
