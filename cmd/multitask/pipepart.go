@@ -43,7 +43,7 @@ func (o *options) pipeParts(split pipeSplit, block int64, slots int, warn func(s
 		f, err := os.Open(name)
 		if errors.Is(err, os.ErrNotExist) {
 			closeParts(parts)
-			return nil, fmt.Errorf("File not found: %s", name) // GNU parallel's words
+			return nil, fmt.Errorf("file not found: %s", name)
 		} else if err != nil {
 			closeParts(parts)
 			return nil, err
