@@ -115,6 +115,7 @@ func TestBadInputExits255(t *testing.T) {
 		{"echo", "::::", "no/such/file"},
 		{"--block", "0", "--pipe", "cat"},
 		{"--pipe", "-N2", "cat"},
+		{"--pipe", "-L1", "cat"},
 		{"--termseq", "TERM,x", "echo", ":::", "1"},
 	} {
 		o := runIn(t, "", args...)

@@ -38,10 +38,11 @@ type flag struct {
 	setBool func()
 	arg     string // the value's name in --help; "" for booleans
 	// optional marks a value that may be left out, as GNU's -i: it is then
-	// "" (see parse).
-	optional bool
-	usage    string
-	changed  bool
+	// "" (see parse); numeric, one that must be a number to be taken from
+	// the next argument, as GNU's -l.
+	optional, numeric bool
+	usage             string
+	changed           bool
 }
 
 func newFlags() *flagSet {
@@ -93,8 +94,8 @@ func (fs *flagSet) stringVar(p *string, long string, short byte, arg, usage stri
 
 // optStringVar declares a flag whose value may be left out: it then sets
 // def.
-func (fs *flagSet) optStringVar(p *string, long string, short byte, arg, def, usage string) {
-	fs.add(&flag{long: long, short: short, arg: arg, usage: usage, optional: true, set: func(s string) error {
+func (fs *flagSet) optStringVar(p *string, long string, short byte, arg, def, usage string) *flag {
+	return fs.add(&flag{long: long, short: short, arg: arg, usage: usage, optional: true, set: func(s string) error {
 		*p = cmp.Or(s, def)
 		return nil
 	}})
@@ -192,6 +193,10 @@ func (f *flag) next(args []string, i *int, opt string) (string, error) {
 		return "", fmt.Errorf("option %s needs a value", opt)
 	case f.optional && args[*i+1] != "-" && strings.HasPrefix(args[*i+1], "-"):
 		return "", nil
+	case f.numeric:
+		if _, err := strconv.ParseFloat(args[*i+1], 64); err != nil {
+			return "", nil
+		}
 	}
 	*i++
 	return args[*i], nil

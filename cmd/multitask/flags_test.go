@@ -216,6 +216,7 @@ func TestGNUNames(t *testing.T) {
 		"dry-run":          {"dry-run", "dryrun", "dr"},
 		"replace":          {"i", "replace"},
 		"max-replace-args": {"N", "max-replace-args", "maxreplaceargs"},
+		"max-lines":        {"l", "max-lines"},
 		"quote":            {"q", "quote"},
 		"xargs-context":    {"X"},
 		"xargs":            {"xargs"},
@@ -271,6 +272,9 @@ func TestGNUNames(t *testing.T) {
 	}
 	if f := fs.byShort['m']; f == nil || f == fs.byLong["xargs"] {
 		t.Errorf("-m is not an option of its own")
+	}
+	if f := fs.byShort['L']; f == nil || f.long != "" || f == fs.byLong["max-lines"] {
+		t.Errorf("-L is not an option of its own")
 	}
 	if f := fs.byShort['I']; f == nil || f.long != "" || f.optional {
 		t.Errorf("-I is not an option of its own that needs its value")

@@ -42,6 +42,8 @@ type options struct {
 	delim    string
 	maxArgs  int
 	replArgs bool // -N: -n with {} in context, as -X puts it
+	lines    int  // -L or -l: values (lines) per job, a line ending in white space going on
+	linesL   bool // -L, which puts {} in context as -X does, unless -m or --xargs
 	argFiles []string
 	eof      string
 	noEmpty  bool
@@ -70,6 +72,7 @@ type options struct {
 	load     string
 	delay    string
 	memLimit string
+	maxLines string // -l, --max-lines, as given
 
 	pipe     bool
 	pipePart bool // --pipe-part: cut the files of -a and :::: into parts, without reading them
@@ -134,6 +137,8 @@ func newFlagSet(o *options) *flagSet {
 	fs.alias("max-args", "maxargs")
 	fs.intVar(&o.maxArgs, "max-replace-args", 'N', "N", "as -n, and {} repeats the words around it for each value, as with -X")
 	fs.alias("max-replace-args", "maxreplaceargs")
+	fs.intVar(&o.lines, "", 'L', "N", "N lines per command (a line ending in white space goes on in the next), {} as with -X unless -m or --xargs")
+	fs.optStringVar(&o.maxLines, "max-lines", 'l', "N", "1", "N lines per command, as -L but {} as with -n (N: 1 when left out)").numeric = true
 
 	fs.group("Input")
 	fs.stringsVar(&o.argFiles, "arg-file", 'a', "FILE", "read values from FILE, as :::: FILE does")
@@ -220,6 +225,9 @@ func parseOptions(args []string) (*options, error) {
 	o.pipe = o.pipe || o.pipePart
 	o.replArgs = fs.changed("max-replace-args")
 	o.maxSet = fs.changed("max-args") || o.replArgs
+	if err := o.setLines(fs.changed("max-lines"), fs.byShort['L'].changed); err != nil {
+		return nil, err
+	}
 	o.recEndSet, o.recStartSet = fs.changed("recend"), fs.changed("recstart")
 	if o.haltOnErr {
 		o.halt = "now,fail=1"
@@ -261,6 +269,27 @@ func isSeparator(s string) bool {
 // fills reports whether commands take as many values as fit (-m, -X,
 // --xargs).
 func (o *options) fills() bool { return o.multi || o.context || o.xargs }
+
+// setLines reads -L (given with L) and -l or --max-lines (given with l)
+// as GNU parallel reads them: N lines (values) per job, unless -n says how
+// many values; -l without N, or with 0, is 1.
+func (o *options) setLines(l, L bool) error {
+	if l && !L {
+		n, err := strconv.Atoi(o.maxLines)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%w: --max-lines %s: not a number of lines", errUsage, o.maxLines)
+		}
+		o.lines = max(n, 1)
+	}
+	o.linesL = L
+	if o.lines < 0 {
+		return fmt.Errorf("%w: -L %d: must not be negative", errUsage, o.lines)
+	}
+	if o.lines > 0 && !o.maxSet {
+		o.maxArgs, o.maxSet = o.lines, true
+	}
+	return nil
+}
 
 // slots is the number of jobs to run at once, from -j, computed as GNU
 // parallel computes it: a share of the cores is rounded up, and a count

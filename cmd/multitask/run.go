@@ -164,8 +164,8 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		if (len(o.sources) > 0 || len(o.argFiles) > 0) && !o.pipePart {
 			return nil, fmt.Errorf("%w: --pipe reads stdin: ::: and :::: cannot be used with it", errUsage)
 		}
-		if o.replArgs {
-			return nil, fmt.Errorf("%w: --pipe with -N (records per job) is not supported: use --block", errUsage)
+		if o.replArgs || o.lines > 0 {
+			return nil, fmt.Errorf("%w: --pipe with -N, -L or -l (records per job) is not supported: use --block", errUsage)
 		}
 		if o.pipePart {
 			p.split.warn = warn
@@ -203,7 +203,7 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		p.noWords = true
 		words = []string{o.replace}
 	}
-	topts := tmpl.Options{Replace: o.replace, Quote: o.quote, Shell: o.shell, Names: p.in.Names(), Context: o.context || o.replArgs, Multi: o.multi || o.xargs}
+	topts := tmpl.Options{Replace: o.replace, Quote: o.quote, Shell: o.shell, Names: p.in.Names(), Context: o.context || o.replArgs || o.linesL && !o.multi && !o.xargs, Multi: o.multi || o.xargs}
 	if p.tmpl, err = tmpl.Parse(words, topts); err != nil {
 		p.in.Close()
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
@@ -225,6 +225,7 @@ func (o *options) inputOptions(stdin io.Reader) (input.Options, error) {
 	io := input.Options{
 		Stdin: stdin, Null: o.null, Colsep: o.colsep, Header: o.header,
 		Link: o.link, MaxArgs: o.maxArgs, Trim: o.trim, EOF: o.eof, NoRunIfEmpty: o.noEmpty, Shuf: o.shuf,
+		JoinLines: o.lines > 0,
 	}
 	if o.maxSet && o.maxArgs == 0 {
 		io.NoArgs = true
@@ -333,14 +334,18 @@ func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
 		return p.split.blocks(p.stdin)
 	}
 	src := p.in.Jobs()
-	if p.o.fills() && !p.o.maxSet {
-		// -m and -X spread values that all fit over the slots; --xargs
-		// does not.
+	if p.o.fills() && !(p.o.maxSet && p.o.maxArgs == 0) {
+		// -m and -X spread the values of the job that reaches the end of
+		// the input over the slots; --xargs does not.
 		spread := p.cfg.Slots
 		if !p.o.multi && !p.o.context {
 			spread = 1
 		}
-		src = fill(p.in.Records(), spread, maxLineLength)
+		most := 0
+		if p.o.maxSet {
+			most = p.o.maxArgs
+		}
+		src = fill(p.in.Records(), spread, most, maxLineLength)
 	}
 	return func(yield func(engine.Job, error) bool) {
 		seq := 0
@@ -361,12 +366,13 @@ func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
 const maxLineLength = 128 << 10
 
 // fill groups records into jobs for -m, -X and --xargs: as many as fit in
-// maxLen bytes; when the whole input fits, it is spread evenly over slots
-// jobs, as GNU parallel spreads it.
-func fill(records iter.Seq2[[]string, error], slots, maxLen int) iter.Seq2[[]string, error] {
+// maxLen bytes, and no more than most (0: no bound). The job that takes the
+// last record is spread evenly over slots jobs, as GNU parallel spreads the
+// command line that reaches the end of its input.
+func fill(records iter.Seq2[[]string, error], slots, most, maxLen int) iter.Seq2[[]string, error] {
 	return func(yield func([]string, error) bool) {
 		var pending [][]string
-		size, emitted := 0, false
+		size := 0
 		for rec, err := range records {
 			if err != nil {
 				yield(nil, err)
@@ -376,11 +382,13 @@ func fill(records iter.Seq2[[]string, error], slots, maxLen int) iter.Seq2[[]str
 			for _, v := range rec {
 				n += len(v) + 3
 			}
-			if size+n > maxLen && len(pending) > 0 {
+			// A full job waits for the next record: only then is it known
+			// not to be the last.
+			if (size+n > maxLen || most > 0 && len(pending) == most) && len(pending) > 0 {
 				if !yield(slices.Concat(pending...), nil) {
 					return
 				}
-				pending, size, emitted = nil, 0, true
+				pending, size = nil, 0
 			}
 			pending = append(pending, rec)
 			size += n
@@ -388,10 +396,7 @@ func fill(records iter.Seq2[[]string, error], slots, maxLen int) iter.Seq2[[]str
 		if len(pending) == 0 {
 			return
 		}
-		per := len(pending)
-		if !emitted {
-			per = (len(pending) + slots - 1) / slots
-		}
+		per := (len(pending) + slots - 1) / slots
 		for chunk := range slices.Chunk(pending, per) {
 			if !yield(slices.Concat(chunk...), nil) {
 				return

@@ -89,6 +89,11 @@ type Options struct {
 	// before trimming and splitting into columns). "0" is ignored, as Perl
 	// takes it for false.
 	EOF string
+	// JoinLines (-L, -l) reads a value that ends in white space as
+	// going on with the next one, joined to it, as GNU parallel's -L reads
+	// lines; a value left so at the end, or at the EOF string, stands
+	// alone.
+	JoinLines bool
 	// NoRunIfEmpty (-r) skips values that hold nothing but white space.
 	// Without it an empty line is a job with one empty value.
 	NoRunIfEmpty bool
@@ -136,6 +141,7 @@ var errConsumed = errors.New("input: the input has already been read")
 type config struct {
 	eofStr    string
 	skipEmpty bool
+	joinLines bool
 	warnFn    func(string)
 	// The CR-NL warning looks at the first three values read from any
 	// source, as GNU counts them globally.
@@ -179,6 +185,7 @@ func Open(opt Options) (*Reader, error) {
 	r := &Reader{
 		cfg: config{
 			skipEmpty: opt.NoRunIfEmpty,
+			joinLines: opt.JoinLines,
 			warnFn:    opt.Warn,
 			// GNU counts CR-NL endings only when -d was not given.
 			crDecided: opt.Warn == nil || opt.Delim != "" || opt.Paragraph,

@@ -154,17 +154,34 @@ type source struct {
 // shares it (stdin given twice) ends with it, as the file handle GNU closes
 // is shared.
 func (s source) next() (v string, ok bool, err error) {
+	var begun *string // under joinLines: what the value so far holds
 	for {
 		rec, term, ok, err := s.sp.raw()
-		if !ok || err != nil {
+		if err != nil {
 			return "", false, err
+		}
+		if !ok {
+			if begun != nil {
+				return *begun, true, nil
+			}
+			return "", false, nil
 		}
 		s.cfg.countCRLF(rec, term, s.sp)
 		if s.cfg.eofStr != "" && rec == s.cfg.eofStr {
 			s.sp.done = true
+			if begun != nil {
+				return *begun, true, nil
+			}
 			return "", false, nil
 		}
+		if begun != nil {
+			rec, begun = *begun+rec, nil
+		}
 		if s.cfg.skipEmpty && strings.TrimLeft(rec, perlSpace) == "" {
+			continue
+		}
+		if s.cfg.joinLines && rec != "" && strings.IndexByte(perlSpace, rec[len(rec)-1]) >= 0 {
+			begun = &rec
 			continue
 		}
 		return rec, true, nil
