@@ -7,6 +7,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/multitask-go/multitask/cmd/multitask/internal/engine"
@@ -17,6 +18,7 @@ import (
 // gets first, and where its parts start, then where the last one ends.
 type partFile struct {
 	f      *os.File
+	size   int64
 	header []byte
 	pos    []int64
 }
@@ -28,7 +30,7 @@ const partsPerSlot = 10
 // pipeParts opens the files --pipe-part cuts (-a and ::::) and finds their
 // parts as GNU parallel finds them. A --block below zero, -N, means N parts
 // for each of slots job slots over all the files together.
-func (o *options) pipeParts(split pipeSplit, block int64, slots int, warn func(string)) ([]partFile, error) {
+func (o *options) pipeParts(split pipeSplit, block int64, slots int, warn func(string)) (parts []partFile, err error) {
 	names := append([]string(nil), o.argFiles...)
 	for _, s := range o.sources {
 		if s.files {
@@ -37,16 +39,18 @@ func (o *options) pipeParts(split pipeSplit, block int64, slots int, warn func(s
 			warn("--pipe-part cuts files: the values of ::: are ignored, as GNU parallel ignores them.")
 		}
 	}
-	var parts []partFile
+	defer func() {
+		if err != nil {
+			closeParts(parts)
+		}
+	}()
 	var total int64
 	for _, name := range names {
 		f, err := os.Open(name)
 		if errors.Is(err, os.ErrNotExist) {
-			closeParts(parts)
-			return nil, fmt.Errorf("file not found: %s", name)
+			return parts, fmt.Errorf("file not found: %s", name)
 		} else if err != nil {
-			closeParts(parts)
-			return nil, err
+			return parts, err
 		}
 		parts = append(parts, partFile{f: f})
 		fi, err := f.Stat()
@@ -54,9 +58,9 @@ func (o *options) pipeParts(split pipeSplit, block int64, slots int, warn func(s
 			err = fmt.Errorf("--pipe-part only works on seekable files, not streams/pipes: %s is not a seekable file", name)
 		}
 		if err != nil {
-			closeParts(parts)
-			return nil, err
+			return parts, err
 		}
+		parts[len(parts)-1].size = fi.Size()
 		total += fi.Size()
 	}
 	if block < 0 {
@@ -64,32 +68,31 @@ func (o *options) pipeParts(split pipeSplit, block int64, slots int, warn func(s
 	}
 	for i := range parts {
 		p := &parts[i]
-		fi, err := p.f.Stat()
+		p.header, err = readHeader(p.f, split, block)
 		if err == nil {
-			p.header, err = readHeader(p.f, split, block)
-		}
-		if err == nil {
-			p.pos, err = splitPositions(p.f, fi.Size(), block, int64(len(p.header)), split)
+			p.pos, err = splitPositions(p.f, p.size, block, int64(len(p.header)), split)
 		}
 		if err != nil {
-			closeParts(parts)
-			return nil, fmt.Errorf("--pipe-part: %s: %w", p.f.Name(), err)
+			return parts, fmt.Errorf("--pipe-part: %s: %w", p.f.Name(), err)
 		}
 	}
 	return parts, nil
 }
 
-// readHeader reads what --header matches at the start of f, reading block
-// bytes more at a time until it matches or f ends, as GNU parallel does;
-// nothing when no header is asked for or none matches.
+// readHeader reads what --header matches at the start of f, reading more
+// until it matches or f ends, as GNU parallel does (which reads a block at
+// a time, where this reads no more than scanChunk: a header is short, and
+// a part may be a gigabyte); nothing when no header is asked for or none
+// matches.
 func readHeader(f *os.File, split pipeSplit, block int64) ([]byte, error) {
 	if split.header == nil {
 		return nil, nil
 	}
 	var buf []byte
-	chunk := int(min(block, 1<<30))
+	chunk := int(min(block, scanChunk))
 	for {
-		n, err := f.ReadAt(grownTo(&buf, chunk), int64(len(buf)))
+		buf = slices.Grow(buf, chunk)
+		n, err := f.ReadAt(buf[len(buf):len(buf)+chunk], int64(len(buf)))
 		buf = buf[:len(buf)+n]
 		if loc := split.header.FindIndex(buf); loc != nil {
 			return buf[:loc[1]], nil
@@ -101,16 +104,6 @@ func readHeader(f *os.File, split pipeSplit, block int64) ([]byte, error) {
 			return nil, err
 		}
 	}
-}
-
-// grownTo makes room for n more bytes after buf's length and returns it.
-func grownTo(buf *[]byte, n int) []byte {
-	if cap(*buf)-len(*buf) < n {
-		grown := make([]byte, len(*buf), len(*buf)+n)
-		copy(grown, *buf)
-		*buf = grown
-	}
-	return (*buf)[len(*buf) : len(*buf)+n]
 }
 
 // scanChunk is how much splitPositions reads at a time when it looks for a
@@ -134,7 +127,8 @@ func splitPositions(f io.ReaderAt, size, block, skip int64, split pipeSplit) ([]
 		buf = buf[:0]
 		for {
 			from := max(0, len(buf)-len(sep)+1)
-			n, err := f.ReadAt(grownTo(&buf, scanChunk), at+int64(len(buf)))
+			buf = slices.Grow(buf, scanChunk)
+			n, err := f.ReadAt(buf[len(buf):len(buf)+scanChunk], at+int64(len(buf)))
 			buf = buf[:len(buf)+n]
 			if i := bytes.Index(buf[from:], sep); i >= 0 {
 				at += int64(from + i + len(split.recEnd))
