@@ -157,8 +157,9 @@ func TestWorkersAdoptTheShortestAckWait(t *testing.T) {
 	if err := short.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	// The long one reads the queue's AckWait at its heartbeat, every 5s.
-	time.Sleep(time.Until(started.Add(5500 * time.Millisecond)))
+	// The long one reads the queue's AckWait at its heartbeat, every 5s:
+	// the first after its start, with room for a slow machine.
+	time.Sleep(time.Until(started.Add(7 * time.Second)))
 	f := block.Submit(ctx, ex, 3*time.Second)
 	for running := true; running; {
 		if s := ex.Stats(); s.Err == nil && s.Redelivered > 0 {
