@@ -265,7 +265,10 @@ type blockPool struct{ free chan []byte }
 
 func newBlockPool(n int) *blockPool { return &blockPool{free: make(chan []byte, n)} }
 
-// get returns a buffer of n bytes, recycled when one is at hand.
+// get returns a buffer of n bytes, recycled when one is at hand. A new one
+// has room for an eighth more: the blocks asked for differ by the length of
+// a partial record, and a buffer too small for the next one would be
+// garbage, which let the heap grow to twice the blocks in use.
 func (p *blockPool) get(n int) []byte {
 	select {
 	case b := <-p.free:
@@ -274,7 +277,7 @@ func (p *blockPool) get(n int) []byte {
 		}
 	default:
 	}
-	return make([]byte, n)
+	return make([]byte, n, n+n/8)
 }
 
 // put keeps b for a later block, unless enough are kept already.

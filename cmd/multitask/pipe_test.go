@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"unsafe"
 )
 
 // TestPipeBlocksDoNotDependOnReads cuts the same input read whole, a byte
@@ -229,5 +230,31 @@ func TestSplitPositions(t *testing.T) {
 		if err != nil || !slices.Equal(got, tc.want) {
 			t.Errorf("%s: %v, %v; want %v", tc.name, got, err, tc.want)
 		}
+	}
+}
+
+// TestPipeBlocksReuseBuffers cuts lines of random lengths with each block
+// handed back once used, as a job's end does: the blocks differ by the
+// length of a partial line, and still come from a few buffers, not one
+// new buffer for every other block.
+func TestPipeBlocksReuseBuffers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var in strings.Builder
+	for in.Len() < 1<<20 {
+		in.WriteString(strings.Repeat("y", rng.IntN(100)) + "\n")
+	}
+	split := pipeSplit{size: 4 << 10, recEnd: "\n", pool: newBlockPool(4), warn: func(string) {}}
+	buffers := map[*byte][]byte{} // holds each, so that no address is reused
+	blocks := 0
+	for j, err := range split.blocks(strings.NewReader(in.String())) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks++
+		buffers[unsafe.SliceData(j.Input)] = j.Input
+		split.pool.put(j.Input)
+	}
+	if blocks < 200 || len(buffers) > 3 {
+		t.Errorf("%d blocks came from %d buffers, want at most 3", blocks, len(buffers))
 	}
 }
