@@ -28,11 +28,13 @@
 //     -j2 -k, to /dev/null; xargs -P2 (which does not keep the order) for
 //     reference.
 //   - pipe: a file of 1 GiB of text lines, made once in a temporary
-//     directory, on the stdin of wc -l (the baseline), multitask --pipe
-//     --block 10M wc -l and parallel --pipe --block 10M wc -l; the counts
-//     the jobs print must add up to the file's lines. Then the same through
-//     a pipe, sh -c 'cat | wc -l' and sh -c 'cat | multitask --pipe ...':
-//     multitask splices the blocks of a file, and reads a pipe through.
+//     directory, read by cat into sh -c 'cat | TOOL ...': the pipeline
+//     cat | wc -l (the baseline), and cat | multitask --pipe --block 10M
+//     wc -l and the same with parallel; the counts the jobs print must add
+//     up to the file's lines.
+//   - pipe-file: the same tools with the file itself on their stdin: wc -l
+//     (the baseline), and multitask, which splices the blocks of a file to
+//     the jobs, and GNU parallel, which reads them.
 //   - cluster: the jobs of trivial with multitask -j2 true, and with
 //     multitask --cluster embedded -j2 true, whose bridge runs a JetStream
 //     server and 2 workers (multitask-cluster, built beside multitask when

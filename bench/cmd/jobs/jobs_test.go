@@ -234,6 +234,31 @@ func TestCommand(t *testing.T) {
 	}
 }
 
+func TestWriteRowsOfFailedTools(t *testing.T) {
+	var b strings.Builder
+	writeRows(&b, [][]string{{"tool", "runs", "wall"}, {"multitask", "failed: exit status 1"}, {"wc -l", "skipped"}})
+	want := "  tool       runs  wall\n  multitask  failed: exit status 1\n  wc -l      skipped\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+func TestPipedTool(t *testing.T) {
+	p := peers{sh: peer{path: "/bin/sh"}}
+	inner := peer{path: "/usr/bin/parallel", env: []string{"SHELL=/bin/sh"}}
+	tl := p.piped(nameGNU, inner, "--pipe", "wc", "-l")
+	if got, want := tl.command(), `sh -c 'cat | "$0" "$@"' /usr/bin/parallel --pipe wc -l`; got != want {
+		t.Errorf("command() = %s, want %s", got, want)
+	}
+	if tl.peer.env[0] != "SHELL=/bin/sh" || tl.peer.skip != "" {
+		t.Errorf("peer = %+v, want the inner's environment and no skip", tl.peer)
+	}
+	inner.skip = "not installed"
+	if tl := p.piped(nameGNU, inner, "-l"); tl.peer.skip != "not installed" {
+		t.Errorf("piped missing tool: skip = %q", tl.peer.skip)
+	}
+}
+
 // fakeOnPath puts on PATH only a script called name that prints version.
 func fakeOnPath(t *testing.T, name, version string) {
 	dir := t.TempDir()

@@ -162,7 +162,9 @@ func runScenario(ctx context.Context, sc scenario, dir string, progress io.Write
 		if err := sc.prepare(ctx); err != nil {
 			return nil, fmt.Errorf("make the input: %w", err)
 		}
-		defer os.Remove(sc.stdin) // the pipe's is 1 GiB
+		if !sc.keepInput {
+			defer os.Remove(sc.stdin) // the pipe's is 1 GiB
+		}
 	}
 	res := results{}
 	for _, t := range sc.tools {

@@ -109,15 +109,15 @@ func (res results) speedup(name string) string {
 	return fmt.Sprintf("%s ÷ multitask, median wall: %.2f× (multitask's speedup)", name, res.ratio(name, nameMultitask))
 }
 
-// addedPercent returns how much longer name's median wall time is than the
-// baseline's (wc -l's), in percent.
-func (res results) addedPercent(name string) float64 {
-	return (res.ratio(name, nameWc) - 1) * 100
+// addedPercent returns how much longer name's median wall time is than
+// base's, in percent.
+func (res results) addedPercent(name, base string) float64 {
+	return (res.ratio(name, base) - 1) * 100
 }
 
 // added formats addedPercent with the two medians.
-func (res results) added(name string) string {
-	return fmt.Sprintf("%+.1f%% (%s vs %s)", res.addedPercent(name), ms(res[name].wall().med), ms(res[nameWc].wall().med))
+func (res results) added(name, base string) string {
+	return fmt.Sprintf("%+.1f%% (%s vs %s)", res.addedPercent(name, base), ms(res[name].wall().med), ms(res[base].wall().med))
 }
 
 // A target is one of multitask's performance goals and how it fared.
@@ -198,7 +198,7 @@ func writeScenario(w io.Writer, sc scenario, res results) {
 		if sc.baseline != "" {
 			row = append(row, "—")
 			if res[sc.baseline].ok() {
-				row[9] = fmt.Sprintf("%+.1f%%", res.addedPercent(t.name))
+				row[9] = fmt.Sprintf("%+.1f%%", res.addedPercent(t.name, sc.baseline))
 			}
 		}
 		rows = append(rows, row)
@@ -262,14 +262,13 @@ func (t tool) command() string {
 func writeRows(w io.Writer, rows [][]string) {
 	var widths []int
 	for _, r := range rows {
-		if len(r) < len(rows[0]) {
-			continue
-		}
 		for i, c := range r {
 			if i == len(widths) {
 				widths = append(widths, 0)
 			}
-			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+			if i == 0 || len(r) == len(rows[0]) {
+				widths[i] = max(widths[i], utf8.RuneCountInString(c))
+			}
 		}
 	}
 	for _, r := range rows {

@@ -212,3 +212,14 @@ func cpuModel(cpuinfo []byte) string {
 	}
 	return "unknown CPU"
 }
+
+// piped returns the tool that runs inner with args at the end of a
+// pipeline, cat | inner args..., through sh: the scenario's stdin is cat's.
+func (p peers) piped(name string, inner peer, args ...string) tool {
+	sh := p.sh
+	if sh.skip == "" && inner.skip != "" {
+		sh.skip = inner.skip
+	}
+	sh.env = inner.env
+	return tool{name, sh, append([]string{"-c", `cat | "$0" "$@"`, inner.path}, args...)}
+}
