@@ -11,9 +11,10 @@
 //
 // [New] starts everything in the calling process: an embedded nats-server
 // that listens on no port, JetStream on a file store in a temporary
-// directory (or [StoreDir]), and workers that run tasks in goroutines (or,
-// with [Processes], in an mp pool of worker processes). Nothing needs to
-// be installed. With [Listen] the embedded server accepts workers of
+// directory (or [StoreDir]; or in memory with [InMemory], for tasks that
+// need not outlive the process), and workers that run tasks in goroutines
+// (or, with [Processes], in an mp pool of worker processes). Nothing needs
+// to be installed. With [Listen] the embedded server accepts workers of
 // other processes or machines, which [Serve] starts. [Connect] submits to
 // an existing NATS cluster instead, whose workers are [Serve]s.
 //

@@ -90,31 +90,41 @@ type layout struct {
 	cfg     *config
 	// replicas of the streams and consumers: cfg's, else those found
 	replicas int
+	// storage of the streams: memory when cfg says so, else as found, else
+	// file
+	storage jetstream.StorageType
 }
 
 // ensure creates the streams and buckets, or updates them to cfg's
 // replicas and retention; every executor and worker does it, so that any
 // of them may come first.
 func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, error) {
-	l := &layout{js: js, cfg: cfg, replicas: cfg.replicas}
-	var err error
-	var tasks jetstream.Stream // as found, when looked up already
-	if l.replicas == 0 {
-		// Not given: keep those of the layout in place.
-		l.replicas = 1
-		tasks, err = js.Stream(ctx, tasksStream)
-		if err == nil {
-			l.replicas = max(1, tasks.CachedInfo().Config.Replicas)
-		} else if !errors.Is(err, jetstream.ErrStreamNotFound) {
-			return nil, fmt.Errorf("cluster: read the stream %s: %w", tasksStream, err)
+	l := &layout{js: js, cfg: cfg, replicas: cfg.replicas, storage: jetstream.FileStorage}
+	if cfg.inMemory {
+		l.storage = jetstream.MemoryStorage
+	}
+	// What is not given is kept as the layout in place has it.
+	tasks, err := js.Stream(ctx, tasksStream)
+	switch {
+	case err == nil:
+		have := tasks.CachedInfo().Config
+		if l.replicas == 0 {
+			l.replicas = max(1, have.Replicas)
 		}
+		if !cfg.inMemory {
+			l.storage = have.Storage
+		}
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		l.replicas = max(1, l.replicas)
+	default:
+		return nil, fmt.Errorf("cluster: read the stream %s: %w", tasksStream, err)
 	}
 	l.tasks, err = ensureStreamFound(ctx, js, tasks, jetstream.StreamConfig{
 		Name:        tasksStream,
 		Description: "multitask: tasks waiting for a worker, one subject per queue",
 		Subjects:    []string{tasksPrefix + ">"},
 		Retention:   jetstream.WorkQueuePolicy,
-		Storage:     jetstream.FileStorage,
+		Storage:     l.storage,
 		Replicas:    l.replicas,
 		MaxAge:      cfg.retention,
 		Duplicates:  2 * time.Minute,
@@ -131,7 +141,7 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, 
 		// queue would remove each on its ack, and the file store replaces
 		// its block file every time the stream runs empty.
 		Retention:  jetstream.LimitsPolicy,
-		Storage:    jetstream.FileStorage,
+		Storage:    l.storage,
 		Replicas:   l.replicas,
 		MaxAge:     cfg.retention,
 		Duplicates: 2 * time.Minute,
@@ -142,7 +152,7 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, 
 		Name:        deadStream,
 		Description: "multitask: tasks that failed for good after retries, or whose deliveries ran out",
 		Subjects:    []string{deadPrefix + ">"},
-		Storage:     jetstream.FileStorage,
+		Storage:     l.storage,
 		Replicas:    l.replicas,
 		MaxAge:      cfg.retention,
 	}); err != nil {
@@ -152,7 +162,7 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, 
 		Bucket:      claimsBucket,
 		Description: "multitask: which worker began a task, or that it was cancelled first",
 		TTL:         claimsTTL(cfg.ackWait),
-		Storage:     jetstream.FileStorage,
+		Storage:     l.storage,
 		Replicas:    l.replicas,
 	}); err != nil {
 		return nil, fmt.Errorf("cluster: create the bucket %s: %w", claimsBucket, err)
@@ -161,10 +171,10 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, 
 		Bucket:      workersBucket,
 		Description: "multitask: the workers alive, each renewing its key",
 		TTL:         workersTTL,
-		// On file, as the rest: a server restarted from its store
-		// would not have a bucket in memory, and the workers' beats
-		// would go nowhere.
-		Storage:  jetstream.FileStorage,
+		// Stored as the rest: on file, a bucket in memory would be
+		// missing from a server restarted from its store, and the
+		// workers' beats would go nowhere.
+		Storage:  l.storage,
 		Replicas: l.replicas,
 	}); err != nil {
 		return nil, fmt.Errorf("cluster: create the bucket %s: %w", workersBucket, err)
@@ -265,7 +275,7 @@ func (l *layout) totals(ctx context.Context) (jetstream.KeyValue, error) {
 		// The bucket's TTL is its stream's MaxAge: each key lives that
 		// long after its last write, so a stopped worker's counts stay.
 		TTL:      totalsMaxAge,
-		Storage:  jetstream.FileStorage,
+		Storage:  l.storage,
 		Replicas: l.replicas,
 	})
 	if err != nil {
@@ -330,7 +340,7 @@ func (l *layout) objects(ctx context.Context) (jetstream.ObjectStore, error) {
 			Bucket:      objectsBucket,
 			Description: "multitask: arguments and results too big for a message",
 			TTL:         l.cfg.retention,
-			Storage:     jetstream.FileStorage,
+			Storage:     l.storage,
 			Replicas:    l.replicas,
 		})
 	}

@@ -42,6 +42,7 @@ type config struct {
 
 	// The embedded server of New.
 	storeDir  string
+	inMemory  bool
 	listen    string
 	insecure  bool
 	serverTLS *tls.Config
@@ -397,6 +398,16 @@ func StoreDir(dir string) Option {
 		c.storeDir = dir
 		return nil
 	}}
+}
+
+// InMemory keeps the streams and buckets of [New]'s embedded server in
+// memory rather than in a file store: a task costs less CPU, but queued
+// tasks and unread results live only as long as the process, and they take
+// its memory. It suits a program whose tasks are worthless once it has
+// ended; it cannot be combined with [StoreDir]. Workers that [Serve] the
+// server's queues keep to the storage the streams have.
+func InMemory() Option {
+	return Option{"InMemory", scopeServer, func(c *config) error { c.inMemory = true; return nil }}
 }
 
 // Listen makes the embedded server of [New] accept clients and workers on

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/multitask-go/multitask/cluster"
 	"github.com/multitask-go/multitask/mp"
 )
@@ -144,6 +147,49 @@ func TestServe(t *testing.T) {
 	})
 }
 
+// TestInMemory runs tasks through an embedded server that keeps every
+// stream in memory, with the workers of Serve, which keep to that storage
+// rather than asking for a file store the streams cannot change to.
+func TestInMemory(t *testing.T) {
+	ctx := bounded(t)
+	ex := newHub(t, cluster.InMemory())
+	serve(t, ex.ClientURL(), cluster.Workers(2))
+	i := 0
+	for v, err := range square.Map(ctx, ex, upTo(50)) {
+		if err != nil || v != i*i {
+			t.Fatalf("input %d: %v, %v", i, v, err)
+		}
+		i++
+	}
+	if i != 50 {
+		t.Fatalf("%d results, want 50", i)
+	}
+	nc, err := nats.Connect(ex.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := js.StreamNames(ctx)
+	n := 0
+	for name := range names.Name() {
+		s, err := js.Stream(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := s.CachedInfo().Config.Storage; st != jetstream.MemoryStorage {
+			t.Errorf("stream %s is on %v, want memory", name, st)
+		}
+		n++
+	}
+	if names.Err() != nil || n < 4 {
+		t.Fatalf("%d streams listed (%v); want the tasks, results and dead streams and the buckets", n, names.Err())
+	}
+}
+
 // upTo yields 0 to n-1.
 func upTo(n int) iter.Seq[int] {
 	return func(yield func(int) bool) {
@@ -169,6 +215,10 @@ func TestOptionsInTheWrongPlace(t *testing.T) {
 		{"Connect with Servers", "Servers", func() error { return newErr(cluster.Connect(ctx, url, cluster.Servers(url))) }},
 		{"Connect with Listen", "Listen", func() error { return newErr(cluster.Connect(ctx, url, cluster.Listen("127.0.0.1:0"))) }},
 		{"Serve with Listen", "Listen", func() error { return cluster.Serve(ctx, cluster.Servers(url), cluster.Listen("127.0.0.1:0")) }},
+		{"Connect with InMemory", "InMemory", func() error { return newErr(cluster.Connect(ctx, url, cluster.InMemory())) }},
+		{"InMemory with StoreDir", "InMemory", func() error {
+			return newErr(cluster.New(ctx, cluster.InMemory(), cluster.StoreDir(t.TempDir())))
+		}},
 		{"Serve with Timeout", "Timeout", func() error { return cluster.Serve(ctx, cluster.Servers(url), cluster.Timeout(time.Second)) }},
 		{"With with Workers", "Workers", func() error { return newErr(ex.With(cluster.Workers(1))) }},
 		{"With with Insecure", "Insecure", func() error { return newErr(ex.With(cluster.Insecure())) }},

@@ -20,11 +20,15 @@ type embedded struct {
 	tempDir string // the store, when New made it; removed at stop
 }
 
-// startServer starts the embedded server cfg asks for, with JetStream on
-// a file store, listening only when cfg says so and then only securely.
+// startServer starts the embedded server cfg asks for, with JetStream (on
+// a file store unless cfg keeps the streams in memory), listening only when
+// cfg says so and then only securely.
 func startServer(cfg *config) (*embedded, error) {
 	if err := checkListen(cfg); err != nil {
 		return nil, err
+	}
+	if cfg.inMemory && cfg.storeDir != "" {
+		return nil, errors.New("cluster: InMemory keeps nothing on disk, and StoreDir names where to keep it: give one of them")
 	}
 	e := &embedded{}
 	dir := cfg.storeDir

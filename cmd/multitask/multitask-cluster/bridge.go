@@ -74,7 +74,9 @@ func connect(c *conn, workers int) (*cluster.Executor, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	ex, err := cluster.New(ctx, cluster.Queue(c.queue), cluster.Workers(max(workers, 1)))
+	// Its streams live in memory: the server ends with this process,
+	// and the run with it, so a file store would keep nothing of use.
+	ex, err := cluster.New(ctx, cluster.Queue(c.queue), cluster.Workers(max(workers, 1)), cluster.InMemory())
 	if err != nil {
 		rc.Close()
 		return nil, nil, fmt.Errorf("the embedded cluster: %w", err)
