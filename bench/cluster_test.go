@@ -202,6 +202,8 @@ func (w *rawJSLoop) release(n int) {
 // And in p50-ns and p99-ns, on New as it comes:
 //
 //   - roundtrip: one task at a time, Submit then Result;
+//   - roundtrip-mem: the same on New with InMemory, whose work queue costs
+//     no block file each time it runs empty;
 //   - new: New until it returns, ready (Shutdown is not timed);
 //   - cancel: a running task's context is cancelled; the time until its
 //     future is done.
@@ -214,17 +216,8 @@ func BenchmarkCluster(b *testing.B) {
 	shared(b, "rawjs", startRawJS, func(b *testing.B, e *rawJS) { e.run(b) })
 	shared(b, "procs", startServeProcs, throughput)
 	shared(b, "inproc", startInProc, throughput)
-	shared(b, "roundtrip", startInProc, func(b *testing.B, ex *cluster.Executor) {
-		times := make([]time.Duration, 0, b.N)
-		for i := 0; b.Loop(); i++ {
-			t0 := time.Now()
-			if v, err := clusterSquare.Submit(ctx, ex, i).Result(ctx); err != nil || v != i*i {
-				b.Fatalf("task %d: %d, %v", i, v, err)
-			}
-			times = append(times, time.Since(t0))
-		}
-		reportP50P99(b, times)
-	})
+	shared(b, "roundtrip", startInProc, roundTrips)
+	shared(b, "roundtrip-mem", startInMemory, roundTrips)
 	b.Run("new", func(b *testing.B) {
 		times := make([]time.Duration, 0, b.N)
 		for b.Loop() {
@@ -263,6 +256,21 @@ func BenchmarkCluster(b *testing.B) {
 	})
 	shared(b, "r1", func() (*cluster.Executor, func() error, error) { return startRoutes(1) }, throughput)
 	shared(b, "r3", func() (*cluster.Executor, func() error, error) { return startRoutes(3) }, throughput)
+}
+
+// roundTrips runs one task at a time through ex, Submit then Result, and
+// reports the p50 and p99 of their times.
+func roundTrips(b *testing.B, ex *cluster.Executor) {
+	ctx := context.Background()
+	times := make([]time.Duration, 0, b.N)
+	for i := 0; b.Loop(); i++ {
+		t0 := time.Now()
+		if v, err := clusterSquare.Submit(ctx, ex, i).Result(ctx); err != nil || v != i*i {
+			b.Fatalf("task %d: %d, %v", i, v, err)
+		}
+		times = append(times, time.Since(t0))
+	}
+	reportP50P99(b, times)
 }
 
 // shared runs the sub-benchmark name with what setup starts, started on
@@ -344,8 +352,14 @@ func reportP50P99(b *testing.B, times []time.Duration) {
 }
 
 // startInProc starts New as it comes, warmed up.
-func startInProc() (*cluster.Executor, func() error, error) {
-	ex, err := cluster.New(context.Background())
+func startInProc() (*cluster.Executor, func() error, error) { return startNew() }
+
+// startInMemory starts New with InMemory, warmed up.
+func startInMemory() (*cluster.Executor, func() error, error) { return startNew(cluster.InMemory()) }
+
+// startNew starts New with opts, warmed up.
+func startNew(opts ...cluster.Option) (*cluster.Executor, func() error, error) {
+	ex, err := cluster.New(context.Background(), opts...)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -19,14 +19,15 @@ const groupCluster = "Cluster"
 
 // Cluster's sub-benchmarks.
 const (
-	clusterRaw       = "rawjs"     // the raw JetStream loop, 2 worker processes; tasks/s
-	clusterProcs     = "procs"     // New listening, 2 Serve worker processes; tasks/s
-	clusterInProc    = "inproc"    // New as it comes, goroutine workers; tasks/s
-	clusterRoundTrip = "roundtrip" // one task at a time on New; p50-ns, p99-ns
-	clusterNew       = "new"       // New until it returns; p50-ns
-	clusterCancel    = "cancel"    // a running task's ctx cancelled → its future done; p99-ns
-	clusterR1        = "r1"        // three routed servers, Replicas(1); tasks/s
-	clusterR3        = "r3"        // the same with Replicas(3); tasks/s
+	clusterRaw       = "rawjs"         // the raw JetStream loop, 2 worker processes; tasks/s
+	clusterProcs     = "procs"         // New listening, 2 Serve worker processes; tasks/s
+	clusterInProc    = "inproc"        // New as it comes, goroutine workers; tasks/s
+	clusterRoundTrip = "roundtrip"     // one task at a time on New; p50-ns, p99-ns
+	clusterRoundMem  = "roundtrip-mem" // the same on New with InMemory
+	clusterNew       = "new"           // New until it returns; p50-ns
+	clusterCancel    = "cancel"        // a running task's ctx cancelled → its future done; p99-ns
+	clusterR1        = "r1"            // three routed servers, Replicas(1); tasks/s
+	clusterR3        = "r3"            // the same with Replicas(3); tasks/s
 
 	// clusterDask names the table's row of python/dask_tasks.py's figure.
 	clusterDask = "dask"
@@ -44,6 +45,7 @@ var clusterOps = []struct {
 	{clusterR1, "3 routed servers, Replicas(1)", true},
 	{clusterR3, "3 routed servers, Replicas(3)", true},
 	{clusterRoundTrip, "one task at a time: Submit, Result", false},
+	{clusterRoundMem, "the same, New with InMemory", false},
 	{clusterNew, "New until ready", false},
 	{clusterCancel, "cancel a running task → its future done", false},
 }
