@@ -468,28 +468,39 @@ func LookPath(name string) (string, error) {
 	return "", fmt.Errorf("%s: command not found", name)
 }
 
-// Paths caches LookPath: each name is looked up once. Its Lookup is safe
-// for concurrent use.
+// Paths caches LookPath: each name is looked up once, or once per TTL.
+// Its Lookup is safe for concurrent use.
 type Paths struct {
+	// TTL is how long a path found stays in the cache; 0 for as long as
+	// the Paths lives. A process that serves jobs for long sets it, so
+	// that a program installed or removed meanwhile is seen.
+	TTL time.Duration
+
 	mu    sync.Mutex // guards paths
-	paths map[string]string
+	paths map[string]foundPath
+}
+
+type foundPath struct {
+	path string
+	at   time.Time
 }
 
 // Lookup returns LookPath(name), from the cache once found.
 func (p *Paths) Lookup(name string) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if path, ok := p.paths[name]; ok {
-		return path, nil
+	if f, ok := p.paths[name]; ok && (p.TTL == 0 || time.Since(f.at) < p.TTL) {
+		return f.path, nil
 	}
 	path, err := LookPath(name)
 	if err != nil {
+		delete(p.paths, name)
 		return "", err
 	}
 	if p.paths == nil {
-		p.paths = make(map[string]string)
+		p.paths = make(map[string]foundPath)
 	}
-	p.paths[name] = path
+	p.paths[name] = foundPath{path, time.Now()}
 	return path, nil
 }
 

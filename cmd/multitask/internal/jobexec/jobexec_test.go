@@ -143,11 +143,43 @@ func TestPathsCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := p.Lookup("sh"); b != a || p.paths["sh"] != a {
+	if b, _ := p.Lookup("sh"); b != a || p.paths["sh"].path != a {
 		t.Fatalf("lookups %q and %q, cache %v", a, b, p.paths)
 	}
 	if _, err := p.Lookup("no-such-command-here"); err == nil || len(p.paths) != 1 {
 		t.Fatalf("a missing command: %v, cache %v", err, p.paths)
+	}
+}
+
+// TestPathsCacheExpires installs a program on PATH after a lookup failed,
+// then removes it after one succeeded: with a TTL, each is seen once the
+// TTL has passed; without, the path found stays.
+func TestPathsCacheExpires(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("PATH", dir)
+	prog := filepath.Join(dir, "prog")
+	ttl := Paths{TTL: time.Millisecond}
+	var forever Paths
+	if _, err := ttl.Lookup("prog"); err == nil {
+		t.Fatal("found prog before it was installed")
+	}
+	if err := os.WriteFile(prog, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []*Paths{&ttl, &forever} {
+		if got, err := p.Lookup("prog"); err != nil || got != prog {
+			t.Fatalf("installed: %q, %v; want %s", got, err, prog)
+		}
+	}
+	if err := os.Remove(prog); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Millisecond)
+	if got, err := ttl.Lookup("prog"); err == nil {
+		t.Errorf("removed, after the TTL: still found at %q", got)
+	}
+	if got, err := forever.Lookup("prog"); err != nil || got != prog {
+		t.Errorf("removed, no TTL: %q, %v; want the path found before", got, err)
 	}
 }
 

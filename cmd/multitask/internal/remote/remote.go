@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/multitask-go/multitask/cmd/multitask/internal/jobexec"
 	"github.com/multitask-go/multitask/mp"
@@ -31,12 +32,17 @@ func UseReaper(g jobexec.Groups) {
 	groups.Store(&g)
 }
 
+// paths finds the jobs' programs. A worker serves many runs, for long:
+// a path found is looked up again after a second, so that a program
+// installed or removed on the worker's machine is seen.
+var paths = jobexec.Paths{TTL: time.Second}
+
 // ErrStopped fails a job killed because its context ended.
 var ErrStopped = errors.New("remote: the job was stopped")
 
 func run(ctx context.Context, job jobexec.Job) (jobexec.Report, error) {
 	var out, errOut bytes.Buffer
-	spec := &jobexec.Spec{Job: job, Stdout: &out, Stderr: &errOut}
+	spec := &jobexec.Spec{Job: job, Stdout: &out, Stderr: &errOut, Lookup: paths.Lookup}
 	if g := groups.Load(); g != nil {
 		spec.Groups = *g
 	}
