@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"runtime"
 	"time"
 
@@ -151,14 +150,26 @@ func (c *config) defaultWorkers() int {
 	return 4 * runtime.GOMAXPROCS(0)
 }
 
-var queueName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+// isName reports whether s is a name of letters, digits, '-' and '_': a
+// token of a subject, and a key, as queue names and task ids are. Workers
+// check every task's id with it, so it is a loop, not a regexp.
+func isName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_':
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
 
 // Queue sets the name of the queue tasks go to and workers take them from;
 // the default is [DefaultQueue]. Executors and workers meet on a queue by
 // its name. Names are letters, digits, '-' and '_'.
 func Queue(name string) Option {
 	return Option{"Queue", scopeTask | scopeWorker, func(c *config) error {
-		if !queueName.MatchString(name) {
+		if !isName(name) {
 			return fmt.Errorf("queue name %q: want letters, digits, '-' and '_'", name)
 		}
 		c.task.queue = name

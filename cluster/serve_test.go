@@ -239,6 +239,18 @@ func TestOptionsInTheWrongPlace(t *testing.T) {
 	}
 }
 
+func TestQueueNames(t *testing.T) {
+	ex := newExecutor(t, cluster.Workers(0))
+	for name, ok := range map[string]bool{
+		"default": true, "Q-1_b": true, "0": true,
+		"": false, "a.b": false, "a b": false, "a*": false, "a>": false, "é": false, "a/b": false,
+	} {
+		if _, err := ex.With(cluster.Queue(name)); (err == nil) != ok {
+			t.Errorf("Queue(%q): %v; want it taken: %v", name, err, ok)
+		}
+	}
+}
+
 // newErr is the error of a constructor, whose executor, if any, it shuts
 // down.
 func newErr(ex *cluster.Executor, err error) error {
