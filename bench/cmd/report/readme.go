@@ -119,6 +119,7 @@ func readmeSections(saved []byte) (map[string]string, error) {
 		"processes": about + "\n\n" + r.readmeProcesses(),
 		"big":       about + "\n\n" + r.readmeBig(),
 		"codec":     about + "\n\n" + r.readmeCodec(),
+		"cluster":   about + "\n\n" + r.readmeCluster(),
 	}, nil
 }
 
@@ -397,6 +398,59 @@ func (r report) readmeProcesses() string {
 	}
 	b.WriteString("\n×raw is multitask's time per operation divided by the raw baseline's (above 1: slower); " +
 		"CPython/ours is CPython's divided by multitask's (above 1: CPython is slower).")
+	return b.String()
+}
+
+// readmeCluster is the table of the cluster executor's figures, beside
+// the raw JetStream loop's and Dask's from the same run.
+func (r report) readmeCluster() string {
+	med := func(lib, unit string) (float64, bool) { return r.s.median(groupCluster, lib, unit) }
+	rate := func(lib, before string) fig {
+		v, ok := med(lib, "tasks/s")
+		return fig{v: v, ok: ok, kind: kindRate, unit: "tasks/s", before: before}
+	}
+	timeOf := func(lib, unit string) fig {
+		v, ok := med(lib, unit)
+		return fig{v: v, ok: ok, kind: kindTime}
+	}
+	dask := fig{kind: kindText}
+	if v, ok := r.pyDask[pyDaskRate]; ok {
+		dask = fig{v: v, ok: true, kind: kindRate, unit: "tasks/s"}
+	}
+	none := fig{kind: kindText}
+	rows := []struct {
+		what            string
+		ours, raw, dask fig
+	}{
+		{"tiny tasks, 2 worker processes (`Serve`), against New listening on loopback",
+			rate(clusterProcs, ""), rate(clusterRaw, "raw JetStream loop:"), dask},
+		{"… workers in the executor's process (New as it comes)", rate(clusterInProc, ""), none, none},
+		{"… 3 routed nats-servers, streams on all three (`Replicas(3)`)",
+			rate(clusterR3, ""), rate(clusterR1, "`Replicas(1)`:"), none},
+		{"one task at a time, Submit → Result (p50)", timeOf(clusterRoundTrip, "p50-ns"), none, none},
+		{"… (p99)", timeOf(clusterRoundTrip, "p99-ns"), none, none},
+		{"… with `InMemory` (p50)", timeOf(clusterRoundMem, "p50-ns"), none, none},
+		{"`New` until ready (p50)", timeOf(clusterNew, "p50-ns"), none, none},
+		{"a running task cancelled → its future done (p99)", timeOf(clusterCancel, "p99-ns"), none, none},
+	}
+	var b strings.Builder
+	b.WriteString("| benchmark | multitask | baseline | ×baseline | Dask | Dask/ours |\n")
+	b.WriteString("|---|---|---|---|---|---|\n")
+	for _, row := range rows {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", row.what, row.ours, row.raw,
+			costRatioOf(row.ours, row.raw), row.dask, costRatioOf(row.dask, row.ours))
+	}
+	b.WriteString("\n×baseline is multitask's time per task divided by the baseline's (above 1: slower); " +
+		"Dask/ours is Dask's divided by multitask's (above 1: Dask is slower). ")
+	switch _, ok := r.pyDask[pyDaskRate]; {
+	case r.pyDaskStatus != "":
+		b.WriteString("Dask: " + r.pyDaskStatus + ".")
+	case !ok:
+		b.WriteString("This run has no Dask figure.")
+	default:
+		b.WriteString("Dask: a `LocalCluster` of 2 worker processes × 1 thread on the same tasks, " +
+			"the best of 3 runs of 2000 (`bench/python/" + scriptDask + "`).")
+	}
 	return b.String()
 }
 

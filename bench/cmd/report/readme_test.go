@@ -56,7 +56,7 @@ run-go: go1.26.0 linux/amd64
 run-python: 3.11.7
 run-cores: 2
 run-gomaxprocs: 2
-` + sample + processSample + syncSample + poolSample + queueSample + bigSample + `python_threadpool_100k_seconds 2.5
+` + sample + processSample + syncSample + poolSample + queueSample + bigSample + clusterSample + pythonDask + `python_threadpool_100k_seconds 2.5
 python_process_start_spawn_p50_seconds 0.1
 python_sync_lock_ns_per_op 80
 python_queue_int_msgs_per_second 100000
@@ -89,6 +89,14 @@ func TestReadmeSections(t *testing.T) {
 			"| as a pool task's argument (the other: the worker) | 0.20 | 1.00 | 1.06 | — |\n",
 		},
 		"codec": {"| payload | codec |"},
+		"cluster": {
+			"| tiny tasks, 2 worker processes (`Serve`), against New listening on loopback | 34.0 k tasks/s | " +
+				"raw JetStream loop: 42.0 k tasks/s | 1.24 | 1.00 k tasks/s | 34.0 |\n",
+			"| … 3 routed nats-servers, streams on all three (`Replicas(3)`) | 5.00 k tasks/s | `Replicas(1)`: 10.0 k tasks/s | 2.00 |  |  |\n",
+			"| one task at a time, Submit → Result (p50) | 500 µs |  |  |  |  |\n",
+			"| … with `InMemory` (p50) | — |  |  |  |  |\n",
+			"the best of 3 runs of 2000",
+		},
 	} {
 		for _, w := range want {
 			if !strings.Contains(secs[name], w) {
@@ -111,6 +119,7 @@ func TestReadmeMissingFigures(t *testing.T) {
 		"processes": "| a small message to a child over a `Pipe` and back | — | echo program: — |  |  |  |\n",
 		"big":       "| as its result (the worker makes it) | — | — | — | — |\n",
 		"codec":     "| — | — | — | — | — | — |",
+		"cluster":   "| `New` until ready (p50) | — |  |  |  |  |\n",
 	} {
 		if !strings.Contains(secs[name], want) {
 			t.Errorf("section %s lacks %q:\n%s", name, want, secs[name])
@@ -168,7 +177,7 @@ func TestRunReadmeFromInput(t *testing.T) {
 	input := filepath.Join(dir, "readme.txt")
 	readme := filepath.Join(dir, "README.md")
 	var doc strings.Builder
-	for _, name := range []string{"pools", "processes", "big", "codec"} {
+	for _, name := range []string{"pools", "processes", "big", "codec", "cluster"} {
 		doc.WriteString("## " + name + "\n\n<!-- bench:table " + name + " -->\nold\n<!-- bench:end -->\n\n")
 	}
 	if err := os.WriteFile(input, []byte(savedSample), 0o644); err != nil {
