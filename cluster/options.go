@@ -414,13 +414,13 @@ func StoreDir(dir string) Option {
 // InMemory keeps the streams and buckets of [New]'s embedded server in
 // memory rather than in a file store. A queue that often runs empty, as
 // when tasks are submitted one at a time, costs far less: the file store
-// replaces a block file each time a work queue empties (compare
-// BenchmarkCluster's roundtrip and roundtrip-mem in bench/). But queued
-// tasks, unread results and big payloads then take the process's memory,
-// and live only as long as it does. It suits a program whose tasks are
-// worthless once it has ended; it cannot be combined with [StoreDir].
-// Workers that [Serve] the server's queues keep to the storage the
-// streams have.
+// replaces a block file each time a work queue empties (compare the
+// roundtrip and roundtrip-mem figures of BenchmarkCluster, in the
+// repository's bench/clusterbench). But queued tasks, unread results and
+// big payloads then take the process's memory, and live only as long as
+// it does. It suits a program whose tasks are worthless once it has ended;
+// it cannot be combined with [StoreDir]. Workers that [Serve] the server's
+// queues keep to the storage the streams have.
 func InMemory() Option {
 	return Option{"InMemory", scopeServer, func(c *config) error { c.inMemory = true; return nil }}
 }

@@ -690,7 +690,8 @@ func (w *worker) publish(ctx context.Context, m *nats.Msg, id string) bool {
 // pubAckError is the error that JetStream's answer to a publish holds; nil
 // for a PubAck. A PubAck is recognised without decoding it: workers
 // publish a result per task, and decoding each answer with encoding/json,
-// as jetstream's PublishMsg does, took a tenth of their CPU.
+// as jetstream's PublishMsg does, took 6% of the CPU of New with its
+// goroutine workers.
 func pubAckError(data []byte) error {
 	if bytes.HasPrefix(data, []byte(`{"stream":"`)) && !bytes.Contains(data, []byte(`"error"`)) {
 		return nil

@@ -250,7 +250,7 @@ func (c config) goBench(ctx context.Context, progress io.Writer) ([]byte, error)
 		return os.ReadFile(c.input)
 	}
 	args := []string{"test", "-run", "^$", "-bench", c.bench, "-benchmem",
-		"-count", strconv.Itoa(c.count), "-benchtime", c.benchtime, "-timeout", c.timeout, "."}
+		"-count", strconv.Itoa(c.count), "-benchtime", c.benchtime, "-timeout", c.timeout, ".", "./clusterbench"}
 	fmt.Fprintf(progress, "report: go %s\n", quoteArgs(args))
 	var buf bytes.Buffer
 	cmd := exec.CommandContext(ctx, "go", args...)

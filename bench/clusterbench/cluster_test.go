@@ -1,4 +1,4 @@
-package bench_test
+package clusterbench_test
 
 import (
 	"context"
