@@ -330,7 +330,10 @@ func Workers(n int) Option {
 // Processes makes the workers of this process run each task in an
 // [mp.Pool] of worker processes, configured by opts, rather than in a
 // goroutine: a task that crashes its process fails alone, and a [Timeout]
-// kills the process running it. The pool's size is [Workers]'.
+// kills the process running it. The pool's size is [Workers]'. The worker
+// processes are copies of this program, which links nats-server: each
+// starts slower and takes more memory than a child of a program that does
+// not (bench/clusterbench exists apart for that reason).
 func Processes(opts ...mp.PoolOption) Option {
 	return Option{"Processes", scopeWorker, func(c *config) error {
 		c.isolate, c.pool = true, opts
