@@ -133,7 +133,9 @@ func (c config) run(ctx context.Context, only *regexp.Regexp, w, progress io.Wri
 			return fmt.Errorf("%s: %w", sc.name, err)
 		}
 		writeScenario(w, sc, res)
-		targets = append(targets, sc.targets(res)...)
+		if sc.targets != nil {
+			targets = append(targets, sc.targets(res)...)
+		}
 		for _, t := range sc.tools {
 			if res[t.name].err != nil {
 				failed = append(failed, sc.name+"/"+t.name)

@@ -64,7 +64,7 @@ type scenario struct {
 	prepare func(ctx context.Context) error // makes stdin; nil when there is nothing to make
 	check   func(stdout []byte) error       // nil: stdout goes to /dev/null
 	notes   func(res results) []string      // ratios printed under the table
-	targets func(res results) []target
+	targets func(res results) []target      // nil for a scenario without targets
 }
 
 // config holds the flags.
