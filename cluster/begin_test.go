@@ -9,9 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/multitask-go/multitask/cluster"
 	"github.com/multitask-go/multitask/futures"
 	"github.com/multitask-go/multitask/mp"
@@ -39,15 +36,7 @@ func TestTasksLeaveNoClaims(t *testing.T) {
 			t.Fatalf("task %d: %v, %v", i, v, err)
 		}
 	}
-	nc, err := nats.Connect(ex.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := jetStream(t, ex.ClientURL())
 	s, err := js.Stream(ctx, "KV_multitask_claims")
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/multitask-go/multitask/cluster"
 	"github.com/multitask-go/multitask/futures"
@@ -354,4 +356,20 @@ func ended[T any](t *testing.T, f *futures.Future[T], wait time.Duration) error 
 	}
 	_, err := f.Result(context.Background())
 	return err
+}
+
+// jetStream connects to urls, for a test's own look at the streams; the
+// connection closes when the test ends.
+func jetStream(t *testing.T, urls string) jetstream.JetStream {
+	t.Helper()
+	nc, err := nats.Connect(urls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
 }

@@ -64,15 +64,7 @@ func TestQueueTimeout(t *testing.T) {
 	if err := ended(t, square.Submit(context.Background(), qt, 3), 30*time.Second); !errors.Is(err, cluster.ErrQueueTimeout) {
 		t.Fatalf("Result: %v, want ErrQueueTimeout", err)
 	}
-	nc, err := nats.Connect(ex.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := jetStream(t, ex.ClientURL())
 	eventually(t, "the task leaves the stream", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

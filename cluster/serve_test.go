@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/multitask-go/multitask/cluster"
@@ -164,15 +163,7 @@ func TestInMemory(t *testing.T) {
 	if i != 50 {
 		t.Fatalf("%d results, want 50", i)
 	}
-	nc, err := nats.Connect(ex.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := jetStream(t, ex.ClientURL())
 	names := js.StreamNames(ctx)
 	n := 0
 	for name := range names.Name() {
