@@ -259,6 +259,17 @@ var compatCases = []compatCase{
 	{name: "pipe records in small blocks", stdin: lines(30), args: []string{"-k", "--pipe", "--block", "4", "-n", "7", "wc", "-l"}},
 	// A record start at the very beginning does not count.
 	{name: "pipe records by start", stdin: ">a\n>b\n>c\n", args: []string{"-k", "--pipe", "--recstart", ">", "-n1", "echo [; cat; echo ]"}},
+	// -N is -n; -L and -l make a record of that many lines, whatever
+	// --recend says, and -n or -N then count such records.
+	{name: "pipe -N", stdin: lines(30), args: []string{"-k", "--pipe", "-N7", "echo [; cat; echo ]"}},
+	{name: "pipe lines per record", stdin: lines(30), args: []string{"-k", "--pipe", "-L3", "--block", "20", "echo [; cat; echo ]"}},
+	{name: "pipe lines per record, end", stdin: "a\nb\nc\nd\ne", args: []string{"-k", "--pipe", "-L2", "echo [; cat; echo ]"}},
+	{name: "pipe records of lines", stdin: lines(30), args: []string{"-k", "--pipe", "-L2", "-N3", "echo [; cat; echo ]"}},
+	{name: "pipe max-lines", stdin: lines(30), args: []string{"-k", "--pipe", "--max-lines=4", "--block", "30", "wc", "-l"}},
+	{name: "pipe -l", stdin: lines(30), args: []string{"-k", "--pipe", "-l", "--block", "30", "wc", "-l"}},
+	{name: "pipe lines ignore recend", stdin: "a;b\nc;d\ne;f\ng\n", args: []string{"-k", "--pipe", "-L2", "--recend", ";", "--block", "5", "echo [; cat; echo ]"}},
+	{name: "pipe records of lines by recend", stdin: "a;b;c;d;e;f;g;", args: []string{"-k", "--pipe", "-L2", "-n1", "--recend", ";", "echo [; cat; echo ]"}},
+	{name: "pipe lines with a header", stdin: "H\n" + lines(9), args: []string{"-k", "--pipe", "--header", ":", "-L2", "--block", "6", "echo [; cat; echo ]"}},
 	// -r drops blank lines, and --header gives every job the header.
 	{name: "pipe skips blank lines", stdin: "a\n\n\nb\n \t\nc\n\n", args: []string{"-k", "--pipe", "-r", "--block", "3", "echo [; cat; echo ]"}},
 	{name: "pipe header", stdin: "H\na\nb\nc\n", args: []string{"-k", "--pipe", "--header", ":", "--block", "2", "echo [; cat; echo ]"}},
@@ -278,6 +289,8 @@ var compatCases = []compatCase{
 	{name: "pipe part missing file", args: []string{"--pipe-part", "-a", "no-such-file", "wc", "-c"}},
 	{name: "pipe part dry run", args: []string{"-k", "--dry-run", "--pipe-part", "--block", "3k", "-a", "parts.txt", "wc", "-c"}},
 	{name: "pipe part without files", stdin: "a\nb\n", args: []string{"--pipe-part", "wc", "-c"}},
+	{name: "pipe part with -L", args: []string{"--pipe-part", "-L2", "-a", "parts.txt", "wc", "-c"}},
+	{name: "pipe part with -N", args: []string{"--pipe-part", "-N2", "-a", "parts.txt", "wc", "-c"}},
 	{name: "jobs from a file", args: []string{"-k", "-j", "procs.txt", "echo", "{%}", ":::", "a", "b", "c"}},
 	{name: "jobs from a file without a count", args: []string{"-j", "noprocs.txt", "echo", ":::", "a"}, gnuUsage: true},
 	{name: "abbreviated options", args: []string{"--keep", "--tagstr", "<{}>", "--jobs", "1", "--verb", "echo", ":::", "a", "b"}},

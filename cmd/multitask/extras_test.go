@@ -114,8 +114,8 @@ func TestBadInputExits255(t *testing.T) {
 		{"--resume", "echo", ":::", "1"},
 		{"echo", "::::", "no/such/file"},
 		{"--block", "0", "--pipe", "cat"},
-		{"--pipe", "-N2", "cat"},
-		{"--pipe", "-L1", "cat"},
+		{"--pipe-part", "-N2", "-a", "x", "cat"},
+		{"--pipe-part", "-l", "-a", "x", "cat"},
 		{"--termseq", "TERM,x", "echo", ":::", "1"},
 	} {
 		o := runIn(t, "", args...)

@@ -186,7 +186,7 @@ func newFlagSet(o *options) *flagSet {
 	fs.stringVar(&o.memLimit, "mem-limit", 0, "SIZE", "kill a job whose processes' resident memory passes SIZE")
 
 	fs.group("Pipe mode")
-	fs.boolVar(&o.pipe, "pipe", 0, "split stdin into blocks and give each job one on its stdin")
+	fs.boolVar(&o.pipe, "pipe", 0, "split stdin into blocks and give each job one on its stdin (-n N: N records per job; -L N: records of N lines)")
 	fs.alias("pipe", "spreadstdin")
 	fs.boolVar(&o.pipePart, "pipe-part", 0, "as --pipe, for the files of -a and :::: instead of stdin: each job gets a part, spliced from the file (--block -N: N parts per job slot; default -10)")
 	fs.alias("pipe-part", "pipepart")
@@ -272,7 +272,8 @@ func (o *options) fills() bool { return o.multi || o.context || o.xargs }
 
 // setLines reads -L (given with L) and -l or --max-lines (given with l)
 // as GNU parallel reads them: N lines (values) per job, unless -n says how
-// many values; -l without N, or with 0, is 1.
+// many values, or with --pipe N lines per record; -l without N, or with 0,
+// is 1.
 func (o *options) setLines(l, L bool) error {
 	if l && !L {
 		n, err := strconv.Atoi(o.maxLines)
@@ -285,7 +286,8 @@ func (o *options) setLines(l, L bool) error {
 	if o.lines < 0 {
 		return fmt.Errorf("%w: -L %d: must not be negative", errUsage, o.lines)
 	}
-	if o.lines > 0 && !o.maxSet {
+	// With --pipe, N is the lines of a record, not the records of a job.
+	if o.lines > 0 && !o.maxSet && !o.pipe {
 		o.maxArgs, o.maxSet = o.lines, true
 	}
 	return nil

@@ -29,7 +29,8 @@ type pipeSplit struct {
 	recEnd   string // unescaped; "" when only --recstart was given
 	recStart string
 	pool     *blockPool     // where the blocks' buffers come from
-	records  int            // -n: records per block; 0 for as many as fit
+	records  int            // -n or -N: records per block; 0 for as many as fit
+	lines    int            // -L or -l: lines per record; 0 for records of --recend
 	header   *regexp.Regexp // --header: what starts stdin and every block
 	noEmpty  bool           // -r: drop blank lines
 	warn     func(string)
@@ -42,7 +43,9 @@ var blankLines = regexp.MustCompile(`(?m)^[ \t\n\v\f\r]*\n`)
 // blocks cuts r into jobs as GNU parallel does: after the header, it
 // reads up to the next multiple of the block size, and cuts after the last
 // record end (recEnd followed by recStart) in what it holds, or, with
-// records, after every that many records. When nothing was cut, the block
+// records, after every that many records (of lines records each, with
+// lines), or, with lines alone, after the last newline that ends a whole
+// record of that many lines. When nothing was cut, the block
 // size grows by 30% for the rest of the run; -r drops blank lines from what
 // it read. Once r has ended, what is left is one last block, however many
 // records it holds. Each job gets the header, then its block.
@@ -90,10 +93,18 @@ func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 			}
 			cut := 0
 			switch {
+			case p.lines > 0 && p.records == 0:
+				// Records of that many lines, whatever --recend says,
+				// cut also at the end of input, as GNU parallel cuts
+				// them.
+				if cut = lineRecordsEnd(buf, p.lines); cut > 0 && !emit(cut) {
+					return
+				}
 			case p.records > 0:
-				// As many blocks of that many records as buf holds.
+				// As many blocks of that many records as buf holds;
+				// with -L, a record is that many of them.
 				for len(buf) > 0 {
-					i := nthIndex(buf, sep, p.records)
+					i := nthIndex(buf, sep, p.records*max(p.lines, 1))
 					if i < 0 {
 						break
 					}
@@ -131,7 +142,7 @@ func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 // file. When it ends, f's offset is where blocks would have left it.
 func (p pipeSplit) sections(f *os.File) (iter.Seq2[engine.Job, error], bool) {
 	sep := []byte(p.recEnd + p.recStart)
-	if p.header != nil || p.records > 0 || p.noEmpty || len(sep) == 0 {
+	if p.header != nil || p.records > 0 || p.lines > 0 || p.noEmpty || len(sep) == 0 {
 		return nil, false
 	}
 	fi, err := f.Stat()
@@ -239,6 +250,22 @@ func (p pipeSplit) readHeader(in *sysReader, buf *[]byte) ([]byte, error) {
 			*buf = append((*buf)[:0], (*buf)[loc[1]:]...)
 			return h, nil
 		}
+	}
+}
+
+// lineRecordsEnd is where the last record of n lines in buf ends, just
+// after its newline; 0 when buf holds no whole record.
+func lineRecordsEnd(buf []byte, n int) int {
+	end := len(buf)
+	for drop := bytes.Count(buf, []byte{'\n'}) % n; ; drop-- {
+		i := bytes.LastIndexByte(buf[:end], '\n')
+		if i < 0 {
+			return 0
+		}
+		if drop == 0 {
+			return i + 1
+		}
+		end = i
 	}
 }
 
@@ -350,13 +377,14 @@ func (o *options) pipeSplit(warn func(string)) (pipeSplit, error) {
 	return p, o.records(&p)
 }
 
-// records sets how p finds records: -n, -r, --header, --recend and
-// --recstart.
+// records sets how p finds records: -n or -N, -L or -l, -r, --header,
+// --recend and --recstart.
 func (o *options) records(p *pipeSplit) error {
 	var err error
 	if o.maxSet {
 		p.records = o.maxArgs
 	}
+	p.lines = o.lines
 	p.noEmpty = o.noEmpty
 	if h := o.header; h != "" {
 		// ":" is one line and a number that many lines, as GNU parallel

@@ -258,3 +258,23 @@ func TestPipeBlocksReuseBuffers(t *testing.T) {
 		t.Errorf("%d blocks came from %d buffers, want at most 3", blocks, len(buffers))
 	}
 }
+
+func TestLineRecordsEnd(t *testing.T) {
+	for _, c := range []struct {
+		buf  string
+		n    int
+		want int
+	}{
+		{"a\nb\nc\n", 2, 4},
+		{"a\nb\nc\nd\n", 2, 8},
+		{"a\nb\nc", 2, 4},
+		{"a\nb\n", 3, 0},
+		{"abc", 1, 0},
+		{"\n\n\n", 3, 3},
+		{"a\n\nb\n", 1, 5},
+	} {
+		if got := lineRecordsEnd([]byte(c.buf), c.n); got != c.want {
+			t.Errorf("lineRecordsEnd(%q, %d) = %d, want %d", c.buf, c.n, got, c.want)
+		}
+	}
+}

@@ -164,8 +164,8 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		if (len(o.sources) > 0 || len(o.argFiles) > 0) && !o.pipePart {
 			return nil, fmt.Errorf("%w: --pipe reads stdin: ::: and :::: cannot be used with it", errUsage)
 		}
-		if o.replArgs || o.lines > 0 {
-			return nil, fmt.Errorf("%w: --pipe with -N, -L or -l (records per job) is not supported: use --block", errUsage)
+		if o.pipePart && (o.replArgs || o.lines > 0) {
+			return nil, fmt.Errorf("%w: --pipe-part cannot be combined with -N, -L or -l, as with GNU parallel", errUsage)
 		}
 		if o.pipePart {
 			p.split.warn = warn
