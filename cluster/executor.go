@@ -348,7 +348,7 @@ func (e *Executor) ExecuteCall(t futures.Task, call *mp.Call) error {
 	}
 	// A task waits at most its queue timeout, and never longer than the
 	// stream keeps it.
-	d := c.cfg.retention
+	d := c.l.retention
 	if e.task.queueTimeout > 0 {
 		d = min(d, e.task.queueTimeout)
 	}

@@ -93,17 +93,21 @@ type layout struct {
 	// storage of the streams: memory when cfg says so, else as found, else
 	// file
 	storage jetstream.StorageType
+	// retention of the streams: cfg's, else as found, else
+	// DefaultRetention
+	retention time.Duration
 }
 
-// ensure creates the streams and buckets, or updates them to cfg's
-// replicas and retention; every executor and worker does it, so that any
-// of them may come first.
+// ensure creates the streams and buckets, or updates them to the replicas,
+// storage and retention that cfg gives; every executor and worker does it,
+// so that any of them may come first.
 func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, error) {
-	l := &layout{js: js, cfg: cfg, replicas: cfg.replicas, storage: jetstream.FileStorage}
+	l := &layout{js: js, cfg: cfg, replicas: cfg.replicas, storage: jetstream.FileStorage, retention: cfg.retention}
 	if cfg.inMemory {
 		l.storage = jetstream.MemoryStorage
 	}
-	// What is not given is kept as the layout in place has it.
+	// What is not given is kept as the layout in place has it, so that a
+	// worker started without an option never undoes what an executor set.
 	tasks, err := js.Stream(ctx, tasksStream)
 	switch {
 	case err == nil:
@@ -114,10 +118,16 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, 
 		if !cfg.inMemory {
 			l.storage = have.Storage
 		}
+		if l.retention == 0 && have.MaxAge > 0 {
+			l.retention = have.MaxAge
+		}
 	case errors.Is(err, jetstream.ErrStreamNotFound):
 		l.replicas = max(1, l.replicas)
 	default:
 		return nil, fmt.Errorf("cluster: read the stream %s: %w", tasksStream, err)
+	}
+	if l.retention == 0 {
+		l.retention = DefaultRetention
 	}
 	l.tasks, err = ensureStreamFound(ctx, js, tasks, jetstream.StreamConfig{
 		Name:        tasksStream,
@@ -126,7 +136,7 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, 
 		Retention:   jetstream.WorkQueuePolicy,
 		Storage:     l.storage,
 		Replicas:    l.replicas,
-		MaxAge:      cfg.retention,
+		MaxAge:      l.retention,
 		Duplicates:  2 * time.Minute,
 		AllowMsgTTL: true,
 	})
@@ -143,7 +153,7 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, 
 		Retention:  jetstream.LimitsPolicy,
 		Storage:    l.storage,
 		Replicas:   l.replicas,
-		MaxAge:     cfg.retention,
+		MaxAge:     l.retention,
 		Duplicates: 2 * time.Minute,
 	}); err != nil {
 		return nil, fmt.Errorf("cluster: create the stream %s: %w", resultsStream, err)
@@ -154,7 +164,7 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg *config) (*layout, 
 		Subjects:    []string{deadPrefix + ">"},
 		Storage:     l.storage,
 		Replicas:    l.replicas,
-		MaxAge:      cfg.retention,
+		MaxAge:      l.retention,
 	}); err != nil {
 		return nil, fmt.Errorf("cluster: create the stream %s: %w", deadStream, err)
 	}
@@ -339,7 +349,7 @@ func (l *layout) objects(ctx context.Context) (jetstream.ObjectStore, error) {
 		os, err = l.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
 			Bucket:      objectsBucket,
 			Description: "multitask: arguments and results too big for a message",
-			TTL:         l.cfg.retention,
+			TTL:         l.retention,
 			Storage:     l.storage,
 			Replicas:    l.replicas,
 		})

@@ -108,7 +108,7 @@ func newConfig() config {
 		},
 		replicas:  0, // as the streams have it, else 1
 		ackWait:   DefaultAckWait,
-		retention: DefaultRetention,
+		retention: 0, // as the streams have it, else DefaultRetention
 		workers:   -1,
 		grace:     DefaultGrace,
 	}
@@ -373,8 +373,10 @@ func AckWait(d time.Duration) Option {
 }
 
 // Retention sets how long results, dead tasks, stored payloads and the
-// marks of started and cancelled tasks are kept; the default is
-// [DefaultRetention]. It bounds how long a task may wait for a worker.
+// marks of started and cancelled tasks are kept. It bounds how long a task
+// may wait for a worker. Without it, an executor or worker keeps the
+// retention of the streams it finds, and makes new ones with
+// [DefaultRetention].
 func Retention(d time.Duration) Option {
 	return Option{"Retention", scopeClient | scopeWorker, func(c *config) error {
 		if d < time.Minute {

@@ -181,6 +181,48 @@ func TestInMemory(t *testing.T) {
 	}
 }
 
+// TestRetentionKept starts a worker without Retention against streams
+// that an executor made with it: the worker keeps the streams' retention,
+// where it used to set the default back. A worker that gives Retention
+// sets its own.
+func TestRetentionKept(t *testing.T) {
+	ctx := bounded(t)
+	ex := newHub(t, cluster.Retention(2*time.Hour))
+	serve(t, ex.ClientURL(), cluster.Workers(1))
+	if v, err := square.Submit(ctx, ex, 3).Result(ctx); err != nil || v != 9 {
+		t.Fatalf("a task: %v, %v", v, err)
+	}
+	js := jetStream(t, ex.ClientURL())
+	maxAges := func() map[string]time.Duration {
+		ages := map[string]time.Duration{}
+		for _, name := range []string{"MULTITASK_TASKS", "MULTITASK_RESULTS", "MULTITASK_DEAD"} {
+			s, err := js.Stream(ctx, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ages[name] = s.CachedInfo().Config.MaxAge
+		}
+		return ages
+	}
+	for name, age := range maxAges() {
+		if age != 2*time.Hour {
+			t.Errorf("%s keeps its messages %v after a worker without Retention started, want 2h", name, age)
+		}
+	}
+	serve(t, ex.ClientURL(), cluster.Workers(1), cluster.Retention(3*time.Hour))
+	eventually(t, "the second worker serves, with its Retention on the streams", func() bool {
+		if ex.Stats().Workers != 2 {
+			return false
+		}
+		for _, age := range maxAges() {
+			if age != 3*time.Hour {
+				return false
+			}
+		}
+		return true
+	})
+}
+
 // upTo yields 0 to n-1.
 func upTo(n int) iter.Seq[int] {
 	return func(yield func(int) bool) {
