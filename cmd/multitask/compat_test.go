@@ -184,6 +184,13 @@ var compatCases = []compatCase{
 	{name: "xargs over the slots", args: seqArgs(11, "-k", "-j3", "-m", "echo", "pre")},
 	{name: "xargs default slots", args: seqArgs(11, "-k", "-m", "echo")},
 	{name: "xargs context over the slots", args: seqArgs(7, "-k", "-j2", "-X", "echo", "<{}>")},
+	// Command lines are filled to GNU parallel's length, and one longer
+	// than it stops the run.
+	{name: "xargs fills lines", stdin: lines(60000), args: []string{"-k", "--dry-run", "-m", "echo"}},
+	{name: "xargs fills lines in context", stdin: lines(30000), args: []string{"-k", "--dry-run", "-j3", "-X", "echo", "pre{}post"}},
+	{name: "xargs fills quoted lines", stdin: strings.Repeat("a b'c\n", 20000), args: []string{"-k", "--dry-run", "--xargs", "echo", "{}", "{.}"}},
+	{name: "command line too long", args: []string{"-k", "--dry-run", "echo", ":::", strings.Repeat("x", 63659)}},
+	{name: "command line just short enough", args: []string{"-k", "--dry-run", "echo", ":::", strings.Repeat("x", 63658)}},
 	{name: "header path modifiers", stdin: "name\tfile\nx\td/e.tar.gz\ny\tf.c\n",
 		args: []string{"-k", "--colsep", "\t", "--header", ":", "echo", "{file.}", "{file/}", "{name}", "{file//}", "{file/.}"}},
 	{name: "tab delimiter", stdin: "a b\tc\td\n", args: []string{"-k", "-d", "\\t", "echo", "[{}]"}},

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The options below are multitask's own, or behave in ways GNU parallel
@@ -117,11 +118,26 @@ func TestBadInputExits255(t *testing.T) {
 		{"--pipe-part", "-N2", "-a", "x", "cat"},
 		{"--pipe-part", "-l", "-a", "x", "cat"},
 		{"--termseq", "TERM,x", "echo", ":::", "1"},
+		{"echo", ":::", strings.Repeat("x", 70000)},
 	} {
 		o := runIn(t, "", args...)
 		if o.code != 255 || o.stdout != "" || !strings.HasPrefix(o.stderr, "multitask: ") {
 			t.Errorf("multitask %q: exit %d, stdout %q, stderr %q; want 255 and a message", args, o.code, o.stdout, o.stderr)
 		}
+	}
+}
+
+// TestTooLongLineKillsTheRun: a command line that GNU parallel would
+// refuse stops the run, as it stops GNU parallel: the job running then is
+// killed, unprinted, rather than waited for.
+func TestTooLongLineKillsTheRun(t *testing.T) {
+	start := time.Now()
+	o := runIn(t, "", "-j2", "sleep 30; echo", ":::", "slow", strings.Repeat("x", 70000))
+	if o.code != 255 || o.stdout != "" || !strings.Contains(o.stderr, "multitask: Command line too long (70015 >= 63664) at input 2: xxx") {
+		t.Errorf("exit %d, stdout %q, stderr %.200q; want 255, nothing and the reason", o.code, o.stdout, o.stderr)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("the run took %v: the running job was waited for", d)
 	}
 }
 

@@ -345,7 +345,14 @@ func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
 		if p.o.maxSet {
 			most = p.o.maxArgs
 		}
-		src = fill(p.in.Records(), spread, most, maxLineLength)
+		lineLen := func(args []string) int {
+			n := len(p.command(1, 1, args).Line)
+			if p.o.quote {
+				n *= 3 // GNU parallel's "pessimistic length if -q is set"
+			}
+			return n
+		}
+		src = fill(p.in.Records(), spread, most, lineLen)
 	}
 	return func(yield func(engine.Job, error) bool) {
 		seq := 0
@@ -362,36 +369,55 @@ func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
 	}
 }
 
-// maxLineLength bounds the values -m and -X put in one command line.
-const maxLineLength = 128 << 10
+// maxLine is the length of the shortest command line that GNU parallel
+// refuses, on Linux: half of what it finds a shell takes, less 3000 bytes
+// "for wrapping", (130329 - 3000) / 2. What it finds is the end of its
+// binary search, to within 1%, for the longest argument exec takes:
+// 128 KiB with its NUL (MAX_ARG_STRLEN). -m and -X fill command lines up to
+// it, and a longer one stops the run, as GNU parallel's do.
+const maxLine = 63664
 
-// fill groups records into jobs for -m, -X and --xargs: as many as fit in
-// maxLen bytes, and no more than most (0: no bound). The job that takes the
-// last record is spread evenly over slots jobs, as GNU parallel spreads the
-// command line that reaches the end of its input.
-func fill(records iter.Seq2[[]string, error], slots, most, maxLen int) iter.Seq2[[]string, error] {
+// fill groups records into jobs for -m, -X and --xargs: as many as keep the
+// command line, whose length lineLen gives, shorter than maxLine, and no
+// more than most (0: no bound). The job that takes the last record is
+// spread evenly over slots jobs, as GNU parallel spreads the command line
+// that reaches the end of its input.
+func fill(records iter.Seq2[[]string, error], slots, most int, lineLen func(args []string) int) iter.Seq2[[]string, error] {
 	return func(yield func([]string, error) bool) {
 		var pending [][]string
-		size := 0
+		size := 0 // the command line's length with the pending records
 		for rec, err := range records {
 			if err != nil {
 				yield(nil, err)
 				return
 			}
-			n := 0
-			for _, v := range rec {
-				n += len(v) + 3
+			// What rec adds to a line: a line with it twice, less one
+			// with it once.
+			one := lineLen(rec)
+			added := lineLen(slices.Concat(rec, rec)) - one
+			if added <= 0 {
+				// The line shows only the first record's values ({1}
+				// with -X): count rec's values and a space each, as
+				// GNU parallel counts them.
+				added = 0
+				for _, v := range rec {
+					added += len(v) + 1
+				}
 			}
 			// A full job waits for the next record: only then is it known
 			// not to be the last.
-			if (size+n > maxLen || most > 0 && len(pending) == most) && len(pending) > 0 {
+			if len(pending) > 0 && (size+added >= maxLine || most > 0 && len(pending) == most) {
 				if !yield(slices.Concat(pending...), nil) {
 					return
 				}
-				pending, size = nil, 0
+				pending = nil
+			}
+			if len(pending) == 0 {
+				size = one
+			} else {
+				size += added
 			}
 			pending = append(pending, rec)
-			size += n
 		}
 		if len(pending) == 0 {
 			return
@@ -433,6 +459,7 @@ func (p *runPlan) execute(ctx context.Context) int {
 	}
 	c := &p.cfg
 	c.Command = p.command
+	c.MaxLine = maxLine
 	if p.tag != nil {
 		c.Tag = func(j engine.Job, slot int) string { return p.tag.Expand(j.Seq, slot, j.Args).Line + "\t" }
 	}
@@ -626,6 +653,9 @@ func (p *runPlan) dryRun() int {
 		}
 		n++
 		line := p.command(j.Seq, (n-1)%max(p.cfg.Slots, 1)+1, j.Args).Line
+		if len(line) >= maxLine {
+			return p.fail(&engine.TooLongError{Seq: j.Seq, Len: len(line), Max: maxLine, Args: j.Args})
+		}
 		fmt.Fprintln(p.stdout, line)
 		if p.o.trace {
 			fmt.Fprintln(p.stderr, line)

@@ -2,11 +2,13 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -92,6 +94,12 @@ type Config struct {
 	// Reaper, when set, learns each job's process group.
 	Reaper *reaper.Client
 
+	// MaxLine, when not 0, stops the run at the first job whose command
+	// line is that long or longer, with a *TooLongError, and kills the
+	// running jobs unprinted, as GNU parallel stops on a command line
+	// too long for it.
+	MaxLine int
+
 	// Skip is called before each job starts, with its command, from the
 	// scheduling goroutine; true skips the job, which Ended then never
 	// sees. It serves --resume.
@@ -120,6 +128,20 @@ type Config struct {
 	// jobs run). Fewer slots let the running jobs finish and start none
 	// until fewer run; more start more jobs. At most MaxResize.
 	Resize func() int
+}
+
+// A TooLongError is a job whose command line reached Config.MaxLine.
+type TooLongError struct {
+	Seq, Len, Max int
+	Args          []string
+}
+
+func (e *TooLongError) Error() string {
+	args := strings.Join(e.Args, " ")
+	if len(args) > 50 {
+		args = args[:50] + "..."
+	}
+	return fmt.Sprintf("Command line too long (%d >= %d) at input %d: %s", e.Len, e.Max, e.Seq, args)
 }
 
 // MaxResize is the most slots Config.Resize can make.
@@ -272,6 +294,9 @@ func Run(ctx context.Context, cfg Config, jobs iter.Seq2[Job, error]) (Summary, 
 		r.collect()
 	}()
 	err := r.schedule(jobs)
+	if _, ok := errors.AsType[*TooLongError](err); ok {
+		r.killAll()
+	}
 	r.running.Wait()
 	close(r.ended)
 	<-collected
@@ -327,6 +352,10 @@ func (r *runner) schedule(jobs iter.Seq2[Job, error]) error {
 			return nil
 		}
 		cmd := r.cfg.Command(job.Seq, slot, job.Args)
+		if r.cfg.MaxLine > 0 && len(cmd.Line) >= r.cfg.MaxLine {
+			r.slots <- slot
+			return &TooLongError{Seq: job.Seq, Len: len(cmd.Line), Max: r.cfg.MaxLine, Args: job.Args}
+		}
 		if r.cfg.Skip != nil && r.cfg.Skip(job, cmd) {
 			r.slots <- slot
 			continue
