@@ -119,6 +119,7 @@ func TestBadInputExits255(t *testing.T) {
 		{"--pipe-part", "-l", "-a", "x", "cat"},
 		{"--termseq", "TERM,x", "echo", ":::", "1"},
 		{"echo", ":::", strings.Repeat("x", 70000)},
+		{"-s", "x", "echo", ":::", "1"},
 	} {
 		o := runIn(t, "", args...)
 		if o.code != 255 || o.stdout != "" || !strings.HasPrefix(o.stderr, "multitask: ") {

@@ -73,6 +73,7 @@ type options struct {
 	delay    string
 	memLimit string
 	maxLines string // -l, --max-lines, as given
+	maxChars string // -s, --max-chars, as given
 
 	pipe     bool
 	pipePart bool // --pipe-part: cut the files of -a and :::: into parts, without reading them
@@ -139,6 +140,7 @@ func newFlagSet(o *options) *flagSet {
 	fs.alias("max-replace-args", "maxreplaceargs")
 	fs.intVar(&o.lines, "", 'L', "N", "N lines per command (a line ending in white space goes on in the next), {} as with -X unless -m or --xargs")
 	fs.optStringVar(&o.maxLines, "max-lines", 'l', "N", "1", "N lines per command, as -L but {} as with -n (N: 1 when left out)").numeric = true
+	fs.stringVar(&o.maxChars, "max-chars", 's', "N", "command lines shorter than N bytes (default and most: 63664, GNU parallel's); -m and -X fill them to it")
 
 	fs.group("Input")
 	fs.stringsVar(&o.argFiles, "arg-file", 'a', "FILE", "read values from FILE, as :::: FILE does")

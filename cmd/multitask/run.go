@@ -65,6 +65,7 @@ type runPlan struct {
 	stderr  io.Writer
 	bySeq   bool // --resume by job number (GNU's), not by command line
 	noWords bool // no command: each argument is a command of its own
+	maxLine int  // command lines must be shorter (-s, else GNU's limit)
 
 	split pipeSplit  // how --pipe cuts stdin
 	pool  *blockPool // --pipe's block buffers, recycled
@@ -94,6 +95,9 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 	}
 	if o.jobsFile != "" {
 		c.Resize = jobsFileResize(o.jobsFile, warn)
+	}
+	if p.maxLine, err = o.lineLimit(warn); err != nil {
+		return nil, err
 	}
 	c.KeepOrder = o.keepOrder
 	c.Print = o.results == ""
@@ -352,7 +356,7 @@ func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
 			}
 			return n
 		}
-		src = fill(p.in.Records(), spread, most, lineLen)
+		src = fill(p.in.Records(), spread, most, p.maxLine, lineLen)
 	}
 	return func(yield func(engine.Job, error) bool) {
 		seq := 0
@@ -377,12 +381,32 @@ func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
 // it, and a longer one stops the run, as GNU parallel's do.
 const maxLine = 63664
 
+// lineLimit is the length command lines must stay under: -s when given
+// (0 is not given), at most maxLine, with GNU parallel's warning above it.
+func (o *options) lineLimit(warn func(string)) (int, error) {
+	if o.maxChars == "" {
+		return maxLine, nil
+	}
+	n, err := parseSize(o.maxChars)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%w: --max-chars %s: not a number of bytes", errUsage, o.maxChars)
+	}
+	switch {
+	case n == 0:
+		return maxLine, nil
+	case n > maxLine:
+		warn(fmt.Sprintf("Value for option -s should be < %d.", maxLine))
+		return maxLine, nil
+	}
+	return int(n), nil
+}
+
 // fill groups records into jobs for -m, -X and --xargs: as many as keep the
-// command line, whose length lineLen gives, shorter than maxLine, and no
+// command line, whose length lineLen gives, shorter than maxLen, and no
 // more than most (0: no bound). The job that takes the last record is
 // spread evenly over slots jobs, as GNU parallel spreads the command line
 // that reaches the end of its input.
-func fill(records iter.Seq2[[]string, error], slots, most int, lineLen func(args []string) int) iter.Seq2[[]string, error] {
+func fill(records iter.Seq2[[]string, error], slots, most, maxLen int, lineLen func(args []string) int) iter.Seq2[[]string, error] {
 	return func(yield func([]string, error) bool) {
 		var pending [][]string
 		size := 0 // the command line's length with the pending records
@@ -406,7 +430,7 @@ func fill(records iter.Seq2[[]string, error], slots, most int, lineLen func(args
 			}
 			// A full job waits for the next record: only then is it known
 			// not to be the last.
-			if len(pending) > 0 && (size+added >= maxLine || most > 0 && len(pending) == most) {
+			if len(pending) > 0 && (size+added >= maxLen || most > 0 && len(pending) == most) {
 				if !yield(slices.Concat(pending...), nil) {
 					return
 				}
@@ -459,7 +483,7 @@ func (p *runPlan) execute(ctx context.Context) int {
 	}
 	c := &p.cfg
 	c.Command = p.command
-	c.MaxLine = maxLine
+	c.MaxLine = p.maxLine
 	if p.tag != nil {
 		c.Tag = func(j engine.Job, slot int) string { return p.tag.Expand(j.Seq, slot, j.Args).Line + "\t" }
 	}
@@ -653,8 +677,8 @@ func (p *runPlan) dryRun() int {
 		}
 		n++
 		line := p.command(j.Seq, (n-1)%max(p.cfg.Slots, 1)+1, j.Args).Line
-		if len(line) >= maxLine {
-			return p.fail(&engine.TooLongError{Seq: j.Seq, Len: len(line), Max: maxLine, Args: j.Args})
+		if len(line) >= p.maxLine {
+			return p.fail(&engine.TooLongError{Seq: j.Seq, Len: len(line), Max: p.maxLine, Args: j.Args})
 		}
 		fmt.Fprintln(p.stdout, line)
 		if p.o.trace {
