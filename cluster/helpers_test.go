@@ -358,11 +358,11 @@ func ended[T any](t *testing.T, f *futures.Future[T], wait time.Duration) error 
 	return err
 }
 
-// jetStream connects to urls, for a test's own look at the streams; the
-// connection closes when the test ends.
-func jetStream(t *testing.T, urls string) jetstream.JetStream {
+// jetStream connects to urls with opts, for a test's own look at the
+// streams; the connection closes when the test ends.
+func jetStream(t *testing.T, urls string, opts ...nats.Option) jetstream.JetStream {
 	t.Helper()
-	nc, err := nats.Connect(urls)
+	nc, err := nats.Connect(urls, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

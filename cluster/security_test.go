@@ -364,17 +364,9 @@ type intruder struct {
 
 func newIntruder(t *testing.T, url string, p *pki) *intruder {
 	t.Helper()
-	nc, err := nats.Connect(url, nats.Secure(&tls.Config{RootCAs: p.pool, MinVersion: tls.VersionTLS12}),
+	js := jetStream(t, url, nats.Secure(&tls.Config{RootCAs: p.pool, MinVersion: tls.VersionTLS12}),
 		nats.UserInfo(secUser, secPass))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &intruder{nc, js}
+	return &intruder{js.Conn(), js}
 }
 
 func (in *intruder) publish(t *testing.T, h nats.Header, data []byte) {
