@@ -378,7 +378,7 @@ func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
 // "for wrapping", (130329 - 3000) / 2. What it finds is the end of its
 // binary search, to within 1%, for the longest argument exec takes:
 // 128 KiB with its NUL (MAX_ARG_STRLEN). -m and -X fill command lines up to
-// it, and a longer one stops the run, as GNU parallel's do.
+// it, and one that long or longer stops the run, as in GNU parallel.
 const maxLine = 63664
 
 // lineLimit is the length command lines must stay under: -s when given
