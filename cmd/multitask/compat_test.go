@@ -282,6 +282,12 @@ var compatCases = []compatCase{
 	{name: "pipe lines ignore recend", stdin: "a;b\nc;d\ne;f\ng\n", args: []string{"-k", "--pipe", "-L2", "--recend", ";", "--block", "5", "echo [; cat; echo ]"}},
 	{name: "pipe records of lines by recend", stdin: "a;b;c;d;e;f;g;", args: []string{"-k", "--pipe", "-L2", "-n1", "--recend", ";", "echo [; cat; echo ]"}},
 	{name: "pipe lines with a header", stdin: "H\n" + lines(9), args: []string{"-k", "--pipe", "--header", ":", "-L2", "--block", "6", "echo [; cat; echo ]"}},
+	// --cat gives each job its block in a file, {} being $PARALLEL_TMP.
+	{name: "pipe cat", stdin: lines(30), args: []string{"-k", "--pipe", "--cat", "--block", "20", "wc -l < {}"}},
+	{name: "pipe cat verbose", stdin: lines(5), args: []string{"-k", "--pipe", "--cat", "--block", "3", "-v", "cat"}},
+	{name: "pipe cat, stdin empty", stdin: lines(5), args: []string{"-k", "--pipe", "--cat", "--block", "3", "cat {} > /dev/null; cat | wc -c"}},
+	{name: "pipe cat dry run", stdin: lines(5), args: []string{"-k", "--pipe", "--cat", "--dry-run", "wc", "{}"}},
+	{name: "pipe part cat", args: []string{"-k", "--pipe-part", "--cat", "-a", "parts.txt", "--block", "500", "wc -c < {}"}},
 	// -r drops blank lines, and --header gives every job the header.
 	{name: "pipe skips blank lines", stdin: "a\n\n\nb\n \t\nc\n\n", args: []string{"-k", "--pipe", "-r", "--block", "3", "echo [; cat; echo ]"}},
 	{name: "pipe header", stdin: "H\na\nb\nc\n", args: []string{"-k", "--pipe", "--header", ":", "--block", "2", "echo [; cat; echo ]"}},

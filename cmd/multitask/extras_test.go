@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -120,6 +121,7 @@ func TestBadInputExits255(t *testing.T) {
 		{"--termseq", "TERM,x", "echo", ":::", "1"},
 		{"echo", ":::", strings.Repeat("x", 70000)},
 		{"-s", "x", "echo", ":::", "1"},
+		{"--cat", "echo", ":::", "1"},
 	} {
 		o := runIn(t, "", args...)
 		if o.code != 255 || o.stdout != "" || !strings.HasPrefix(o.stderr, "multitask: ") {
@@ -139,6 +141,29 @@ func TestTooLongLineKillsTheRun(t *testing.T) {
 	}
 	if d := time.Since(start); d > 20*time.Second {
 		t.Errorf("the run took %v: the running job was waited for", d)
+	}
+}
+
+// TestCatFiles: with --cat, a job finds its block in a file named as GNU
+// parallel names it, in $TMPDIR, and the file is gone once the job ends.
+func TestCatFiles(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	o := runIn(t, lines(10), "-k", "--pipe", "--cat", "--block", "5", "--joblog", filepath.Join(tmp, "log"), "wc -l")
+	got := regexp.MustCompile(`(?m)^2 `+regexp.QuoteMeta(tmp)+`/par[A-Za-z0-9]{5}$`).FindAllString(o.stdout, -1)
+	if o.code != 0 || len(got) != 5 {
+		t.Fatalf("exit %d, stdout %q; want 5 lines of 2 and a file's name", o.code, o.stdout)
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "par*")); len(left) > 0 {
+		t.Errorf("files left: %v", left)
+	}
+	log, err := os.ReadFile(filepath.Join(tmp, "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("\t4\t%d\t0\t0\twc -l $PARALLEL_TMP\n", len(got[0])+1) // Send, Receive, Exitval, Signal, Command
+	if !strings.Contains(string(log), want) {
+		t.Errorf("joblog:\n%s\nwant lines ending %q", log, want)
 	}
 }
 

@@ -77,6 +77,7 @@ type options struct {
 
 	pipe     bool
 	pipePart bool // --pipe-part: cut the files of -a and :::: into parts, without reading them
+	cat      bool // --cat: each job's block in a temporary file, not on its stdin
 	block    string
 	recEnd   string
 	recStart string
@@ -196,6 +197,7 @@ func newFlagSet(o *options) *flagSet {
 	fs.alias("block", "block-size", "blocksize")
 	fs.stringVar(&o.recEnd, "recend", 0, "STR", "records end with STR (default \\n); blocks end at a record's end")
 	fs.stringVar(&o.recStart, "recstart", 0, "STR", "records start with STR")
+	fs.boolVar(&o.cat, "cat", 0, "give each job its block in a temporary file, named by {} and $PARALLEL_TMP, instead of on its stdin")
 
 	fs.group("Cluster")
 	fs.stringVar(&o.cluster, "cluster", 0, "URL", "run the jobs on the workers of the cluster at URL (multitask worker); embedded: a cluster of -j workers here")

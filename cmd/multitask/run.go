@@ -164,6 +164,10 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 	}
 
 	c.Verbose, c.Trace = o.verbose, o.trace
+	if o.cat && !o.pipe {
+		return nil, fmt.Errorf("%w: --cat gives the blocks of --pipe or --pipe-part in files: use it with one of them", errUsage)
+	}
+	c.InputAsFile = o.cat
 	if o.pipe {
 		if (len(o.sources) > 0 || len(o.argFiles) > 0) && !o.pipePart {
 			return nil, fmt.Errorf("%w: --pipe reads stdin: ::: and :::: cannot be used with it", errUsage)
@@ -455,10 +459,20 @@ func fill(records iter.Seq2[[]string, error], slots, most, maxLen int, lineLen f
 	}
 }
 
+// catMarker stands for the block's file in a --cat command line until
+// $PARALLEL_TMP replaces it: letters only, which no quoting changes.
+const catMarker = "MULTITASKxCATxBLOCKxFILE"
+
 // command expands a job's command line.
 func (p *runPlan) command(seq, slot int, args []string) engine.Command {
 	if p.noWords {
 		return engine.Command{Line: strings.Join(args, " ")}
+	}
+	if p.o.pipe && p.o.cat {
+		// {} is the block's file: $PARALLEL_TMP, unquoted, as GNU
+		// parallel puts it, so the shell runs the line.
+		c := p.tmpl.Expand(seq, slot, []string{catMarker})
+		return engine.Command{Line: strings.ReplaceAll(c.Line, catMarker, "$PARALLEL_TMP")}
 	}
 	if p.o.pipe {
 		// A block is no value: nothing is appended, and the separator

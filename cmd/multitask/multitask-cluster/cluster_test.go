@@ -71,6 +71,7 @@ func TestClusterRunsLikeLocal(t *testing.T) {
 		{"stdin lines and tags", "x\ny\n", []string{"-k", "--tag", "echo {}"}},
 		{"several values", "", []string{"-k", "-n2", "echo", ":::", "1", "2", "3", "4", "5"}},
 		{"pipe blocks", strings.Repeat("line\n", 10), []string{"-k", "--pipe", "--block", "10", "wc", "-c"}},
+		{"pipe blocks in files", strings.Repeat("line\n", 10), []string{"-k", "--pipe", "--cat", "--block", "10", "wc -c < {}; cat | wc -c"}},
 		{"environment", "", []string{"-k", `echo "$PARALLEL_SEQ"`, ":::", "a", "b"}},
 		{"line buffer", "", []string{"--line-buffer", "--tag", "echo a; echo b", ":::", "1"}},
 		{"signal", "", []string{"-k", "kill -9 $$", ":::", "1"}},

@@ -74,7 +74,7 @@ func TestRoundTrip(t *testing.T) {
 		{},
 		{Line: "echo {}", Argv: []string{}, Shell: "/bin/sh", Env: []string{}, Stdin: []byte{}},
 		{Line: "x", Argv: []string{"printf", "%s", "a\x00b"}, Shell: "/bin/bash", Env: []string{"A=1", "PARALLEL_SEQ=7"},
-			Stdin: []byte("block\n"), Timeout: 3 * time.Second, MemLimit: 1 << 30,
+			Stdin: []byte("block\n"), StdinAsFile: true, Timeout: 3 * time.Second, MemLimit: 1 << 30,
 			TermSeq: []jobexec.TermStep{{Signal: syscall.SIGINT, Wait: time.Second}, {Signal: syscall.SIGKILL}}},
 	}
 	for i, j := range jobs {

@@ -32,6 +32,14 @@ type encoder struct{ b []byte }
 func (e *encoder) uint(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
 func (e *encoder) int(v int64)   { e.b = binary.AppendVarint(e.b, v) }
 
+func (e *encoder) bool(v bool) {
+	if v {
+		e.uint(1)
+	} else {
+		e.uint(0)
+	}
+}
+
 func (e *encoder) bytes(p []byte) {
 	e.uint(uint64(len(p)))
 	e.b = append(e.b, p...)
@@ -83,6 +91,14 @@ func (d *decoder) fail() {
 
 func (d *decoder) uint() uint64 { return varint(d, binary.Uvarint) }
 func (d *decoder) int() int64   { return varint(d, binary.Varint) }
+
+func (d *decoder) bool() bool {
+	v := d.uint()
+	if v > 1 {
+		d.fail()
+	}
+	return v == 1
+}
 
 // varint reads a number with read, binary.Uvarint or binary.Varint.
 func varint[T uint64 | int64](d *decoder, read func([]byte) (T, int)) T {
@@ -172,6 +188,7 @@ func appendJob(e *encoder, j *jobexec.Job) {
 		e.int(int64(s.Wait))
 	}
 	e.int(j.MemLimit)
+	e.bool(j.StdinAsFile)
 }
 
 func readJob(d *decoder) jobexec.Job {
@@ -196,6 +213,7 @@ func readJob(d *decoder) jobexec.Job {
 		j.TermSeq = append(j.TermSeq, jobexec.TermStep{Signal: syscall.Signal(sig), Wait: time.Duration(d.int())})
 	}
 	j.MemLimit = d.int()
+	j.StdinAsFile = d.bool()
 	return j
 }
 

@@ -94,6 +94,11 @@ type Config struct {
 	// Reaper, when set, learns each job's process group.
 	Reaper *reaper.Client
 
+	// InputAsFile gives each job its input (Job.Input or InputFile) in a
+	// temporary file named in $PARALLEL_TMP instead of on its stdin
+	// (--cat).
+	InputAsFile bool
+
 	// MaxLine, when not 0, stops the run at the first job whose command
 	// line is that long or longer, with a *TooLongError, and kills the
 	// running jobs unprinted, as GNU parallel stops on a command line

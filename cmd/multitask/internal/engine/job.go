@@ -59,7 +59,7 @@ func (r *runner) try(job Job, slot, idx int, cmd Command) *Result {
 	copy(env, r.cfg.Env)
 	spec := &jobexec.Spec{
 		Job: jobexec.Job{
-			Line: cmd.Line, Argv: cmd.Argv, Shell: r.cfg.Shell, Stdin: job.Input,
+			Line: cmd.Line, Argv: cmd.Argv, Shell: r.cfg.Shell, Stdin: job.Input, StdinAsFile: r.cfg.InputAsFile,
 			Env: append(env,
 				"PARALLEL_SEQ="+strconv.Itoa(job.Seq),
 				"PARALLEL_JOBSLOT="+strconv.Itoa(slot),

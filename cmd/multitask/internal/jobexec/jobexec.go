@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -27,6 +31,10 @@ type Job struct {
 	Env   []string // added to the environment of the process that runs it
 	// Stdin is the job's stdin (a --pipe block); nil reads /dev/null.
 	Stdin []byte
+	// StdinAsFile puts the job's stdin (Stdin, or the Spec's StdinFile)
+	// in a temporary file instead, named in $PARALLEL_TMP and removed
+	// once the job has ended; the job reads /dev/null (--cat).
+	StdinAsFile bool
 	// Timeout, when positive, kills the job's group with TermSeq once it
 	// has run that long.
 	Timeout time.Duration
@@ -116,6 +124,17 @@ var ErrStartFailed = errors.New("cannot start job")
 // Killed. Run is safe for concurrent use with distinct Specs.
 func Run(ctx context.Context, s *Spec) Outcome {
 	var o Outcome
+	if s.StdinAsFile {
+		path, err := s.stdinToFile()
+		if err != nil {
+			return startFailed(s, err)
+		}
+		defer os.Remove(path)
+		spec := *s
+		spec.Env = append(slices.Clip(s.Env), "PARALLEL_TMP="+path)
+		spec.Stdin, spec.StdinFile, spec.StdinAsFile = nil, nil, false
+		s = &spec
+	}
 	c, err := s.command()
 	if err != nil {
 		o.Start = time.Now()
@@ -316,6 +335,49 @@ func (sec *Section) Bytes() ([]byte, error) {
 		return nil, fmt.Errorf("reading stdin: %w", err)
 	}
 	return b, nil
+}
+
+// stdinToFile writes the job's stdin to a new temporary file, as GNU
+// parallel's --cat does, and returns its path.
+func (s *Spec) stdinToFile() (path string, err error) {
+	f, err := createTemp()
+	if err != nil {
+		return "", fmt.Errorf("a file for the job's input: %w", err)
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("a file for the job's input: %w", cerr)
+		}
+		if err != nil {
+			os.Remove(f.Name())
+		}
+	}()
+	if sec := s.StdinFile; sec != nil {
+		_, err = io.Copy(f, io.NewSectionReader(sec.File, sec.Off, sec.Len))
+	} else {
+		_, err = f.Write(s.Stdin)
+	}
+	if err != nil {
+		return "", fmt.Errorf("a file for the job's input: %w", err)
+	}
+	return f.Name(), nil
+}
+
+// createTemp makes a new file in the temporary directory, named as GNU
+// parallel names its files: par and five letters or digits, so that a job
+// that prints the name prints as many bytes.
+func createTemp() (*os.File, error) {
+	const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	name := []byte("par.....")
+	for {
+		for i := 3; i < len(name); i++ {
+			name[i] = chars[rand.IntN(len(chars))]
+		}
+		f, err := os.OpenFile(filepath.Join(os.TempDir(), string(name)), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
 }
 
 // stdin is what the job reads: its block, its section, or nothing.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -180,6 +181,42 @@ func TestPathsCacheExpires(t *testing.T) {
 	}
 	if got, err := forever.Lookup("prog"); err != nil || got != prog {
 		t.Errorf("removed, no TTL: %q, %v; want the path found before", got, err)
+	}
+}
+
+// TestStdinAsFile gives a job its block, from memory and from a section
+// of a file, in a file named by $PARALLEL_TMP: the job reads it there and
+// nothing on stdin, and the file is gone once the job has ended.
+func TestStdinAsFile(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	path := filepath.Join(tmp, "in")
+	if err := os.WriteFile(path, []byte("0123456789"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	job := Job{Shell: "/bin/sh", Line: `cat "$PARALLEL_TMP"; echo; cat | wc -c; basename "$PARALLEL_TMP"`, StdinAsFile: true}
+	inMemory := job
+	inMemory.Stdin = []byte("block")
+	for name, spec := range map[string]*Spec{
+		"memory":  {Job: inMemory},
+		"section": {Job: job, StdinFile: &Section{File: f, Off: 2, Len: 5}},
+	} {
+		var out bytes.Buffer
+		spec.Stdout = &out
+		o := Run(context.Background(), spec)
+		lines := strings.Fields(out.String())
+		want := map[string]string{"memory": "block", "section": "23456"}[name]
+		if o.Exit != 0 || len(lines) != 3 || lines[0] != want || lines[1] != "0" || !regexp.MustCompile(`^par[A-Za-z0-9]{5}$`).MatchString(lines[2]) {
+			t.Errorf("%s: exit %d, stdout %q; want %s, 0 and the file's name", name, o.Exit, out.String(), want)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "par*")); len(left) > 0 {
+		t.Errorf("files left: %v", left)
 	}
 }
 
