@@ -63,9 +63,10 @@ type runPlan struct {
 	stdin   io.Reader
 	stdout  io.Writer
 	stderr  io.Writer
-	bySeq   bool // --resume by job number (GNU's), not by command line
-	noWords bool // no command: each argument is a command of its own
-	maxLine int  // command lines must be shorter (-s, else GNU's limit)
+	bySeq   bool           // --resume by job number (GNU's), not by command line
+	noWords bool           // no command: each argument is a command of its own
+	maxLine int            // command lines must be shorter (-s, else GNU's limit)
+	measure *tmpl.Template // with -q, the line GNU parallel measures
 
 	split pipeSplit  // how --pipe cuts stdin
 	pool  *blockPool // --pipe's block buffers, recycled
@@ -216,6 +217,19 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		p.in.Close()
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
+	if o.quote {
+		// The line as GNU parallel measures it under -q: nothing quoted,
+		// the values appended as {} would insert them.
+		if !p.tmpl.HasReplacement() {
+			words = append(slices.Clip(words), o.replace)
+		}
+		mopts := topts
+		mopts.Quote, mopts.Text = false, true
+		if p.measure, err = tmpl.Parse(words, mopts); err != nil {
+			p.in.Close()
+			return nil, fmt.Errorf("%w: %v", errUsage, err)
+		}
+	}
 	if o.tagString != "" || o.tag {
 		ts := o.tagString
 		if ts == "" {
@@ -353,14 +367,7 @@ func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
 		if p.o.maxSet {
 			most = p.o.maxArgs
 		}
-		lineLen := func(args []string) int {
-			n := len(p.command(1, 1, args).Line)
-			if p.o.quote {
-				n *= 3 // GNU parallel's "pessimistic length if -q is set"
-			}
-			return n
-		}
-		src = fill(p.in.Records(), spread, most, p.maxLine, lineLen)
+		src = fill(p.in.Records(), spread, most, p.maxLine, p.lineLen)
 	}
 	return func(yield func(engine.Job, error) bool) {
 		seq := 0
@@ -403,6 +410,16 @@ func (o *options) lineLimit(warn func(string)) (int, error) {
 		return maxLine, nil
 	}
 	return int(n), nil
+}
+
+// lineLen is a job's command line's length as GNU parallel measures it
+// against its limit: the line's own, but with -q the line with nothing
+// quoted, tripled ("pessimistic length if -q is set").
+func (p *runPlan) lineLen(args []string) int {
+	if p.measure != nil {
+		return 3 * len(p.measure.Expand(1, 1, args).Line)
+	}
+	return len(p.command(1, 1, args).Line)
 }
 
 // fill groups records into jobs for -m, -X and --xargs: as many as keep the
@@ -498,6 +515,9 @@ func (p *runPlan) execute(ctx context.Context) int {
 	c := &p.cfg
 	c.Command = p.command
 	c.MaxLine = p.maxLine
+	if o.quote {
+		c.LineLen = func(j engine.Job, _ engine.Command) int { return p.lineLen(j.Args) }
+	}
 	if p.tag != nil {
 		c.Tag = func(j engine.Job, slot int) string { return p.tag.Expand(j.Seq, slot, j.Args).Line + "\t" }
 	}
@@ -691,8 +711,8 @@ func (p *runPlan) dryRun() int {
 		}
 		n++
 		line := p.command(j.Seq, (n-1)%max(p.cfg.Slots, 1)+1, j.Args).Line
-		if len(line) >= p.maxLine {
-			return p.fail(&engine.TooLongError{Seq: j.Seq, Len: len(line), Max: p.maxLine, Args: j.Args})
+		if n := p.lineLen(j.Args); n >= p.maxLine {
+			return p.fail(&engine.TooLongError{Seq: j.Seq, Len: n, Max: p.maxLine, Args: j.Args})
 		}
 		fmt.Fprintln(p.stdout, line)
 		if p.o.trace {

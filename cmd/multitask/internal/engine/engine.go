@@ -102,8 +102,10 @@ type Config struct {
 	// MaxLine, when not 0, stops the run at the first job whose command
 	// line is that long or longer, with a *TooLongError, and kills the
 	// running jobs unprinted, as GNU parallel stops on a command line
-	// too long for it.
+	// too long for it. LineLen, when not nil, measures the line instead
+	// of its length in bytes.
 	MaxLine int
+	LineLen func(Job, Command) int
 
 	// Skip is called before each job starts, with its command, from the
 	// scheduling goroutine; true skips the job, which Ended then never
@@ -357,9 +359,15 @@ func (r *runner) schedule(jobs iter.Seq2[Job, error]) error {
 			return nil
 		}
 		cmd := r.cfg.Command(job.Seq, slot, job.Args)
-		if r.cfg.MaxLine > 0 && len(cmd.Line) >= r.cfg.MaxLine {
-			r.slots <- slot
-			return &TooLongError{Seq: job.Seq, Len: len(cmd.Line), Max: r.cfg.MaxLine, Args: job.Args}
+		if r.cfg.MaxLine > 0 {
+			n := len(cmd.Line)
+			if r.cfg.LineLen != nil {
+				n = r.cfg.LineLen(job, cmd)
+			}
+			if n >= r.cfg.MaxLine {
+				r.slots <- slot
+				return &TooLongError{Seq: job.Seq, Len: n, Max: r.cfg.MaxLine, Args: job.Args}
+			}
 		}
 		if r.cfg.Skip != nil && r.cfg.Skip(job, cmd) {
 			r.slots <- slot
