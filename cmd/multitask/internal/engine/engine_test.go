@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"os"
@@ -216,6 +217,32 @@ func TestHaltNowKillsRunningJobs(t *testing.T) {
 	}
 	if sum.ExitCode() != 4 || sum.Started != 2 || out.String() != "" {
 		t.Fatalf("summary %+v exit %d output %q; want exit 4, 2 started, nothing printed", sum, sum.ExitCode(), out.String())
+	}
+}
+
+// TestTooLongLineStopsTheRun: the first job whose line reaches MaxLine,
+// as LineLen measures it when set, starts no more jobs and kills the
+// running ones unprinted.
+func TestTooLongLineStopsTheRun(t *testing.T) {
+	for _, measured := range []bool{false, true} {
+		cfg, out, _ := config(2)
+		cfg.MaxLine = 20
+		if measured {
+			cfg.MaxLine = 100
+			cfg.LineLen = func(_ Job, c Command) int { return 5 * len(c.Line) }
+		}
+		start := time.Now()
+		sum, err := Run(context.Background(), cfg, lines("sleep 30; echo late", "echo this one is too long", "echo never"))
+		var tooLong *TooLongError
+		if !errors.As(err, &tooLong) || tooLong.Seq != 2 || tooLong.Max != cfg.MaxLine {
+			t.Fatalf("measured %v: error %v, want a TooLongError for job 2", measured, err)
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the running job was waited for")
+		}
+		if sum.Started != 1 || out.String() != "" {
+			t.Fatalf("measured %v: summary %+v, output %q; want 1 started, nothing printed", measured, sum, out.String())
+		}
 	}
 }
 
