@@ -469,26 +469,26 @@ func TestUnmarshalErrors(t *testing.T) {
 	tests := []struct {
 		name    string
 		data    func(c Codec) []byte
-		target  any
-		corrupt bool // errors.Is(err, ErrCorrupt)
-		unsup   bool // errors.Is(err, ErrUnsupported)
+		target  func() any // a new one per codec: the codecs' subtests run in parallel
+		corrupt bool       // errors.Is(err, ErrCorrupt)
+		unsup   bool       // errors.Is(err, ErrUnsupported)
 	}{
-		{name: "empty", data: func(Codec) []byte { return nil }, target: new(inner), corrupt: true},
-		{name: "truncated", data: func(c Codec) []byte { b := good(c); return b[:len(b)-1] }, target: new(inner), corrupt: true},
-		{name: "trailing bytes", data: func(c Codec) []byte { return append(good(c), 0) }, target: new(inner), corrupt: true},
-		{name: "wrong type", data: good, target: new(int), corrupt: true},
-		{name: "garbage", data: func(Codec) []byte { return []byte{0xff, 0xfe, 0xfd, 0x1f} }, target: new(inner), corrupt: true},
-		{name: "nil pointer target", data: good, target: (*inner)(nil)},
-		{name: "non-pointer target", data: good, target: inner{}},
-		{name: "nil target", data: good, target: nil},
-		{name: "target with chan", data: good, target: new(struct{ C chan int }), unsup: true},
+		{name: "empty", data: func(Codec) []byte { return nil }, target: func() any { return new(inner) }, corrupt: true},
+		{name: "truncated", data: func(c Codec) []byte { b := good(c); return b[:len(b)-1] }, target: func() any { return new(inner) }, corrupt: true},
+		{name: "trailing bytes", data: func(c Codec) []byte { return append(good(c), 0) }, target: func() any { return new(inner) }, corrupt: true},
+		{name: "wrong type", data: good, target: func() any { return new(int) }, corrupt: true},
+		{name: "garbage", data: func(Codec) []byte { return []byte{0xff, 0xfe, 0xfd, 0x1f} }, target: func() any { return new(inner) }, corrupt: true},
+		{name: "nil pointer target", data: good, target: func() any { return (*inner)(nil) }},
+		{name: "non-pointer target", data: good, target: func() any { return inner{} }},
+		{name: "nil target", data: good, target: func() any { return nil }},
+		{name: "target with chan", data: good, target: func() any { return new(struct{ C chan int }) }, unsup: true},
 	}
 	for _, c := range codecs {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
-					err := c.codec.Unmarshal(tt.data(c.codec), tt.target)
+					err := c.codec.Unmarshal(tt.data(c.codec), tt.target())
 					if err == nil {
 						t.Fatal("Unmarshal succeeded")
 					}
