@@ -190,6 +190,14 @@ var compatCases = []compatCase{
 	{name: "xargs fills lines in context", stdin: lines(30000), args: []string{"-k", "--dry-run", "-j3", "-X", "echo", "pre{}post"}},
 	{name: "xargs fills quoted lines", stdin: strings.Repeat("a b'c\n", 20000), args: []string{"-k", "--dry-run", "--xargs", "echo", "{}", "{.}"}},
 	{name: "xargs fills lines with -q", stdin: strings.Repeat("a b'c\n", 20000), args: []string{"-k", "--dry-run", "-q", "-X", "echo", "<{}>"}},
+	// Values that {1} names count, though the line shows only the first
+	// record's; with -X, the text around a run counts once per value of
+	// every input source, and a tab in it as text outside it.
+	{name: "xargs fills lines by positional values", stdin: lines(30000), args: []string{"-k", "--dry-run", "-X", "echo", "a{1}b"}},
+	{name: "xargs fills lines of two sources in context", stdin: lines(30000), args: []string{"-k", "--dry-run", "-X", "echo", "a{1}b", "{2}", "::::", "-", ":::", "x", "yy"}},
+	{name: "xargs fills lines of two sources", stdin: lines(30000), args: []string{"-k", "--dry-run", "-m", "echo", "{}", "c{1}", "::::", "-", ":::", "x", "yy"}},
+	{name: "xargs fills lines with a value and a positional", stdin: lines(30000), args: []string{"-k", "--dry-run", "-X", "echo", "{}", "x{1}"}},
+	{name: "xargs fills lines with a tab in context", stdin: lines(30000), args: []string{"-k", "--dry-run", "-X", "echo", "a{}b\tc{}"}},
 	{name: "command line too long with -q", args: []string{"-k", "--dry-run", "-q", "echo", ":::", strings.Repeat("x", 21217)}},
 	{name: "command line just short enough with -q", args: []string{"-k", "--dry-run", "-q", "echo", ":::", strings.Repeat("x", 21216)}},
 	{name: "command line too long", args: []string{"-k", "--dry-run", "echo", ":::", strings.Repeat("x", 63659)}},

@@ -355,8 +355,14 @@ func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
 		}
 		return p.split.blocks(p.stdin)
 	}
-	src := p.in.Jobs()
-	if p.o.fills() && !(p.o.maxSet && p.o.maxArgs == 0) {
+	var src iter.Seq2[engine.Job, error] = func(yield func(engine.Job, error) bool) {
+		for args, err := range p.in.Jobs() {
+			if !yield(engine.Job{Args: args}, err) || err != nil {
+				return
+			}
+		}
+	}
+	if p.fills() {
 		// -m and -X spread the values of the job that reaches the end of
 		// the input over the slots; --xargs does not.
 		spread := p.cfg.Slots
@@ -367,17 +373,18 @@ func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
 		if p.o.maxSet {
 			most = p.o.maxArgs
 		}
-		src = fill(p.in.Records(), spread, most, p.maxLine, p.lineLen)
+		src = fill(p.in.Records(), spread, most, p.maxLine, p.baseLen(), p.recordLen)
 	}
 	return func(yield func(engine.Job, error) bool) {
 		seq := 0
-		for args, err := range src {
+		for j, err := range src {
 			if err != nil {
 				yield(engine.Job{}, err)
 				return
 			}
 			seq++
-			if !yield(engine.Job{Seq: seq, Args: args}, nil) {
+			j.Seq = seq
+			if !yield(j, nil) {
 				return
 			}
 		}
@@ -422,54 +429,83 @@ func (p *runPlan) lineLen(args []string) int {
 	return len(p.command(1, 1, args).Line)
 }
 
+// fills reports whether -m, -X or --xargs gather the jobs' values.
+func (p *runPlan) fills() bool {
+	return p.o.fills() && !(p.o.maxSet && p.o.maxArgs == 0)
+}
+
+// measuredLen is a job's command line's length as GNU parallel measures it
+// against its limit: as measured when its values were gathered, or its
+// own (tripled with -q, see lineLen).
+func (p *runPlan) measuredLen(j engine.Job) int {
+	if j.Measured > 0 {
+		return j.Measured
+	}
+	return p.lineLen(j.Args)
+}
+
+// baseLen and recordLen measure a job's command line as GNU parallel
+// measures it against its limit when -m, -X or --xargs fill it: baseLen,
+// plus what each of the job's records adds.
+func (p *runPlan) baseLen() int {
+	if p.measure != nil {
+		return 3 * p.measure.BaseLen()
+	}
+	return p.tmpl.BaseLen()
+}
+
+func (p *runPlan) recordLen(rec []string) int {
+	if p.measure != nil {
+		return 3 * p.measure.RecordLen(rec)
+	}
+	return p.tmpl.RecordLen(rec)
+}
+
 // fill groups records into jobs for -m, -X and --xargs: as many as keep the
-// command line, whose length lineLen gives, shorter than maxLen, and no
-// more than most (0: no bound). The job that takes the last record is
-// spread evenly over slots jobs, as GNU parallel spreads the command line
-// that reaches the end of its input.
-func fill(records iter.Seq2[[]string, error], slots, most, maxLen int, lineLen func(args []string) int) iter.Seq2[[]string, error] {
-	return func(yield func([]string, error) bool) {
+// command line, measured as baseLen plus each record's recordLen, shorter
+// than maxLen, and no more than most (0: no bound). The job that takes the
+// last record is spread evenly over slots jobs, as GNU parallel spreads the
+// command line that reaches the end of its input. Each job comes with its
+// measure.
+func fill(records iter.Seq2[[]string, error], slots, most, maxLen, baseLen int, recordLen func(args []string) int) iter.Seq2[engine.Job, error] {
+	return func(yield func(engine.Job, error) bool) {
 		var pending [][]string
-		size := 0 // the command line's length with the pending records
+		var lens []int // pending's recordLens
+		job := func(recs [][]string, lens []int) engine.Job {
+			size := baseLen
+			for _, n := range lens {
+				size += n
+			}
+			return engine.Job{Args: slices.Concat(recs...), Measured: size}
+		}
+		size := 0 // the command line's measure with the pending records
 		for rec, err := range records {
 			if err != nil {
-				yield(nil, err)
+				yield(engine.Job{}, err)
 				return
 			}
-			// What rec adds to a line: a line with it twice, less one
-			// with it once.
-			one := lineLen(rec)
-			added := lineLen(slices.Concat(rec, rec)) - one
-			if added <= 0 {
-				// The line shows only the first record's values ({1}
-				// with -X): count rec's values and a space each, as
-				// GNU parallel counts them.
-				added = 0
-				for _, v := range rec {
-					added += len(v) + 1
-				}
-			}
+			added := recordLen(rec)
 			// A full job waits for the next record: only then is it known
 			// not to be the last.
 			if len(pending) > 0 && (size+added >= maxLen || most > 0 && len(pending) == most) {
-				if !yield(slices.Concat(pending...), nil) {
+				if !yield(job(pending, lens), nil) {
 					return
 				}
-				pending = nil
+				pending, lens = nil, nil
 			}
 			if len(pending) == 0 {
-				size = one
-			} else {
-				size += added
+				size = baseLen
 			}
-			pending = append(pending, rec)
+			size += added
+			pending, lens = append(pending, rec), append(lens, added)
 		}
 		if len(pending) == 0 {
 			return
 		}
 		per := (len(pending) + slots - 1) / slots
-		for chunk := range slices.Chunk(pending, per) {
-			if !yield(slices.Concat(chunk...), nil) {
+		for i := 0; i < len(pending); i += per {
+			end := min(i+per, len(pending))
+			if !yield(job(pending[i:end], lens[i:end]), nil) {
 				return
 			}
 		}
@@ -515,8 +551,8 @@ func (p *runPlan) execute(ctx context.Context) int {
 	c := &p.cfg
 	c.Command = p.command
 	c.MaxLine = p.maxLine
-	if o.quote {
-		c.LineLen = func(j engine.Job, _ engine.Command) int { return p.lineLen(j.Args) }
+	if o.quote || p.fills() {
+		c.LineLen = func(j engine.Job, _ engine.Command) int { return p.measuredLen(j) }
 	}
 	if p.tag != nil {
 		c.Tag = func(j engine.Job, slot int) string { return p.tag.Expand(j.Seq, slot, j.Args).Line + "\t" }
@@ -711,7 +747,7 @@ func (p *runPlan) dryRun() int {
 		}
 		n++
 		line := p.command(j.Seq, (n-1)%max(p.cfg.Slots, 1)+1, j.Args).Line
-		if n := p.lineLen(j.Args); n >= p.maxLine {
+		if n := p.measuredLen(j); n >= p.maxLine {
 			return p.fail(&engine.TooLongError{Seq: j.Seq, Len: n, Max: p.maxLine, Args: j.Args})
 		}
 		fmt.Fprintln(p.stdout, line)

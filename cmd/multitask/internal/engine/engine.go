@@ -26,6 +26,10 @@ type Job struct {
 	// InputFile, when not nil, is the job's stdin instead of Input: a
 	// --pipe block that lies in a regular file.
 	InputFile *jobexec.Section
+	// Measured, when not 0, is the length of the job's command line as
+	// measured when its values were gathered (-m, -X), which
+	// Config.LineLen may give in place of the line's own.
+	Measured int
 }
 
 // InputLen is the length of the job's stdin, as the joblog's Send gives it.

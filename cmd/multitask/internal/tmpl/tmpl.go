@@ -54,6 +54,7 @@ type Template struct {
 	hasRpl   bool
 	quote    bool // -q
 	quoteArg bool
+	context  bool // -X's context replace
 	// direct is set when commands may skip the shell, subject to the
 	// checks on their first words made by Expand.
 	direct bool
@@ -102,7 +103,7 @@ func Parse(words []string, opt Options) (*Template, error) {
 	}
 	names := rplNames(opt.Replace)
 	segs := make([][]part, len(words), len(words)+1)
-	t := &Template{quote: opt.Quote}
+	t := &Template{quote: opt.Quote, context: opt.Context}
 	for i, w := range words {
 		segs[i] = segment(w, names)
 		for _, p := range segs[i] {
@@ -249,6 +250,82 @@ func splitBlanks(s string) []string {
 // string. When they do not, GNU appends the values to the command, and so
 // does [Template.Expand].
 func (t *Template) HasReplacement() bool { return t.hasRpl }
+
+// BaseLen is, with [Template.RecordLen], the length GNU parallel
+// measures a command line by when -m, -X or --xargs fill it: the line of
+// some records measures BaseLen plus each record's RecordLen. It is the
+// text outside the runs that repeat, less the space before the first run.
+func (t *Template) BaseLen() int {
+	if !t.context {
+		return t.litLen - t.rpls
+	}
+	n := t.litLen
+	for _, it := range t.items {
+		if it.op != opGroup {
+			continue
+		}
+		n-- // no space before the first value's run
+		for _, p := range it.parts {
+			if p.lit == "\t" {
+				n++ // GNU measures a tab as text outside the runs
+			}
+		}
+	}
+	return n
+}
+
+// RecordLen is what rec, a record of values, adds to a command line's
+// length as GNU parallel measures it when -m, -X or --xargs puts the record
+// after others: each replacement string's values as they would be inserted,
+// whether or not the line shows them ({1} shows only the first record's),
+// and for each of rec's values a space before each replacement string, or
+// with context replace (-X) the text around each run holding one and a
+// space before it; a tab in such a run, GNU measures as text outside it.
+// Under -q, GNU measures the line with nothing quoted and
+// triples it: that is the caller's, with a template of Options.Text.
+func (t *Template) RecordLen(rec []string) int {
+	n, total := len(rec), 0
+	for i := range t.items {
+		it := &t.items[i]
+		if it.op != opGroup {
+			continue
+		}
+		for _, p := range it.parts {
+			switch {
+			case !p.isRpl:
+				if t.context && p.lit != "\t" {
+					total += n * len(p.lit)
+				}
+			case p.r.positional:
+				if j, ok := p.r.index(n); ok {
+					total += t.insertedLen(p.r.compute(rec[j], 1, 1))
+				}
+			default:
+				for _, a := range rec {
+					total += t.insertedLen(p.r.compute(a, 1, 1))
+				}
+			}
+			if p.isRpl && !t.context {
+				total += n
+			}
+		}
+		if t.context {
+			total += n
+		}
+	}
+	return total
+}
+
+// insertedLen is the length of value v in a command line.
+func (t *Template) insertedLen(v string) int {
+	switch {
+	case v == NoArg:
+		return 0
+	case t.quoteArg:
+		return len(Quote(v))
+	}
+	return len(v)
+}
 
 // A Command is a template expanded for one job.
 type Command struct {

@@ -193,3 +193,35 @@ func BenchmarkExpand(b *testing.B) {
 		})
 	}
 }
+
+func TestMeasure(t *testing.T) {
+	records := [][]string{{"a b", "x"}, {"c", "yy"}, {"d'e", "z"}}
+	tests := []struct {
+		words   []string
+		context bool
+		want    int // BaseLen plus each record's RecordLen
+	}{
+		// The line itself, when every value shows: echo 'a b' x c yy 'd'"'"'e' z
+		{words: []string{"echo"}, want: len(`echo 'a b' x c yy 'd'"'"'e' z`)},
+		{words: []string{"echo", "<{}>"}, context: true, want: len(`echo <'a b'> <x> <c> <yy> <'d'"'"'e'> <z>`)},
+		// {1} shows once but counts for every record, quoted, with a space
+		// before each of the 6 values but the first.
+		{words: []string{"echo", "{1}"}, want: len("echo ") + (6 - 1) + (5 + 1 + 9)},
+		// With -X, the run's text counts for every value too, and a space
+		// before each value's run but the first.
+		{words: []string{"echo", "a{1}b", "{2}"}, context: true, want: len("echo  ") + 6*len("ab") + (6-1)*2 + (5 + 1 + 9) + (1 + 2 + 1)},
+	}
+	for _, tt := range tests {
+		tpl, err := Parse(tt.words, Options{Context: tt.context, Env: []string{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := tpl.BaseLen()
+		for _, rec := range records {
+			got += tpl.RecordLen(rec)
+		}
+		if got != tt.want {
+			t.Errorf("%q (context %v): measured %d, want %d", tt.words, tt.context, got, tt.want)
+		}
+	}
+}
