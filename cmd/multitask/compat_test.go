@@ -49,6 +49,21 @@ func lines(n int) string {
 	return b.String()
 }
 
+// raggedLines is n lines of 1 to 3 comma-separated numbers.
+func raggedLines(n int) string {
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		for j := range i*7%3 + 1 {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprint(&b, i*10+j)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
 func seqArgs(n int, cmd ...string) []string {
 	args := append([]string{}, cmd...)
 	args = append(args, ":::")
@@ -198,6 +213,10 @@ var compatCases = []compatCase{
 	{name: "xargs fills lines of two sources", stdin: lines(30000), args: []string{"-k", "--dry-run", "-m", "echo", "{}", "c{1}", "::::", "-", ":::", "x", "yy"}},
 	{name: "xargs fills lines with a value and a positional", stdin: lines(30000), args: []string{"-k", "--dry-run", "-X", "echo", "{}", "x{1}"}},
 	{name: "xargs fills lines with a tab in context", stdin: lines(30000), args: []string{"-k", "--dry-run", "-X", "echo", "a{}b\tc{}"}},
+	// Records of --colsep that differ in width count as wide as a line's
+	// first.
+	{name: "xargs fills lines of ragged records", stdin: raggedLines(30000), args: []string{"-k", "--dry-run", "--colsep", ",", "-X", "echo", "x{}y", "{2}"}},
+	{name: "xargs fills lines of ragged records with -m", stdin: raggedLines(30000), args: []string{"-k", "--dry-run", "--colsep", ",", "-m", "echo"}},
 	{name: "command line too long with -q", args: []string{"-k", "--dry-run", "-q", "echo", ":::", strings.Repeat("x", 21217)}},
 	{name: "command line just short enough with -q", args: []string{"-k", "--dry-run", "-q", "echo", ":::", strings.Repeat("x", 21216)}},
 	{name: "command line too long", args: []string{"-k", "--dry-run", "echo", ":::", strings.Repeat("x", 63659)}},

@@ -454,11 +454,11 @@ func (p *runPlan) baseLen() int {
 	return p.tmpl.BaseLen()
 }
 
-func (p *runPlan) recordLen(rec []string) int {
+func (p *runPlan) recordLen(rec []string, width int) int {
 	if p.measure != nil {
-		return 3 * p.measure.RecordLen(rec)
+		return 3 * p.measure.RecordLen(rec, width)
 	}
-	return p.tmpl.RecordLen(rec)
+	return p.tmpl.RecordLen(rec, width)
 }
 
 // fill groups records into jobs for -m, -X and --xargs: as many as keep the
@@ -467,7 +467,7 @@ func (p *runPlan) recordLen(rec []string) int {
 // last record is spread evenly over slots jobs, as GNU parallel spreads the
 // command line that reaches the end of its input. Each job comes with its
 // measure.
-func fill(records iter.Seq2[[]string, error], slots, most, maxLen, baseLen int, recordLen func(args []string) int) iter.Seq2[engine.Job, error] {
+func fill(records iter.Seq2[[]string, error], slots, most, maxLen, baseLen int, recordLen func(rec []string, width int) int) iter.Seq2[engine.Job, error] {
 	return func(yield func(engine.Job, error) bool) {
 		var pending [][]string
 		var lens []int // pending's recordLens
@@ -484,7 +484,12 @@ func fill(records iter.Seq2[[]string, error], slots, most, maxLen, baseLen int, 
 				yield(engine.Job{}, err)
 				return
 			}
-			added := recordLen(rec)
+			// Records are measured as wide as the job's first one.
+			width := len(rec)
+			if len(pending) > 0 {
+				width = len(pending[0])
+			}
+			added := recordLen(rec, width)
 			// A full job waits for the next record: only then is it known
 			// not to be the last.
 			if len(pending) > 0 && (size+added >= maxLen || most > 0 && len(pending) == most) {
@@ -495,6 +500,7 @@ func fill(records iter.Seq2[[]string, error], slots, most, maxLen, baseLen int, 
 			}
 			if len(pending) == 0 {
 				size = baseLen
+				added = recordLen(rec, len(rec))
 			}
 			size += added
 			pending, lens = append(pending, rec), append(lens, added)

@@ -283,8 +283,12 @@ func (t *Template) BaseLen() int {
 // space before it; a tab in such a run, GNU measures as text outside it.
 // Under -q, GNU measures the line with nothing quoted and
 // triples it: that is the caller's, with a template of Options.Text.
-func (t *Template) RecordLen(rec []string) int {
-	n, total := len(rec), 0
+//
+// GNU counts the spaces and the text around runs for width values per
+// record, width being the number of values in the first record of the
+// line: records of --colsep may differ in width.
+func (t *Template) RecordLen(rec []string, width int) int {
+	n, total := width, 0
 	for i := range t.items {
 		it := &t.items[i]
 		if it.op != opGroup {
@@ -297,7 +301,7 @@ func (t *Template) RecordLen(rec []string) int {
 					total += n * len(p.lit)
 				}
 			case p.r.positional:
-				if j, ok := p.r.index(n); ok {
+				if j, ok := p.r.index(len(rec)); ok {
 					total += t.insertedLen(p.r.compute(rec[j], 1, 1))
 				}
 			default:

@@ -218,7 +218,7 @@ func TestMeasure(t *testing.T) {
 		}
 		got := tpl.BaseLen()
 		for _, rec := range records {
-			got += tpl.RecordLen(rec)
+			got += tpl.RecordLen(rec, len(rec))
 		}
 		if got != tt.want {
 			t.Errorf("%q (context %v): measured %d, want %d", tt.words, tt.context, got, tt.want)
