@@ -117,7 +117,7 @@ func TestStopRunning(t *testing.T) {
 	ex := newExecutor(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	f := block.Submit(ctx, ex, time.Hour)
-	waitRunning(t, ex)
+	waitRunning(t, ex, f.State)
 	if f.Cancel() {
 		t.Fatal("Cancel of a running task returned true")
 	}
@@ -127,9 +127,15 @@ func TestStopRunning(t *testing.T) {
 	}
 }
 
-func waitRunning(t *testing.T, ex *cluster.Executor) {
+// waitRunning waits for a task to have begun, as its future's state says,
+// and for the executor's Stats to count it as running. The stats count it
+// from its delivery to a worker, a moment before the worker begins it.
+func waitRunning(t *testing.T, ex *cluster.Executor, state func() futures.State) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if state() != futures.Running {
+			continue
+		}
 		if s := ex.Stats(); s.Running > 0 && s.Queued == 0 {
 			return
 		}
