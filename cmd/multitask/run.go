@@ -419,29 +419,23 @@ func (o *options) lineLimit(warn func(string)) (int, error) {
 	return int(n), nil
 }
 
-// lineLen is a job's command line's length as GNU parallel measures it
-// against its limit: the line's own, but with -q the line with nothing
-// quoted, tripled ("pessimistic length if -q is set").
-func (p *runPlan) lineLen(args []string) int {
-	if p.measure != nil {
-		return 3 * len(p.measure.Expand(1, 1, args).Line)
-	}
-	return len(p.command(1, 1, args).Line)
-}
-
 // fills reports whether -m, -X or --xargs gather the jobs' values.
 func (p *runPlan) fills() bool {
 	return p.o.fills() && !(p.o.maxSet && p.o.maxArgs == 0)
 }
 
-// measuredLen is a job's command line's length as GNU parallel measures it
-// against its limit: as measured when its values were gathered, or its
-// own (tripled with -q, see lineLen).
-func (p *runPlan) measuredLen(j engine.Job) int {
-	if j.Measured > 0 {
+// lineLen is the length of job j's command line, line, as GNU parallel
+// measures it against its limit: as measured when its values were gathered
+// (-m, -X), with -q the line with nothing quoted, tripled ("pessimistic
+// length if -q is set"), and otherwise the line's own.
+func (p *runPlan) lineLen(j engine.Job, line string) int {
+	switch {
+	case j.Measured > 0:
 		return j.Measured
+	case p.measure != nil:
+		return 3 * len(p.measure.Expand(1, 1, j.Args).Line)
 	}
-	return p.lineLen(j.Args)
+	return len(line)
 }
 
 // baseLen and recordLen measure a job's command line as GNU parallel
@@ -500,7 +494,9 @@ func fill(records iter.Seq2[[]string, error], slots, most, maxLen, baseLen int, 
 			}
 			if len(pending) == 0 {
 				size = baseLen
-				added = recordLen(rec, len(rec))
+				if width != len(rec) {
+					added = recordLen(rec, len(rec))
+				}
 			}
 			size += added
 			pending, lens = append(pending, rec), append(lens, added)
@@ -558,7 +554,7 @@ func (p *runPlan) execute(ctx context.Context) int {
 	c.Command = p.command
 	c.MaxLine = p.maxLine
 	if o.quote || p.fills() {
-		c.LineLen = func(j engine.Job, _ engine.Command) int { return p.measuredLen(j) }
+		c.LineLen = func(j engine.Job, cmd engine.Command) int { return p.lineLen(j, cmd.Line) }
 	}
 	if p.tag != nil {
 		c.Tag = func(j engine.Job, slot int) string { return p.tag.Expand(j.Seq, slot, j.Args).Line + "\t" }
@@ -753,7 +749,7 @@ func (p *runPlan) dryRun() int {
 		}
 		n++
 		line := p.command(j.Seq, (n-1)%max(p.cfg.Slots, 1)+1, j.Args).Line
-		if n := p.measuredLen(j); n >= p.maxLine {
+		if n := p.lineLen(j, line); n >= p.maxLine {
 			return p.fail(&engine.TooLongError{Seq: j.Seq, Len: n, Max: p.maxLine, Args: j.Args})
 		}
 		fmt.Fprintln(p.stdout, line)

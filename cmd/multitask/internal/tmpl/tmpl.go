@@ -286,7 +286,8 @@ func (t *Template) BaseLen() int {
 //
 // GNU counts the spaces and the text around runs for width values per
 // record, width being the number of values in the first record of the
-// line: records of --colsep may differ in width.
+// line: records of --colsep may differ in width. {#} and {%} count as
+// those of the first job and slot.
 func (t *Template) RecordLen(rec []string, width int) int {
 	n, total := width, 0
 	for i := range t.items {
