@@ -217,6 +217,15 @@ var compatCases = []compatCase{
 	// first.
 	{name: "xargs fills lines of ragged records", stdin: raggedLines(30000), args: []string{"-k", "--dry-run", "--colsep", ",", "-X", "echo", "x{}y", "{2}"}},
 	{name: "xargs fills lines of ragged records with -m", stdin: raggedLines(30000), args: []string{"-k", "--dry-run", "--colsep", ",", "-m", "echo"}},
+	// {#} counts as the job's own number; the replacement strings of
+	// --tagstring, --tag and --bar count too, and beside a command
+	// without any, {} twice.
+	{name: "xargs fills lines by the job's number", stdin: lines(5000), args: []string{"-k", "--dry-run", "-s", "2000", "-X", "echo", "{#}x{}"}},
+	{name: "xargs fills lines with a tag", stdin: lines(5000), args: []string{"-k", "--dry-run", "-s", "2000", "-X", "--tag", "echo", "{.}"}},
+	{name: "xargs fills lines with a tag and no replacement string", stdin: lines(5000), args: []string{"-k", "--dry-run", "-s", "2000", "-m", "--tag", "echo"}},
+	{name: "xargs fills lines with a tagstring", stdin: lines(5000), args: []string{"-k", "--dry-run", "-s", "2000", "-X", "--tagstring", "<{#}{1}>", "echo", "{}"}},
+	{name: "xargs fills lines with a bar", stdin: lines(5000), args: []string{"-k", "--dry-run", "-s", "2000", "-X", "--bar", "echo", "{/}"}},
+	{name: "dry run with tags", args: []string{"-k", "--dry-run", "-j1", "--tagstring", "<{}:{#}:{%}>", "echo", ":::", "a", "b", "c"}},
 	{name: "command line too long with -q", args: []string{"-k", "--dry-run", "-q", "echo", ":::", strings.Repeat("x", 21217)}},
 	{name: "command line just short enough with -q", args: []string{"-k", "--dry-run", "-q", "echo", ":::", strings.Repeat("x", 21216)}},
 	{name: "command line too long", args: []string{"-k", "--dry-run", "echo", ":::", strings.Repeat("x", 63659)}},

@@ -240,6 +240,12 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 			return nil, fmt.Errorf("%w: --tagstring: %v", errUsage, err)
 		}
 	}
+	if p.fills() {
+		if err := p.measureAlso(); err != nil {
+			p.in.Close()
+			return nil, err
+		}
+	}
 	return p, nil
 }
 
@@ -438,6 +444,46 @@ func (p *runPlan) lineLen(j engine.Job, line string) int {
 	return len(line)
 }
 
+// tagOf is the prefix of job j's output lines under --tag and --tagstring.
+func (p *runPlan) tagOf(j engine.Job, slot int) string {
+	return p.tag.Expand(j.Seq, slot, j.Args).Line + "\t"
+}
+
+// measureAlso makes -m and -X count in their command lines' length the
+// replacement strings of --tagstring (and --tag), --results and --bar, as
+// GNU parallel does.
+func (p *runPlan) measureAlso() error {
+	var others []*tmpl.Template
+	if p.tag != nil {
+		others = append(others, p.tag)
+	}
+	text := func(s string) (*tmpl.Template, error) {
+		return tmpl.Parse([]string{s}, tmpl.Options{Replace: p.o.replace, Names: p.in.Names(), Text: true})
+	}
+	if p.o.results != "" {
+		r, err := text(p.o.results)
+		if err != nil {
+			return fmt.Errorf("%w: --results: %v", errUsage, err)
+		}
+		others = append(others, r)
+	}
+	if p.o.bar {
+		bar, err := tmpl.Parse([]string{"{}"}, tmpl.Options{Text: true})
+		if err != nil {
+			return err
+		}
+		others = append(others, bar)
+	}
+	if len(others) == 0 {
+		return nil
+	}
+	p.tmpl = p.tmpl.MeasureAlso(others...)
+	if p.measure != nil {
+		p.measure = p.measure.MeasureAlso(others...)
+	}
+	return nil
+}
+
 // baseLen and recordLen measure a job's command line as GNU parallel
 // measures it against its limit when -m, -X or --xargs fill it: baseLen,
 // plus what each of the job's records adds.
@@ -448,11 +494,11 @@ func (p *runPlan) baseLen() int {
 	return p.tmpl.BaseLen()
 }
 
-func (p *runPlan) recordLen(rec []string, width int) int {
+func (p *runPlan) recordLen(rec []string, width, seq int) int {
 	if p.measure != nil {
-		return 3 * p.measure.RecordLen(rec, width)
+		return 3 * p.measure.RecordLen(rec, width, seq)
 	}
-	return p.tmpl.RecordLen(rec, width)
+	return p.tmpl.RecordLen(rec, width, seq)
 }
 
 // fill groups records into jobs for -m, -X and --xargs: as many as keep the
@@ -460,8 +506,8 @@ func (p *runPlan) recordLen(rec []string, width int) int {
 // than maxLen, and no more than most (0: no bound). The job that takes the
 // last record is spread evenly over slots jobs, as GNU parallel spreads the
 // command line that reaches the end of its input. Each job comes with its
-// measure.
-func fill(records iter.Seq2[[]string, error], slots, most, maxLen, baseLen int, recordLen func(rec []string, width int) int) iter.Seq2[engine.Job, error] {
+// measure. Jobs are numbered from 1, for recordLen, in the order they come.
+func fill(records iter.Seq2[[]string, error], slots, most, maxLen, baseLen int, recordLen func(rec []string, width, seq int) int) iter.Seq2[engine.Job, error] {
 	return func(yield func(engine.Job, error) bool) {
 		var pending [][]string
 		var lens []int // pending's recordLens
@@ -473,6 +519,7 @@ func fill(records iter.Seq2[[]string, error], slots, most, maxLen, baseLen int, 
 			return engine.Job{Args: slices.Concat(recs...), Measured: size}
 		}
 		size := 0 // the command line's measure with the pending records
+		seq := 1  // the number of the job being filled
 		for rec, err := range records {
 			if err != nil {
 				yield(engine.Job{}, err)
@@ -483,7 +530,7 @@ func fill(records iter.Seq2[[]string, error], slots, most, maxLen, baseLen int, 
 			if len(pending) > 0 {
 				width = len(pending[0])
 			}
-			added := recordLen(rec, width)
+			added := recordLen(rec, width, seq)
 			// A full job waits for the next record: only then is it known
 			// not to be the last.
 			if len(pending) > 0 && (size+added >= maxLen || most > 0 && len(pending) == most) {
@@ -491,12 +538,13 @@ func fill(records iter.Seq2[[]string, error], slots, most, maxLen, baseLen int, 
 					return
 				}
 				pending, lens = nil, nil
+				seq++
+				// Measured again for the next job: its number may differ
+				// in length, and its width is its own.
+				added = recordLen(rec, len(rec), seq)
 			}
 			if len(pending) == 0 {
 				size = baseLen
-				if width != len(rec) {
-					added = recordLen(rec, len(rec))
-				}
 			}
 			size += added
 			pending, lens = append(pending, rec), append(lens, added)
@@ -557,7 +605,7 @@ func (p *runPlan) execute(ctx context.Context) int {
 		c.LineLen = func(j engine.Job, cmd engine.Command) int { return p.lineLen(j, cmd.Line) }
 	}
 	if p.tag != nil {
-		c.Tag = func(j engine.Job, slot int) string { return p.tag.Expand(j.Seq, slot, j.Args).Line + "\t" }
+		c.Tag = p.tagOf
 	}
 	jobs := p.jobs()
 	if c.Halt.Percent > 0 {
@@ -748,9 +796,15 @@ func (p *runPlan) dryRun() int {
 			return p.fail(err)
 		}
 		n++
-		line := p.command(j.Seq, (n-1)%max(p.cfg.Slots, 1)+1, j.Args).Line
+		slot := (n-1)%max(p.cfg.Slots, 1) + 1
+		line := p.command(j.Seq, slot, j.Args).Line
 		if n := p.lineLen(j, line); n >= p.maxLine {
 			return p.fail(&engine.TooLongError{Seq: j.Seq, Len: n, Max: p.maxLine, Args: j.Args})
+		}
+		if p.tag != nil {
+			// Tagged as output would be; the trace below is not, as in
+			// GNU parallel.
+			fmt.Fprint(p.stdout, p.tagOf(j, slot))
 		}
 		fmt.Fprintln(p.stdout, line)
 		if p.o.trace {

@@ -3,6 +3,7 @@ package tmpl
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -64,6 +65,9 @@ type Template struct {
 	litLen   int
 	groupLen int
 	rpls     int
+	// also are replacement strings of other templates that BaseLen and
+	// RecordLen count as GNU does (see MeasureAlso).
+	also []rpl
 }
 
 // itemOp says what an item adds to a command.
@@ -257,7 +261,7 @@ func (t *Template) HasReplacement() bool { return t.hasRpl }
 // text outside the runs that repeat, less the space before the first run.
 func (t *Template) BaseLen() int {
 	if !t.context {
-		return t.litLen - t.rpls
+		return t.litLen - t.rpls - len(t.also)
 	}
 	n := t.litLen
 	for _, it := range t.items {
@@ -281,14 +285,15 @@ func (t *Template) BaseLen() int {
 // and for each of rec's values a space before each replacement string, or
 // with context replace (-X) the text around each run holding one and a
 // space before it; a tab in such a run, GNU measures as text outside it.
-// Under -q, GNU measures the line with nothing quoted and
-// triples it: that is the caller's, with a template of Options.Text.
+// The replacement strings of [Template.MeasureAlso] count as well. Under
+// -q, GNU measures the line with nothing quoted and triples it: that is
+// the caller's, with a template of Options.Text.
 //
 // GNU counts the spaces and the text around runs for width values per
 // record, width being the number of values in the first record of the
-// line: records of --colsep may differ in width. {#} and {%} count as
-// those of the first job and slot.
-func (t *Template) RecordLen(rec []string, width int) int {
+// line: records of --colsep may differ in width. {#} counts as seq, the
+// number of the job the line is for, and {%} as the first slot.
+func (t *Template) RecordLen(rec []string, width, seq int) int {
 	n, total := width, 0
 	for i := range t.items {
 		it := &t.items[i]
@@ -297,28 +302,80 @@ func (t *Template) RecordLen(rec []string, width int) int {
 		}
 		for _, p := range it.parts {
 			switch {
-			case !p.isRpl:
-				if t.context && p.lit != "\t" {
-					total += n * len(p.lit)
+			case p.isRpl:
+				total += t.valuesLen(p.r, rec, seq)
+				if !t.context {
+					total += n
 				}
-			case p.r.positional:
-				if j, ok := p.r.index(len(rec)); ok {
-					total += t.insertedLen(p.r.compute(rec[j], 1, 1))
-				}
-			default:
-				for _, a := range rec {
-					total += t.insertedLen(p.r.compute(a, 1, 1))
-				}
-			}
-			if p.isRpl && !t.context {
-				total += n
+			case t.context && p.lit != "\t":
+				total += n * len(p.lit)
 			}
 		}
 		if t.context {
 			total += n
 		}
 	}
+	for _, r := range t.also {
+		total += t.valuesLen(r, rec, seq)
+		if !t.context {
+			total += n
+		}
+	}
 	return total
+}
+
+// valuesLen is the length of r's values for rec as the line would insert
+// them: a positional string's one value, or every value of rec.
+func (t *Template) valuesLen(r rpl, rec []string, seq int) int {
+	if r.positional {
+		if j, ok := r.index(len(rec)); ok {
+			return t.insertedLen(r.compute(rec[j], seq, 1))
+		}
+		return 0
+	}
+	total := 0
+	for _, a := range rec {
+		total += t.insertedLen(r.compute(a, seq, 1))
+	}
+	return total
+}
+
+// MeasureAlso returns t with the replacement strings of others, those the
+// command does not hold, counted in [Template.BaseLen] and
+// [Template.RecordLen], once each, as inserted into the command. GNU
+// parallel counts so those of --tagstring (--tag's {}) and --results, and
+// {} for --bar, in the length of the command lines that -m and -X fill,
+// though the line shows none of them. When the command holds no
+// replacement string at all, GNU counts them beside the {} it appends,
+// even a {} of their own.
+func (t *Template) MeasureAlso(others ...*Template) *Template {
+	mine := t.rplSet()
+	if !t.hasRpl {
+		mine = nil // only the {} appended
+	}
+	u := *t
+	u.also = nil
+	for _, o := range others {
+		for _, r := range o.rplSet() {
+			if !slices.Contains(mine, r) && !slices.Contains(u.also, r) {
+				u.also = append(u.also, r)
+			}
+		}
+	}
+	return &u
+}
+
+// rplSet is the replacement strings t holds, each once.
+func (t *Template) rplSet() []rpl {
+	var set []rpl
+	for _, it := range t.items {
+		for _, p := range it.parts {
+			if p.isRpl && !slices.Contains(set, p.r) {
+				set = append(set, p.r)
+			}
+		}
+	}
+	return set
 }
 
 // insertedLen is the length of value v in a command line.

@@ -196,10 +196,14 @@ func BenchmarkExpand(b *testing.B) {
 
 func TestMeasure(t *testing.T) {
 	records := [][]string{{"a b", "x"}, {"c", "yy"}, {"d'e", "z"}}
+	// The six values as the line quotes them: 'a b' x c yy 'd'"'"'e' z.
+	const values = 5 + 1 + 1 + 2 + 9 + 1
 	tests := []struct {
 		words   []string
 		context bool
-		want    int // BaseLen plus each record's RecordLen
+		seq     int      // the job's number; 1 when 0
+		also    []string // texts whose replacement strings count too
+		want    int      // BaseLen plus each record's RecordLen
 	}{
 		// The line itself, when every value shows: echo 'a b' x c yy 'd'"'"'e' z
 		{words: []string{"echo"}, want: len(`echo 'a b' x c yy 'd'"'"'e' z`)},
@@ -210,18 +214,40 @@ func TestMeasure(t *testing.T) {
 		// With -X, the run's text counts for every value too, and a space
 		// before each value's run but the first.
 		{words: []string{"echo", "a{1}b", "{2}"}, context: true, want: len("echo  ") + 6*len("ab") + (6-1)*2 + (5 + 1 + 9) + (1 + 2 + 1)},
+		// {#} counts as the job's number, once per record, as {1} does.
+		{words: []string{"echo", "{#}x{}"}, seq: 12, want: len("echo x") + (6 - 1) + 3*len("12") + (6 - 1) + values},
+		// --tag's {} counts beside the command's {.}, with its spaces; a {.}
+		// of --tagstring adds nothing to a command that holds {.}.
+		{words: []string{"echo", "{.}"}, also: []string{"{}", "<{.}>"}, want: len("echo ") + 2*((6-1)+values)},
+		// A command without replacement strings counts the {} appended to
+		// it, and --tag's {} once more.
+		{words: []string{"echo"}, also: []string{"{}"}, want: len("echo ") + 2*((6-1)+values)},
+		// With -X, another replacement string adds its values alone.
+		{words: []string{"echo", "<{}>"}, context: true, also: []string{"{1}"}, want: len(`echo <'a b'> <x> <c> <yy> <'d'"'"'e'> <z>`) + 5 + 1 + 9},
 	}
 	for _, tt := range tests {
 		tpl, err := Parse(tt.words, Options{Context: tt.context, Env: []string{}})
 		if err != nil {
 			t.Fatal(err)
 		}
+		if tt.also != nil {
+			var others []*Template
+			for _, text := range tt.also {
+				o, err := Parse([]string{text}, Options{Text: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				others = append(others, o)
+			}
+			tpl = tpl.MeasureAlso(others...)
+		}
+		seq := max(tt.seq, 1)
 		got := tpl.BaseLen()
 		for _, rec := range records {
-			got += tpl.RecordLen(rec, len(rec))
+			got += tpl.RecordLen(rec, len(rec), seq)
 		}
 		if got != tt.want {
-			t.Errorf("%q (context %v): measured %d, want %d", tt.words, tt.context, got, tt.want)
+			t.Errorf("%q (context %v, also %q): measured %d, want %d", tt.words, tt.context, tt.also, got, tt.want)
 		}
 	}
 }
