@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -151,7 +152,7 @@ func tree(t *testing.T, root string) map[string]string {
 	t.Helper()
 	files := map[string]string{}
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || d.Name() == "meta.json" {
+		if err != nil || d.IsDir() || strings.HasSuffix(d.Name(), "meta.json") {
 			return err
 		}
 		b, err := os.ReadFile(p)
@@ -175,6 +176,12 @@ func TestResultsMatchGNU(t *testing.T) {
 		{"two sources", "", []string{"--results", "res", "echo {1}{2}; echo err >&2", ":::", "a", "b/c", ":::", "x", ""}},
 		{"stdin", "l1\nl 2\n", []string{"--results", "res", "echo"}},
 		{"header", "", []string{"--header", ":", "--results", "res", "echo {b}", ":::", "b", "1", "2", ":::", "a", "3"}},
+		// With replacement strings, the value expanded names the stdout
+		// file, beside .err and .seq, or a directory when it ends in "/".
+		{"template file", "", []string{"--results", "res/o_{}.out", "echo {}; echo err{} >&2", ":::", "a", "b c", "d/e"}},
+		{"template dir", "", []string{"--results", "res/d_{#}/", "echo {}", ":::", "x", "y"}},
+		{"template of two sources", "", []string{"--results", "res/p{2}_{1}", "echo", ":::", "1", "2", ":::", "A"}},
+		{"template with -X", "", []string{"-X", "--results", "res/{1}_x", "echo", ":::", "1", "2", "3"}},
 	}
 	pairs := make([]*pair, len(cases))
 	for i, tc := range cases {
@@ -189,16 +196,110 @@ func TestResultsMatchGNU(t *testing.T) {
 			if !mapsEqual(got, want) || gnu.stdout != ours.stdout || gnu.code != ours.code {
 				t.Errorf("results\n got %q stdout %q exit %d\nwant %q stdout %q exit %d (GNU parallel)", got, ours.stdout, ours.code, want, gnu.stdout, gnu.code)
 			}
-			// multitask adds a meta file to every job's directory.
+			// multitask adds a meta file to every job's directory, or
+			// beside its files.
 			metas := 0
 			filepath.WalkDir(filepath.Join(ourDir, "res"), func(_ string, d fs.DirEntry, _ error) error {
-				if d != nil && d.Name() == "meta.json" {
+				if d != nil && strings.HasSuffix(d.Name(), "meta.json") {
 					metas++
 				}
 				return nil
 			})
 			if seqs := countSuffix(want, "seq"); metas != seqs {
 				t.Errorf("%d meta.json files for %d jobs", metas, seqs)
+			}
+		})
+	}
+}
+
+// TestResumeFromResults resumes from the files of --results, as GNU
+// parallel does without a joblog: --resume skips the jobs whose stdout is
+// there, in the tree or as a template's file, and beside a joblog skips
+// those too; --resume-failed skips none of them.
+func TestResumeFromResults(t *testing.T) {
+	gnutest.Path(t)
+	earlier := map[string]string{
+		"res/1/a/seq": "1", "res/1/a/stdout": "old\n", "res/1/a/stderr": "",
+		"t_b": "old\n", "t_b.seq": "2", "t_b.err": "",
+		"jl": "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n3\t:\t1.000\t0.001\t0\t0\t0\t0\techo c >> ran\n",
+	}
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"tree", []string{"--resume", "--results", "res", "echo {} >> ran"}},
+		{"template", []string{"--resume", "--results", "t_{}", "echo {} >> ran"}},
+		{"and joblog", []string{"--resume", "--joblog", "jl", "--results", "res", "echo {} >> ran"}},
+		{"failed", []string{"--resume-failed", "--results", "res", "echo {} >> ran"}},
+	}
+	pairs := make([]*pair, len(cases))
+	for i, tc := range cases {
+		args := append([]string{"-j1"}, tc.args...)
+		pairs[i] = &pair{files: earlier, args: append(args, ":::", "a", "b", "c", "d")}
+	}
+	startPairs(t, pairs...)
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			gnu, ours := pairs[i].run(t)
+			want, got := tree(t, pairs[i].gnuDir), tree(t, pairs[i].ourDir)
+			delete(want, "jl") // its times differ; the test of joblogs compares them
+			delete(got, "jl")
+			if !mapsEqual(got, want) || ours.stdout != gnu.stdout || ours.code != gnu.code {
+				t.Errorf("files\n got %q stdout %q exit %d\nwant %q stdout %q exit %d (GNU parallel)", got, ours.stdout, ours.code, want, gnu.stdout, gnu.code)
+			}
+		})
+	}
+}
+
+// TestResultsTablesMatchGNU writes --results as CSV, TSV and JSON tables,
+// on stdout and in a file, and with --dry-run: the same as GNU parallel's
+// but for the start times and runtimes.
+func TestResultsTablesMatchGNU(t *testing.T) {
+	gnutest.Path(t)
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"csv", []string{"-k", "--results", "-.csv", "echo {}; echo e >&2", ":::", "a", "b,c", "d\"e"}},
+		{"tsv of two sources", []string{"-k", "--results", "-.tsv", "echo", ":::", "a", "b\tc", ":::", "1", "2"}},
+		{"json", []string{"-k", "--results", "-.json", "printf '%s\\n\\001'", ":::", "a", "b\"c"}},
+		{"csv with a header", []string{"-k", "--header", ":", "--results", "-.csv", "echo {x} {y}", ":::", "x", "1", ":::", "y", "2", "3"}},
+		{"file", []string{"-k", "--results", "out.CSV", "echo", ":::", "a", "b"}},
+		{"dry run", []string{"-k", "--dry-run", "--results", "-.json", "echo", ":::", "a", "b"}},
+		{"dry run of files", []string{"-k", "--dry-run", "--results", "res", "echo", ":::", "a", "b"}},
+		{"failed jobs", []string{"-k", "--results", "-.csv", "exit {}", ":::", "0", "3"}},
+	}
+	pairs := make([]*pair, len(cases))
+	for i, tc := range cases {
+		pairs[i] = &pair{args: tc.args}
+	}
+	startPairs(t, pairs...)
+	// The start time and the runtime of each job, in every format.
+	times := regexp.MustCompile(`[0-9]{10}\.[0-9]{3}([,\t]|, "JobRuntime": )[0-9]+\.[0-9]{3}`)
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			gnu, ours := pairs[i].run(t)
+			norm := func(s string) string { return times.ReplaceAllString(s, "T${1}R") }
+			if norm(ours.stdout) != norm(gnu.stdout) || ours.code != gnu.code {
+				t.Errorf("stdout\n%s\nexit %d, GNU parallel's\n%s\nexit %d", ours.stdout, ours.code, gnu.stdout, gnu.code)
+			}
+			want, got := tree(t, pairs[i].gnuDir), tree(t, pairs[i].ourDir)
+			// The comparison must see the times it leaves out.
+			if table := gnu.stdout + want["out.CSV"]; tc.name != "dry run of files" && !times.MatchString(table) {
+				t.Errorf("no start time and runtime found in GNU parallel's table %q", table)
+			}
+			for _, m := range []map[string]string{want, got} {
+				for name, content := range m {
+					m[name] = norm(content)
+				}
+			}
+			if tc.name == "dry run of files" {
+				// GNU parallel makes each job's seq and stderr files, but
+				// no stdout; multitask makes none.
+				want = map[string]string{}
+			}
+			if !mapsEqual(got, want) {
+				t.Errorf("files\n got %q\nwant %q (GNU parallel)", got, want)
 			}
 		})
 	}
@@ -216,10 +317,10 @@ func mapsEqual(a, b map[string]string) bool {
 	return true
 }
 
-func countSuffix(m map[string]string, name string) int {
+func countSuffix(m map[string]string, suffix string) int {
 	n := 0
 	for k := range m {
-		if filepath.Base(k) == name {
+		if strings.HasSuffix(k, suffix) {
 			n++
 		}
 	}

@@ -176,7 +176,7 @@ func newFlagSet(o *options) *flagSet {
 	fs.boolVar(&o.resumeFailed, "resume-failed", 0, "skip the jobs the joblog lists as succeeded, rerun the others")
 	fs.alias("resume-failed", "resumefailed")
 	fs.stringVar(&o.resumeKey, "resume-key", 0, "seq|hash", "know jobs in the joblog by number (seq, GNU's way) or by command line (hash)")
-	fs.stringVar(&o.results, "results", 0, "DIR", "save each job's output under DIR/1/<value1>/... instead of printing it")
+	fs.stringVar(&o.results, "results", 0, "DIR", "save each job's output under DIR/1/<value1>/... instead of printing it; with replacement strings, in the files they name; as one table for .csv, .tsv, .json (-.csv: on stdout)")
 	fs.alias("results", "result", "res")
 	fs.boolVar(&o.json, "json", 0, "end with a JSON summary of the run on stdout")
 

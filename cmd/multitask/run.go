@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -67,6 +68,9 @@ type runPlan struct {
 	noWords bool           // no command: each argument is a command of its own
 	maxLine int            // command lines must be shorter (-s, else GNU's limit)
 	measure *tmpl.Template // with -q, the line GNU parallel measures
+	// resultsPath is --results as a template, when it holds replacement
+	// strings: a path per job.
+	resultsPath *tmpl.Template
 
 	split pipeSplit  // how --pipe cuts stdin
 	pool  *blockPool // --pipe's block buffers, recycled
@@ -153,8 +157,8 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 			return nil, err
 		}
 	}
-	if (o.resume || o.resumeFailed) && o.joblog == "" {
-		return nil, fmt.Errorf("%w: --resume and --resume-failed need --joblog", errUsage)
+	if (o.resume || o.resumeFailed) && o.joblog == "" && o.results == "" {
+		return nil, fmt.Errorf("%w: --resume and --resume-failed need --joblog or --results", errUsage)
 	}
 	switch o.resumeKey {
 	case "", "seq":
@@ -238,6 +242,16 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		if p.tag, err = tmpl.Parse([]string{ts}, tmpl.Options{Replace: o.replace, Names: p.in.Names(), Text: true}); err != nil {
 			p.in.Close()
 			return nil, fmt.Errorf("%w: --tagstring: %v", errUsage, err)
+		}
+	}
+	if o.results != "" {
+		t, err := tmpl.Parse([]string{o.results}, tmpl.Options{Replace: o.replace, Names: p.in.Names(), Text: true})
+		if err != nil {
+			p.in.Close()
+			return nil, fmt.Errorf("%w: --results: %v", errUsage, err)
+		}
+		if t.HasReplacement() {
+			p.resultsPath = t
 		}
 	}
 	if p.fills() {
@@ -457,15 +471,8 @@ func (p *runPlan) measureAlso() error {
 	if p.tag != nil {
 		others = append(others, p.tag)
 	}
-	text := func(s string) (*tmpl.Template, error) {
-		return tmpl.Parse([]string{s}, tmpl.Options{Replace: p.o.replace, Names: p.in.Names(), Text: true})
-	}
-	if p.o.results != "" {
-		r, err := text(p.o.results)
-		if err != nil {
-			return fmt.Errorf("%w: --results: %v", errUsage, err)
-		}
-		others = append(others, r)
+	if p.resultsPath != nil {
+		others = append(others, p.resultsPath)
 	}
 	if p.o.bar {
 		bar, err := tmpl.Parse([]string{"{}"}, tmpl.Options{Text: true})
@@ -636,8 +643,25 @@ func (p *runPlan) execute(ctx context.Context) int {
 		}
 		defer logw.Close()
 	}
-	if p.log != nil {
-		c.Skip = p.skip
+	table, closeTable, err := p.openTable()
+	if err != nil {
+		return p.fail(err)
+	}
+	defer closeTable()
+	// --resume also skips the jobs whose --results files are there,
+	// failed or not, as GNU parallel's does; --resume-failed does not. From
+	// a table it cannot.
+	fromResults := o.resume && o.results != ""
+	if fromResults && table != nil {
+		if o.joblog == "" {
+			fmt.Fprintln(p.stderr, "multitask: Warning: --resume --results .csv/.tsv/.json is not supported yet")
+		}
+		fromResults = false
+	}
+	if p.log != nil || fromResults {
+		c.Skip = func(j engine.Job, cmd engine.Command) bool {
+			return p.log != nil && p.skip(j, cmd) || fromResults && results.Done(p.resultPath(j, 1))
+		}
 	}
 	var prog *progress
 	if o.bar || o.eta {
@@ -655,16 +679,12 @@ func (p *runPlan) execute(ctx context.Context) int {
 			prog.endedOne(r.Failed())
 		}
 		if logw != nil {
-			e := entry(r)
-			if o.pipePart {
-				e.Send = 0 // GNU parallel pipes the parts itself, uncounted
-			}
-			if err := logw.Write(e); err != nil && endErr == nil {
+			if err := logw.Write(p.entry(r)); err != nil && endErr == nil {
 				endErr = err
 			}
 		}
 		if o.results != "" {
-			if err := saveResults(o.results, p.resultNames(len(r.Args)), r); err != nil && endErr == nil {
+			if err := p.saveResults(r, table); err != nil && endErr == nil {
 				endErr = err
 			}
 		}
@@ -790,6 +810,11 @@ func (p *runPlan) skip(j engine.Job, c engine.Command) bool {
 }
 
 func (p *runPlan) dryRun() int {
+	table, closeTable, err := p.openTable()
+	if err != nil {
+		return p.fail(err)
+	}
+	defer closeTable()
 	n := 0
 	for j, err := range p.jobs() {
 		if err != nil {
@@ -801,12 +826,27 @@ func (p *runPlan) dryRun() int {
 		if n := p.lineLen(j, line); n >= p.maxLine {
 			return p.fail(&engine.TooLongError{Seq: j.Seq, Len: n, Max: p.maxLine, Args: j.Args})
 		}
-		if p.tag != nil {
-			// Tagged as output would be; the trace below is not, as in
-			// GNU parallel.
-			fmt.Fprint(p.stdout, p.tagOf(j, slot))
+		switch {
+		case table != nil:
+			// GNU parallel takes the line for the job's output.
+			err := table.Write(results.Row{
+				Entry: joblog.Entry{Seq: j.Seq, Host: ":", Start: time.Now(), Receive: int64(len(line) + 1), Command: line},
+				Args:  j.Args, Stdout: []byte(line + "\n"),
+			})
+			if err != nil {
+				return p.fail(err)
+			}
+		case p.o.results != "":
+			// GNU parallel prints nothing, nor writes the line in the
+			// job's files.
+		default:
+			if p.tag != nil {
+				// Tagged as output would be; the trace below is not, as
+				// in GNU parallel.
+				fmt.Fprint(p.stdout, p.tagOf(j, slot))
+			}
+			fmt.Fprintln(p.stdout, line)
 		}
-		fmt.Fprintln(p.stdout, line)
 		if p.o.trace {
 			fmt.Fprintln(p.stderr, line)
 		}
@@ -825,15 +865,6 @@ func collect[T any](s iter.Seq2[T, error]) ([]T, error) {
 	return all, nil
 }
 
-// entry is a result as a joblog line.
-func entry(r *engine.Result) joblog.Entry {
-	return joblog.Entry{
-		Seq: r.Seq, Host: ":", Start: r.Start, Runtime: r.Runtime,
-		Send: r.InputLen(), Receive: r.StdoutLen(),
-		Exitval: r.Exit, Signal: r.Signal, Command: r.Command.Line,
-	}
-}
-
 // resultNames names the columns of a job's n values for --results: the
 // header's names, or 1, 2, ... per input source.
 func (p *runPlan) resultNames(n int) []string {
@@ -850,12 +881,71 @@ func (p *runPlan) resultNames(n int) []string {
 	return names
 }
 
-// saveResults writes a job's output and its meta file under --results.
-func saveResults(root string, names []string, r *engine.Result) error {
-	if len(r.Args) == 0 {
+// entry is job r as a joblog line, and a row of a --results table.
+func (p *runPlan) entry(r *engine.Result) joblog.Entry {
+	e := joblog.Entry{
+		Seq: r.Seq, Host: ":", Start: r.Start, Runtime: r.Runtime,
+		Send: r.InputLen(), Receive: r.StdoutLen(),
+		Exitval: r.Exit, Signal: r.Signal, Command: r.Command.Line,
+	}
+	if p.o.pipePart {
+		e.Send = 0 // GNU parallel pipes the parts itself, uncounted
+	}
+	return e
+}
+
+// openTable opens the table --results writes when its value ends in .csv,
+// .tsv or .json: on stdout for -.csv, -.tsv and -.json, else in a file
+// made empty now, as GNU parallel does; nil for the other values.
+// closeTable closes its file, reporting an error on stderr.
+func (p *runPlan) openTable() (t *results.Table, closeTable func(), err error) {
+	f := results.FormatOf(p.o.results)
+	switch {
+	case p.o.results == "" || f == results.Files:
+		return nil, func() {}, nil
+	case p.o.results == "-.csv" || p.o.results == "-.tsv" || p.o.results == "-.json":
+		return results.NewTable(p.stdout, f, p.in.Names()), func() {}, nil
+	}
+	file, err := os.Create(p.o.results)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--results: %w", err)
+	}
+	closeTable = func() {
+		if err := file.Close(); err != nil {
+			fmt.Fprintf(p.stderr, "multitask: --results: %v\n", err)
+		}
+	}
+	return results.NewTable(file, f, p.in.Names()), closeTable, nil
+}
+
+// resultPath is where --results puts job j's files: the value expanded for
+// the job when it holds replacement strings and that changes it (a
+// directory when it ends in "/", else the stdout file itself), or else the
+// job's directory in GNU parallel's tree under the value, ending in "/".
+func (p *runPlan) resultPath(j engine.Job, slot int) string {
+	if p.resultsPath != nil {
+		if out := p.resultsPath.Expand(j.Seq, slot, j.Args).Line; out != p.o.results {
+			return out
+		}
+	}
+	names := p.resultNames(len(j.Args))
+	if len(j.Args) == 0 {
 		names = nil
 	}
-	j, err := results.Open(root, names, r.Args, r.Seq)
+	return strings.TrimSuffix(results.Dir(p.o.results, names, j.Args), "/") + "/"
+}
+
+// saveResults writes job r's output under --results, with a meta file of
+// multitask's own beside it, or as a row of table.
+func (p *runPlan) saveResults(r *engine.Result, table *results.Table) error {
+	if table != nil {
+		var stdout, stderr bytes.Buffer
+		if err := errors.Join(r.WriteStdout(&stdout), r.WriteStderr(&stderr)); err != nil {
+			return err
+		}
+		return table.Write(results.Row{Entry: p.entry(r), Args: r.Args, Stdout: stdout.Bytes(), Stderr: stderr.Bytes()})
+	}
+	j, err := results.OpenPath(p.resultPath(r.Job, r.Slot), r.Seq)
 	if err != nil {
 		return err
 	}
