@@ -746,7 +746,7 @@ type Stats struct {
 	Running     int64 // delivered to a worker that has not reported
 	Redelivered int64 // delivered again after a worker died or stalled, of those running
 	DeadTasks   int64 // kept in the dead tasks of the queue (see DeadTasks)
-	Workers     int64 // workers alive on the queue
+	Workers     int64 // workers alive on the queue: one killed stops counting once its server sees it gone, one cut off within 15 s
 
 	// The tasks the queue's workers ended, each worker's since it started,
 	// as of their last reports: a worker reports about a second after a
@@ -806,15 +806,41 @@ func (e *Executor) queueStats(ctx context.Context, s *Stats) error {
 	if err != nil {
 		return fmt.Errorf("cluster: read the workers: %w", err)
 	}
-	for range keys.Keys() {
-		s.Workers++
+	var ids []string
+	for k := range keys.Keys() {
+		ids = append(ids, strings.TrimPrefix(k, e.task.queue+"."))
 	}
+	s.Workers = e.c.liveWorkers(ctx, ids)
 	t, err := l.queueTotals(ctx, e.task.queue)
 	if err != nil {
 		return err
 	}
 	s.QueueDone, s.QueueFailed = t.Done, t.Failed
 	return nil
+}
+
+// pingTimeout bounds the wait for a worker's answer to liveWorkers: one
+// that answers no sooner is counted alive.
+const pingTimeout = time.Second
+
+// liveWorkers counts the workers of ids that are alive. A worker that was
+// killed leaves its key in the workers' bucket until the key's TTL has
+// passed, but takes its subscriptions with it, so that a request to it
+// fails at once with no responders.
+func (c *client) liveWorkers(ctx context.Context, ids []string) int64 {
+	ctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	var live atomic.Int64
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Go(func() {
+			if _, err := c.nc.RequestWithContext(ctx, stopPrefix+id, nil); !errors.Is(err, nats.ErrNoResponders) {
+				live.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return live.Load()
 }
 
 // DeadTasks yields the dead tasks of the executor's queue, oldest first,

@@ -27,6 +27,17 @@ func TestWorkerKilled(t *testing.T) {
 		replacement = startProcess(t, serveWorker, args).Pid()
 	})
 	pids := checkEchoes(t, ex, fs, time.Minute)
+	// The killed worker stops counting at once, though its key stays in
+	// the workers' bucket until its TTL (15 s) has passed.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		s := ex.Stats()
+		if s.Err == nil && s.Workers == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Stats after the kill: %+v; want 2 workers", s)
+		}
+	}
 	if pids[victim.Pid()] == 0 || pids[other.Pid()] == 0 {
 		t.Errorf("tasks per worker: %v; want some on %d (killed) and on %d", pids, victim.Pid(), other.Pid())
 	}

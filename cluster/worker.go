@@ -588,7 +588,8 @@ func (w *worker) run(t *task, msg jetstream.Msg, arg []byte) ([]byte, error) {
 	}
 }
 
-// stopTask handles a stop request: the task's context ends.
+// stopTask handles a stop request: the task's context ends. An empty
+// request only asks whether the worker is alive (see liveWorkers).
 func (w *worker) stopTask(m *nats.Msg) {
 	w.mu.Lock()
 	cancel := w.running[string(m.Data)]
