@@ -118,6 +118,8 @@ var compatCases = []compatCase{
 	{name: "arg file", args: []string{"-k", "echo", "::::", "args.txt"}},
 	{name: "arg files crossed", args: []string{"-k", "echo", "::::", "args.txt", "::::", "more.txt"}},
 	{name: "arg file option", args: []string{"-k", "-a", "args.txt", "echo", "[{}]"}},
+	{name: "arg sep", args: []string{"-k", "--arg-sep", ",,", "echo", "{1}{2}", ":::", ",,", "a", "b", ",,+", "1", "2"}},
+	{name: "arg file sep", stdin: "s\n", args: []string{"-k", "--arg-file-sep", "%%", "--argsep", "+", "echo", "::::", "+", "a", "%%", "-"}},
 	{name: "stdin among sources", stdin: "s1\ns2\n", args: []string{"-k", "echo", "::::", "-", ":::", "v1", "v2"}},
 	{name: "exit statuses", args: []string{"exit {}", ":::", "0", "1", "2", "0"}, anyOrder: true},
 	{name: "more than 100 failed", args: seqArgs(103, "-j8", "exit 1"), anyOrder: true},

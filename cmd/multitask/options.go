@@ -45,6 +45,8 @@ type options struct {
 	lines    int  // -L or -l: values (lines) per job, a line ending in white space going on
 	linesL   bool // -L, which puts {} in context as -X does, unless -m or --xargs
 	argFiles []string
+	argSep   string // ::: unless --arg-sep
+	fileSep  string // :::: unless --arg-file-sep
 	eof      string
 	noEmpty  bool
 	link     bool
@@ -146,6 +148,10 @@ func newFlagSet(o *options) *flagSet {
 	fs.group("Input")
 	fs.stringsVar(&o.argFiles, "arg-file", 'a', "FILE", "read values from FILE, as :::: FILE does")
 	fs.alias("arg-file", "argfile")
+	fs.stringVar(&o.argSep, "arg-sep", 0, "SEP", "use SEP instead of ::: (and SEP+ instead of :::+)")
+	fs.alias("arg-sep", "argsep")
+	fs.stringVar(&o.fileSep, "arg-file-sep", 0, "SEP", "use SEP instead of :::: (and SEP+ instead of ::::+)")
+	fs.alias("arg-file-sep", "argfilesep")
 	fs.stringVar(&o.colsep, "colsep", 'C', "REGEXP", "split each input line into columns at REGEXP: {1} {2} ...")
 	fs.alias("colsep", "col-sep")
 	fs.stringVar(&o.header, "header", 0, "REGEXP", "the first input line is a header (: for one line); columns are then named {name}")
@@ -212,7 +218,7 @@ func newFlagSet(o *options) *flagSet {
 
 // parseOptions parses a command line: options, the command, then sources.
 func parseOptions(args []string) (*options, error) {
-	o := &options{block: "1M", recEnd: "\\n", replace: "{}"}
+	o := &options{block: "1M", recEnd: "\\n", replace: "{}", argSep: ":::", fileSep: "::::"}
 	fs := newFlagSet(o)
 	rest, err := fs.parse(args)
 	if err != nil {
@@ -236,8 +242,11 @@ func parseOptions(args []string) (*options, error) {
 	if o.haltOnErr {
 		o.halt = "now,fail=1"
 	}
+	if o.argSep == "" || o.fileSep == "" || o.argSep == o.fileSep {
+		return nil, fmt.Errorf("%w: --arg-sep and --arg-file-sep must be given, and differ", errUsage)
+	}
 	i := 0
-	for i < len(rest) && !isSeparator(rest[i]) {
+	for i < len(rest) && !o.isSeparator(rest[i]) {
 		i++
 	}
 	o.command = rest[:i]
@@ -245,10 +254,11 @@ func parseOptions(args []string) (*options, error) {
 		sep := rest[i]
 		i++
 		j := i
-		for j < len(rest) && !isSeparator(rest[j]) {
+		for j < len(rest) && !o.isSeparator(rest[j]) {
 			j++
 		}
-		s := source{values: rest[i:j], files: strings.HasPrefix(sep, "::::"), link: strings.HasSuffix(sep, "+")}
+		files := sep == o.fileSep || sep == o.fileSep+"+"
+		s := source{values: rest[i:j], files: files, link: sep == o.argSep+"+" || sep == o.fileSep+"+"}
 		if s.files {
 			// Each file of a `:::: a b` is a source of its own.
 			for k, f := range s.values {
@@ -262,14 +272,11 @@ func parseOptions(args []string) (*options, error) {
 	return o, nil
 }
 
-func isSeparator(s string) bool {
-	switch s {
-	case ":::", ":::+", "::::", "::::+":
-		return true
-	}
-	return false
+// isSeparator reports whether s starts an input source: :::, ::::, or
+// those of --arg-sep and --arg-file-sep, with a + to link the source.
+func (o *options) isSeparator(s string) bool {
+	return s == o.argSep || s == o.argSep+"+" || s == o.fileSep || s == o.fileSep+"+"
 }
-
 // fills reports whether commands take as many values as fit (-m, -X,
 // --xargs).
 func (o *options) fills() bool { return o.multi || o.context || o.xargs }
