@@ -362,6 +362,10 @@ var compatCases = []compatCase{
 	{name: "option without its value", args: []string{"-k", "echo", "-j"}, gnuUsage: true},
 	{name: "missing arg file", args: []string{"-k", "echo", "::::", "no-such-file"}},
 	{name: "missing arg file option", args: []string{"-k", "-a", "no-such-file", "echo"}},
+	{name: "nice", args: []string{"-k", "--nice", "5", "echo {}; nice", ":::", "a"}},
+	{name: "workdir", args: []string{"-k", "--wd", "w/{}", "basename $PWD; pwd | grep -c /w/", ":::", "a", "b"}},
+	{name: "workdir here", args: []string{"-k", "--workdir", ".", "cat", "args.txt", ":::", "a"}},
+	{name: "workdir temporary", args: []string{"-k", "--wd", "...", "ls | wc -l; echo {}", ":::", "a", "b"}},
 	{name: "results keep order", args: []string{"-k", "--results", "res", "echo {}; echo err{} >&2", ":::", "a", "b"}},
 	{name: "results with a slash", args: []string{"-k", "--results", "res/", "echo", ":::", "a", "b"}},
 }

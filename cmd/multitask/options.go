@@ -45,6 +45,9 @@ type options struct {
 	lines    int  // -L or -l: values (lines) per job, a line ending in white space going on
 	linesL   bool // -L, which puts {} in context as -X does, unless -m or --xargs
 	argFiles []string
+	workdir  string   // --workdir: where jobs run
+	envs     []string // --env: variables the jobs get from here
+	nice     int
 	argSep   string // ::: unless --arg-sep
 	fileSep  string // :::: unless --arg-file-sep
 	eof      string
@@ -69,6 +72,7 @@ type options struct {
 	json         bool
 
 	bar      bool
+	progress bool
 	eta      bool
 	memFree  string
 	load     string
@@ -126,6 +130,10 @@ func newFlagSet(o *options) *flagSet {
 	fs.alias("tagstring", "tag-string")
 	fs.boolVar(&o.verbose, "", 'v', "print each job's command line on stdout before its output")
 	fs.boolVar(&o.trace, "verbose", 't', "print each job's command line on stderr as it starts")
+	fs.stringVar(&o.workdir, "workdir", 0, "DIR", "run the jobs in DIR, made if need be (replacement strings allowed; ... for a new temporary directory per job)")
+	fs.alias("workdir", "work-dir", "wd")
+	fs.intVar(&o.nice, "nice", 0, "N", "run the jobs at niceness N")
+	fs.stringsVar(&o.envs, "env", 0, "VAR", "give the jobs VAR (a name, a pattern such as 'FOO*', or _ for all) from here: --cluster workers get it; jobs run here have it already")
 	fs.boolVar(&o.dryRun, "dry-run", 0, "print the command lines without running them")
 	fs.alias("dry-run", "dryrun", "dr")
 
@@ -189,6 +197,7 @@ func newFlagSet(o *options) *flagSet {
 	fs.group("Resources and progress")
 	fs.boolVar(&o.bar, "bar", 0, "show a progress bar on a terminal, and a summary at the end")
 	fs.boolVar(&o.eta, "eta", 0, "show the estimated time left on a terminal, and a summary at the end")
+	fs.boolVar(&o.progress, "progress", 0, "as --eta")
 	fs.stringVar(&o.memFree, "memfree", 0, "SIZE", "start a job only while SIZE of memory is available (k, M, G); kill the youngest job while less than half is")
 	fs.stringVar(&o.load, "load", 0, "N", "start a job only while the load is below N: N, N% of the cores, +N or -N cores")
 	fs.stringVar(&o.delay, "delay", 0, "DUR", "wait DUR between job starts")
@@ -277,6 +286,7 @@ func parseOptions(args []string) (*options, error) {
 func (o *options) isSeparator(s string) bool {
 	return s == o.argSep || s == o.argSep+"+" || s == o.fileSep || s == o.fileSep+"+"
 }
+
 // fills reports whether commands take as many values as fit (-m, -X,
 // --xargs).
 func (o *options) fills() bool { return o.multi || o.context || o.xargs }

@@ -10,6 +10,7 @@ import (
 	"iter"
 	"os"
 	"os/signal"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -71,6 +72,7 @@ type runPlan struct {
 	// resultsPath is --results as a template, when it holds replacement
 	// strings: a path per job.
 	resultsPath *tmpl.Template
+	workdir     *tmpl.Template // --workdir, a directory per job
 
 	split pipeSplit  // how --pipe cuts stdin
 	pool  *blockPool // --pipe's block buffers, recycled
@@ -244,15 +246,32 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 			return nil, fmt.Errorf("%w: --tagstring: %v", errUsage, err)
 		}
 	}
-	if o.results != "" {
-		t, err := tmpl.Parse([]string{o.results}, tmpl.Options{Replace: o.replace, Names: p.in.Names(), Text: true})
+	text := func(option, s string) (*tmpl.Template, error) {
+		t, err := tmpl.Parse([]string{s}, tmpl.Options{Replace: o.replace, Names: p.in.Names(), Text: true})
 		if err != nil {
 			p.in.Close()
-			return nil, fmt.Errorf("%w: --results: %v", errUsage, err)
+			return nil, fmt.Errorf("%w: %s: %v", errUsage, option, err)
+		}
+		return t, nil
+	}
+	if o.results != "" {
+		t, err := text("--results", o.results)
+		if err != nil {
+			return nil, err
 		}
 		if t.HasReplacement() {
 			p.resultsPath = t
 		}
+	}
+	if o.workdir != "" {
+		if p.workdir, err = text("--workdir", o.workdir); err != nil {
+			return nil, err
+		}
+	}
+	c.Nice = o.nice
+	if c.Env, err = exportedEnv(o.envs, os.Environ()); err != nil {
+		p.in.Close()
+		return nil, err
 	}
 	if p.fills() {
 		if err := p.measureAlso(); err != nil {
@@ -463,9 +482,33 @@ func (p *runPlan) tagOf(j engine.Job, slot int) string {
 	return p.tag.Expand(j.Seq, slot, j.Args).Line + "\t"
 }
 
+// exportedEnv is the variables of env that --env names: by name, by a
+// shell pattern ('FOO*'), or all of them for _, in env's order.
+func exportedEnv(names, env []string) ([]string, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	for _, n := range names {
+		if _, err := path.Match(n, ""); err != nil {
+			return nil, fmt.Errorf("%w: --env %s: %v", errUsage, n, err)
+		}
+	}
+	var out []string
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if slices.ContainsFunc(names, func(n string) bool {
+			ok, _ := path.Match(n, name)
+			return n == "_" || ok
+		}) {
+			out = append(out, kv)
+		}
+	}
+	return out, nil
+}
+
 // measureAlso makes -m and -X count in their command lines' length the
-// replacement strings of --tagstring (and --tag), --results and --bar, as
-// GNU parallel does.
+// replacement strings of --tagstring (and --tag), --results, --workdir and
+// --bar, as GNU parallel does.
 func (p *runPlan) measureAlso() error {
 	var others []*tmpl.Template
 	if p.tag != nil {
@@ -473,6 +516,9 @@ func (p *runPlan) measureAlso() error {
 	}
 	if p.resultsPath != nil {
 		others = append(others, p.resultsPath)
+	}
+	if p.workdir != nil {
+		others = append(others, p.workdir)
 	}
 	if p.o.bar {
 		bar, err := tmpl.Parse([]string{"{}"}, tmpl.Options{Text: true})
@@ -573,8 +619,17 @@ func fill(records iter.Seq2[[]string, error], slots, most, maxLen, baseLen int, 
 // $PARALLEL_TMP replaces it: letters only, which no quoting changes.
 const catMarker = "MULTITASKxCATxBLOCKxFILE"
 
-// command expands a job's command line.
+// command expands a job's command line, and its --workdir.
 func (p *runPlan) command(seq, slot int, args []string) engine.Command {
+	c := p.commandLine(seq, slot, args)
+	if p.workdir != nil {
+		c.Dir = p.workdir.Expand(seq, slot, args).Line
+	}
+	return c
+}
+
+// commandLine expands a job's command line.
+func (p *runPlan) commandLine(seq, slot int, args []string) engine.Command {
 	if p.noWords {
 		return engine.Command{Line: strings.Join(args, " ")}
 	}
@@ -664,8 +719,8 @@ func (p *runPlan) execute(ctx context.Context) int {
 		}
 	}
 	var prog *progress
-	if o.bar || o.eta {
-		prog = newProgress(p.stderr, o.bar, o.eta)
+	if o.bar || o.eta || o.progress {
+		prog = newProgress(p.stderr, o.bar, o.eta || o.progress)
 		jobs = counted(jobs, prog)
 	}
 	var endErr error

@@ -52,6 +52,12 @@ type Options struct {
 	// kill every child forked on it. The package's own forking thread
 	// does not end while such a child lives.
 	AnyThread bool
+	// Nice, when not 0, is the niceness a linked child starts with, as
+	// setpriority(2) sets it, in place of this process's: the child is
+	// forked on a thread of that niceness, which it inherits. Without the
+	// privilege to lower a niceness, a lower one is left as it is, as GNU
+	// parallel's --nice leaves it.
+	Nice int
 }
 
 // Start starts cmd, which must not have been started, and its reaper. The
@@ -60,27 +66,38 @@ func Start(cmd *exec.Cmd, opts Options) (*Child, error) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
+	if opts.Detached && opts.Nice != 0 {
+		return nil, errors.New("supervise: Nice is for linked children, not Detached ones")
+	}
 	if err := configure(cmd.SysProcAttr, opts); err != nil {
 		return nil, err
 	}
 	var err error
+	var f *lockedForker // the linked child's
 	switch {
 	case opts.Detached:
 		err = cmd.Start()
+	case opts.Nice != 0:
+		f = niceForker(opts.Nice)
+		err = f.start(cmd)
 	case opts.AnyThread:
-		err = forker.startHere(cmd)
+		f = forker
+		err = f.startHere(cmd)
 	default:
-		err = forker.start(cmd)
+		f = forker
+		err = f.start(cmd)
 	}
 	if err != nil {
 		return nil, err
 	}
 	c := &Child{cmd: cmd, pid: cmd.Process.Pid, done: make(chan struct{})}
-	go c.reap(!opts.Detached)
+	go c.reap(f)
 	return c, nil
 }
 
-func (c *Child) reap(linked bool) {
+// reap waits for the child, then releases it from f, the forker of a
+// linked child (nil for a detached one).
+func (c *Child) reap(f *lockedForker) {
 	err := c.cmd.Wait()
 	c.code = exitCode(c.cmd.ProcessState)
 	var ee *exec.ExitError
@@ -88,8 +105,8 @@ func (c *Child) reap(linked bool) {
 		c.waitErr = err // copying output failed, or Wait itself did
 	}
 	close(c.done)
-	if linked {
-		forker.release()
+	if f != nil {
+		f.release()
 	}
 }
 
@@ -147,9 +164,29 @@ func (c *Child) Signal(sig syscall.Signal) error {
 // forker forks linked children from one locked thread; see the package doc.
 var forker = &lockedForker{}
 
+// niceForkers fork the linked children of Options.Nice, one forker per
+// niceness: a thread's niceness, once raised, cannot be lowered again
+// without privilege, so each keeps a thread of its own.
+var niceForkers = struct {
+	sync.Mutex
+	m map[int]*lockedForker
+}{m: map[int]*lockedForker{}}
+
+func niceForker(nice int) *lockedForker {
+	niceForkers.Lock()
+	defer niceForkers.Unlock()
+	f := niceForkers.m[nice]
+	if f == nil {
+		f = &lockedForker{nice: nice}
+		niceForkers.m[nice] = f
+	}
+	return f
+}
+
 // lockedForker serves start requests on a goroutine locked to its thread.
 // Package state, as the thread it guards is a property of the process.
 type lockedForker struct {
+	nice   int        // the niceness of its thread; 0 leaves the process's
 	mu     sync.Mutex // guards the fields below
 	live   int        // linked children started and not yet reaped
 	reqs   chan forkReq
@@ -211,6 +248,9 @@ func (f *lockedForker) serve(reqs <-chan forkReq) {
 	// Never unlocked: when this goroutine returns, the runtime ends the
 	// thread, which is safe then because no child it forked is alive.
 	lockThread()
+	if f.nice != 0 {
+		setThreadNice(f.nice)
+	}
 	idle := time.NewTimer(forkerIdle)
 	defer idle.Stop()
 	wasIdle := false // no child alive at the last tick, and none asked for since

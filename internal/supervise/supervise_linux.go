@@ -18,3 +18,8 @@ func configure(attr *syscall.SysProcAttr, opts Options) error {
 }
 
 func lockThread() { runtime.LockOSThread() }
+
+// setThreadNice sets the calling thread's niceness: on Linux each thread
+// has its own, and a child inherits that of the thread that forked it. An
+// error (lowering it without privilege) leaves it as it is.
+func setThreadNice(nice int) { _ = syscall.Setpriority(syscall.PRIO_PROCESS, 0, nice) }

@@ -12,3 +12,5 @@ var errProcessDone = os.ErrProcessDone
 func configure(*syscall.SysProcAttr, Options) error { return ErrUnsupported }
 
 func lockThread() {}
+
+func setThreadNice(int) {}

@@ -2,6 +2,8 @@ package supervise
 
 import (
 	"os/exec"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -170,5 +172,43 @@ func TestForkerOutlivesChildrenOfAnyThread(t *testing.T) {
 	forker.mu.Unlock()
 	if n != 1 {
 		t.Fatalf("the forking goroutine ended %d times while a child of any thread lived", n-1)
+	}
+}
+
+// TestNice starts children at a niceness of their own; a child started
+// without one, before and after, keeps this process's.
+func TestNice(t *testing.T) {
+	own, err := syscall.Getpriority(syscall.PRIO_PROCESS, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own = 20 - own // the raw syscall's 40..1 for -20..19
+	niceness := func(opts Options) string {
+		t.Helper()
+		var out strings.Builder
+		cmd := exec.Command("nice")
+		cmd.Stdout = &out
+		c, err := Start(cmd, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-c.Done()
+		if code := c.ExitCode(); code != 0 {
+			t.Fatalf("nice exited with %d", code)
+		}
+		return strings.TrimSpace(out.String())
+	}
+	want := strconv.Itoa(min(own+7, 19))
+	for _, opts := range []Options{{}, {Nice: own + 7}, {Nice: own + 7, AnyThread: true}, {AnyThread: true}} {
+		w := strconv.Itoa(own)
+		if opts.Nice != 0 {
+			w = want
+		}
+		if got := niceness(opts); got != w {
+			t.Errorf("%+v: the child's niceness is %s, want %s", opts, got, w)
+		}
+	}
+	if _, err := Start(exec.Command("true"), Options{Detached: true, Nice: 1}); err == nil {
+		t.Error("Start of a detached child with Nice: no error")
 	}
 }

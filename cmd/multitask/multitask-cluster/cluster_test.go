@@ -79,6 +79,7 @@ func TestClusterRunsLikeLocal(t *testing.T) {
 		{"halt", "", []string{"-j1", "--halt", "now,fail=1", "exit {}", ":::", "0", "3", "0"}},
 		{"timeout and retries", "", []string{"-k", "--timeout", "0.5", "--retries", "3", "echo try >> tries; echo out {}; sleep {}", ":::", "0", "10"}},
 		{"results", "", []string{"-k", "--results", "res", "echo {}", ":::", "a", "b"}},
+		{"workdir and nice", "", []string{"-k", "--wd", "w/{}", "--nice", "3", "basename $PWD; nice", ":::", "a", "b"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var dirs [2]string
@@ -250,6 +251,22 @@ func TestServerRefusesToListenInsecurely(t *testing.T) {
 		if code != 255 || out.Len() != 0 || !strings.Contains(errOut.String(), "needs TLS and authentication") {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want a refusal", args, code, out.String(), errOut.String())
 		}
+	}
+}
+
+// TestEnvReachesWorkers gives a job over the cluster a variable of the
+// submitting process that its worker lacks.
+func TestEnvReachesWorkers(t *testing.T) {
+	url := startServer(t)
+	startProc(t, nil, "worker", url, "-j1") // before the variable is set
+	t.Setenv("MULTITASK_TEST_ENV", "from the submitter")
+	o := runMultitask(t, t.TempDir(), "", "--cluster", url, "--env", "MULTITASK_TEST_E*", `echo "[$MULTITASK_TEST_ENV]"`, ":::", "1")
+	if o.code != 0 || o.stdout != "[from the submitter] 1\n" {
+		t.Fatalf("--env over the cluster: %+v", o)
+	}
+	o = runMultitask(t, t.TempDir(), "", "--cluster", url, `echo "[$MULTITASK_TEST_ENV]"`, ":::", "1")
+	if o.code != 0 || o.stdout != "[] 1\n" {
+		t.Fatalf("without --env, over the cluster: %+v", o)
 	}
 }
 

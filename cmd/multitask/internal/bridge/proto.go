@@ -189,6 +189,8 @@ func appendJob(e *encoder, j *jobexec.Job) {
 	}
 	e.int(j.MemLimit)
 	e.bool(j.StdinAsFile)
+	e.string(j.Dir)
+	e.int(int64(j.Nice))
 }
 
 func readJob(d *decoder) jobexec.Job {
@@ -214,6 +216,8 @@ func readJob(d *decoder) jobexec.Job {
 	}
 	j.MemLimit = d.int()
 	j.StdinAsFile = d.bool()
+	j.Dir = d.string()
+	j.Nice = int(d.int())
 	return j
 }
 

@@ -41,10 +41,12 @@ func (j *Job) InputLen() int64 {
 }
 
 // A Command is a job's command line: Line runs through the shell; Argv,
-// when not nil, is exec'd directly with the same effect.
+// when not nil, is exec'd directly with the same effect. Dir is the
+// directory it runs in (see jobexec.Job.Dir).
 type Command struct {
 	Line string
 	Argv []string
+	Dir  string
 }
 
 // Output says how jobs' output reaches the user.
@@ -84,6 +86,8 @@ type Config struct {
 	// MemLimit, when positive, kills a job whose processes' resident
 	// memory passes it (bytes).
 	MemLimit int64
+	// Nice, when not 0, is the niceness jobs run at.
+	Nice int
 
 	Delay time.Duration // between starts
 	// MemFree starts a job only with this much memory available, and,

@@ -65,6 +65,7 @@ func (r *runner) try(job Job, slot, idx int, cmd Command) *Result {
 				"PARALLEL_JOBSLOT="+strconv.Itoa(slot),
 				"PARALLEL_PID="+strconv.Itoa(os.Getpid())),
 			Timeout: r.cfg.Timeout.After, TermSeq: r.cfg.TermSeq, MemLimit: r.cfg.MemLimit,
+			Dir: cmd.Dir, Nice: r.cfg.Nice,
 		},
 		StdinFile: job.InputFile,
 		Lookup:    r.paths.Lookup,

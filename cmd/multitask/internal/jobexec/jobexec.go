@@ -42,7 +42,17 @@ type Job struct {
 	// MemLimit, when positive, kills the job's group with SIGKILL once the
 	// resident memory of its processes passes it (bytes).
 	MemLimit int64
+	// Dir is the directory the job runs in, made first if need be; empty
+	// or "." for this process's. TempDir makes a new one for the job.
+	Dir string
+	// Nice, when not 0, is the niceness the job runs at.
+	Nice int
 }
+
+// TempDir as a Job's Dir runs the job in a new temporary directory,
+// removed with what is left in it once the job has ended: GNU parallel's
+// --workdir "...".
+const TempDir = "..."
 
 // A TermStep sends Signal to the job's group, then waits up to Wait for
 // the job to end.
@@ -135,7 +145,14 @@ func Run(ctx context.Context, s *Spec) Outcome {
 		spec.Stdin, spec.StdinFile, spec.StdinAsFile = nil, nil, false
 		s = &spec
 	}
-	c, err := s.command()
+	dir, err := s.workdir()
+	if err != nil {
+		return startFailed(s, err)
+	}
+	if s.Dir == TempDir {
+		defer os.RemoveAll(dir)
+	}
+	c, err := s.command(dir)
 	if err != nil {
 		o.Start = time.Now()
 		o.Exit, o.Err = notFoundStatus(err), err
@@ -149,12 +166,12 @@ func Run(ctx context.Context, s *Spec) Outcome {
 	o.Start = time.Now()
 	// multitask's programs never end a goroutine locked to its thread:
 	// forking on any thread is safe, and spares two thread switches a job.
-	opts := supervise.Options{AnyThread: true}
+	opts := supervise.Options{AnyThread: true, Nice: s.Nice}
 	child, err := supervise.Start(c, opts)
 	if errors.Is(err, syscall.ENOEXEC) && s.Argv != nil {
 		// A file without a #! line: the shell runs it as a script. A Cmd
 		// starts once, even when its start failed.
-		c = &exec.Cmd{Path: s.Shell, Args: []string{s.Shell, "-c", s.Line}, Env: c.Env,
+		c = &exec.Cmd{Path: s.Shell, Args: []string{s.Shell, "-c", s.Line}, Env: c.Env, Dir: c.Dir,
 			Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr, SysProcAttr: &syscall.SysProcAttr{Setpgid: true}}
 		child, err = supervise.Start(c, opts)
 	}
@@ -213,10 +230,24 @@ func orDiscard(w io.Writer) io.Writer {
 	return w
 }
 
-// command builds the process of a job.
-func (s *Spec) command() (*exec.Cmd, error) {
-	c := &exec.Cmd{}
-	if s.Argv != nil {
+// workdir makes the job's directory, as GNU parallel's mkdir -p does.
+func (s *Spec) workdir() (string, error) {
+	switch s.Dir {
+	case "", ".":
+		return "", nil
+	case TempDir:
+		return os.MkdirTemp("", "multitask-wd-")
+	}
+	return s.Dir, os.MkdirAll(s.Dir, 0o777)
+}
+
+// command builds the process of a job that runs in dir ("": here).
+func (s *Spec) command(dir string) (*exec.Cmd, error) {
+	c := &exec.Cmd{Dir: dir}
+	// A program named by a relative path is found from dir, as the shell
+	// that cd's there finds it.
+	relative := dir != "" && s.Argv != nil && strings.Contains(s.Argv[0], "/") && !filepath.IsAbs(s.Argv[0])
+	if s.Argv != nil && !relative {
 		lookup := s.Lookup
 		if lookup == nil {
 			lookup = LookPath

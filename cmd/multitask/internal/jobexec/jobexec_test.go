@@ -3,7 +3,9 @@ package jobexec
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -22,10 +24,12 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestRun(t *testing.T) {
-	script := filepath.Join(t.TempDir(), "script")
+	dir := t.TempDir()
+	script := filepath.Join(dir, "script")
 	if err := os.WriteFile(script, []byte("echo run by the shell\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	work := filepath.Join(dir, "made", "here")
 	for _, tc := range []struct {
 		name         string
 		job          Job
@@ -44,6 +48,11 @@ func TestRun(t *testing.T) {
 		{name: "not executable", job: Job{Line: "x", Argv: []string{"/dev/null"}}, stderr: "permission denied", exit: 126},
 		{name: "script without #!", job: Job{Line: script, Argv: []string{script}}, stdout: "run by the shell\n"},
 		{name: "timeout", job: Job{Line: "echo started; sleep 30", Timeout: 200 * time.Millisecond}, stdout: "started\n", exit: -1, signal: 15, timedOut: true},
+		// A directory is made if need be; a program named by a relative
+		// path is found from it.
+		{name: "dir", job: Job{Line: "x", Argv: []string{"pwd"}, Dir: work}, stdout: work + "\n"},
+		{name: "program in dir", job: Job{Line: "./script", Argv: []string{"./script"}, Dir: dir}, stdout: "run by the shell\n"},
+		{name: "nice", job: Job{Line: "x", Argv: []string{"nice"}, Nice: 19}, stdout: "19\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -60,6 +69,20 @@ func TestRun(t *testing.T) {
 				t.Errorf("outcome %+v: start or error wrong", o)
 			}
 		})
+	}
+}
+
+// TestTempDir runs a job in a new directory, which goes once the job has
+// ended, with what the job left there.
+func TestTempDir(t *testing.T) {
+	var out bytes.Buffer
+	o := Run(context.Background(), &Spec{Job: Job{Line: "pwd; touch left", Shell: "/bin/sh", Dir: TempDir}, Stdout: &out})
+	dir := strings.TrimSpace(out.String())
+	if o.Exit != 0 || !strings.Contains(dir, "multitask-wd-") {
+		t.Fatalf("job in a temporary directory: %+v, ran in %q", o, dir)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the job's directory %s is still there: %v", dir, err)
 	}
 }
 
