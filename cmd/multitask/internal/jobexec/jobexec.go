@@ -466,17 +466,23 @@ func (sec *Section) writeTo(pw *os.File) {
 // is, any other writer through a pipe.
 func attach(c *exec.Cmd, stdin stdinSource, stdout, stderr io.Writer) (*streams, error) {
 	s := &streams{}
+	null, nullErr := devNull()
 	if stdin != nil {
 		if err := s.feed(c, stdin); err != nil {
 			return nil, err
 		}
+	} else if nullErr == nil {
+		c.Stdin = null
 	}
 	for _, o := range []struct {
 		w    io.Writer
 		real *io.Writer
 	}{{stdout, &c.Stdout}, {stderr, &c.Stderr}} {
 		if o.w == nil {
-			continue // exec gives the job /dev/null
+			if nullErr == nil {
+				*o.real = null
+			}
+			continue // else exec opens /dev/null for the job
 		}
 		if f, ok := o.w.(*os.File); ok {
 			*o.real = f
@@ -500,6 +506,10 @@ func attach(c *exec.Cmd, stdin stdinSource, stdout, stderr io.Writer) (*streams,
 	}
 	return s, nil
 }
+
+// devNull is /dev/null, opened once for the jobs that read it or discard
+// an output: exec would open and close it for each job.
+var devNull = sync.OnceValues(func() (*os.File, error) { return os.OpenFile(os.DevNull, os.O_RDWR, 0) })
 
 // copyBuffers serve copyOutput. Jobs are short and many: a buffer of
 // their own would make two of them per job, mostly for jobs that print
