@@ -45,7 +45,9 @@ type options struct {
 	lines    int  // -L or -l: values (lines) per job, a line ending in white space going on
 	linesL   bool // -L, which puts {} in context as -X does, unless -m or --xargs
 	argFiles []string
-	workdir  string   // --workdir: where jobs run
+	workdir  string // --workdir: where jobs run
+	tmpdir   string
+	compress bool
 	envs     []string // --env: variables the jobs get from here
 	nice     int
 	argSep   string // ::: unless --arg-sep
@@ -98,9 +100,13 @@ type options struct {
 	recEndSet   bool // --recend was given
 	recStartSet bool // --recstart was given
 
-	help     bool
-	version  bool
-	willCite bool
+	help    bool
+	version bool
+	// Questions answered without running anything.
+	minVersion                                   string
+	numCores, numThreads, numSockets, maxLineLen bool
+	plain                                        bool
+	willCite                                     bool
 
 	command []string
 	sources []source
@@ -201,6 +207,9 @@ func newFlagSet(o *options) *flagSet {
 	fs.stringVar(&o.memFree, "memfree", 0, "SIZE", "start a job only while SIZE of memory is available (k, M, G); kill the youngest job while less than half is")
 	fs.stringVar(&o.load, "load", 0, "N", "start a job only while the load is below N: N, N% of the cores, +N or -N cores")
 	fs.stringVar(&o.delay, "delay", 0, "DUR", "wait DUR between job starts")
+	fs.stringVar(&o.tmpdir, "tmpdir", 0, "DIR", "put temporary files (output too big for memory, --cat blocks) in DIR, and give the jobs TMPDIR=DIR")
+	fs.alias("tmpdir", "tempdir")
+	fs.boolVar(&o.compress, "compress", 0, "accepted from GNU parallel's scripts; multitask's temporary files hold only output past 1 MiB a stream, uncompressed")
 	fs.stringVar(&o.memLimit, "mem-limit", 0, "SIZE", "kill a job whose processes' resident memory passes SIZE")
 
 	fs.group("Pipe mode")
@@ -220,6 +229,13 @@ func newFlagSet(o *options) *flagSet {
 	fs.group("Other")
 	fs.boolVar(&o.help, "help", 'h', "show this help")
 	fs.boolVar(&o.version, "version", 'V', "show the version")
+	fs.stringVar(&o.minVersion, "minversion", 0, "VERSION", "print the GNU parallel version multitask follows; exit 255 if it is older than VERSION")
+	fs.boolVar(&o.numCores, "number-of-cores", 0, "print the number of CPU cores and exit")
+	fs.alias("number-of-cores", "number-of-cpus")
+	fs.boolVar(&o.numThreads, "number-of-threads", 0, "print the number of CPU threads and exit")
+	fs.boolVar(&o.numSockets, "number-of-sockets", 0, "print the number of CPU sockets and exit")
+	fs.boolVar(&o.maxLineLen, "max-line-length-allowed", 0, "print the longest argument exec takes, as GNU parallel finds it, and exit")
+	fs.boolVar(&o.plain, "plain", 0, "accepted from GNU parallel's scripts; multitask reads no profile")
 	fs.boolVar(&o.willCite, "will-cite", 0, "accepted from GNU parallel's scripts; multitask prints no notice")
 	fs.alias("will-cite", "willcite", "nn", "nonotice", "no-notice", "bibtex")
 	return fs
@@ -250,6 +266,9 @@ func parseOptions(args []string) (*options, error) {
 	o.recEndSet, o.recStartSet = fs.changed("recend"), fs.changed("recstart")
 	if o.haltOnErr {
 		o.halt = "now,fail=1"
+	}
+	if _, err := strconv.ParseFloat(o.minVersion, 64); o.minVersion != "" && err != nil {
+		return nil, fmt.Errorf("%w: --minversion %s: a number is expected", errUsage, o.minVersion)
 	}
 	if o.argSep == "" || o.fileSep == "" || o.argSep == o.fileSep {
 		return nil, fmt.Errorf("%w: --arg-sep and --arg-file-sep must be given, and differ", errUsage)

@@ -42,6 +42,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			fmt.Fprintln(stdout, version)
 			return 0
 		}
+		if code, ok := o.answer(stdout); ok {
+			return code
+		}
 		var r *runPlan
 		if r, err = o.plan(stdin, stdout, stderr); err == nil {
 			return r.execute(ctx)
@@ -52,6 +55,32 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "Try 'multitask --help' for more information.")
 	}
 	return 255
+}
+
+// answer prints what --minversion, --number-of-cores (and -cpus,
+// -threads, -sockets) and --max-line-length-allowed ask, as GNU parallel
+// prints it, and reports whether one was asked, with the exit status.
+func (o *options) answer(stdout io.Writer) (code int, ok bool) {
+	sockets, cores, threads := cpuTopology()
+	switch {
+	case o.minVersion != "":
+		fmt.Fprintln(stdout, gnuVersion)
+		if v, _ := strconv.ParseFloat(o.minVersion, 64); v > gnuVersion {
+			return 255, true
+		}
+		return 0, true
+	case o.numCores:
+		fmt.Fprintln(stdout, cores)
+	case o.numThreads:
+		fmt.Fprintln(stdout, threads)
+	case o.numSockets:
+		fmt.Fprintln(stdout, sockets)
+	case o.maxLineLen:
+		fmt.Fprintln(stdout, maxArgLen)
+	default:
+		return 0, false
+	}
+	return 0, true
 }
 
 // runPlan is a checked command line, ready to run.
@@ -273,6 +302,14 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		p.in.Close()
 		return nil, err
 	}
+	if o.tmpdir != "" {
+		if fi, err := os.Stat(o.tmpdir); err != nil || !fi.IsDir() {
+			p.in.Close()
+			return nil, fmt.Errorf("--tmpdir %s: not a directory", o.tmpdir)
+		}
+		c.TempDir = o.tmpdir
+		c.Env = append(c.Env, "TMPDIR="+o.tmpdir)
+	}
 	if p.fills() {
 		if err := p.measureAlso(); err != nil {
 			p.in.Close()
@@ -432,7 +469,7 @@ func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
 
 // maxLine is the length of the shortest command line that GNU parallel
 // refuses, on Linux: half of what it finds a shell takes, less 3000 bytes
-// "for wrapping", (130329 - 3000) / 2. What it finds is the end of its
+// "for wrapping", (maxArgLen - 3000) / 2. What it finds is the end of its
 // binary search, to within 1%, for the longest argument exec takes:
 // 128 KiB with its NUL (MAX_ARG_STRLEN). -m and -X fill command lines up to
 // it, and one that long or longer stops the run, as in GNU parallel.

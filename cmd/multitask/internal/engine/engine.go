@@ -88,6 +88,9 @@ type Config struct {
 	MemLimit int64
 	// Nice, when not 0, is the niceness jobs run at.
 	Nice int
+	// TempDir is where output too big to hold in memory waits to be
+	// printed; "" for os.TempDir.
+	TempDir string
 
 	Delay time.Duration // between starts
 	// MemFree starts a job only with this much memory available, and,
@@ -390,7 +393,8 @@ func (r *runner) schedule(jobs iter.Seq2[Job, error]) error {
 		r.sum.Started++
 		if r.held != nil {
 			r.outputMu.Lock()
-			r.held[idx] = &heldLines{}
+			h := r.newHeld()
+			r.held[idx] = &h
 			r.outputMu.Unlock()
 		}
 		r.running.Add(1)

@@ -116,6 +116,20 @@ func TestBigOutputSpillsAndPrintsWhole(t *testing.T) {
 	}
 }
 
+// TestSpillGoesToTempDir: output too big for memory goes to a file in
+// TempDir, and a TempDir that is not there makes the job's output fail,
+// reported, rather than go elsewhere.
+func TestSpillGoesToTempDir(t *testing.T) {
+	cfg, out, errOut := config(1)
+	cfg.TempDir = filepath.Join(t.TempDir(), "missing")
+	if _, err := Run(context.Background(), cfg, lines("head -c 2097152 /dev/zero", "echo small")); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "small\n" || !strings.Contains(errOut.String(), "missing") {
+		t.Fatalf("stdout %d bytes, stderr %q; want only the small job's, and the big one's error", len(out.String()), errOut.String())
+	}
+}
+
 func TestTagAndLineBuffer(t *testing.T) {
 	cfg, out, _ := config(2)
 	cfg.Output = LineBuffer

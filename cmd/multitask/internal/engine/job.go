@@ -54,7 +54,7 @@ func retryDelay(base time.Duration, try int) time.Duration {
 
 // try runs a job once.
 func (r *runner) try(job Job, slot, idx int, cmd Command) *Result {
-	res := &Result{Job: job, Slot: slot, Command: cmd, Stdout: &spool{}, Stderr: &spool{}, idx: idx}
+	res := &Result{Job: job, Slot: slot, Command: cmd, Stdout: &spool{dir: r.cfg.TempDir}, Stderr: &spool{dir: r.cfg.TempDir}, idx: idx}
 	env := make([]string, len(r.cfg.Env), len(r.cfg.Env)+3)
 	copy(env, r.cfg.Env)
 	spec := &jobexec.Spec{

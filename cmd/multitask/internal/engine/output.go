@@ -25,6 +25,7 @@ var spoolBuffers = sync.Pool{New: func() any { return new([spoolMemory]byte) }}
 
 // A spool holds one stream of a job's output until it is printed.
 type spool struct {
+	dir  string // where a spilled stream's file goes; "" for os.TempDir
 	buf  []byte
 	big  *[spoolMemory]byte // buf's memory, from spoolBuffers; nil when buf is small
 	file *os.File           // nil until buf would pass spoolMemory
@@ -46,7 +47,7 @@ func (s *spool) Write(p []byte) (int, error) {
 		return len(p), nil // keep draining the pipe; the error is reported once
 	}
 	if s.file == nil {
-		f, err := os.CreateTemp("", "multitask-out-")
+		f, err := os.CreateTemp(s.dir, "multitask-out-")
 		if err != nil {
 			s.err = err
 			return len(p), nil
@@ -139,6 +140,10 @@ func writeTagged(w io.Writer, tag string, r io.Reader) error {
 // until it is the job's turn to print.
 type heldLines struct{ out, err spool }
 
+func (r *runner) newHeld() heldLines {
+	return heldLines{out: spool{dir: r.cfg.TempDir}, err: spool{dir: r.cfg.TempDir}}
+}
+
 // lineDest is where a line of job idx goes, with outputMu held: straight
 // out when it is the job's turn (or lines keep no order), else into what
 // the job holds.
@@ -174,7 +179,7 @@ func (r *runner) passTurn(p *Result) {
 		r.flushHeld(h)
 		h.out.release()
 		h.err.release()
-		*h = heldLines{}
+		*h = r.newHeld()
 	}
 }
 

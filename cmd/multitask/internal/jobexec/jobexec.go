@@ -230,13 +230,24 @@ func orDiscard(w io.Writer) io.Writer {
 	return w
 }
 
+// tempDir is where the job's temporary files go: the TMPDIR the job is
+// given, as GNU parallel's --tmpdir gives it, else this process's.
+func (s *Spec) tempDir() string {
+	for i := len(s.Env) - 1; i >= 0; i-- {
+		if dir, ok := strings.CutPrefix(s.Env[i], "TMPDIR="); ok && dir != "" {
+			return dir
+		}
+	}
+	return os.TempDir()
+}
+
 // workdir makes the job's directory, as GNU parallel's mkdir -p does.
 func (s *Spec) workdir() (string, error) {
 	switch s.Dir {
 	case "", ".":
 		return "", nil
 	case TempDir:
-		return os.MkdirTemp("", "multitask-wd-")
+		return os.MkdirTemp(s.tempDir(), "multitask-wd-")
 	}
 	return s.Dir, os.MkdirAll(s.Dir, 0o777)
 }
@@ -371,7 +382,7 @@ func (sec *Section) Bytes() ([]byte, error) {
 // stdinToFile writes the job's stdin to a new temporary file, as GNU
 // parallel's --cat does, and returns its path.
 func (s *Spec) stdinToFile() (path string, err error) {
-	f, err := createTemp()
+	f, err := createTemp(s.tempDir())
 	if err != nil {
 		return "", fmt.Errorf("a file for the job's input: %w", err)
 	}
@@ -397,14 +408,14 @@ func (s *Spec) stdinToFile() (path string, err error) {
 // createTemp makes a new file in the temporary directory, named as GNU
 // parallel names its files: par and five letters or digits, so that a job
 // that prints the name prints as many bytes.
-func createTemp() (*os.File, error) {
+func createTemp(dir string) (*os.File, error) {
 	const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 	name := []byte("par.....")
 	for {
 		for i := 3; i < len(name); i++ {
 			name[i] = chars[rand.IntN(len(chars))]
 		}
-		f, err := os.OpenFile(filepath.Join(os.TempDir(), string(name)), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		f, err := os.OpenFile(filepath.Join(dir, string(name)), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 		if !errors.Is(err, fs.ErrExist) {
 			return f, err
 		}

@@ -207,6 +207,18 @@ func TestPathsCacheExpires(t *testing.T) {
 	}
 }
 
+// TestTempFilesFollowTheJobsTMPDIR puts a --cat block and a temporary
+// working directory where the TMPDIR given to the job says.
+func TestTempFilesFollowTheJobsTMPDIR(t *testing.T) {
+	tmp := t.TempDir()
+	var out bytes.Buffer
+	job := Job{Shell: "/bin/sh", Line: `dirname "$PARALLEL_TMP"; dirname "$PWD"`, Stdin: []byte("x"), StdinAsFile: true,
+		Env: []string{"TMPDIR=/elsewhere", "TMPDIR=" + tmp}, Dir: TempDir}
+	if o := Run(context.Background(), &Spec{Job: job, Stdout: &out}); o.Exit != 0 || out.String() != tmp+"\n"+tmp+"\n" {
+		t.Fatalf("outcome %+v, stdout %q; want both in %s", o, out.String(), tmp)
+	}
+}
+
 // TestStdinAsFile gives a job its block, from memory and from a section
 // of a file, in a file named by $PARALLEL_TMP: the job reads it there and
 // nothing on stdin, and the file is gone once the job has ended.
