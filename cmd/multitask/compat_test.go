@@ -366,6 +366,7 @@ var compatCases = []compatCase{
 	{name: "workdir", args: []string{"-k", "--wd", "w/{}", "basename $PWD; pwd | grep -c /w/", ":::", "a", "b"}},
 	{name: "workdir here", args: []string{"-k", "--workdir", ".", "cat", "args.txt", ":::", "a"}},
 	{name: "workdir temporary", args: []string{"-k", "--wd", "...", "ls | wc -l; echo {}", ":::", "a", "b"}},
+	{name: "retry failed without a joblog", args: []string{"-k", "--retry-failed", "echo", ":::", "a"}},
 	{name: "tmpdir", args: []string{"-k", "--tmpdir", ".", "--compress", "echo $TMPDIR {}", ":::", "a"}},
 	{name: "plain", args: []string{"-k", "--plain", "echo", ":::", "a"}},
 	{name: "minversion", args: []string{"--minversion", "20130722"}},

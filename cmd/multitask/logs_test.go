@@ -4,12 +4,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/multitask-go/multitask/cmd/multitask/internal/gnutest"
+	"github.com/multitask-go/multitask/cmd/multitask/internal/joblog"
 )
 
 // joblogColumns reads a joblog without its time columns (Starttime and
@@ -209,6 +210,31 @@ func TestResultsMatchGNU(t *testing.T) {
 				t.Errorf("%d meta.json files for %d jobs", metas, seqs)
 			}
 		})
+	}
+}
+
+// TestRetryFailedMatchesGNU lets GNU parallel write a joblog with failed
+// jobs, a job number it skips and one that succeeded at its second try,
+// then runs --retry-failed from copies of it with each runner: the failed
+// commands run again with their numbers, whatever command and input are
+// given, and the joblog grows by the same lines.
+func TestRetryFailedMatchesGNU(t *testing.T) {
+	gnutest.Path(t)
+	log := joblog.Header + "\n" +
+		"1\t:\t1700000000.000\t0.010\t0\t4\t1\t0\techo one; exit 1\n" +
+		"3\t:\t1700000000.000\t0.010\t0\t6\t0\t15\techo three\n" +
+		"4\t:\t1700000000.000\t0.010\t0\t0\t2\t0\tfalse\n" +
+		"4\t:\t1700000001.000\t0.010\t0\t0\t0\t0\ttrue\n" +
+		"5\t:\t1700000000.000\t0.010\t0\t0\t3\t0\techo five\n"
+	p := &pair{files: map[string]string{"jl": log}, args: []string{"-k", "-j1", "--retry-failed", "--joblog", "jl", "echo", "ignored", ":::", "x"}}
+	startPairs(t, p)
+	gnu, ours := p.run(t)
+	if ours.stdout != gnu.stdout || ours.code != gnu.code {
+		t.Errorf("stdout %q exit %d; GNU parallel's %q exit %d", ours.stdout, ours.code, gnu.stdout, gnu.code)
+	}
+	want, got := joblogColumns(t, filepath.Join(p.gnuDir, "jl")), joblogColumns(t, filepath.Join(p.ourDir, "jl"))
+	if !slices.Equal(got, want) {
+		t.Errorf("joblog\n got %q\nwant %q (GNU parallel)", got, want)
 	}
 }
 

@@ -69,6 +69,7 @@ type options struct {
 	joblog       string
 	resume       bool
 	resumeFailed bool
+	retryFailed  bool
 	resumeKey    string
 	results      string
 	json         bool
@@ -195,6 +196,8 @@ func newFlagSet(o *options) *flagSet {
 	fs.boolVar(&o.resume, "resume", 0, "skip the jobs the joblog lists")
 	fs.boolVar(&o.resumeFailed, "resume-failed", 0, "skip the jobs the joblog lists as succeeded, rerun the others")
 	fs.alias("resume-failed", "resumefailed")
+	fs.boolVar(&o.retryFailed, "retry-failed", 0, "run the commands of the jobs the joblog lists as failed again, ignoring the command and input given")
+	fs.alias("retry-failed", "retryfailed")
 	fs.stringVar(&o.resumeKey, "resume-key", 0, "seq|hash", "know jobs in the joblog by number (seq, GNU's way) or by command line (hash)")
 	fs.stringVar(&o.results, "results", 0, "DIR", "save each job's output under DIR/1/<value1>/... instead of printing it; with replacement strings, in the files they name; as one table for .csv, .tsv, .json (-.csv: on stdout)")
 	fs.alias("results", "result", "res")

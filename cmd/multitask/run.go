@@ -57,6 +57,33 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return 255
 }
 
+// retryFromJoblog makes the run --retry-failed asks for: the commands of
+// the joblog's failed jobs, run again with their numbers, in place of the
+// command and input given, as GNU parallel reruns them. It is
+// --resume-failed over the joblog's own commands, one per job number: the
+// last the log holds for it ("" for a number it skips), and no job whose
+// number some entry records as succeeded.
+func (o *options) retryFromJoblog() error {
+	log, err := joblog.Read(o.joblog)
+	if err != nil {
+		return err
+	}
+	var commands []string
+	for e := range log.Entries() {
+		if e.Seq < 1 {
+			continue
+		}
+		if e.Seq > len(commands) {
+			commands = append(commands, make([]string, e.Seq-len(commands))...)
+		}
+		commands[e.Seq-1] = strings.ReplaceAll(e.Command, "\x00", "\n")
+	}
+	o.command, o.argFiles = nil, nil
+	o.sources = []source{{values: commands}}
+	o.resumeFailed, o.resumeKey = true, "seq"
+	return nil
+}
+
 // answer prints what --minversion, --number-of-cores (and -cpus,
 // -threads, -sockets) and --max-line-length-allowed ask, as GNU parallel
 // prints it, and reports whether one was asked, with the exit status.
@@ -185,6 +212,11 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 	}
 	if o.memLimit != "" {
 		if c.MemLimit, err = parseSize(o.memLimit); err != nil {
+			return nil, err
+		}
+	}
+	if o.retryFailed && o.joblog != "" {
+		if err := o.retryFromJoblog(); err != nil {
 			return nil, err
 		}
 	}
