@@ -150,7 +150,7 @@ func TestCatFiles(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	o := runIn(t, lines(10), "-k", "--pipe", "--cat", "--block", "5", "--joblog", filepath.Join(tmp, "log"), "wc -l")
-	got := regexp.MustCompile(`(?m)^2 `+regexp.QuoteMeta(tmp)+`/par[A-Za-z0-9]{5}$`).FindAllString(o.stdout, -1)
+	got := regexp.MustCompile(`(?m)^2 `+regexp.QuoteMeta(tmp)+`/par[A-Za-z0-9_]{5}$`).FindAllString(o.stdout, -1)
 	if o.code != 0 || len(got) != 5 {
 		t.Fatalf("exit %d, stdout %q; want 5 lines of 2 and a file's name", o.code, o.stdout)
 	}

@@ -331,6 +331,50 @@ func TestResultsTablesMatchGNU(t *testing.T) {
 	}
 }
 
+// TestFilesMatchGNU prints the names of files holding the jobs' output,
+// in --tmpdir or --results: the same lines as GNU parallel's but for the
+// random part of the names, and the files hold the same.
+func TestFilesMatchGNU(t *testing.T) {
+	gnutest.Path(t)
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"temporary", []string{"-k", "--files", "--tmpdir", ".", "echo {}; echo err >&2", ":::", "a", "b"}},
+		{"tagged", []string{"-k", "--output-as-files", "--tmpdir", ".", "--tag", "printf {}", ":::", "a", "b"}},
+		{"results", []string{"-k", "--files", "--results", "res", "echo", ":::", "a"}},
+		{"results template", []string{"-k", "--files", "--results", "out_{}", "echo", ":::", "a"}},
+		{"dry run", []string{"-k", "--files", "--tmpdir", ".", "--dry-run", "echo", ":::", "a"}},
+		{"ungrouped", []string{"-k", "--files", "-u", "echo", ":::", "a"}},
+	}
+	pairs := make([]*pair, len(cases))
+	for i, tc := range cases {
+		pairs[i] = &pair{args: tc.args}
+	}
+	startPairs(t, pairs...)
+	name := regexp.MustCompile(`par[A-Za-z0-9_]{5}\.par`)
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			gnu, ours := pairs[i].run(t)
+			norm := func(s string) string { return name.ReplaceAllString(s, "P") }
+			if norm(ours.stdout) != norm(gnu.stdout) || ours.code != gnu.code {
+				t.Errorf("stdout %q exit %d; GNU parallel's %q exit %d", ours.stdout, ours.code, gnu.stdout, gnu.code)
+			}
+			contents := func(dir string) []string {
+				var all []string
+				for file, content := range tree(t, dir) {
+					all = append(all, norm(file)+": "+content)
+				}
+				slices.Sort(all)
+				return all
+			}
+			if want, got := contents(pairs[i].gnuDir), contents(pairs[i].ourDir); !slices.Equal(got, want) {
+				t.Errorf("files\n got %q\nwant %q (GNU parallel)", got, want)
+			}
+		})
+	}
+}
+
 func mapsEqual(a, b map[string]string) bool {
 	if len(a) != len(b) {
 		return false

@@ -47,17 +47,19 @@ type options struct {
 	argFiles []string
 	workdir  string // --workdir: where jobs run
 	tmpdir   string
-	compress bool
-	envs     []string // --env: variables the jobs get from here
-	nice     int
-	argSep   string // ::: unless --arg-sep
-	fileSep  string // :::: unless --arg-file-sep
-	eof      string
-	noEmpty  bool
-	link     bool
-	shuf     bool
-	trim     string
-	dryRun   bool
+	// outputFiles is --files: file names are printed instead of output.
+	outputFiles bool
+	compress    bool
+	envs        []string // --env: variables the jobs get from here
+	nice        int
+	argSep      string // ::: unless --arg-sep
+	fileSep     string // :::: unless --arg-file-sep
+	eof         string
+	noEmpty     bool
+	link        bool
+	shuf        bool
+	trim        string
+	dryRun      bool
 
 	timeout    string
 	termseq    string
@@ -141,6 +143,8 @@ func newFlagSet(o *options) *flagSet {
 	fs.alias("workdir", "work-dir", "wd")
 	fs.intVar(&o.nice, "nice", 0, "N", "run the jobs at niceness N")
 	fs.stringsVar(&o.envs, "env", 0, "VAR", "give the jobs VAR (a name, a pattern such as 'FOO*', or _ for all) from here: --cluster workers get it; jobs run here have it already")
+	fs.boolVar(&o.outputFiles, "files", 0, "print the name of a file holding each job's stdout (in the temporary directory, or --results) instead of its output; stderr is dropped")
+	fs.alias("files", "output-as-files", "outputasfiles")
 	fs.boolVar(&o.dryRun, "dry-run", 0, "print the command lines without running them")
 	fs.alias("dry-run", "dryrun", "dr")
 

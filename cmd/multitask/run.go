@@ -20,6 +20,7 @@ import (
 	"github.com/multitask-go/multitask/cmd/multitask/internal/bridge"
 	"github.com/multitask-go/multitask/cmd/multitask/internal/engine"
 	"github.com/multitask-go/multitask/cmd/multitask/internal/input"
+	"github.com/multitask-go/multitask/cmd/multitask/internal/jobexec"
 	"github.com/multitask-go/multitask/cmd/multitask/internal/joblog"
 	"github.com/multitask-go/multitask/cmd/multitask/internal/reaper"
 	"github.com/multitask-go/multitask/cmd/multitask/internal/results"
@@ -129,6 +130,7 @@ type runPlan struct {
 	// strings: a path per job.
 	resultsPath *tmpl.Template
 	workdir     *tmpl.Template // --workdir, a directory per job
+	listFiles   bool           // --files: print a file's name for each job's output
 
 	split pipeSplit  // how --pipe cuts stdin
 	pool  *blockPool // --pipe's block buffers, recycled
@@ -163,7 +165,9 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		return nil, err
 	}
 	c.KeepOrder = o.keepOrder
-	c.Print = o.results == ""
+	// -u prints the output as it comes, --files or not, as in GNU parallel.
+	p.listFiles = o.outputFiles && !o.ungroup
+	c.Print = o.results == "" && !p.listFiles
 	c.Stdout, c.Stderr = stdout, stderr
 	switch {
 	case o.ungroup:
@@ -812,6 +816,11 @@ func (p *runPlan) execute(ctx context.Context) int {
 				endErr = err
 			}
 		}
+		if p.listFiles {
+			if err := p.listOutputFile(r.Job, r.Slot, r.WriteStdout); err != nil && endErr == nil {
+				endErr = err
+			}
+		}
 	}
 	var br *bridge.Client
 	var lost <-chan struct{} // closed should the bridge to the cluster fail
@@ -963,6 +972,11 @@ func (p *runPlan) dryRun() int {
 		case p.o.results != "":
 			// GNU parallel prints nothing, nor writes the line in the
 			// job's files.
+		case p.listFiles:
+			// GNU parallel prints the name of a file it leaves no trace of.
+			if err := p.listOutputFile(j, slot, nil); err != nil {
+				return p.fail(err)
+			}
 		default:
 			if p.tag != nil {
 				// Tagged as output would be; the trace below is not, as
@@ -1016,6 +1030,45 @@ func (p *runPlan) entry(r *engine.Result) joblog.Entry {
 		e.Send = 0 // GNU parallel pipes the parts itself, uncounted
 	}
 	return e
+}
+
+// listOutputFile prints, for --files, the name of a file holding job j's
+// stdout, which write writes: its --results file when there is one, else a
+// new file in the temporary directory, named as GNU parallel names it, and
+// removed again when write is nil (--dry-run). The name comes after the
+// job's tag.
+func (p *runPlan) listOutputFile(j engine.Job, slot int, write func(io.Writer) error) error {
+	var name string
+	if p.o.results != "" && results.FormatOf(p.o.results) == results.Files {
+		if name = p.resultPath(j, slot); strings.HasSuffix(name, "/") {
+			name += "stdout"
+		}
+	} else {
+		dir := p.o.tmpdir
+		if dir == "" {
+			dir = os.TempDir()
+		}
+		f, err := jobexec.TempFile(dir, ".par")
+		if err != nil {
+			return fmt.Errorf("--files: %w", err)
+		}
+		if write != nil {
+			err = write(f)
+		}
+		err = errors.Join(err, f.Close())
+		if write == nil {
+			err = errors.Join(err, os.Remove(f.Name()))
+		}
+		if err != nil {
+			return fmt.Errorf("--files: %w", err)
+		}
+		name = f.Name()
+	}
+	if p.tag != nil {
+		name = p.tagOf(j, slot) + name
+	}
+	_, err := fmt.Fprintln(p.stdout, name)
+	return err
 }
 
 // openTable opens the table --results writes when its value ends in .csv,

@@ -382,7 +382,7 @@ func (sec *Section) Bytes() ([]byte, error) {
 // stdinToFile writes the job's stdin to a new temporary file, as GNU
 // parallel's --cat does, and returns its path.
 func (s *Spec) stdinToFile() (path string, err error) {
-	f, err := createTemp(s.tempDir())
+	f, err := TempFile(s.tempDir(), "")
 	if err != nil {
 		return "", fmt.Errorf("a file for the job's input: %w", err)
 	}
@@ -405,17 +405,20 @@ func (s *Spec) stdinToFile() (path string, err error) {
 	return f.Name(), nil
 }
 
-// createTemp makes a new file in the temporary directory, named as GNU
-// parallel names its files: par and five letters or digits, so that a job
-// that prints the name prints as many bytes.
-func createTemp(dir string) (*os.File, error) {
-	const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+// TempFile makes a new file in dir, named as GNU parallel names its
+// temporary files: par, five letters, digits or underscores, and suffix,
+// so that a job that prints the name prints as many bytes.
+func TempFile(dir, suffix string) (*os.File, error) {
+	const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
 	name := []byte("par.....")
 	for {
 		for i := 3; i < len(name); i++ {
 			name[i] = chars[rand.IntN(len(chars))]
 		}
-		f, err := os.OpenFile(filepath.Join(dir, string(name)), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		// dir/name, not filepath.Join's cleaned path: GNU names ./parXXXXX
+		// in ".".
+		path := strings.TrimSuffix(dir, "/") + "/" + string(name) + suffix
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 		if !errors.Is(err, fs.ErrExist) {
 			return f, err
 		}

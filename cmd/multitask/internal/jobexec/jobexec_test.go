@@ -246,7 +246,7 @@ func TestStdinAsFile(t *testing.T) {
 		o := Run(context.Background(), spec)
 		lines := strings.Fields(out.String())
 		want := map[string]string{"memory": "block", "section": "23456"}[name]
-		if o.Exit != 0 || len(lines) != 3 || lines[0] != want || lines[1] != "0" || !regexp.MustCompile(`^par[A-Za-z0-9]{5}$`).MatchString(lines[2]) {
+		if o.Exit != 0 || len(lines) != 3 || lines[0] != want || lines[1] != "0" || !regexp.MustCompile(`^par[A-Za-z0-9_]{5}$`).MatchString(lines[2]) {
 			t.Errorf("%s: exit %d, stdout %q; want %s, 0 and the file's name", name, o.Exit, out.String(), want)
 		}
 	}
