@@ -89,20 +89,22 @@ func (o *options) retryFromJoblog() error {
 // -threads, -sockets) and --max-line-length-allowed ask, as GNU parallel
 // prints it, and reports whether one was asked, with the exit status.
 func (o *options) answer(stdout io.Writer) (code int, ok bool) {
-	sockets, cores, threads := cpuTopology()
 	switch {
 	case o.minVersion != "":
 		fmt.Fprintln(stdout, gnuVersion)
 		if v, _ := strconv.ParseFloat(o.minVersion, 64); v > gnuVersion {
 			return 255, true
 		}
-		return 0, true
-	case o.numCores:
-		fmt.Fprintln(stdout, cores)
-	case o.numThreads:
-		fmt.Fprintln(stdout, threads)
-	case o.numSockets:
-		fmt.Fprintln(stdout, sockets)
+	case o.numCores || o.numThreads || o.numSockets:
+		sockets, cores, threads := cpuTopology()
+		switch {
+		case o.numCores:
+			fmt.Fprintln(stdout, cores)
+		case o.numThreads:
+			fmt.Fprintln(stdout, threads)
+		default:
+			fmt.Fprintln(stdout, sockets)
+		}
 	case o.maxLineLen:
 		fmt.Fprintln(stdout, maxArgLen)
 	default:
