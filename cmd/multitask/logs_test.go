@@ -282,10 +282,10 @@ func TestResumeFromResults(t *testing.T) {
 // but for the start times and runtimes.
 func TestResultsTablesMatchGNU(t *testing.T) {
 	gnutest.Path(t)
-	cases := []struct {
-		name string
-		args []string
-	}{
+	// The start time and the runtime of each job, in every format.
+	times := regexp.MustCompile(`[0-9]{10}\.[0-9]{3}([,\t]|, "JobRuntime": )[0-9]+\.[0-9]{3}`)
+	norm := func(s string) string { return times.ReplaceAllString(s, "T${1}R") }
+	runCases(t, []argCase{
 		{"csv", []string{"-k", "--results", "-.csv", "echo {}; echo e >&2", ":::", "a", "b,c", "d\"e"}},
 		{"tsv of two sources", []string{"-k", "--results", "-.tsv", "echo", ":::", "a", "b\tc", ":::", "1", "2"}},
 		{"json", []string{"-k", "--results", "-.json", "printf '%s\\n\\001'", ":::", "a", "b\"c"}},
@@ -294,41 +294,29 @@ func TestResultsTablesMatchGNU(t *testing.T) {
 		{"dry run", []string{"-k", "--dry-run", "--results", "-.json", "echo", ":::", "a", "b"}},
 		{"dry run of files", []string{"-k", "--dry-run", "--results", "res", "echo", ":::", "a", "b"}},
 		{"failed jobs", []string{"-k", "--results", "-.csv", "exit {}", ":::", "0", "3"}},
-	}
-	pairs := make([]*pair, len(cases))
-	for i, tc := range cases {
-		pairs[i] = &pair{args: tc.args}
-	}
-	startPairs(t, pairs...)
-	// The start time and the runtime of each job, in every format.
-	times := regexp.MustCompile(`[0-9]{10}\.[0-9]{3}([,\t]|, "JobRuntime": )[0-9]+\.[0-9]{3}`)
-	for i, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			gnu, ours := pairs[i].run(t)
-			norm := func(s string) string { return times.ReplaceAllString(s, "T${1}R") }
-			if norm(ours.stdout) != norm(gnu.stdout) || ours.code != gnu.code {
-				t.Errorf("stdout\n%s\nexit %d, GNU parallel's\n%s\nexit %d", ours.stdout, ours.code, gnu.stdout, gnu.code)
+	}, func(t *testing.T, tc argCase, p *pair, gnu, ours outcome) {
+		if norm(ours.stdout) != norm(gnu.stdout) || ours.code != gnu.code {
+			t.Errorf("stdout\n%s\nexit %d, GNU parallel's\n%s\nexit %d", ours.stdout, ours.code, gnu.stdout, gnu.code)
+		}
+		want, got := tree(t, p.gnuDir), tree(t, p.ourDir)
+		// The comparison must see the times it leaves out.
+		if table := gnu.stdout + want["out.CSV"]; tc.name != "dry run of files" && !times.MatchString(table) {
+			t.Errorf("no start time and runtime found in GNU parallel's table %q", table)
+		}
+		for _, m := range []map[string]string{want, got} {
+			for name, content := range m {
+				m[name] = norm(content)
 			}
-			want, got := tree(t, pairs[i].gnuDir), tree(t, pairs[i].ourDir)
-			// The comparison must see the times it leaves out.
-			if table := gnu.stdout + want["out.CSV"]; tc.name != "dry run of files" && !times.MatchString(table) {
-				t.Errorf("no start time and runtime found in GNU parallel's table %q", table)
-			}
-			for _, m := range []map[string]string{want, got} {
-				for name, content := range m {
-					m[name] = norm(content)
-				}
-			}
-			if tc.name == "dry run of files" {
-				// GNU parallel makes each job's seq and stderr files, but
-				// no stdout; multitask makes none.
-				want = map[string]string{}
-			}
-			if !mapsEqual(got, want) {
-				t.Errorf("files\n got %q\nwant %q (GNU parallel)", got, want)
-			}
-		})
-	}
+		}
+		if tc.name == "dry run of files" {
+			// GNU parallel makes each job's seq and stderr files, but
+			// no stdout; multitask makes none.
+			want = map[string]string{}
+		}
+		if !mapsEqual(got, want) {
+			t.Errorf("files\n got %q\nwant %q (GNU parallel)", got, want)
+		}
+	})
 }
 
 // TestFilesMatchGNU prints the names of files holding the jobs' output,
@@ -336,41 +324,52 @@ func TestResultsTablesMatchGNU(t *testing.T) {
 // random part of the names, and the files hold the same.
 func TestFilesMatchGNU(t *testing.T) {
 	gnutest.Path(t)
-	cases := []struct {
-		name string
-		args []string
-	}{
+	name := regexp.MustCompile(`par[A-Za-z0-9_]{5}\.par`)
+	norm := func(s string) string { return name.ReplaceAllString(s, "P") }
+	contents := func(t *testing.T, dir string) []string {
+		var all []string
+		for file, content := range tree(t, dir) {
+			all = append(all, norm(file)+": "+content)
+		}
+		slices.Sort(all)
+		return all
+	}
+	runCases(t, []argCase{
 		{"temporary", []string{"-k", "--files", "--tmpdir", ".", "echo {}; echo err >&2", ":::", "a", "b"}},
 		{"tagged", []string{"-k", "--output-as-files", "--tmpdir", ".", "--tag", "printf {}", ":::", "a", "b"}},
 		{"results", []string{"-k", "--files", "--results", "res", "echo", ":::", "a"}},
 		{"results template", []string{"-k", "--files", "--results", "out_{}", "echo", ":::", "a"}},
 		{"dry run", []string{"-k", "--files", "--tmpdir", ".", "--dry-run", "echo", ":::", "a"}},
 		{"ungrouped", []string{"-k", "--files", "-u", "echo", ":::", "a"}},
-	}
+	}, func(t *testing.T, _ argCase, p *pair, gnu, ours outcome) {
+		if norm(ours.stdout) != norm(gnu.stdout) || ours.code != gnu.code {
+			t.Errorf("stdout %q exit %d; GNU parallel's %q exit %d", ours.stdout, ours.code, gnu.stdout, gnu.code)
+		}
+		if want, got := contents(t, p.gnuDir), contents(t, p.ourDir); !slices.Equal(got, want) {
+			t.Errorf("files\n got %q\nwant %q (GNU parallel)", got, want)
+		}
+	})
+}
+
+// argCase is a command line that both runners run.
+type argCase struct {
+	name string
+	args []string
+}
+
+// runCases runs each case with GNU parallel and with multitask, each in a
+// directory of its own, and checks each pair's outcomes in a subtest.
+func runCases(t *testing.T, cases []argCase, check func(t *testing.T, tc argCase, p *pair, gnu, ours outcome)) {
+	t.Helper()
 	pairs := make([]*pair, len(cases))
 	for i, tc := range cases {
 		pairs[i] = &pair{args: tc.args}
 	}
 	startPairs(t, pairs...)
-	name := regexp.MustCompile(`par[A-Za-z0-9_]{5}\.par`)
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			gnu, ours := pairs[i].run(t)
-			norm := func(s string) string { return name.ReplaceAllString(s, "P") }
-			if norm(ours.stdout) != norm(gnu.stdout) || ours.code != gnu.code {
-				t.Errorf("stdout %q exit %d; GNU parallel's %q exit %d", ours.stdout, ours.code, gnu.stdout, gnu.code)
-			}
-			contents := func(dir string) []string {
-				var all []string
-				for file, content := range tree(t, dir) {
-					all = append(all, norm(file)+": "+content)
-				}
-				slices.Sort(all)
-				return all
-			}
-			if want, got := contents(pairs[i].gnuDir), contents(pairs[i].ourDir); !slices.Equal(got, want) {
-				t.Errorf("files\n got %q\nwant %q (GNU parallel)", got, want)
-			}
+			check(t, tc, pairs[i], gnu, ours)
 		})
 	}
 }

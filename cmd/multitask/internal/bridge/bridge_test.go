@@ -76,7 +76,7 @@ func TestRoundTrip(t *testing.T) {
 		{Line: "x", Argv: []string{"printf", "%s", "a\x00b"}, Shell: "/bin/bash", Env: []string{"A=1", "PARALLEL_SEQ=7"},
 			Stdin: []byte("block\n"), StdinAsFile: true, Timeout: 3 * time.Second, MemLimit: 1 << 30,
 			TermSeq: []jobexec.TermStep{{Signal: syscall.SIGINT, Wait: time.Second}, {Signal: syscall.SIGKILL}},
-			Dir: "work/a", Nice: 7},
+			Dir:     "work/a", Nice: 7},
 		{Line: "y", Dir: jobexec.TempDir, Nice: -3},
 	}
 	for i, j := range jobs {
