@@ -45,6 +45,7 @@ type options struct {
 	lines    int  // -L or -l: values (lines) per job, a line ending in white space going on
 	linesL   bool // -L, which puts {} in context as -X does, unless -m or --xargs
 	argFiles []string
+	plus     bool
 	workdir  string // --workdir: where jobs run
 	tmpdir   string
 	// outputFiles is --files: file names are printed instead of output.
@@ -151,6 +152,7 @@ func newFlagSet(o *options) *flagSet {
 	fs.group("Command line")
 	fs.stringVar(&o.replace, "", 'I', "STR", "use STR instead of {}")
 	fs.optStringVar(&o.replace, "replace", 'i', "STR", "{}", "as -I; without STR, {} (STR may not start with -)")
+	fs.boolVar(&o.plus, "plus", 0, "add GNU's --plus replacement strings {+/} {+.} {+..} {+...} {..} {...} {/..} {/...} {##} {0#} {0%}")
 	fs.boolVar(&o.quote, "quote", 'q', "quote the command's own words too, so no shell expands them")
 	fs.boolVar(&o.shell, "shell", 0, "always run through the shell ($PARALLEL_SHELL, $SHELL or /bin/sh)")
 	fs.boolVar(&o.context, "xargs-context", 'X', "as many values per command as fit, repeating the words around {}")

@@ -285,7 +285,7 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		p.noWords = true
 		words = []string{o.replace}
 	}
-	topts := tmpl.Options{Replace: o.replace, Quote: o.quote, Shell: o.shell, Names: p.in.Names(), Context: o.context || o.replArgs || o.linesL && !o.multi && !o.xargs, Multi: o.multi || o.xargs}
+	topts := tmpl.Options{Replace: o.replace, Quote: o.quote, Shell: o.shell, Names: p.in.Names(), Context: o.context || o.replArgs || o.linesL && !o.multi && !o.xargs, Multi: o.multi || o.xargs, Plus: o.plus}
 	if p.tmpl, err = tmpl.Parse(words, topts); err != nil {
 		p.in.Close()
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
@@ -308,13 +308,13 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		if ts == "" {
 			ts = "{}"
 		}
-		if p.tag, err = tmpl.Parse([]string{ts}, tmpl.Options{Replace: o.replace, Names: p.in.Names(), Text: true}); err != nil {
+		if p.tag, err = tmpl.Parse([]string{ts}, tmpl.Options{Replace: o.replace, Names: p.in.Names(), Text: true, Plus: o.plus}); err != nil {
 			p.in.Close()
 			return nil, fmt.Errorf("%w: --tagstring: %v", errUsage, err)
 		}
 	}
 	text := func(option, s string) (*tmpl.Template, error) {
-		t, err := tmpl.Parse([]string{s}, tmpl.Options{Replace: o.replace, Names: p.in.Names(), Text: true})
+		t, err := tmpl.Parse([]string{s}, tmpl.Options{Replace: o.replace, Names: p.in.Names(), Text: true, Plus: o.plus})
 		if err != nil {
 			p.in.Close()
 			return nil, fmt.Errorf("%w: %s: %v", errUsage, option, err)
@@ -354,7 +354,55 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 			return nil, err
 		}
 	}
+	p.setCounts(0)
 	return p, nil
+}
+
+// templates are the plan's templates, those it has.
+func (p *runPlan) templates() []**tmpl.Template {
+	var ts []**tmpl.Template
+	for _, t := range []**tmpl.Template{&p.tmpl, &p.measure, &p.tag, &p.resultsPath, &p.workdir} {
+		if *t != nil {
+			ts = append(ts, t)
+		}
+	}
+	return ts
+}
+
+// needsTotal reports whether a template holds --plus's {##} or {0#},
+// which insert the number of jobs: they are counted before the first
+// starts, as GNU parallel counts them.
+func (p *runPlan) needsTotal() bool {
+	return slices.ContainsFunc(p.templates(), func(t **tmpl.Template) bool { return (*t).NeedsTotal() })
+}
+
+// setCounts gives the templates the number of jobs and of job slots, for
+// --plus's {##}, {0#} and {0%}.
+func (p *runPlan) setCounts(total int) {
+	for _, t := range p.templates() {
+		*t = (*t).WithCounts(total, p.cfg.Slots)
+	}
+}
+
+// countJobs reads all jobs when a percentage --halt or a template needs
+// their number, and returns them again, with the number (-1 when not
+// counted).
+func (p *runPlan) countJobs(jobs iter.Seq2[engine.Job, error]) (iter.Seq2[engine.Job, error], int, error) {
+	if p.cfg.Halt.Percent == 0 && !p.needsTotal() {
+		return jobs, -1, nil
+	}
+	all, err := collect(jobs)
+	if err != nil {
+		return nil, 0, err
+	}
+	p.setCounts(len(all))
+	return func(yield func(engine.Job, error) bool) {
+		for _, j := range all {
+			if !yield(j, nil) {
+				return
+			}
+		}
+	}, len(all), nil
 }
 
 func (o *options) inputOptions(stdin io.Reader) (input.Options, error) {
@@ -744,22 +792,13 @@ func (p *runPlan) execute(ctx context.Context) int {
 	if p.tag != nil {
 		c.Tag = p.tagOf
 	}
-	jobs := p.jobs()
-	if c.Halt.Percent > 0 {
-		// A percentage is of all jobs: count them first.
-		all, err := collect(jobs)
-		if err != nil {
-			return p.fail(err)
-		}
-		c.Total = len(all)
-		jobs = func(yield func(engine.Job, error) bool) {
-			for _, j := range all {
-				if !yield(j, nil) {
-					return
-				}
-			}
-		}
+	// A percentage --halt is of all jobs, and {##} is their number: count
+	// them first.
+	jobs, total, err := p.countJobs(p.jobs())
+	if err != nil {
+		return p.fail(err)
 	}
+	c.Total = max(total, 0)
 	var logw *joblog.Writer
 	if o.joblog != "" {
 		var err error
@@ -950,8 +989,12 @@ func (p *runPlan) dryRun() int {
 		return p.fail(err)
 	}
 	defer closeTable()
+	jobs, _, err := p.countJobs(p.jobs())
+	if err != nil {
+		return p.fail(err)
+	}
 	n := 0
-	for j, err := range p.jobs() {
+	for j, err := range jobs {
 		if err != nil {
 			return p.fail(err)
 		}

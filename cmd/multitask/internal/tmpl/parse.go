@@ -23,10 +23,19 @@ type rplName struct {
 // rplNames returns GNU's replacement strings with replace standing for {},
 // longest first: GNU finds them in that order, so -I x{ leaves the x{.}
 // of a template as x followed by {.}.
-func rplNames(replace string) []rplName {
+func rplNames(replace string, plus bool) []rplName {
 	names := map[string]kind{
 		"{}": kValue, "{.}": kExt, "{/}": kBase, "{//}": kDir,
 		"{/.}": kBaseExt, "{#}": kSeq, "{%}": kSlot,
+	}
+	if plus {
+		for n, k := range map[string]kind{
+			"{+/}": kPlusDir, "{+.}": kPlusExt, "{+..}": kPlusExt2, "{+...}": kPlusExt3,
+			"{..}": kExt2, "{...}": kExt3, "{/..}": kBaseExt2, "{/...}": kBaseExt3,
+			"{##}": kTotal, "{0#}": kSeqPadded, "{0%}": kSlotPadded,
+		} {
+			names[n] = k
+		}
 	}
 	if replace != "" && replace != "{}" {
 		// GNU renames {}: the new string replaces any built-in one of the
@@ -49,7 +58,13 @@ func rplNames(replace string) []rplName {
 
 // implicitPos reports the kinds GNU implements as a Perl expression that
 // starts with the position 1, so that they are inserted once per job.
-func implicitPos(k kind) bool { return k == kSeq || k == kSlot }
+func implicitPos(k kind) bool {
+	switch k {
+	case kSeq, kSlot, kTotal, kSeqPadded, kSlotPadded:
+		return true
+	}
+	return false
+}
 
 // matcher finds the leftmost replacement string in s: its start, its end
 // and what it stands for.

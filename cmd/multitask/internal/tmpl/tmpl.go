@@ -46,6 +46,11 @@ type Options struct {
 	// --tagstring's: values go in as they are, never quoted, and none are
 	// appended when it holds no replacement string.
 	Text bool
+	// Plus adds GNU's --plus replacement strings: {+/} {+.} {+..} {+...}
+	// {..} {...} {/..} {/...}, and {##} {0#} {0%}, which need the counts
+	// of [Template.WithCounts]. Its strings that take an argument
+	// ({%suffix} and the like) are not supported.
+	Plus bool
 }
 
 // A Template is a parsed command template. It is immutable, so one
@@ -68,6 +73,24 @@ type Template struct {
 	// also are replacement strings of other templates that BaseLen and
 	// RecordLen count as GNU does (see MeasureAlso).
 	also []rpl
+	// total and slots are the number of jobs and of job slots, for {##},
+	// {0#} and {0%} (see WithCounts).
+	total, slots int
+}
+
+// NeedsTotal reports whether t holds {##} or {0#}, which insert the
+// number of jobs: the caller must count them first, and give the number to
+// [Template.WithCounts].
+func (t *Template) NeedsTotal() bool {
+	return slices.ContainsFunc(t.rplSet(), func(r rpl) bool { return r.kind == kTotal || r.kind == kSeqPadded })
+}
+
+// WithCounts returns t with the number of jobs, for {##} and {0#}, and of
+// job slots, for {0%}.
+func (t *Template) WithCounts(total, slots int) *Template {
+	u := *t
+	u.total, u.slots = total, slots
+	return &u
 }
 
 // itemOp says what an item adds to a command.
@@ -105,7 +128,7 @@ func Parse(words []string, opt Options) (*Template, error) {
 	if hasPerlExpr(words) {
 		return nil, fmt.Errorf("tmpl: parse %q: %w", strings.Join(words, " "), ErrPerlExpr)
 	}
-	names := rplNames(opt.Replace)
+	names := rplNames(opt.Replace, opt.Plus)
 	segs := make([][]part, len(words), len(words)+1)
 	t := &Template{quote: opt.Quote, context: opt.Context}
 	for i, w := range words {
@@ -329,13 +352,13 @@ func (t *Template) RecordLen(rec []string, width, seq int) int {
 func (t *Template) valuesLen(r rpl, rec []string, seq int) int {
 	if r.positional {
 		if j, ok := r.index(len(rec)); ok {
-			return t.insertedLen(r.compute(rec[j], seq, 1))
+			return t.insertedLen(r.compute(rec[j], jobNums{seq: seq, slot: 1, total: t.total, slots: t.slots}))
 		}
 		return 0
 	}
 	total := 0
 	for _, a := range rec {
-		total += t.insertedLen(r.compute(a, seq, 1))
+		total += t.insertedLen(r.compute(a, jobNums{seq: seq, slot: 1, total: t.total, slots: t.slots}))
 	}
 	return total
 }
@@ -449,7 +472,7 @@ func (t *Template) Expand(seq, slot int, args []string) Command {
 						e.lit(p.lit)
 						continue
 					}
-					v, st := value(p.r, a, args, seq, slot)
+					v, st := value(p.r, a, args, jobNums{seq: seq, slot: slot, total: t.total, slots: t.slots})
 					e.value(v, st)
 				}
 				if !it.every {
@@ -463,7 +486,7 @@ func (t *Template) Expand(seq, slot int, args []string) Command {
 
 // value computes what r inserts for the value a of a job with values
 // args.
-func value(r rpl, a string, args []string, seq, slot int) (string, state) {
+func value(r rpl, a string, args []string, n jobNums) (string, state) {
 	if r.positional {
 		i, ok := r.index(len(args))
 		if !ok {
@@ -471,7 +494,7 @@ func value(r rpl, a string, args []string, seq, slot int) (string, state) {
 		}
 		a = args[i]
 	}
-	v := r.compute(a, seq, slot)
+	v := r.compute(a, n)
 	if v == NoArg {
 		return "", vNone
 	}

@@ -131,6 +131,53 @@ func TestTrimSuffix(t *testing.T) {
 	}
 }
 
+// TestPlus covers --plus's replacement strings, whose values GNU parallel
+// 20221122 gives for the same values: {} = {+/}/{/} = {.}.{+.} =
+// {..}.{+..} = {...}.{+...} where the parts exist.
+func TestPlus(t *testing.T) {
+	for _, c := range []struct {
+		word, arg, want string
+	}{
+		{"{+/}|{/}", "a/b/c.d", "a/b|c.d"},
+		{"{+/}|{/}", "c", "|c"},
+		{"{+/}|{/}", "/r", "|r"},
+		{"{.}|{+.}", "a/b.c.d.e", "a/b.c.d|e"},
+		{"{.}|{+.}", "x.y/z", "x.y/z|y/z"},
+		{"{..}|{+..}", "a/b.c.d.e", "a/b.c|d.e"},
+		{"{..}|{+..}", "a.b", "a.b|"},
+		{"{...}|{+...}", "a/b.c.d.e", "a/b|c.d.e"},
+		{"{/..}|{/...}", ".hid/q.tar.gz", "q|q.tar.gz"},
+		{"{1+.}|{2..}", "", "|"},
+	} {
+		tp, err := Parse([]string{c.word}, Options{Plus: true, Text: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tp.Expand(1, 1, []string{c.arg}).Line; got != c.want {
+			t.Errorf("%s of %q: got %q, want %q", c.word, c.arg, got, c.want)
+		}
+	}
+	// The counts: {##} jobs, {0#} and {0%} as wide as them.
+	tp, err := Parse([]string{"{##}", "{0#}", "{0%}", "{#}"}, Options{Plus: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tp.NeedsTotal() {
+		t.Error("NeedsTotal of {##} {0#}: false")
+	}
+	if got := tp.WithCounts(120, 12).Expand(7, 3, []string{"a"}).Line; got != "120 007 03 7" {
+		t.Errorf("{##} {0#} {0%%} {#} of job 7 of 120 in slot 3 of 12: %q", got)
+	}
+	// Without --plus they are text, or other strings.
+	tp, err = Parse([]string{"{..}{+.}{##}"}, Options{Text: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tp.Expand(1, 1, []string{"a"}).Line; got != "{..}{+.}{##}" || tp.NeedsTotal() {
+		t.Errorf("without Plus: %q", got)
+	}
+}
+
 // TestExpandNoValues covers a job without values, which GNU expands as
 // one empty value.
 func TestExpandNoValues(t *testing.T) {

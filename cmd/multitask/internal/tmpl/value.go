@@ -1,7 +1,9 @@
 package tmpl
 
 import (
+	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -18,7 +20,60 @@ const (
 	kSeq                 // {#}: the job's sequence number
 	kSlot                // {%}: the job's slot number
 	kTrim                // {^suffix}: without suffix (an addition to GNU)
+
+	// --plus's.
+	kPlusDir     // {+/}: the directory {/} leaves out, "" for none
+	kPlusExt     // {+.}: the extension {.} leaves out
+	kPlusExt2    // {+..}: the two extensions {..} leaves out
+	kPlusExt3    // {+...}: the three extensions {...} leaves out
+	kExt2        // {..}: without two extensions
+	kExt3        // {...}: without three extensions
+	kBaseExt2    // {/..}: the basename without two extensions
+	kBaseExt3    // {/...}: the basename without three extensions
+	kTotal       // {##}: the number of jobs
+	kSeqPadded   // {0#}: {#} with zeros before it, as wide as {##}
+	kSlotPadded  // {0%}: {%} with zeros before it, as wide as the most jobs at once
 )
+
+// jobNums are the numbers of a job and its run that replacement strings
+// insert: its sequence number and slot, and the number of jobs and of job
+// slots (0 when not known).
+type jobNums struct{ seq, slot, total, slots int }
+
+// The Perl substitutions of --plus, applied once, as GNU applies them.
+var (
+	lastSlashOn = regexp.MustCompile(`/[^/]*$`)
+	upToLastDot = regexp.MustCompile(`.*\.`)
+	lastExts2   = regexp.MustCompile(`.*\.([^/.]*\.[^/.]*)$`)
+	lastExts3   = regexp.MustCompile(`.*\.([^/.]*\.[^/.]*\.[^/.]*)$`)
+	ext2        = regexp.MustCompile(`\.[^/.]*\.[^/.]*$`)
+	ext3        = regexp.MustCompile(`\.[^/.]*\.[^/.]*\.[^/.]*$`)
+	wholeLine   = regexp.MustCompile(`.*$`)
+)
+
+// subst is Perl's s/re/repl/ on v: the first match replaced, with $1 in
+// repl expanded; ok reports whether re matched.
+func subst(re *regexp.Regexp, v, repl string) (string, bool) {
+	m := re.FindStringSubmatchIndex(v)
+	if m == nil {
+		return v, false
+	}
+	return v[:m[0]] + string(re.ExpandString(nil, repl, v, m)) + v[m[1]:], true
+}
+
+// substOrClear is GNU's s/re/repl/ || s:.*$:: of --plus's {+...} strings.
+func substOrClear(re *regexp.Regexp, v, repl string) string {
+	if out, ok := subst(re, v, repl); ok {
+		return out
+	}
+	out, _ := subst(wholeLine, v, "")
+	return out
+}
+
+// padded is n with zeros before it, as wide as most has digits.
+func padded(n, most int) string {
+	return fmt.Sprintf("%0*d", len(strconv.Itoa(max(most, 1))), n)
+}
 
 // rpl is one replacement string found in a command word.
 type rpl struct {
@@ -86,9 +141,35 @@ const (
 	vValue              // a value, quoted unless the template says otherwise
 )
 
-// compute applies r's transformation to v.
-func (r rpl) compute(v string, seq, slot int) string {
+// compute applies r's transformation to v, for the job of n.
+func (r rpl) compute(v string, n jobNums) string {
 	switch r.kind {
+	case kPlusDir:
+		return substOrClear(lastSlashOn, v, "")
+	case kPlusExt:
+		return substOrClear(upToLastDot, v, "")
+	case kPlusExt2:
+		return substOrClear(lastExts2, v, "$1")
+	case kPlusExt3:
+		return substOrClear(lastExts3, v, "$1")
+	case kExt2:
+		out, _ := subst(ext2, v, "")
+		return out
+	case kExt3:
+		out, _ := subst(ext3, v, "")
+		return out
+	case kBaseExt2:
+		out, _ := subst(ext2, base(v), "")
+		return out
+	case kBaseExt3:
+		out, _ := subst(ext3, base(v), "")
+		return out
+	case kTotal:
+		return strconv.Itoa(n.total)
+	case kSeqPadded:
+		return padded(n.seq, n.total)
+	case kSlotPadded:
+		return padded(n.slot, n.slots)
 	case kExt:
 		return noExt(v)
 	case kBase:
@@ -98,9 +179,9 @@ func (r rpl) compute(v string, seq, slot int) string {
 	case kBaseExt:
 		return noExt(base(v))
 	case kSeq:
-		return strconv.Itoa(seq)
+		return strconv.Itoa(n.seq)
 	case kSlot:
-		return strconv.Itoa(slot)
+		return strconv.Itoa(n.slot)
 	case kTrim:
 		if v == NoArg {
 			return v
