@@ -46,6 +46,7 @@ type options struct {
 	linesL   bool // -L, which puts {} in context as -X does, unless -m or --xargs
 	argFiles []string
 	plus     bool
+	tee      bool
 	workdir  string // --workdir: where jobs run
 	tmpdir   string
 	// outputFiles is --files: file names are printed instead of output.
@@ -230,6 +231,7 @@ func newFlagSet(o *options) *flagSet {
 	fs.alias("block", "block-size", "blocksize")
 	fs.stringVar(&o.recEnd, "recend", 0, "STR", "records end with STR (default \\n); blocks end at a record's end")
 	fs.stringVar(&o.recStart, "recstart", 0, "STR", "records start with STR")
+	fs.boolVar(&o.tee, "tee", 0, "with --pipe: give all of stdin to every job, one job per value of ::: and ::::, all at once")
 	fs.boolVar(&o.cat, "cat", 0, "give each job its block in a temporary file, named by {} and $PARALLEL_TMP, instead of on its stdin")
 
 	fs.group("Cluster")

@@ -133,6 +133,7 @@ type runPlan struct {
 	resultsPath *tmpl.Template
 	workdir     *tmpl.Template // --workdir, a directory per job
 	listFiles   bool           // --files: print a file's name for each job's output
+	tee         *teeStdin      // --pipe --tee: stdin for every job
 
 	split pipeSplit  // how --pipe cuts stdin
 	pool  *blockPool // --pipe's block buffers, recycled
@@ -242,7 +243,15 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		return nil, fmt.Errorf("%w: --cat gives the blocks of --pipe or --pipe-part in files: use it with one of them", errUsage)
 	}
 	c.InputAsFile = o.cat
-	if o.pipe {
+	if o.pipe && o.tee {
+		switch {
+		case o.pipePart, o.cat, o.cluster != "":
+			return nil, fmt.Errorf("%w: --tee cannot be combined with --pipe-part, --cat or --cluster", errUsage)
+		}
+		// Every job reads all of stdin; the values of ::: make the jobs.
+		p.tee = &teeStdin{src: stdin}
+		stdin = strings.NewReader("")
+	} else if o.pipe {
 		if (len(o.sources) > 0 || len(o.argFiles) > 0) && !o.pipePart {
 			return nil, fmt.Errorf("%w: --pipe reads stdin: ::: and :::: cannot be used with it", errUsage)
 		}
@@ -388,7 +397,7 @@ func (p *runPlan) setCounts(total int) {
 // their number, and returns them again, with the number (-1 when not
 // counted).
 func (p *runPlan) countJobs(jobs iter.Seq2[engine.Job, error]) (iter.Seq2[engine.Job, error], int, error) {
-	if p.cfg.Halt.Percent == 0 && !p.needsTotal() {
+	if p.cfg.Halt.Percent == 0 && !p.needsTotal() && p.tee == nil {
 		return jobs, -1, nil
 	}
 	all, err := collect(jobs)
@@ -509,7 +518,7 @@ func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
 	if p.o.pipePart {
 		return partJobs(p.parts)
 	}
-	if p.o.pipe {
+	if p.o.pipe && p.tee == nil {
 		if f, ok := p.stdin.(*os.File); ok {
 			if jobs, ok := p.split.sections(f); ok {
 				return jobs
@@ -546,6 +555,9 @@ func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
 			}
 			seq++
 			j.Seq = seq
+			if p.tee != nil {
+				j.InputStream = p.tee.reader()
+			}
 			if !yield(j, nil) {
 				return
 			}
@@ -762,9 +774,10 @@ func (p *runPlan) commandLine(seq, slot int, args []string) engine.Command {
 		c := p.tmpl.Expand(seq, slot, []string{catMarker})
 		return engine.Command{Line: strings.ReplaceAll(c.Line, catMarker, "$PARALLEL_TMP")}
 	}
-	if p.o.pipe {
+	if p.o.pipe && (p.tee == nil || !p.tmpl.HasReplacement()) {
 		// A block is no value: nothing is appended, and the separator
-		// before the nothing goes too, as GNU parallel composes it.
+		// before the nothing goes too, as GNU parallel composes it. The
+		// values of --tee's jobs go only where the command asks for them.
 		c := p.tmpl.Expand(seq, slot, []string{tmpl.NoArg})
 		if !p.tmpl.HasReplacement() {
 			c.Line = strings.TrimSuffix(c.Line, " ")
@@ -799,6 +812,16 @@ func (p *runPlan) execute(ctx context.Context) int {
 		return p.fail(err)
 	}
 	c.Total = max(total, 0)
+	if p.tee != nil {
+		// Every job must run at once, as they all read stdin together.
+		if p.o.jobs == "" {
+			c.Slots = max(total, 1)
+		} else if c.Slots < total {
+			return p.fail(errors.New("--tee requires --jobs to be higher. Try --jobs 0."))
+		}
+		defer p.tee.close()
+		go p.tee.run()
+	}
 	var logw *joblog.Writer
 	if o.joblog != "" {
 		var err error

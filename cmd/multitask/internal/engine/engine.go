@@ -26,6 +26,10 @@ type Job struct {
 	// InputFile, when not nil, is the job's stdin instead of Input: a
 	// --pipe block that lies in a regular file.
 	InputFile *jobexec.Section
+	// InputStream, when not nil, is the job's stdin instead of Input: what
+	// every job of --tee reads. It counts as no input in the joblog, as in
+	// GNU parallel, and a retry reads what is left of it.
+	InputStream io.Reader
 	// Measured, when not 0, is the length of the job's command line as
 	// measured when its values were gathered (-m, -X), which
 	// Config.LineLen may give in place of the line's own.

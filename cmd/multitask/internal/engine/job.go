@@ -67,7 +67,7 @@ func (r *runner) try(job Job, slot, idx int, cmd Command) *Result {
 			Timeout: r.cfg.Timeout.After, TermSeq: r.cfg.TermSeq, MemLimit: r.cfg.MemLimit,
 			Dir: cmd.Dir, Nice: r.cfg.Nice,
 		},
-		StdinFile: job.InputFile,
+		StdinFile: job.InputFile, StdinStream: job.InputStream,
 		Lookup:    r.paths.Lookup,
 	}
 	if r.cfg.Timeout.Percent > 0 {

@@ -90,6 +90,11 @@ type Spec struct {
 	// through this process's memory.
 	StdinFile *Section
 
+	// StdinStream, when not nil, replaces Job.Stdin: the job reads what
+	// comes from it, until it ends or the job stops reading, when it is
+	// closed if it is an io.Closer (--tee).
+	StdinStream io.Reader
+
 	// Lookup finds the program of Argv[0]; LookPath when nil.
 	Lookup func(name string) (string, error)
 
@@ -428,12 +433,25 @@ func TempFile(dir, suffix string) (*os.File, error) {
 // stdin is what the job reads: its block, its section, or nothing.
 func (s *Spec) stdin() stdinSource {
 	switch {
+	case s.StdinStream != nil:
+		return streamSource{s.StdinStream}
 	case s.StdinFile != nil:
 		return s.StdinFile
 	case s.Stdin != nil:
 		return blockSource(s.Stdin)
 	}
 	return nil
+}
+
+type streamSource struct{ r io.Reader }
+
+// writeTo copies the stream until it ends or the job stops reading; then
+// it closes the stream, so that its writer stops writing to this job.
+func (s streamSource) writeTo(pw *os.File) {
+	_, _ = io.Copy(pw, s.r)
+	if c, ok := s.r.(io.Closer); ok {
+		c.Close()
+	}
 }
 
 // A stdinSource writes a job's stdin into the pipe the job reads.
