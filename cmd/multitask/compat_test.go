@@ -372,6 +372,10 @@ var compatCases = []compatCase{
 	{name: "tee without replacement strings", stdin: lines(10), args: []string{"-k", "--tee", "--pipe", "wc", "-l", ":::", "a", "b"}},
 	{name: "tee with too few job slots", stdin: lines(10), args: []string{"-k", "-j1", "--tee", "--pipe", "wc -l", ":::", "a", "b"}},
 	{name: "tee without pipe", stdin: lines(10), args: []string{"-k", "--tee", "echo {}; wc -l", ":::", "a", "b"}},
+	// How --round-robin spreads blocks differs from run to run, in GNU
+	// parallel too: these print only what does not.
+	{name: "round robin", stdin: lines(100000), args: []string{"-k", "-j3", "--round-robin", "--pipe", "--block", "10k", "cat >/dev/null; echo {#}"}},
+	{name: "round robin with fewer blocks than jobs", stdin: lines(100), args: []string{"-k", "-j3", "--round-robin", "--pipe", "echo {#}; wc -l"}},
 	{name: "plus", args: []string{"-k", "--plus", "echo", "{+/}/{/}", "{.}.{+.}", "{..}.{+..}", "{...}.{+...}", "{/..}", "{/...}", ":::", "a/b.c.d.e", "a.b", "x/y", "z/", "/r.s", ".hid/q.tar.gz", ""}},
 	{name: "plus positional", args: []string{"-k", "--plus", "echo", "{1+.}", "{2..}", "{-1+/}", ":::", "a.b.c", ":::", "d.e.f", "g/h"}},
 	{name: "plus counts", args: []string{"-k", "-j1", "--plus", "--tagstring", "{0#}", "echo", "{##}", "{0#}", "{0%}", ":::", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"}},

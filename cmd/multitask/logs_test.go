@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -236,6 +237,41 @@ func TestRetryFailedMatchesGNU(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("joblog\n got %q\nwant %q (GNU parallel)", got, want)
 	}
+}
+
+// TestRoundRobinSendsEveryBlock spreads 200 blocks over 3 jobs: every
+// line reaches one job, and the joblog's Send columns add up to stdin.
+func TestRoundRobinSendsEveryBlock(t *testing.T) {
+	dir := t.TempDir()
+	in := lines(100000)
+	inDir(t, dir, func() {
+		o := runIn(t, in, "-k", "-j3", "--round-robin", "--pipe", "--block", "3k", "--joblog", "jl", "wc", "-l")
+		if o.code != 0 {
+			t.Fatalf("exit %d: %s", o.code, o.stderr)
+		}
+		counts := strings.Fields(o.stdout)
+		sum := 0
+		for _, c := range counts {
+			n, _ := strconv.Atoi(c)
+			sum += n
+		}
+		if len(counts) != 3 || sum != 100000 {
+			t.Errorf("%d jobs counted %d lines, want 3 and 100000", len(counts), sum)
+		}
+		b, err := os.ReadFile("jl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		log := strings.Split(strings.TrimSpace(withoutTimes(string(b))), "\n")
+		jobs, sent := 0, 0
+		for _, line := range log[1:] {
+			n, _ := strconv.Atoi(strings.Split(line, "\t")[2]) // Seq Host Send ...
+			jobs, sent = jobs+1, sent+n
+		}
+		if jobs != 3 || sent != len(in) {
+			t.Errorf("the joblog logs %d jobs that were sent %d bytes, want 3 and %d:\n%q", jobs, sent, len(in), log)
+		}
+	})
 }
 
 // TestResumeFromResults resumes from the files of --results, as GNU

@@ -30,25 +30,26 @@ type options struct {
 	verbose   bool // -v: command lines on stdout
 	trace     bool // -t, --verbose: command lines on stderr
 
-	replace  string
-	quote    bool
-	shell    bool
-	context  bool // -X
-	multi    bool // -m
-	xargs    bool // --xargs
-	colsep   string
-	header   string
-	null     bool
-	delim    string
-	maxArgs  int
-	replArgs bool // -N: -n with {} in context, as -X puts it
-	lines    int  // -L or -l: values (lines) per job, a line ending in white space going on
-	linesL   bool // -L, which puts {} in context as -X does, unless -m or --xargs
-	argFiles []string
-	plus     bool
-	tee      bool
-	workdir  string // --workdir: where jobs run
-	tmpdir   string
+	replace    string
+	quote      bool
+	shell      bool
+	context    bool // -X
+	multi      bool // -m
+	xargs      bool // --xargs
+	colsep     string
+	header     string
+	null       bool
+	delim      string
+	maxArgs    int
+	replArgs   bool // -N: -n with {} in context, as -X puts it
+	lines      int  // -L or -l: values (lines) per job, a line ending in white space going on
+	linesL     bool // -L, which puts {} in context as -X does, unless -m or --xargs
+	argFiles   []string
+	plus       bool
+	tee        bool
+	roundRobin bool
+	workdir    string // --workdir: where jobs run
+	tmpdir     string
 	// outputFiles is --files: file names are printed instead of output.
 	outputFiles bool
 	compress    bool
@@ -231,6 +232,8 @@ func newFlagSet(o *options) *flagSet {
 	fs.alias("block", "block-size", "blocksize")
 	fs.stringVar(&o.recEnd, "recend", 0, "STR", "records end with STR (default \\n); blocks end at a record's end")
 	fs.stringVar(&o.recStart, "recstart", 0, "STR", "records start with STR")
+	fs.boolVar(&o.roundRobin, "round-robin", 0, "with --pipe: start at most -j jobs, and give each block to whichever running job takes it first")
+	fs.alias("round-robin", "roundrobin", "round")
 	fs.boolVar(&o.tee, "tee", 0, "with --pipe: give all of stdin to every job, one job per value of ::: and ::::, all at once")
 	fs.boolVar(&o.cat, "cat", 0, "give each job its block in a temporary file, named by {} and $PARALLEL_TMP, instead of on its stdin")
 

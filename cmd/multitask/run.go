@@ -134,6 +134,7 @@ type runPlan struct {
 	workdir     *tmpl.Template // --workdir, a directory per job
 	listFiles   bool           // --files: print a file's name for each job's output
 	tee         *teeStdin      // --pipe --tee: stdin for every job
+	rr          *roundRobin    // --pipe --round-robin: blocks for running jobs
 
 	split pipeSplit  // how --pipe cuts stdin
 	pool  *blockPool // --pipe's block buffers, recycled
@@ -273,6 +274,12 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		// whose output waits to be printed in order.
 		p.pool = newBlockPool(c.Slots + 2)
 		p.split.pool = p.pool
+		if o.roundRobin {
+			if o.pipePart || o.cat || o.cluster != "" {
+				return nil, fmt.Errorf("%w: --round-robin cannot be combined with --pipe-part, --cat or --cluster", errUsage)
+			}
+			p.rr = newRoundRobin(c.Slots, p.pool)
+		}
 		stdin = strings.NewReader("") // the blocks are read by jobs()
 	}
 	iopts, err := o.inputOptions(stdin)
@@ -400,6 +407,10 @@ func (p *runPlan) countJobs(jobs iter.Seq2[engine.Job, error]) (iter.Seq2[engine
 	if p.cfg.Halt.Percent == 0 && !p.needsTotal() && p.tee == nil {
 		return jobs, -1, nil
 	}
+	if p.rr != nil {
+		// Its jobs read stdin while they run: they cannot be read first.
+		return nil, 0, fmt.Errorf("%w: --round-robin cannot be combined with a percentage --halt or {##}", errUsage)
+	}
 	all, err := collect(jobs)
 	if err != nil {
 		return nil, 0, err
@@ -519,12 +530,16 @@ func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
 		return partJobs(p.parts)
 	}
 	if p.o.pipe && p.tee == nil {
+		blocks := p.split.blocks(p.stdin)
 		if f, ok := p.stdin.(*os.File); ok {
-			if jobs, ok := p.split.sections(f); ok {
-				return jobs
+			if sections, ok := p.split.sections(f); ok {
+				blocks = sections
 			}
 		}
-		return p.split.blocks(p.stdin)
+		if p.rr != nil {
+			return p.rr.jobs(blocks)
+		}
+		return blocks
 	}
 	var src iter.Seq2[engine.Job, error] = func(yield func(engine.Job, error) bool) {
 		for args, err := range p.in.Jobs() {
@@ -812,6 +827,9 @@ func (p *runPlan) execute(ctx context.Context) int {
 		return p.fail(err)
 	}
 	c.Total = max(total, 0)
+	if p.rr != nil {
+		defer p.rr.close()
+	}
 	if p.tee != nil {
 		// Every job must run at once, as they all read stdin together.
 		if p.o.jobs == "" {
@@ -1007,6 +1025,9 @@ func (p *runPlan) skip(j engine.Job, c engine.Command) bool {
 }
 
 func (p *runPlan) dryRun() int {
+	if p.rr != nil {
+		return 0 // GNU parallel prints none of --round-robin's jobs
+	}
 	table, closeTable, err := p.openTable()
 	if err != nil {
 		return p.fail(err)

@@ -30,6 +30,9 @@ type Job struct {
 	// every job of --tee reads. It counts as no input in the joblog, as in
 	// GNU parallel, and a retry reads what is left of it.
 	InputStream io.Reader
+	// InputSent, when not nil, tells the bytes InputStream gave the job,
+	// which the joblog's Send then gives (--round-robin).
+	InputSent func() int64
 	// Measured, when not 0, is the length of the job's command line as
 	// measured when its values were gathered (-m, -X), which
 	// Config.LineLen may give in place of the line's own.
@@ -38,6 +41,9 @@ type Job struct {
 
 // InputLen is the length of the job's stdin, as the joblog's Send gives it.
 func (j *Job) InputLen() int64 {
+	if j.InputSent != nil {
+		return j.InputSent()
+	}
 	if j.InputFile != nil {
 		return j.InputFile.Len
 	}
