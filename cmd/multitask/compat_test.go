@@ -376,6 +376,14 @@ var compatCases = []compatCase{
 	// parallel too: these print only what does not.
 	{name: "round robin", stdin: lines(100000), args: []string{"-k", "-j3", "--round-robin", "--pipe", "--block", "10k", "cat >/dev/null; echo {#}"}},
 	{name: "round robin with fewer blocks than jobs", stdin: lines(100), args: []string{"-k", "-j3", "--round-robin", "--pipe", "echo {#}; wc -l"}},
+	// Without a terminal, GNU parallel's colours end with \033[K and
+	// \033[m, as multitask's do.
+	{name: "color", args: []string{"-k", "--color", "echo", ":::", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"}},
+	{name: "color tag with carriage returns", args: []string{"-k", "--ctag", `printf "x\ry\nz"`, ":::", "a"}},
+	{name: "color tagstring and stderr", args: []string{"-k", "--ctagstring", "<{}>", "echo {}; echo e >&2", ":::", "a", "b"}, sameStderr: true},
+	{name: "color failed", args: []string{"-k", "--cf", "--tag", "echo {}; printf x; exit {}", ":::", "0", "1"}},
+	{name: "color line buffer", args: []string{"-k", "--line-buffer", "--colour", "echo {}; printf x", ":::", "a", "b"}},
+	{name: "color ungrouped", args: []string{"-k", "-u", "--color", "echo", ":::", "a"}},
 	{name: "plus", args: []string{"-k", "--plus", "echo", "{+/}/{/}", "{.}.{+.}", "{..}.{+..}", "{...}.{+...}", "{/..}", "{/...}", ":::", "a/b.c.d.e", "a.b", "x/y", "z/", "/r.s", ".hid/q.tar.gz", ""}},
 	{name: "plus positional", args: []string{"-k", "--plus", "echo", "{1+.}", "{2..}", "{-1+/}", ":::", "a.b.c", ":::", "d.e.f", "g/h"}},
 	{name: "plus counts", args: []string{"-k", "-j1", "--plus", "--tagstring", "{0#}", "echo", "{##}", "{0#}", "{0%}", ":::", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"}},

@@ -27,8 +27,11 @@ type options struct {
 	ungroup   bool
 	tag       bool
 	tagString string
-	verbose   bool // -v: command lines on stdout
-	trace     bool // -t, --verbose: command lines on stderr
+	// --color, --ctag, --ctagstring and --color-failed.
+	color, ctag, colorFailed bool
+	ctagString               string
+	verbose                  bool // -v: command lines on stdout
+	trace                    bool // -t, --verbose: command lines on stderr
 
 	replace    string
 	quote      bool
@@ -140,6 +143,13 @@ func newFlagSet(o *options) *flagSet {
 	fs.boolVar(&o.tag, "tag", 0, "prefix each output line with the job's values and a tab")
 	fs.stringVar(&o.tagString, "tagstring", 0, "STR", "prefix each output line with STR (replacement strings allowed)")
 	fs.alias("tagstring", "tag-string")
+	fs.boolVar(&o.color, "color", 0, "colour each job's output lines, a colour per job")
+	fs.alias("color", "colour")
+	fs.boolVar(&o.ctag, "ctag", 0, "as --tag, and --color")
+	fs.stringVar(&o.ctagString, "ctag-string", 0, "STR", "as --tagstring STR, and --color")
+	fs.alias("ctag-string", "ctagstring")
+	fs.boolVar(&o.colorFailed, "color-failed", 0, "colour the output lines of failed jobs white on red")
+	fs.alias("color-failed", "colour-failed", "colorfailed", "colourfailed", "color-fail", "colour-fail", "colorfail", "colourfail", "cf")
 	fs.boolVar(&o.verbose, "", 'v', "print each job's command line on stdout before its output")
 	fs.boolVar(&o.trace, "verbose", 't', "print each job's command line on stderr as it starts")
 	fs.stringVar(&o.workdir, "workdir", 0, "DIR", "run the jobs in DIR, made if need be (replacement strings allowed; ... for a new temporary directory per job)")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -318,6 +319,12 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 			p.in.Close()
 			return nil, fmt.Errorf("%w: %v", errUsage, err)
 		}
+	}
+	// --ctag and --ctagstring are --tag and --tagstring in colour.
+	o.tag = o.tag || o.ctag
+	o.tagString = cmp.Or(o.tagString, o.ctagString)
+	if colorAll := o.color || o.ctag || o.ctagString != ""; colorAll || o.colorFailed {
+		c.Color = colorizer(colorAll, o.colorFailed)
 	}
 	if o.tagString != "" || o.tag {
 		ts := o.tagString

@@ -98,6 +98,13 @@ type Config struct {
 	MemLimit int64
 	// Nice, when not 0, is the niceness jobs run at.
 	Nice int
+	// Color, when not nil, colours each line a job prints (grouped or
+	// line by line): start before its tag, reset at its end, and a last
+	// line without a newline gets one, as GNU parallel's --color prints
+	// them. Lines are told by a newline; a carriage return inside one
+	// resets the colour and starts it again with the tag. Grouped output
+	// asks once the job has ended, line by line output as it starts.
+	Color func(r *Result) (start, reset string)
 	// TempDir is where output too big to hold in memory waits to be
 	// printed; "" for os.TempDir.
 	TempDir string
@@ -629,7 +636,12 @@ func (r *runner) print(res *Result) {
 			continue
 		}
 		rd, err := p.s.reader()
-		if err == nil {
+		switch {
+		case err != nil:
+		case r.cfg.Color != nil:
+			start, reset := r.cfg.Color(res)
+			err = writeColored(p.w, start+tag, reset, rd)
+		default:
 			err = writeTagged(p.w, tag, rd)
 		}
 		if err != nil {

@@ -138,7 +138,13 @@ func (r *runner) sinks(spec *jobexec.Spec, res *Result) (flush func()) {
 		tag = r.cfg.Tag(res.Job, res.Slot)
 	}
 	out := &lineWriter{r: r, idx: res.idx, tag: tag, count: res.Stdout}
-	errs := &lineWriter{r: r, idx: res.idx, stderr: true, tag: tag, count: res.Stderr}
+	if r.cfg.Color != nil {
+		// Only a colour known as the job starts: --color-failed's is not.
+		if start, reset := r.cfg.Color(res); start != "" || reset != "" {
+			out.tag, out.colored, out.reset = start+tag, true, reset
+		}
+	}
+	errs := &lineWriter{r: r, idx: res.idx, stderr: true, tag: out.tag, colored: out.colored, reset: out.reset, count: res.Stderr}
 	spec.Stdout, spec.Stderr = out, errs
 	return func() { out.flush(); errs.flush() }
 }
@@ -150,6 +156,8 @@ type lineWriter struct {
 	idx     int  // the job's index in start order
 	stderr  bool // the job's stderr, not its stdout
 	tag     string
+	colored bool   // lines end with reset, as Config.Color says
+	reset   string // what ends a coloured line
 	count   *spool
 	partial []byte // the start of a line whose end has not come
 }
@@ -180,9 +188,17 @@ func (l *lineWriter) print(end []byte) {
 	l.r.outputMu.Lock() // keeps lines of different jobs apart
 	defer l.r.outputMu.Unlock()
 	w := l.r.lineDest(l.idx, l.stderr)
-	io.WriteString(w, l.tag)
-	w.Write(l.partial)
-	w.Write(end)
+	switch {
+	case l.colored && end == nil:
+		// A last line without a newline: GNU parallel prints it as it is.
+		w.Write(l.partial)
+	case l.colored:
+		writeColoredLine(w, l.tag, l.reset, append(l.partial, end...))
+	default:
+		io.WriteString(w, l.tag)
+		w.Write(l.partial)
+		w.Write(end)
+	}
 	l.partial = l.partial[:0]
 }
 

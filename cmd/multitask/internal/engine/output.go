@@ -136,6 +136,42 @@ func writeTagged(w io.Writer, tag string, r io.Reader) error {
 	}
 }
 
+// writeColored copies r to w a line at a time, each line after start and
+// before reset and a newline (see Config.Color).
+func writeColored(w io.Writer, start, reset string, r io.Reader) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(line) > 0 {
+			writeColoredLine(bw, start, reset, line)
+		}
+		if err == io.EOF {
+			return bw.Flush()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// writeColoredLine writes one line, with or without its newline, coloured.
+func writeColoredLine(w io.Writer, start, reset string, line []byte) {
+	line = bytes.TrimSuffix(line, []byte("\n"))
+	io.WriteString(w, start)
+	for {
+		i := bytes.IndexByte(line, '\r')
+		if i < 0 {
+			break
+		}
+		w.Write(line[:i])
+		io.WriteString(w, reset+"\r"+start)
+		line = line[i+1:]
+	}
+	w.Write(line)
+	io.WriteString(w, reset+"\n")
+}
+
 // heldLines is what a job's lines under LineBuffer with KeepOrder wait in
 // until it is the job's turn to print.
 type heldLines struct{ out, err spool }
