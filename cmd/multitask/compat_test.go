@@ -384,6 +384,10 @@ var compatCases = []compatCase{
 	{name: "color failed", args: []string{"-k", "--cf", "--tag", "echo {}; printf x; exit {}", ":::", "0", "1"}},
 	{name: "color line buffer", args: []string{"-k", "--line-buffer", "--colour", "echo {}; printf x", ":::", "a", "b"}},
 	{name: "color ungrouped", args: []string{"-k", "-u", "--color", "echo", ":::", "a"}},
+	// Without a terminal, as under tests, --tty's jobs read nothing.
+	{name: "tty", args: []string{"--tty", "echo {}; cat; echo $?", ":::", "a", "b", "c"}},
+	{name: "tty with jobs and grouping", args: []string{"-k", "--tty", "-j2", "--group", "echo", ":::", "a", "b"}},
+	{name: "open tty", stdin: "input\n", args: []string{"-k", "-o", "cat; echo {}", ":::", "a", "b"}},
 	{name: "plus", args: []string{"-k", "--plus", "echo", "{+/}/{/}", "{.}.{+.}", "{..}.{+..}", "{...}.{+...}", "{/..}", "{/...}", ":::", "a/b.c.d.e", "a.b", "x/y", "z/", "/r.s", ".hid/q.tar.gz", ""}},
 	{name: "plus positional", args: []string{"-k", "--plus", "echo", "{1+.}", "{2..}", "{-1+/}", ":::", "a.b.c", ":::", "d.e.f", "g/h"}},
 	{name: "plus counts", args: []string{"-k", "-j1", "--plus", "--tagstring", "{0#}", "echo", "{##}", "{0#}", "{0%}", ":::", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"}},

@@ -50,6 +50,8 @@ type options struct {
 	argFiles   []string
 	plus       bool
 	tee        bool
+	tty        bool
+	openTTY    bool
 	roundRobin bool
 	workdir    string // --workdir: where jobs run
 	tmpdir     string
@@ -158,6 +160,8 @@ func newFlagSet(o *options) *flagSet {
 	fs.stringsVar(&o.envs, "env", 0, "VAR", "give the jobs VAR (a name, a pattern such as 'FOO*', or _ for all) from here: --cluster workers get it; jobs run here have it already")
 	fs.boolVar(&o.outputFiles, "files", 0, "print the name of a file holding each job's stdout (in the temporary directory, or --results) instead of its output; stderr is dropped")
 	fs.alias("files", "output-as-files", "outputasfiles")
+	fs.boolVar(&o.tty, "tty", 0, "give the jobs the terminal as stdin, one job at a time (unless -j), output ungrouped (unless --group or --line-buffer)")
+	fs.boolVar(&o.openTTY, "open-tty", 'o', "give the jobs the terminal as stdin")
 	fs.boolVar(&o.dryRun, "dry-run", 0, "print the command lines without running them")
 	fs.alias("dry-run", "dryrun", "dr")
 
@@ -277,6 +281,15 @@ func parseOptions(args []string) (*options, error) {
 	for _, both := range [][2]string{{"group", "ungroup"}, {"group", "line-buffer"}, {"ungroup", "line-buffer"}} {
 		if fs.changed(both[0]) && fs.changed(both[1]) {
 			return nil, fmt.Errorf("%w: --%s cannot be combined with --%s", errUsage, both[0], both[1])
+		}
+	}
+	if o.tty {
+		// --tty runs one job at a time on the terminal, unless told.
+		if !fs.changed("jobs") {
+			o.jobs = "1"
+		}
+		if !fs.changed("group") && !fs.changed("line-buffer") {
+			o.ungroup = true
 		}
 	}
 	o.delimSet = fs.changed("delimiter")

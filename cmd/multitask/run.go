@@ -174,6 +174,7 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 	p.listFiles = o.outputFiles && !o.ungroup
 	c.Print = o.results == "" && !p.listFiles
 	c.Stdout, c.Stderr = stdout, stderr
+	c.TTY = o.tty || o.openTTY
 	switch {
 	case o.ungroup:
 		c.Output = engine.Ungroup

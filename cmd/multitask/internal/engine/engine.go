@@ -98,6 +98,8 @@ type Config struct {
 	MemLimit int64
 	// Nice, when not 0, is the niceness jobs run at.
 	Nice int
+	// TTY gives jobs without input the terminal as their stdin.
+	TTY bool
 	// Color, when not nil, colours each line a job prints (grouped or
 	// line by line): start before its tag, reset at its end, and a last
 	// line without a newline gets one, as GNU parallel's --color prints

@@ -67,8 +67,8 @@ func (r *runner) try(job Job, slot, idx int, cmd Command) *Result {
 			Timeout: r.cfg.Timeout.After, TermSeq: r.cfg.TermSeq, MemLimit: r.cfg.MemLimit,
 			Dir: cmd.Dir, Nice: r.cfg.Nice,
 		},
-		StdinFile: job.InputFile, StdinStream: job.InputStream,
-		Lookup:    r.paths.Lookup,
+		StdinFile: job.InputFile, StdinStream: job.InputStream, TTY: r.cfg.TTY,
+		Lookup: r.paths.Lookup,
 	}
 	if r.cfg.Timeout.Percent > 0 {
 		spec.Limit = r.timeout

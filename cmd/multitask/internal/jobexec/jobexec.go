@@ -90,6 +90,10 @@ type Spec struct {
 	// through this process's memory.
 	StdinFile *Section
 
+	// TTY gives the job the terminal (/dev/tty) as its stdin when it has
+	// no other, or /dev/null without a terminal (--tty).
+	TTY bool
+
 	// StdinStream, when not nil, replaces Job.Stdin: the job reads what
 	// comes from it, until it ends or the job stops reading, when it is
 	// closed if it is an io.Closer (--tee).
@@ -163,6 +167,12 @@ func Run(ctx context.Context, s *Spec) Outcome {
 		o.Exit, o.Err = notFoundStatus(err), err
 		fmt.Fprintf(orDiscard(s.Stderr), "multitask: %v\n", err)
 		return o
+	}
+	if s.TTY && s.stdin() == nil {
+		if tty, err := os.Open("/dev/tty"); err == nil {
+			defer tty.Close()
+			c.Stdin = tty
+		}
 	}
 	st, err := attach(c, s.stdin(), s.Stdout, s.Stderr)
 	if err != nil {
@@ -503,7 +513,7 @@ func attach(c *exec.Cmd, stdin stdinSource, stdout, stderr io.Writer) (*streams,
 		if err := s.feed(c, stdin); err != nil {
 			return nil, err
 		}
-	} else if nullErr == nil {
+	} else if nullErr == nil && c.Stdin == nil {
 		c.Stdin = null
 	}
 	for _, o := range []struct {

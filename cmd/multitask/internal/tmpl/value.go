@@ -22,17 +22,17 @@ const (
 	kTrim                // {^suffix}: without suffix (an addition to GNU)
 
 	// --plus's.
-	kPlusDir     // {+/}: the directory {/} leaves out, "" for none
-	kPlusExt     // {+.}: the extension {.} leaves out
-	kPlusExt2    // {+..}: the two extensions {..} leaves out
-	kPlusExt3    // {+...}: the three extensions {...} leaves out
-	kExt2        // {..}: without two extensions
-	kExt3        // {...}: without three extensions
-	kBaseExt2    // {/..}: the basename without two extensions
-	kBaseExt3    // {/...}: the basename without three extensions
-	kTotal       // {##}: the number of jobs
-	kSeqPadded   // {0#}: {#} with zeros before it, as wide as {##}
-	kSlotPadded  // {0%}: {%} with zeros before it, as wide as the most jobs at once
+	kPlusDir    // {+/}: the directory {/} leaves out, "" for none
+	kPlusExt    // {+.}: the extension {.} leaves out
+	kPlusExt2   // {+..}: the two extensions {..} leaves out
+	kPlusExt3   // {+...}: the three extensions {...} leaves out
+	kExt2       // {..}: without two extensions
+	kExt3       // {...}: without three extensions
+	kBaseExt2   // {/..}: the basename without two extensions
+	kBaseExt3   // {/...}: the basename without three extensions
+	kTotal      // {##}: the number of jobs
+	kSeqPadded  // {0#}: {#} with zeros before it, as wide as {##}
+	kSlotPadded // {0%}: {%} with zeros before it, as wide as the most jobs at once
 )
 
 // jobNums are the numbers of a job and its run that replacement strings
