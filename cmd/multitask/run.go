@@ -843,7 +843,7 @@ func (p *runPlan) execute(ctx context.Context) int {
 		if p.o.jobs == "" {
 			c.Slots = max(total, 1)
 		} else if c.Slots < total {
-			return p.fail(errors.New("--tee requires --jobs to be higher. Try --jobs 0."))
+			return p.fail(errors.New("--tee requires --jobs to be higher: try --jobs 0"))
 		}
 		defer p.tee.close()
 		go p.tee.run()
