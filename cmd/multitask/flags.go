@@ -309,10 +309,28 @@ func (fs *flagSet) usage(w io.Writer) {
 			for _, a := range f.aliases {
 				names = append(names, "--"+a)
 			}
+			indent := "  "
 			if f.short == 0 {
-				b.WriteString("    ")
+				indent = "      "
 			}
-			b.WriteString("  " + strings.Join(names, ", "))
+			// Names go on as many lines as they need, within 80 columns.
+			b.WriteString(indent)
+			line := len(indent)
+			for i, n := range names {
+				if i > 0 {
+					b.WriteString(",")
+					line++
+					if line+1+len(n) > 78 {
+						b.WriteString("\n      ")
+						line = 6
+					} else {
+						b.WriteString(" ")
+						line++
+					}
+				}
+				b.WriteString(n)
+				line += len(n)
+			}
 			switch {
 			case f.optional:
 				b.WriteString("[=" + f.arg + "]")
@@ -320,6 +338,11 @@ func (fs *flagSet) usage(w io.Writer) {
 				b.WriteString(" " + f.arg)
 			}
 			name := b.String()
+			if i := strings.LastIndexByte(name, '\n'); i >= 0 {
+				// The usage goes after the last line of names.
+				fmt.Fprintf(w, "%s\n", name[:i])
+				name = name[i+1:]
+			}
 			lines := wrap(f.usage, 80-32)
 			if len(name) > 30 {
 				fmt.Fprintf(w, "%s\n%32s%s\n", name, "", lines[0])
