@@ -168,7 +168,7 @@ func newFlagSet(o *options) *flagSet {
 	fs.group("Command line")
 	fs.stringVar(&o.replace, "", 'I', "STR", "use STR instead of {}")
 	fs.optStringVar(&o.replace, "replace", 'i', "STR", "{}", "as -I; without STR, {} (STR may not start with -)")
-	fs.boolVar(&o.plus, "plus", 0, "add GNU's --plus replacement strings {+/} {+.} {+..} {+...} {..} {...} {/..} {/...} {##} {0#} {0%}")
+	fs.boolVar(&o.plus, "plus", 0, "add GNU's --plus replacement strings: {+/} {+.} {..} {+..} {...} {+...} {/..} {/...} {##} {0#} {0%}, and {:-str} {:n} {:n:m} {#re} {##re} {%re} {%%re} {/re/str} {/#re/str} {/%re/str} {//re/str} {^re} {^^re} {,re} {,,re}")
 	fs.boolVar(&o.quote, "quote", 'q', "quote the command's own words too, so no shell expands them")
 	fs.boolVar(&o.shell, "shell", 0, "always run through the shell ($PARALLEL_SHELL, $SHELL or /bin/sh)")
 	fs.boolVar(&o.context, "xargs-context", 'X', "as many values per command as fit, repeating the words around {}")

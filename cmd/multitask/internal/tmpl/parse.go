@@ -209,13 +209,23 @@ func split(parts []part, m matcher) []part {
 // segment splits a command word into literal text and replacement
 // strings, finding each replacement string (and then its positional form)
 // in the text the longer ones left, as GNU does.
-func segment(word string, names []rplName) []part {
+func segment(word string, names []rplName, plus bool) []part {
 	parts := []part{{lit: word}}
+	if plus {
+		// GNU finds these first, as their definitions are the longest;
+		// {^...} is then GNU's upper-casing, not multitask's trim.
+		for _, f := range plusForms {
+			parts = split(parts, plusMatcher(f))
+		}
+	}
 	for _, n := range names {
 		parts = split(parts, plainMatcher(n))
 		if n.name[0] == '{' {
 			parts = split(parts, positionalMatcher(n))
 		}
+	}
+	if plus {
+		return parts
 	}
 	parts = split(parts, trimMatcher)
 	return split(parts, trimPositionalMatcher)

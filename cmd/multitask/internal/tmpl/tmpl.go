@@ -47,9 +47,10 @@ type Options struct {
 	// appended when it holds no replacement string.
 	Text bool
 	// Plus adds GNU's --plus replacement strings: {+/} {+.} {+..} {+...}
-	// {..} {...} {/..} {/...}, and {##} {0#} {0%}, which need the counts
-	// of [Template.WithCounts]. Its strings that take an argument
-	// ({%suffix} and the like) are not supported.
+	// {..} {...} {/..} {/...}; {##} {0#} {0%}, which need the counts of
+	// [Template.WithCounts]; and those that take an argument ({%re},
+	// {/re/str} and the others after bash's), whose regular expressions
+	// are Go's. {^re} is then GNU's upper-casing, not {^suffix}.
 	Plus bool
 }
 
@@ -132,7 +133,7 @@ func Parse(words []string, opt Options) (*Template, error) {
 	segs := make([][]part, len(words), len(words)+1)
 	t := &Template{quote: opt.Quote, context: opt.Context}
 	for i, w := range words {
-		segs[i] = segment(w, names)
+		segs[i] = segment(w, names, opt.Plus)
 		for _, p := range segs[i] {
 			t.hasRpl = t.hasRpl || p.isRpl
 		}

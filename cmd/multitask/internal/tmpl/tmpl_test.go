@@ -178,6 +178,24 @@ func TestPlus(t *testing.T) {
 	}
 }
 
+// TestUngreedy makes quantifiers lazy as GNU parallel's
+// make_regexp_ungreedy does: not in a class, not escaped, not twice.
+func TestUngreedy(t *testing.T) {
+	for re, want := range map[string]string{
+		".gz":     ".gz",
+		"a*b+c":   "a*?b+?c",
+		"x{2,3}y": "x{2,3}?y",
+		"[*+]z*":  "[*+]z*?",
+		`a\*b*?`:  `a\*b*?`,
+		"q+":      "q+?",
+		`\[a*\]`:  `\[a*?\]`,
+	} {
+		if got := ungreedy(re); got != want {
+			t.Errorf("ungreedy(%q) = %q, want %q", re, got, want)
+		}
+	}
+}
+
 // TestExpandNoValues covers a job without values, which GNU expands as
 // one empty value.
 func TestExpandNoValues(t *testing.T) {

@@ -87,6 +87,10 @@ type rpl struct {
 	at      int64
 	fromEnd bool
 	suffix  string // kTrim
+	// The arguments of --plus's strings that take one (see plus.go).
+	re   *regexp.Regexp
+	text string
+	n, m int
 }
 
 // newPositional reads the digits of {N...} as GNU's Perl does. GNU treats
@@ -187,6 +191,9 @@ func (r rpl) compute(v string, n jobNums) string {
 			return v
 		}
 		return strings.TrimSuffix(v, r.suffix)
+	}
+	if r.kind >= kDefault && v != NoArg {
+		return r.computePlus(v)
 	}
 	return v
 }
