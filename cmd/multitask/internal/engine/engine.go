@@ -100,12 +100,13 @@ type Config struct {
 	Nice int
 	// TTY gives jobs without input the terminal as their stdin.
 	TTY bool
-	// Color, when not nil, colours each line a job prints (grouped or
-	// line by line): start before its tag, reset at its end, and a last
-	// line without a newline gets one, as GNU parallel's --color prints
-	// them. Lines are told by a newline; a carriage return inside one
-	// resets the colour and starts it again with the tag. Grouped output
-	// asks once the job has ended, line by line output as it starts.
+	// Color, when not nil, colours each line a job prints, as GNU
+	// parallel's --color prints them: start before its tag, reset at its
+	// end; a carriage return inside a line resets the colour and starts
+	// it again with the tag. Grouped output asks once the job has ended,
+	// and ends a last line without a newline with one; line by line
+	// output asks as the job starts, colours nothing when both are empty,
+	// and prints a last line without a newline as it is.
 	Color func(r *Result) (start, reset string)
 	// TempDir is where output too big to hold in memory waits to be
 	// printed; "" for os.TempDir.
