@@ -122,6 +122,15 @@ func TestBadInputExits255(t *testing.T) {
 		{"echo", ":::", strings.Repeat("x", 70000)},
 		{"-s", "x", "echo", ":::", "1"},
 		{"--cat", "echo", ":::", "1"},
+		{"--tee", "--pipe", "--cat", "wc", ":::", "1"},
+		{"--tee", "--pipe", "--cluster", "embedded", "wc", ":::", "1"},
+		{"--round-robin", "--pipe", "--cat", "wc"},
+		{"--round-robin", "--pipe", "--plus", "echo", "{##}"},
+		{"--tty", "--cluster", "embedded", "echo", ":::", "1"},
+		{"--env", "[", "echo", ":::", "1"},
+		{"--tmpdir", "no/such/dir", "echo", ":::", "1"},
+		{"--arg-sep", ":::", "--arg-file-sep", ":::", "echo", ":::", "1"},
+		{"--minversion", "new", "echo"},
 	} {
 		o := runIn(t, "", args...)
 		if o.code != 255 || o.stdout != "" || !strings.HasPrefix(o.stderr, "multitask: ") {

@@ -175,6 +175,9 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 	c.Print = o.results == "" && !p.listFiles
 	c.Stdout, c.Stderr = stdout, stderr
 	c.TTY = o.tty || o.openTTY
+	if c.TTY && o.cluster != "" {
+		return nil, fmt.Errorf("%w: --tty and --open-tty give jobs this terminal, which --cluster workers do not have", errUsage)
+	}
 	switch {
 	case o.ungroup:
 		c.Output = engine.Ungroup
