@@ -65,11 +65,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // --resume-failed over the joblog's own commands, one per job number: the
 // last the log holds for it ("" for a number it skips), and no job whose
 // number some entry records as succeeded.
-func (o *options) retryFromJoblog() error {
+func (p *runPlan) retryFromJoblog() error {
+	o := p.o
 	log, err := joblog.Read(o.joblog)
 	if err != nil {
 		return err
 	}
+	p.log = log // the log --resume-failed reads
 	var commands []string
 	for e := range log.Entries() {
 		if e.Seq < 1 {
@@ -78,7 +80,7 @@ func (o *options) retryFromJoblog() error {
 		if e.Seq > len(commands) {
 			commands = append(commands, make([]string, e.Seq-len(commands))...)
 		}
-		commands[e.Seq-1] = strings.ReplaceAll(e.Command, "\x00", "\n")
+		commands[e.Seq-1] = e.Command
 	}
 	o.command, o.argFiles = nil, nil
 	o.sources = []source{{values: commands}}
@@ -148,6 +150,9 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 	defer func() {
 		if err != nil {
 			closeParts(p.parts)
+			if p.in != nil {
+				p.in.Close() // opened: the plan fails after it
+			}
 		}
 	}()
 	warn := func(line string) { fmt.Fprintf(stderr, "multitask: Warning: %s\n", line) }
@@ -229,7 +234,7 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		}
 	}
 	if o.retryFailed && o.joblog != "" {
-		if err := o.retryFromJoblog(); err != nil {
+		if err := p.retryFromJoblog(); err != nil {
 			return nil, err
 		}
 	}
@@ -308,7 +313,6 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 	}
 	topts := tmpl.Options{Replace: o.replace, Quote: o.quote, Shell: o.shell, Names: p.in.Names(), Context: o.context || o.replArgs || o.linesL && !o.multi && !o.xargs, Multi: o.multi || o.xargs, Plus: o.plus}
 	if p.tmpl, err = tmpl.Parse(words, topts); err != nil {
-		p.in.Close()
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	if o.quote {
@@ -320,7 +324,6 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		mopts := topts
 		mopts.Quote, mopts.Text = false, true
 		if p.measure, err = tmpl.Parse(words, mopts); err != nil {
-			p.in.Close()
 			return nil, fmt.Errorf("%w: %v", errUsage, err)
 		}
 	}
@@ -330,23 +333,17 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 	if colorAll := o.color || o.ctag || o.ctagString != ""; colorAll || o.colorFailed {
 		c.Color = colorizer(colorAll, o.colorFailed)
 	}
-	if o.tagString != "" || o.tag {
-		ts := o.tagString
-		if ts == "" {
-			ts = "{}"
-		}
-		if p.tag, err = tmpl.Parse([]string{ts}, tmpl.Options{Replace: o.replace, Names: p.in.Names(), Text: true, Plus: o.plus}); err != nil {
-			p.in.Close()
-			return nil, fmt.Errorf("%w: --tagstring: %v", errUsage, err)
-		}
-	}
 	text := func(option, s string) (*tmpl.Template, error) {
 		t, err := tmpl.Parse([]string{s}, tmpl.Options{Replace: o.replace, Names: p.in.Names(), Text: true, Plus: o.plus})
 		if err != nil {
-			p.in.Close()
 			return nil, fmt.Errorf("%w: %s: %v", errUsage, option, err)
 		}
 		return t, nil
+	}
+	if o.tagString != "" || o.tag {
+		if p.tag, err = text("--tagstring", cmp.Or(o.tagString, "{}")); err != nil {
+			return nil, err
+		}
 	}
 	if o.results != "" {
 		t, err := text("--results", o.results)
@@ -364,12 +361,10 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 	}
 	c.Nice = o.nice
 	if c.Env, err = exportedEnv(o.envs, os.Environ()); err != nil {
-		p.in.Close()
 		return nil, err
 	}
 	if o.tmpdir != "" {
 		if fi, err := os.Stat(o.tmpdir); err != nil || !fi.IsDir() {
-			p.in.Close()
 			return nil, fmt.Errorf("--tmpdir %s: not a directory", o.tmpdir)
 		}
 		c.TempDir = o.tmpdir
@@ -377,7 +372,6 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 	}
 	if p.fills() {
 		if err := p.measureAlso(); err != nil {
-			p.in.Close()
 			return nil, err
 		}
 	}
@@ -854,7 +848,7 @@ func (p *runPlan) execute(ctx context.Context) int {
 	var logw *joblog.Writer
 	if o.joblog != "" {
 		var err error
-		if o.resume || o.resumeFailed {
+		if (o.resume || o.resumeFailed) && p.log == nil {
 			if p.log, err = joblog.Read(o.joblog); err != nil {
 				return p.fail(err)
 			}
