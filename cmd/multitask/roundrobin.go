@@ -18,8 +18,7 @@ type roundRobin struct {
 	pool  *blockPool
 	later chan engine.Job // the blocks after the first ones
 
-	mu      sync.Mutex
-	readers []*io.PipeReader
+	pipes   jobPipes
 	feeders sync.WaitGroup
 	gone    chan struct{} // closed once every feeder has stopped
 }
@@ -63,10 +62,7 @@ func (rr *roundRobin) jobs(blocks iter.Seq2[engine.Job, error]) iter.Seq2[engine
 // start makes the job that block first starts: its stdin gets first, then
 // later blocks, until there are no more or the job stops reading.
 func (rr *roundRobin) start(first engine.Job) engine.Job {
-	r, w := io.Pipe()
-	rr.mu.Lock()
-	rr.readers = append(rr.readers, r)
-	rr.mu.Unlock()
+	r, w := rr.pipes.open()
 	sent := new(atomic.Int64)
 	rr.feeders.Add(1)
 	go func() {
@@ -103,10 +99,4 @@ func (rr *roundRobin) write(w io.Writer, b engine.Job, sent *atomic.Int64) bool 
 
 // close ends every job's stdin, so that the feeders of jobs that were
 // killed, or never started, stop.
-func (rr *roundRobin) close() {
-	rr.mu.Lock()
-	defer rr.mu.Unlock()
-	for _, r := range rr.readers {
-		r.Close()
-	}
-}
+func (rr *roundRobin) close() { rr.pipes.close() }

@@ -10,19 +10,18 @@ import (
 // does: each job reads its own pipe, and stdin is read at the pace of the
 // slowest job that still reads.
 type teeStdin struct {
-	src io.Reader
+	src   io.Reader
+	pipes jobPipes
 
 	mu      sync.Mutex
-	readers []*io.PipeReader
 	writers []*io.PipeWriter
 }
 
 // reader is the stdin of one more job.
 func (t *teeStdin) reader() io.Reader {
-	r, w := io.Pipe()
+	r, w := t.pipes.open()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.readers = append(t.readers, r)
 	t.writers = append(t.writers, w)
 	return r
 }
@@ -57,10 +56,30 @@ func (t *teeStdin) run() {
 
 // close ends every job's pipe, so that run stops writing to jobs that
 // never started or were killed.
-func (t *teeStdin) close() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, r := range t.readers {
+func (t *teeStdin) close() { t.pipes.close() }
+
+// jobPipes are the stdin pipes of the jobs that --tee and --round-robin
+// feed, which end with the run.
+type jobPipes struct {
+	mu      sync.Mutex
+	readers []*io.PipeReader
+}
+
+// open makes the pipe of one more job.
+func (p *jobPipes) open() (*io.PipeReader, *io.PipeWriter) {
+	r, w := io.Pipe()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.readers = append(p.readers, r)
+	return r, w
+}
+
+// close ends every pipe: a writer to a job that was killed, or never
+// started, stops.
+func (p *jobPipes) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, r := range p.readers {
 		r.Close()
 	}
 }
