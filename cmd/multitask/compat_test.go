@@ -410,6 +410,33 @@ var compatCases = []compatCase{
 	{name: "max line length allowed", args: []string{"--max-line-length-allowed"}},
 	{name: "results keep order", args: []string{"-k", "--results", "res", "echo {}; echo err{} >&2", ":::", "a", "b"}},
 	{name: "results with a slash", args: []string{"-k", "--results", "res/", "echo", ":::", "a", "b"}},
+
+	// {= perl expression =}, evaluated by perl.
+	{name: "perl substitution", args: []string{"-k", "echo", "{= s/a/X/ =}", ":::", "a", "ab", "b"}},
+	{name: "perl in three words", args: []string{"-k", "echo", "{=", "s/a/X/", "=}", "<", ":::", "a"}},
+	{name: "perl positional", args: []string{"-k", "echo", "{=2 s/b/B/ =}", "{1}", "{=-1 $_.=1 =}", ":::", "a", "b", ":::", "b", "c"}},
+	{name: "perl once per value", args: []string{"-k", "-j1", "echo", "{= $_=++$::i =}", "{= $_=++$::i =}", "{}", ":::", "a", "b", "c"}},
+	{name: "perl job numbers", args: []string{"-k", "-j1", "echo", "{= $_=$job->seq().' '.slot().' '.seq() =}", ":::", "a", "b"}},
+	{name: "perl unquoted", args: []string{"-k", "echo", "{= uq(); $_='a  b;echo c' =}", ":::", "x"}},
+	{name: "perl quoted", args: []string{"-k", "echo", "{= $_='x  y;' =}", "{= $_=Q($_) =}", ":::", "a b"}},
+	{name: "perl quoting helpers", args: []string{"-k", "echo", "{= $_=pQ('a$b@c\"d\\e') =}", ":::", "a"}},
+	{name: "perl args", args: []string{"-k", "echo", "{= $_=$arg[2] =}", "[{= $_=$arg[0] =}]", ":::", "a", ":::", "b"}},
+	{name: "perl skip", args: []string{"-k", "echo {= $_ > 2 and skip() =}", ":::", "1", "2", "3", "4"}},
+	{name: "perl skip verbose", args: []string{"-k", "-v", "echo {= $_ eq 'b' and skip() =}", ":::", "a", "b"}},
+	{name: "perl skip halts", args: []string{"-k", "--halt", "now,fail=1", "echo {= $_ eq 'a' and skip() =}; sleep 0.2", ":::", "a", "b"}},
+	{name: "perl skip dry run", args: []string{"-k", "--dry-run", "echo {= skip() =}", ":::", "a", "b"}},
+	{name: "perl total jobs", args: []string{"-k", "echo", "{= $_=total_jobs() =}", ":::", "a", "b", "c"}},
+	{name: "perl context", args: []string{"-k", "-j1", "-X", "echo", "a{= $_.='x' =}b", ":::", "1", "2"}},
+	{name: "perl multi", args: []string{"-k", "-j1", "-m", "echo", "{= $_=uc =}", ":::", "a", "b"}},
+	{name: "perl no arg", args: []string{"-k", "-N0", "echo", "[{= $_='x' =}]", ":::", "a", "b"}},
+	{name: "perl tagstring", args: []string{"-k", "--tagstring", "{= $_.='!' =}", "echo", ":::", "a"}},
+	{name: "perl tag", args: []string{"-k", "--tag", "echo", "{= $_.='!' =}", ":::", "a"}},
+	{name: "perl command name", args: []string{"-k", "{= $_='echo '.$_ =}", ":::", "a"}},
+	{name: "perl quote all", args: []string{"-k", "-q", "echo", "{= $_.=' x' =}", ":::", "a"}},
+	{name: "perl empty", args: []string{"-k", "echo", "{==}", "{={==}=}", ":::", "a"}},
+	{name: "perl nested", args: []string{"-k", "echo", "{= $_='{' =}=}", ":::", "a"}},
+	{name: "perl syntax error", args: []string{"-k", "echo", "{= syntax error ( =}", ":::", "a"}},
+	{name: "perl no input", stdin: "", args: []string{"-k", "echo", "{= syntax error ( =}"}},
 }
 
 // TestCompatibleWithGNUParallel runs each case with GNU parallel and with

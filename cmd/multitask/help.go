@@ -18,6 +18,7 @@ func printHelp(w io.Writer) {
 Runs COMMAND once per input value (or combination of values), several at
 once, with GNU parallel's options. {} in COMMAND is the value; without it the
 value is appended. Replacement strings: {} {.} {/} {//} {/.} {#} {%} {1} {2}...
+and {= perl expression =}, run by perl on $_.
 
 `)
 	fs.usage(w)

@@ -23,6 +23,7 @@ import (
 	"github.com/multitask-go/multitask/cmd/multitask/internal/input"
 	"github.com/multitask-go/multitask/cmd/multitask/internal/jobexec"
 	"github.com/multitask-go/multitask/cmd/multitask/internal/joblog"
+	"github.com/multitask-go/multitask/cmd/multitask/internal/perl"
 	"github.com/multitask-go/multitask/cmd/multitask/internal/reaper"
 	"github.com/multitask-go/multitask/cmd/multitask/internal/results"
 	"github.com/multitask-go/multitask/cmd/multitask/internal/tmpl"
@@ -139,6 +140,8 @@ type runPlan struct {
 	tee         *teeStdin      // --pipe --tee: stdin for every job
 	rr          *roundRobin    // --pipe --round-robin: blocks for running jobs
 
+	perl *perl.Interp // evaluates {= =}, when a template holds one
+
 	split pipeSplit  // how --pipe cuts stdin
 	pool  *blockPool // --pipe's block buffers, recycled
 	parts []partFile // --pipe-part's files, cut
@@ -153,6 +156,7 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 			if p.in != nil {
 				p.in.Close() // opened: the plan fails after it
 			}
+			p.closePerl()
 		}
 	}()
 	warn := func(line string) { fmt.Fprintf(stderr, "multitask: Warning: %s\n", line) }
@@ -311,7 +315,12 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		p.noWords = true
 		words = []string{o.replace}
 	}
-	topts := tmpl.Options{Replace: o.replace, Quote: o.quote, Shell: o.shell, Names: p.in.Names(), Context: o.context || o.replArgs || o.linesL && !o.multi && !o.xargs, Multi: o.multi || o.xargs, Plus: o.plus}
+	if tmpl.HasPerlExpr(words...) || tmpl.HasPerlExpr(o.tagString) || tmpl.HasPerlExpr(o.results) || tmpl.HasPerlExpr(o.workdir) {
+		if p.perl, err = perl.Start(stderr); err != nil {
+			return nil, err
+		}
+	}
+	topts := tmpl.Options{Replace: o.replace, Quote: o.quote, Shell: o.shell, Names: p.in.Names(), Context: o.context || o.replArgs || o.linesL && !o.multi && !o.xargs, Multi: o.multi || o.xargs, Plus: o.plus, Perl: p.perlEval()}
 	if p.tmpl, err = tmpl.Parse(words, topts); err != nil {
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -334,7 +343,7 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		c.Color = colorizer(colorAll, o.colorFailed)
 	}
 	text := func(option, s string) (*tmpl.Template, error) {
-		t, err := tmpl.Parse([]string{s}, tmpl.Options{Replace: o.replace, Names: p.in.Names(), Text: true, Plus: o.plus})
+		t, err := tmpl.Parse([]string{s}, tmpl.Options{Replace: o.replace, Names: p.in.Names(), Text: true, Plus: o.plus, Perl: p.perlEval()})
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", errUsage, option, err)
 		}
@@ -780,7 +789,31 @@ func (p *runPlan) command(seq, slot int, args []string) engine.Command {
 	if p.workdir != nil {
 		c.Dir = p.workdir.Expand(seq, slot, args).Line
 	}
+	c.Err = p.perlErr()
 	return c
+}
+
+// perlEval is the evaluator of {= =} for the templates, if one runs.
+func (p *runPlan) perlEval() tmpl.Perl {
+	if p.perl == nil {
+		return nil
+	}
+	return p.perl
+}
+
+// perlErr is the error of the first {= =} expression that failed.
+func (p *runPlan) perlErr() error {
+	if p.perl == nil {
+		return nil
+	}
+	return p.perl.Err()
+}
+
+// closePerl ends the evaluator of {= =}, if one runs.
+func (p *runPlan) closePerl() {
+	if p.perl != nil {
+		_ = p.perl.Close()
+	}
 }
 
 // commandLine expands a job's command line.
@@ -802,15 +835,16 @@ func (p *runPlan) commandLine(seq, slot int, args []string) engine.Command {
 		if !p.tmpl.HasReplacement() {
 			c.Line = strings.TrimSuffix(c.Line, " ")
 		}
-		return engine.Command{Line: c.Line, Argv: c.Argv}
+		return engine.Command{Line: c.Line, Argv: c.Argv, Skip: c.Skip}
 	}
 	c := p.tmpl.Expand(seq, slot, args)
-	return engine.Command{Line: c.Line, Argv: c.Argv}
+	return engine.Command{Line: c.Line, Argv: c.Argv, Skip: c.Skip}
 }
 
 // execute runs the plan and returns the exit status.
 func (p *runPlan) execute(ctx context.Context) int {
 	defer p.in.Close()
+	defer p.closePerl()
 	defer closeParts(p.parts)
 	o := p.o
 	if o.dryRun {
@@ -958,6 +992,9 @@ func (p *runPlan) execute(ctx context.Context) int {
 	if prog != nil {
 		prog.finish()
 	}
+	if err == nil {
+		err = p.perlErr() // from a --tagstring, say, expanded as output is printed
+	}
 	if err != nil {
 		return p.fail(err)
 	}
@@ -1042,14 +1079,21 @@ func (p *runPlan) dryRun() int {
 	if err != nil {
 		return p.fail(err)
 	}
-	n := 0
+	n, skipped := 0, 0
 	for j, err := range jobs {
 		if err != nil {
 			return p.fail(err)
 		}
 		n++
 		slot := (n-1)%max(p.cfg.Slots, 1) + 1
-		line := p.command(j.Seq, slot, j.Args).Line
+		cmd := p.command(j.Seq, slot, j.Args)
+		if cmd.Err != nil {
+			return p.fail(cmd.Err)
+		}
+		if cmd.Skip {
+			skipped++ // GNU parallel counts it failed, and prints it
+		}
+		line := cmd.Line
 		if n := p.lineLen(j, line); n >= p.maxLine {
 			return p.fail(&engine.TooLongError{Seq: j.Seq, Len: n, Max: p.maxLine, Args: j.Args})
 		}
@@ -1083,7 +1127,7 @@ func (p *runPlan) dryRun() int {
 			fmt.Fprintln(p.stderr, line)
 		}
 	}
-	return 0
+	return min(skipped, 101)
 }
 
 func collect[T any](s iter.Seq2[T, error]) ([]T, error) {

@@ -57,6 +57,13 @@ type Command struct {
 	Line string
 	Argv []string
 	Dir  string
+	// Skip ends the job at once with exit value -2, as GNU parallel ends
+	// a job whose {= =} called skip(): nothing runs, and it counts as
+	// failed.
+	Skip bool
+	// Err, when set, stops the run before this job starts: its command
+	// could not be made. Run returns it.
+	Err error
 }
 
 // Output says how jobs' output reaches the user.
@@ -390,6 +397,10 @@ func (r *runner) schedule(jobs iter.Seq2[Job, error]) error {
 			return nil
 		}
 		cmd := r.cfg.Command(job.Seq, slot, job.Args)
+		if cmd.Err != nil {
+			r.slots <- slot
+			return cmd.Err
+		}
 		if r.cfg.MaxLine > 0 {
 			n := len(cmd.Line)
 			if r.cfg.LineLen != nil {

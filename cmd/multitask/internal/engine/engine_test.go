@@ -611,3 +611,52 @@ func TestMemFreeKillsTheYoungest(t *testing.T) {
 		t.Errorf("%d warnings of a kill for memory, want 2:\n%s", n, errOut.String())
 	}
 }
+
+func TestSkippedJobsDoNotRun(t *testing.T) {
+	cfg, out, _ := config(2)
+	cfg.KeepOrder = true
+	cfg.Retries = 3
+	cfg.Command = func(_, _ int, args []string) Command {
+		return Command{Line: args[0], Skip: strings.HasPrefix(args[0], "skip")}
+	}
+	var ended []*Result
+	var mu sync.Mutex
+	cfg.Ended = func(r *Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		ended = append(ended, r)
+	}
+	sum, err := Run(context.Background(), cfg, lines("echo a", "skip; echo b", "echo c"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "a\nc\n" {
+		t.Fatalf("output %q, want the skipped job's missing", got)
+	}
+	if sum.Done != 3 || sum.Failed != 1 || sum.ExitCode() != 1 {
+		t.Fatalf("summary %+v, exit %d; want 3 done, 1 failed, exit 1", sum, sum.ExitCode())
+	}
+	for _, r := range ended {
+		if r.Seq == 2 && (r.Exit != -2 || r.Tries != 1 || r.StdoutLen() != 0) {
+			t.Errorf("skipped job ended with exit %d after %d tries, %d bytes out; want -2, 1, 0", r.Exit, r.Tries, r.StdoutLen())
+		}
+	}
+}
+
+func TestCommandErrorStopsTheRun(t *testing.T) {
+	cfg, out, _ := config(2)
+	bad := errors.New("no command for this one")
+	cfg.Command = func(seq, _ int, args []string) Command {
+		if seq == 2 {
+			return Command{Err: bad}
+		}
+		return Command{Line: args[0]}
+	}
+	sum, err := Run(context.Background(), cfg, lines("echo a", "echo b", "echo c"))
+	if !errors.Is(err, bad) {
+		t.Fatalf("error %v, want the command's", err)
+	}
+	if sum.Started != 1 || strings.Contains(out.String(), "c") {
+		t.Fatalf("summary %+v, output %q; want job 3 never started", sum, out.String())
+	}
+}

@@ -18,7 +18,7 @@ import (
 // runJob runs a job, the idx-th to start, retrying it as configured, and
 // returns its last try.
 func (r *runner) runJob(job Job, slot, idx int, cmd Command) *Result {
-	if r.cfg.Trace {
+	if r.cfg.Trace && !cmd.Skip {
 		r.outputMu.Lock()
 		fmt.Fprintln(r.cfg.Stderr, cmd.Line)
 		r.outputMu.Unlock()
@@ -27,6 +27,10 @@ func (r *runner) runJob(job Job, slot, idx int, cmd Command) *Result {
 		r.outputMu.Lock()
 		fmt.Fprintln(r.lineDest(idx, false), cmd.Line)
 		r.outputMu.Unlock()
+	}
+	if cmd.Skip {
+		return &Result{Job: job, Slot: slot, Command: cmd, Stdout: &spool{}, Stderr: &spool{}, idx: idx,
+			Start: time.Now(), Exit: skippedExit, Tries: 1}
 	}
 	for try := 1; ; try++ {
 		res := r.try(job, slot, idx, cmd)
@@ -41,6 +45,9 @@ func (r *runner) runJob(job Job, slot, idx int, cmd Command) *Result {
 		res.Stderr.release()
 	}
 }
+
+// skippedExit is the exit value GNU parallel gives a skipped job.
+const skippedExit = -2
 
 // retryDelay doubles base at each try, with up to a quarter of jitter so
 // that jobs failing together do not retry together.

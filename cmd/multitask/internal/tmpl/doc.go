@@ -35,9 +35,18 @@
 // brace: -I {x} gives {1x}.
 //
 // Replacement strings are found the way GNU finds them, longest first, so
-// that -I x{ reads x{.} as x followed by {.}. A word of the form {=...=}
-// is a Perl expression to GNU; [Parse] refuses it with [ErrPerlExpr].
-// Other braces stay as written: {foo}, {..} and {:} are plain text.
+// that -I x{ reads x{.} as x followed by {.}. Other braces stay as
+// written: {foo}, {..} and {:} are plain text.
+//
+// {= expr =} is Perl code, which Options.Perl evaluates with $_ set to the
+// value; {=N expr =} works on the N-th value. They are found first, the
+// nearest =} after a {= closing the last {= before it, and no other
+// replacement string is looked for inside them; {=, the code and =} given
+// as separate words are joined with spaces, as GNU joins them. An
+// expression is evaluated once per value of a job, however often the
+// template holds it. Its result is quoted as any value is, unless the code
+// called uq(); a call of skip() sets [Command.Skip]. Without Options.Perl,
+// [Parse] refuses them with [ErrPerlExpr].
 //
 // A replacement string that stands for each value ({}, {.}, {N} with N
 // zero) is repeated once per value, the copies separated by spaces: with

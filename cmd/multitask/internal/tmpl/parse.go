@@ -209,8 +209,13 @@ func split(parts []part, m matcher) []part {
 // segment splits a command word into literal text and replacement
 // strings, finding each replacement string (and then its positional form)
 // in the text the longer ones left, as GNU does.
-func segment(word string, names []rplName, plus bool) []part {
+func segment(word string, names []rplName, plus, perl bool) []part {
 	parts := []part{{lit: word}}
+	if perl {
+		// GNU finds {= =} before the others, which are not looked for
+		// inside them.
+		parts = split(parts, perlMatcher)
+	}
 	if plus {
 		// GNU finds these first, as their definitions are the longest;
 		// {^...} is then GNU's upper-casing, not multitask's trim.
@@ -243,12 +248,4 @@ func renameColumns(word string, names []string) string {
 		}
 	}
 	return word
-}
-
-// hasPerlExpr reports whether the words, joined as GNU joins them when a
-// {= is left open, hold a {= ... =}.
-func hasPerlExpr(words []string) bool {
-	s := strings.Join(words, " ")
-	i := strings.Index(s, "{=")
-	return i >= 0 && strings.Contains(s[i+2:], "=}")
 }

@@ -1,6 +1,7 @@
 package tmpl
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"slices"
@@ -52,6 +53,9 @@ type Options struct {
 	// {/re/str} and the others after bash's), whose regular expressions
 	// are Go's. {^re} is then GNU's upper-casing, not {^suffix}.
 	Plus bool
+	// Perl evaluates {= expr =}; without it, Parse refuses them with
+	// ErrPerlExpr.
+	Perl Perl
 }
 
 // A Template is a parsed command template. It is immutable, so one
@@ -77,13 +81,16 @@ type Template struct {
 	// total and slots are the number of jobs and of job slots, for {##},
 	// {0#} and {0%} (see WithCounts).
 	total, slots int
+	perl         Perl // for {= =}
 }
 
 // NeedsTotal reports whether t holds {##} or {0#}, which insert the
 // number of jobs: the caller must count them first, and give the number to
 // [Template.WithCounts].
 func (t *Template) NeedsTotal() bool {
-	return slices.ContainsFunc(t.rplSet(), func(r rpl) bool { return r.kind == kTotal || r.kind == kSeqPadded })
+	return slices.ContainsFunc(t.rplSet(), func(r rpl) bool {
+		return r.kind == kTotal || r.kind == kSeqPadded || r.kind == kPerl && strings.Contains(r.text, "total_jobs")
+	})
 }
 
 // WithCounts returns t with the number of jobs, for {##} and {0#}, and of
@@ -113,9 +120,9 @@ type item struct {
 }
 
 // Parse reads a template: the command words of a command line (words
-// before ::: and its kin). It fails with [ErrPerlExpr] for {= =}, and for
-// nothing else: like GNU, it leaves text that is no replacement string as
-// it is. With no replacement string the template ends with {} as a word of
+// before ::: and its kin). It fails with [ErrPerlExpr] for {= =} without
+// Options.Perl, and for nothing else: like GNU, it leaves text that is no
+// replacement string as it is. With no replacement string the template ends with {} as a word of
 // its own, as GNU appends the values; with no words at all the values are
 // the command.
 func Parse(words []string, opt Options) (*Template, error) {
@@ -126,14 +133,18 @@ func Parse(words []string, opt Options) (*Template, error) {
 		}
 		words = renamed
 	}
-	if hasPerlExpr(words) {
-		return nil, fmt.Errorf("tmpl: parse %q: %w", strings.Join(words, " "), ErrPerlExpr)
+	perl := HasPerlExpr(words...)
+	if perl {
+		if opt.Perl == nil {
+			return nil, fmt.Errorf("tmpl: parse %q: %w", strings.Join(words, " "), ErrPerlExpr)
+		}
+		words = mergePerlWords(words)
 	}
 	names := rplNames(opt.Replace, opt.Plus)
 	segs := make([][]part, len(words), len(words)+1)
-	t := &Template{quote: opt.Quote, context: opt.Context}
+	t := &Template{quote: opt.Quote, context: opt.Context, perl: opt.Perl}
 	for i, w := range words {
-		segs[i] = segment(w, names, opt.Plus)
+		segs[i] = segment(w, names, opt.Plus, perl)
 		for _, p := range segs[i] {
 			t.hasRpl = t.hasRpl || p.isRpl
 		}
@@ -351,15 +362,18 @@ func (t *Template) RecordLen(rec []string, width, seq int) int {
 // valuesLen is the length of r's values for rec as the line would insert
 // them: a positional string's one value, or every value of rec.
 func (t *Template) valuesLen(r rpl, rec []string, seq int) int {
+	n := jobNums{seq: seq, slot: 1, total: t.total, slots: t.slots}
 	if r.positional {
 		if j, ok := r.index(len(rec)); ok {
-			return t.insertedLen(r.compute(rec[j], jobNums{seq: seq, slot: 1, total: t.total, slots: t.slots}))
+			v, st := t.value(r, j, rec, n, nil)
+			return t.insertedLen(v, st)
 		}
 		return 0
 	}
 	total := 0
-	for _, a := range rec {
-		total += t.insertedLen(r.compute(a, jobNums{seq: seq, slot: 1, total: t.total, slots: t.slots}))
+	for j := range rec {
+		v, st := t.value(r, j, rec, n, nil)
+		total += t.insertedLen(v, st)
 	}
 	return total
 }
@@ -380,6 +394,7 @@ func (t *Template) MeasureAlso(others ...*Template) *Template {
 	u := *t
 	u.also = nil
 	for _, o := range others {
+		u.perl = cmp.Or(u.perl, o.perl)
 		for _, r := range o.rplSet() {
 			if !slices.Contains(mine, r) && !slices.Contains(u.also, r) {
 				u.also = append(u.also, r)
@@ -403,11 +418,11 @@ func (t *Template) rplSet() []rpl {
 }
 
 // insertedLen is the length of value v in a command line.
-func (t *Template) insertedLen(v string) int {
+func (t *Template) insertedLen(v string, st state) int {
 	switch {
-	case v == NoArg:
+	case st == vNone:
 		return 0
-	case t.quoteArg:
+	case t.quoteArg && st == vValue:
 		return len(Quote(v))
 	}
 	return len(v)
@@ -432,6 +447,9 @@ type Command struct {
 	// printf run directly when their arguments make them behave as the
 	// builtins do), an exported function, or Options.Shell.
 	Argv []string
+	// Skip is set when a {= =} expression called skip(): GNU parallel
+	// does not run the job, and logs it with exit value -2.
+	Skip bool
 }
 
 // emptyArgs stands for a job without values: GNU then expands every
@@ -464,7 +482,7 @@ func (t *Template) Expand(seq, slot int, args []string) Command {
 		case opSep:
 			e.sep()
 		case opGroup:
-			for j, a := range args {
+			for j := range args {
 				if j > 0 {
 					e.sep()
 				}
@@ -473,7 +491,10 @@ func (t *Template) Expand(seq, slot int, args []string) Command {
 						e.lit(p.lit)
 						continue
 					}
-					v, st := value(p.r, a, args, jobNums{seq: seq, slot: slot, total: t.total, slots: t.slots})
+					if p.r.kind == kPerl && e.perl == nil {
+						e.perl = map[perlKey]PerlResult{}
+					}
+					v, st := t.value(p.r, j, args, jobNums{seq: seq, slot: slot, total: t.total, slots: t.slots}, e.perl)
 					e.value(v, st)
 				}
 				if !it.every {
@@ -485,27 +506,43 @@ func (t *Template) Expand(seq, slot int, args []string) Command {
 	return e.finish()
 }
 
-// value computes what r inserts for the value a of a job with values
-// args.
-func value(r rpl, a string, args []string, n jobNums) (string, state) {
+// value computes what r inserts for the j-th value of a job with values
+// args. A {= =} expression is evaluated once per value when cache is not
+// nil, and a skip() it calls is recorded there.
+func (t *Template) value(r rpl, j int, args []string, n jobNums, cache map[perlKey]PerlResult) (string, state) {
 	if r.positional {
 		i, ok := r.index(len(args))
 		if !ok {
 			return "", vEmpty
 		}
-		a = args[i]
+		j = i
 	}
-	v := r.compute(a, n)
+	var v string
+	st := vValue
+	if r.kind == kPerl {
+		res := t.evalPerl(r, j, args, n, cache)
+		v = res.Value
+		if res.Unquoted {
+			st = vRaw
+		}
+		if res.Skip && cache != nil {
+			cache[skipKey] = res
+		}
+	} else {
+		v = r.compute(args[j], n)
+	}
 	if v == NoArg {
 		return "", vNone
 	}
-	return v, vValue
+	return v, st
 }
 
 // expander builds a Command from the template's items.
 type expander struct {
 	t    *Template
 	line strings.Builder
+	// perl holds the values of {= =} expressions, for this job only.
+	perl map[perlKey]PerlResult
 	// With -q, group holds the raw text of the current command word and
 	// tokens whether it has any (a word of only NoArg values is dropped).
 	group  []byte
@@ -551,6 +588,12 @@ func (e *expander) value(v string, st state) {
 		return
 	}
 	if st == vEmpty {
+		return
+	}
+	if st == vRaw {
+		// Shell code, for the shell to read.
+		e.line.WriteString(v)
+		e.direct = false
 		return
 	}
 	if e.t.quoteArg {
@@ -608,7 +651,8 @@ func (e *expander) finish() Command {
 	} else if e.direct {
 		e.endWord()
 	}
-	c := Command{Line: e.line.String()}
+	_, skip := e.perl[skipKey]
+	c := Command{Line: e.line.String(), Skip: skip}
 	all := e.words.String()
 	// A NUL byte inside a value cannot be passed to exec; the count shows it.
 	if !e.direct || e.n == 0 || strings.Count(all, "\x00") != e.n {

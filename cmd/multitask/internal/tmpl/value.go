@@ -143,6 +143,7 @@ const (
 	vNone  state = iota // nothing: the value is NoArg
 	vEmpty              // an empty token: a positional string past the last value
 	vValue              // a value, quoted unless the template says otherwise
+	vRaw                // a value never quoted: a {= =} that called uq()
 )
 
 // compute applies r's transformation to v, for the job of n.
