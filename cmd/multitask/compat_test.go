@@ -437,6 +437,16 @@ var compatCases = []compatCase{
 	{name: "perl nested", args: []string{"-k", "echo", "{= $_='{' =}=}", ":::", "a"}},
 	{name: "perl syntax error", args: []string{"-k", "echo", "{= syntax error ( =}", ":::", "a"}},
 	{name: "perl no input", stdin: "", args: []string{"-k", "echo", "{= syntax error ( =}"}},
+
+	// --rpl: replacement strings defined by Perl code.
+	{name: "rpl", args: []string{"-k", "--rpl", "{..} s:\\.[^.]+$::;s:\\.[^.]+$::;", "echo", "{..}", "{2..}", ":::", "a.tar.gz", ":::", "b.c.d"}},
+	{name: "rpl groups", args: []string{"-k", "--rpl", "{/(\\.\\S+)/(\\.\\S+)} s/$$1/$$2/g;", "echo", "{/.tar/.gz}", ":::", "UU.tar.gz"}},
+	{name: "rpl positional groups", args: []string{"-k", "--rpl", "{x(\\d+)} $_ x= $$1", "echo", "{x3}", "{2x2}", "{-1 x1}", ":::", "a", ":::", "b"}},
+	{name: "rpl replaces a built-in", args: []string{"-k", "--rpl", "{} s/a/A/", "--rpl", "{%} s/b/c/", "--rpl", "{%%} s/a/b/", "echo", "{}", "{1}", "{%%}", "{%}", ":::", "abc"}},
+	{name: "rpl without braces", args: []string{"-k", "--rpl", "X $_=uc", "--rpl", "Q", "echo", "X", "Q", "aXb", ":::", "ab"}},
+	{name: "rpl after -I", args: []string{"-k", "-I", "@@", "--rpl", "{} $_=uc", "echo", "@@", "{}", ":::", "ab"}},
+	{name: "rpl in tagstring", args: []string{"-k", "--rpl", "{u} $_=uc", "--tagstring", "{u}", "echo", ":::", "ab"}},
+	{name: "rpl bad regexp", args: []string{"-k", "--rpl", "{x(*)} 1", "echo", "{x}", ":::", "a"}},
 }
 
 // TestCompatibleWithGNUParallel runs each case with GNU parallel and with

@@ -315,12 +315,16 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		p.noWords = true
 		words = []string{o.replace}
 	}
-	if tmpl.HasPerlExpr(words...) || tmpl.HasPerlExpr(o.tagString) || tmpl.HasPerlExpr(o.results) || tmpl.HasPerlExpr(o.workdir) {
+	var rpls []tmpl.Rpl
+	for _, r := range o.rpls {
+		rpls = append(rpls, tmpl.ParseRpl(r))
+	}
+	if len(rpls) > 0 || tmpl.HasPerlExpr(words...) || tmpl.HasPerlExpr(o.tagString) || tmpl.HasPerlExpr(o.results) || tmpl.HasPerlExpr(o.workdir) {
 		if p.perl, err = perl.Start(stderr); err != nil {
 			return nil, err
 		}
 	}
-	topts := tmpl.Options{Replace: o.replace, Quote: o.quote, Shell: o.shell, Names: p.in.Names(), Context: o.context || o.replArgs || o.linesL && !o.multi && !o.xargs, Multi: o.multi || o.xargs, Plus: o.plus, Perl: p.perlEval()}
+	topts := tmpl.Options{Replace: o.replace, Quote: o.quote, Shell: o.shell, Names: p.in.Names(), Context: o.context || o.replArgs || o.linesL && !o.multi && !o.xargs, Multi: o.multi || o.xargs, Plus: o.plus, Perl: p.perlEval(), Rpls: rpls}
 	if p.tmpl, err = tmpl.Parse(words, topts); err != nil {
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -343,7 +347,7 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		c.Color = colorizer(colorAll, o.colorFailed)
 	}
 	text := func(option, s string) (*tmpl.Template, error) {
-		t, err := tmpl.Parse([]string{s}, tmpl.Options{Replace: o.replace, Names: p.in.Names(), Text: true, Plus: o.plus, Perl: p.perlEval()})
+		t, err := tmpl.Parse([]string{s}, tmpl.Options{Replace: o.replace, Names: p.in.Names(), Text: true, Plus: o.plus, Perl: p.perlEval(), Rpls: rpls})
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", errUsage, option, err)
 		}

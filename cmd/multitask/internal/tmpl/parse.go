@@ -18,12 +18,14 @@ type part struct {
 type rplName struct {
 	name string
 	kind kind
+	user *userRpl // a string of --rpl, which kind does not describe
 }
 
 // rplNames returns GNU's replacement strings with replace standing for {},
-// longest first: GNU finds them in that order, so -I x{ leaves the x{.}
-// of a template as x followed by {.}.
-func rplNames(replace string, plus bool) []rplName {
+// and those of --rpl, longest first: GNU finds them in that order, so -I x{
+// leaves the x{.} of a template as x followed by {.}. An --rpl of the same
+// name as another replaces it.
+func rplNames(replace string, plus bool, user []Rpl) ([]rplName, error) {
 	names := map[string]kind{
 		"{}": kValue, "{.}": kExt, "{/}": kBase, "{//}": kDir,
 		"{/.}": kBaseExt, "{#}": kSeq, "{%}": kSlot,
@@ -43,9 +45,21 @@ func rplNames(replace string, plus bool) []rplName {
 		delete(names, "{}")
 		names[replace] = kValue
 	}
-	out := make([]rplName, 0, len(names))
+	users := map[string]*userRpl{}
+	for _, r := range user {
+		u, err := compileRpl(r)
+		if err != nil {
+			return nil, err
+		}
+		users[r.Tag] = u
+		delete(names, r.Tag)
+	}
+	out := make([]rplName, 0, len(names)+len(users))
 	for n, k := range names {
-		out = append(out, rplName{n, k})
+		out = append(out, rplName{name: n, kind: k})
+	}
+	for n, u := range users {
+		out = append(out, rplName{name: n, kind: kPerl, user: u})
 	}
 	slices.SortFunc(out, func(a, b rplName) int {
 		if c := cmp.Compare(len(b.name), len(a.name)); c != 0 {
@@ -53,7 +67,7 @@ func rplNames(replace string, plus bool) []rplName {
 		}
 		return strings.Compare(a.name, b.name)
 	})
-	return out
+	return out, nil
 }
 
 // implicitPos reports the kinds GNU implements as a Perl expression that
@@ -224,6 +238,13 @@ func segment(word string, names []rplName, plus, perl bool) []part {
 		}
 	}
 	for _, n := range names {
+		if n.user != nil {
+			parts = split(parts, n.user.matcher(false))
+			if n.user.positional != nil {
+				parts = split(parts, n.user.matcher(true))
+			}
+			continue
+		}
 		parts = split(parts, plainMatcher(n))
 		if n.name[0] == '{' {
 			parts = split(parts, positionalMatcher(n))

@@ -1,6 +1,8 @@
 package tmpl
 
 import (
+	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -139,4 +141,91 @@ func (t *Template) evalPerl(r rpl, at int, args []string, n jobNums, cache map[p
 		cache[k] = res
 	}
 	return res
+}
+
+// Rpl is a replacement string of --rpl: Tag stands for {= Expr =}. A Tag
+// may hold a group of a regular expression, from its first ( to its last
+// ), as {/(.+?)/(.*)} does; what the groups match is then $$1, $$2 ... in
+// Expr. A Tag starting with a brace has a positional form too: {2tag}
+// works on the second value.
+type Rpl struct {
+	Tag, Expr string
+}
+
+// ParseRpl reads the value of --rpl: the tag, a blank, and the Perl
+// expression.
+func ParseRpl(s string) Rpl {
+	for i := 0; i < len(s); i++ {
+		if isPerlSpace(s[i]) {
+			return Rpl{Tag: s[:i], Expr: s[i+1:]}
+		}
+	}
+	return Rpl{Tag: s}
+}
+
+// userRpl is an Rpl ready to be found in command words.
+type userRpl struct {
+	plain, positional *regexp.Regexp // positional is nil unless Tag starts with {
+	expr              string         // with $$N written as GNU's variables
+}
+
+// groupRef is $$N, which GNU turns into the variable of the N-th group.
+var groupRef = regexp.MustCompile(`\$\$(\d+)`)
+
+// compileRpl makes the regular expressions that find r: its tag, with the
+// group of regular expression it may hold, and its positional form.
+func compileRpl(r Rpl) (*userRpl, error) {
+	prefix, group, postfix := r.Tag, "", ""
+	if open, end := strings.IndexByte(r.Tag, '('), strings.LastIndexByte(r.Tag, ')'); open >= 0 && end > open {
+		prefix, group, postfix = r.Tag[:open], r.Tag[open:end+1], r.Tag[end+1:]
+	}
+	u := &userRpl{expr: groupRef.ReplaceAllString(r.Expr, `$$_pAr_gRp$1`)}
+	var err error
+	if u.plain, err = regexp.Compile(regexp.QuoteMeta(prefix) + group + regexp.QuoteMeta(postfix)); err != nil {
+		return nil, fmt.Errorf("tmpl: --rpl %q: %w", r.Tag, err)
+	}
+	if rest, ok := strings.CutPrefix(prefix, "{"); ok {
+		u.positional = regexp.MustCompile(`\{(-?\d+)\s*` + regexp.QuoteMeta(rest) + group + regexp.QuoteMeta(postfix))
+	}
+	return u, nil
+}
+
+// matcher finds u, or its positional form, as GNU does: the code GNU
+// writes for it is the position, an assignment of each group's match to
+// its variable, quoted for Perl, and the expression.
+func (u *userRpl) matcher(positional bool) matcher {
+	re := u.plain
+	if positional {
+		re = u.positional
+	}
+	return func(s string) (int, int, rpl, bool) {
+		m := re.FindStringSubmatchIndex(s)
+		if m == nil {
+			return 0, 0, rpl{}, false
+		}
+		var code strings.Builder
+		first := 1
+		if positional {
+			code.WriteString(s[m[2]:m[3]])
+			first = 2
+		}
+		for g := first; 2*g < len(m) && m[2*g] >= 0; g++ {
+			fmt.Fprintf(&code, `$_pAr_gRp%d = "%s";`, g-first+1, perlQuote(s[m[2*g]:m[2*g+1]]))
+		}
+		code.WriteString(u.expr)
+		return m[0], m[1], newPerl(code.String()), true
+	}
+}
+
+// perlQuote is GNU's perl_quote_scalar: \, ", $ and @ escaped, for a
+// string in double quotes.
+func perlQuote(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\\' || c == '"' || c == '$' || c == '@' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }

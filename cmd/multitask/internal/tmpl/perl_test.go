@@ -1,6 +1,7 @@
 package tmpl
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -134,5 +135,58 @@ func TestPerlMeasured(t *testing.T) {
 	// Each value's run: a space and the value, quoted: 'A B'.
 	if got := tp.RecordLen([]string{"a b"}, 1, 1); got != len(" 'A B'") {
 		t.Errorf("RecordLen = %d, want %d", got, len(" 'A B'"))
+	}
+}
+
+func TestParseRpl(t *testing.T) {
+	for in, want := range map[string]Rpl{
+		"{..} s/a/b/;":  {Tag: "{..}", Expr: "s/a/b/;"},
+		"X\tuc  ":       {Tag: "X", Expr: "uc  "},
+		"Q":             {Tag: "Q"},
+		"{x(\\d+)} 1 2": {Tag: "{x(\\d+)}", Expr: "1 2"},
+	} {
+		if got := ParseRpl(in); got != want {
+			t.Errorf("ParseRpl(%q) = %+v, want %+v", in, got, want)
+		}
+	}
+}
+
+// echoPerl returns the code it is asked to evaluate, and the value.
+type echoPerl struct{}
+
+func (echoPerl) Eval(expr, v string, _ PerlJob) PerlResult {
+	return PerlResult{Value: "[" + expr + "|" + v + "]"}
+}
+
+func TestRplExpand(t *testing.T) {
+	for _, tc := range []struct {
+		rpls  []Rpl
+		words []string
+		line  string
+	}{
+		{[]Rpl{{"{..}", "A"}}, []string{"{..}", "{2..}", "{..}x"}, "[A|a] [A|b] [A|b] [A|a] [A|b]x"},
+		{[]Rpl{{"{g(a+)(b*)}", "$$2-$$1"}}, []string{"{-1 ga}"}, `[$_pAr_gRp1 = "a";$_pAr_gRp2 = "";$_pAr_gRp2-$_pAr_gRp1|b]`},
+		{[]Rpl{{"{q(.)}", "$$1"}}, []string{`{2q$}`, `{1q"}`}, `[$_pAr_gRp1 = "\$";$_pAr_gRp1|b] [$_pAr_gRp1 = "\"";$_pAr_gRp1|a]`},
+		// A tag without a brace has no positional form; one of a
+		// built-in's name replaces it. Code starting with a number is
+		// positional, as in GNU.
+		{[]Rpl{{"X", "x"}, {"{}", "y"}}, []string{"X", "{2}", "{.}"}, "[x|a] [x|b] [y|b] a b"},
+		{[]Rpl{{"X", "2"}}, []string{"X"}, "[|b]"},
+		// The longer tag first, and none inside {= =}.
+		{[]Rpl{{"{%}", "s"}, {"{%%}", "l"}}, []string{"{%%}", "{= {%} =}"}, "[l|a] [l|b] [{%} |a] [{%} |b]"},
+	} {
+		tp, err := Parse(tc.words, Options{Perl: echoPerl{}, Rpls: tc.rpls, Text: true})
+		if err != nil {
+			t.Fatalf("Parse(%q) with %+v: %v", tc.words, tc.rpls, err)
+		}
+		if line := tp.Expand(1, 1, []string{"a", "b"}).Line; line != tc.line {
+			t.Errorf("%q with %+v:\n got %s\nwant %s", tc.words, tc.rpls, line, tc.line)
+		}
+	}
+	if _, err := Parse([]string{"{x}"}, Options{Perl: echoPerl{}, Rpls: []Rpl{{"{x(*)}", "1"}}}); err == nil {
+		t.Error("an --rpl whose regular expression does not compile was taken")
+	}
+	if _, err := Parse([]string{"echo"}, Options{Rpls: []Rpl{{"X", "1"}}}); !errors.Is(err, ErrPerlExpr) {
+		t.Errorf("--rpl without an evaluator: %v, want ErrPerlExpr", err)
 	}
 }

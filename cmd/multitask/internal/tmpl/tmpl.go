@@ -53,9 +53,12 @@ type Options struct {
 	// {/re/str} and the others after bash's), whose regular expressions
 	// are Go's. {^re} is then GNU's upper-casing, not {^suffix}.
 	Plus bool
-	// Perl evaluates {= expr =}; without it, Parse refuses them with
-	// ErrPerlExpr.
+	// Perl evaluates {= expr =}, and the strings of Rpls; without it,
+	// Parse refuses them with ErrPerlExpr.
 	Perl Perl
+	// Rpls are the replacement strings of --rpl, each standing for a
+	// {= expr =}.
+	Rpls []Rpl
 }
 
 // A Template is a parsed command template. It is immutable, so one
@@ -120,9 +123,10 @@ type item struct {
 }
 
 // Parse reads a template: the command words of a command line (words
-// before ::: and its kin). It fails with [ErrPerlExpr] for {= =} without
-// Options.Perl, and for nothing else: like GNU, it leaves text that is no
-// replacement string as it is. With no replacement string the template ends with {} as a word of
+// before ::: and its kin). It fails with [ErrPerlExpr] for {= =} or
+// Options.Rpls without Options.Perl, for an Rpl whose regular expression
+// does not compile, and for nothing else: like GNU, it leaves text that is
+// no replacement string as it is. With no replacement string the template ends with {} as a word of
 // its own, as GNU appends the values; with no words at all the values are
 // the command.
 func Parse(words []string, opt Options) (*Template, error) {
@@ -134,13 +138,16 @@ func Parse(words []string, opt Options) (*Template, error) {
 		words = renamed
 	}
 	perl := HasPerlExpr(words...)
+	if (perl || len(opt.Rpls) > 0) && opt.Perl == nil {
+		return nil, fmt.Errorf("tmpl: parse %q: %w", strings.Join(words, " "), ErrPerlExpr)
+	}
 	if perl {
-		if opt.Perl == nil {
-			return nil, fmt.Errorf("tmpl: parse %q: %w", strings.Join(words, " "), ErrPerlExpr)
-		}
 		words = mergePerlWords(words)
 	}
-	names := rplNames(opt.Replace, opt.Plus)
+	names, err := rplNames(opt.Replace, opt.Plus, opt.Rpls)
+	if err != nil {
+		return nil, err
+	}
 	segs := make([][]part, len(words), len(words)+1)
 	t := &Template{quote: opt.Quote, context: opt.Context, perl: opt.Perl}
 	for i, w := range words {
