@@ -447,6 +447,14 @@ var compatCases = []compatCase{
 	{name: "rpl after -I", args: []string{"-k", "-I", "@@", "--rpl", "{} $_=uc", "echo", "@@", "{}", ":::", "ab"}},
 	{name: "rpl in tagstring", args: []string{"-k", "--rpl", "{u} $_=uc", "--tagstring", "{u}", "echo", ":::", "ab"}},
 	{name: "rpl bad regexp", args: []string{"-k", "--rpl", "{x(*)} 1", "echo", "{x}", ":::", "a"}},
+
+	// --filter: Perl code that must be true for a job to run.
+	{name: "filter", args: []string{"-k", "--filter", "{1} < {2}+1", "echo", ":::", "1", "2", "3", ":::", "1", "2", "3"}},
+	{name: "filter under strict", args: []string{"-k", "--filter", "{} > 1", "echo", ":::", "a", "2", "3"}},
+	{name: "filters", args: []string{"-k", "--filter", "{} > 1", "--filter", "{} < 3", "echo", ":::", "1", "2", "3"}},
+	{name: "filter of perl", args: []string{"-k", "--filter", "{= $_ = $_ > 1 ? 1 : 0 =}", "--rpl", "{q} $_ = Q($_)", "--filter", "{q} ne q{'c d'}", "echo", ":::", "1", "2", "c d"}},
+	{name: "filter dry run", args: []string{"-k", "--dry-run", "--filter", "'{}' ne 'b'", "echo", ":::", "a", "b", "c"}},
+	{name: "filter joblog", args: []string{"-k", "--joblog", "log", "--filter", "{#} % 2", "echo", ":::", "a", "b", "c"}},
 }
 
 // TestCompatibleWithGNUParallel runs each case with GNU parallel and with

@@ -60,6 +60,7 @@ type options struct {
 	compress    bool
 	envs        []string // --env: variables the jobs get from here
 	rpls        []string // --rpl: replacement strings defined by Perl code
+	filters     []string // --filter: Perl code that must be true for a job to run
 	nice        int
 	argSep      string // ::: unless --arg-sep
 	fileSep     string // :::: unless --arg-file-sep
@@ -171,6 +172,7 @@ func newFlagSet(o *options) *flagSet {
 	fs.optStringVar(&o.replace, "replace", 'i', "STR", "{}", "as -I; without STR, {} (STR may not start with -)")
 	fs.boolVar(&o.plus, "plus", 0, "add GNU's --plus replacement strings: {+/} {+.} {..} {+..} {...} {+...} {/..} {/...} {##} {0#} {0%}, and {:-str} {:n} {:n:m} {#re} {##re} {%re} {%%re} {/re/str} {/#re/str} {/%re/str} {//re/str} {^re} {^^re} {,re} {,,re}")
 	fs.stringsVar(&o.rpls, "rpl", 0, "'TAG CODE'", "make TAG a replacement string standing for {= CODE =}; a (group) in TAG is $$1 in CODE")
+	fs.stringsVar(&o.filters, "filter", 0, "CODE", "run only the jobs for which the Perl CODE, its replacement strings replaced unquoted, is true ('{1} < {2}'); the others are skipped")
 	fs.boolVar(&o.quote, "quote", 'q', "quote the command's own words too, so no shell expands them")
 	fs.boolVar(&o.shell, "shell", 0, "always run through the shell ($PARALLEL_SHELL, $SHELL or /bin/sh)")
 	fs.boolVar(&o.context, "xargs-context", 'X', "as many values per command as fit, repeating the words around {}")

@@ -140,7 +140,8 @@ type runPlan struct {
 	tee         *teeStdin      // --pipe --tee: stdin for every job
 	rr          *roundRobin    // --pipe --round-robin: blocks for running jobs
 
-	perl *perl.Interp // evaluates {= =}, when a template holds one
+	perl    *perl.Interp     // evaluates {= =} and --filter, when they are given
+	filters []*tmpl.Template // --filter's code
 
 	split pipeSplit  // how --pipe cuts stdin
 	pool  *blockPool // --pipe's block buffers, recycled
@@ -319,7 +320,7 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 	for _, r := range o.rpls {
 		rpls = append(rpls, tmpl.ParseRpl(r))
 	}
-	if len(rpls) > 0 || tmpl.HasPerlExpr(words...) || tmpl.HasPerlExpr(o.tagString) || tmpl.HasPerlExpr(o.results) || tmpl.HasPerlExpr(o.workdir) {
+	if len(rpls) > 0 || len(o.filters) > 0 || tmpl.HasPerlExpr(words...) || tmpl.HasPerlExpr(o.tagString) || tmpl.HasPerlExpr(o.results) || tmpl.HasPerlExpr(o.workdir) {
 		if p.perl, err = perl.Start(stderr); err != nil {
 			return nil, err
 		}
@@ -371,6 +372,13 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		if p.workdir, err = text("--workdir", o.workdir); err != nil {
 			return nil, err
 		}
+	}
+	for _, f := range o.filters {
+		t, err := text("--filter", f)
+		if err != nil {
+			return nil, err
+		}
+		p.filters = append(p.filters, t)
 	}
 	c.Nice = o.nice
 	if c.Env, err = exportedEnv(o.envs, os.Environ()); err != nil {
@@ -792,6 +800,14 @@ func (p *runPlan) command(seq, slot int, args []string) engine.Command {
 	c := p.commandLine(seq, slot, args)
 	if p.workdir != nil {
 		c.Dir = p.workdir.Expand(seq, slot, args).Line
+	}
+	// GNU parallel skips a job any --filter finds false, testing them in
+	// turn.
+	for _, f := range p.filters {
+		if c.Skip {
+			break
+		}
+		c.Skip = !p.perl.Filter(f.Expand(seq, slot, args).Line)
 	}
 	c.Err = p.perlErr()
 	return c

@@ -110,6 +110,21 @@ func (p *Interp) Eval(expr, v string, j tmpl.PerlJob) tmpl.PerlResult {
 	return tmpl.PerlResult{Value: flags.value, Unquoted: flags.uq, Skip: flags.skip}
 }
 
+// Filter evaluates the code of --filter, its replacement strings
+// replaced, as GNU parallel does: Perl code under strict, in package Job.
+// It reports whether the value is true; code that fails is false.
+func (p *Interp) Filter(code string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.err != nil {
+		return false
+	}
+	p.field("F")
+	p.field(code)
+	a, err := p.answer(code)
+	return err == nil && a.value == "1"
+}
+
 // Err returns the first error of an evaluation, nil if there was none.
 func (p *Interp) Err() error {
 	p.mu.Lock()

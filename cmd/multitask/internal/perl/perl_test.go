@@ -131,3 +131,27 @@ func (w *testWriter) Write(b []byte) (int, error) {
 	w.t.Logf("perl's stderr: %s", b)
 	return len(b), nil
 }
+
+func TestFilter(t *testing.T) {
+	p := start(t)
+	for code, want := range map[string]bool{
+		"1 < 2":          true,
+		"'a' ne 'b'":     true,
+		"0":              false,
+		"":               false,
+		"a ne 'b'":       false, // a bareword, refused under strict as in GNU
+		"die 'x'":        false,
+		"syntax error (": false,
+	} {
+		if got := p.Filter(code); got != want {
+			t.Errorf("Filter(%q) = %v, want %v", code, got, want)
+		}
+	}
+	if err := p.Err(); err != nil {
+		t.Fatalf("a filter's failure is no error: %v", err)
+	}
+	p.Eval("die", "", tmpl.PerlJob{})
+	if p.Filter("1") {
+		t.Error("Filter after an error was true")
+	}
+}

@@ -6,10 +6,12 @@ package perl
 //
 //	C expr                                  compile expr
 //	E expr value seq slot total n arg*n     evaluate expr for a value
+//	F code                                  evaluate the code of --filter
 //
 // and answers each with a line "flags length" and that many bytes: flags
 // "error" and Perl's message, or "-" (or "u" for uq(), "s" for skip(),
-// "us" for both) and the resulting $_. The code of an expression may print
+// "us" for both) and the resulting $_, or for F "1" when the code's value
+// is true and "0" when it is false or fails. The code of an expression may print
 // or read: its STDOUT goes to stderr and its STDIN is empty, so that it
 // cannot disturb the requests.
 //
@@ -69,6 +71,11 @@ package Job;
 sub seq { $Arg::seq }
 sub slot { $Arg::slot }
 sub skip { $Arg::skip = 1 }
+{
+	# As GNU parallel evaluates --filter: in package Job, under strict.
+	use strict;
+	sub filter { return eval $_[0] }
+}
 
 package main;
 use strict;
@@ -103,6 +110,10 @@ sub compile {
 while (1) {
 	my $op = field();
 	my $expr = field();
+	if ($op eq 'F') {
+		reply('-', Job::filter($expr) ? '1' : '0');
+		next;
+	}
 	if ($op eq 'C') {
 		if (compile($expr)) { reply('-', '') } else { reply('error', $@) }
 		next;
