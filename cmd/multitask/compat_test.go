@@ -455,6 +455,24 @@ var compatCases = []compatCase{
 	{name: "filter of perl", args: []string{"-k", "--filter", "{= $_ = $_ > 1 ? 1 : 0 =}", "--rpl", "{q} $_ = Q($_)", "--filter", "{q} ne q{'c d'}", "echo", ":::", "1", "2", "c d"}},
 	{name: "filter dry run", args: []string{"-k", "--dry-run", "--filter", "'{}' ne 'b'", "echo", ":::", "a", "b", "c"}},
 	{name: "filter joblog", args: []string{"-k", "--joblog", "log", "--filter", "{#} % 2", "echo", ":::", "a", "b", "c"}},
+	{name: "parens", args: []string{"-k", "--parens", "[[]]", "echo", "[[ $_=uc ]]", "{= x =}", ":::", "ab"}},
+	{name: "parens alike", args: []string{"-k", "--parens", ",,,,", "echo", ",, $_=uc ,,", ":::", "ab"}},
+	{name: "perl brackets inside", args: []string{"-k", "echo", "{= $_='{' =}=}", "{={==}=}", "a{={= b=}", ":::", "ab"}},
+
+	// Renamed replacement strings, and options scripts give.
+	{name: "renames", args: []string{"-k", "-j1", "--er", "ZZ", "--bnr", "BB", "--dnr", "DD", "--bner", "EE", "--seqreplace", "SS", "--slotreplace", "LL", "echo", "ZZ", "BB", "DD", "EE", "SS", "LL", "{.}", "{/}", "{#}", "{%}", ":::", "a/b.c"}},
+	{name: "rename positional", args: []string{"-k", "--er", "{x}", "echo", "{x}", "{2x}", ":::", "a.b", ":::", "c.d"}},
+	{name: "no keep order", args: []string{"--nok", "-k", "-j2", "sleep {}; echo {}", ":::", "0.5", "0.1"}},
+	{name: "silent", args: []string{"-k", "--silent", "-v", "echo", ":::", "a"}},
+	{name: "silent after", args: []string{"-k", "-v", "--silent", "echo", ":::", "a"}},
+	{name: "gnu", args: []string{"-k", "--gnu", "echo", ":::", "a"}},
+	{name: "skip first line", args: []string{"-k", "--skip-first-line", "echo", ":::", "a", "b", "c"}},
+	{name: "skip first line of stdin", stdin: "h\na\nb\n", args: []string{"-k", "--skip-first-line", "echo"}},
+	{name: "skip first line of a file", args: []string{"-k", "--skip-first-line", "-a", "args.txt", "echo", ":::", "x", "y"}},
+	{name: "skip first line pipe", stdin: "h\na\nb\n", args: []string{"-k", "--pipe", "-N1", "--skip-first-line", "cat"}},
+	{name: "skip first line pipe part", args: []string{"-k", "--pipe-part", "--block", "300", "-a", "parts.txt", "--header", ":", "--skip-first-line", "cat; echo -"}},
+	{name: "process slot var", args: []string{"-k", "-j1", "--process-slot-var", "XX", "echo $XX $PARALLEL_JOBSLOT0", ":::", "a", "b"}},
+	{name: "jobslot0", args: []string{"-k", "-j1", "echo $PARALLEL_JOBSLOT0 $PARALLEL_JOBSLOT", ":::", "a", "b"}},
 }
 
 // TestCompatibleWithGNUParallel runs each case with GNU parallel and with

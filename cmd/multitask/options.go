@@ -61,15 +61,25 @@ type options struct {
 	envs        []string // --env: variables the jobs get from here
 	rpls        []string // --rpl: replacement strings defined by Perl code
 	filters     []string // --filter: Perl code that must be true for a job to run
-	nice        int
-	argSep      string // ::: unless --arg-sep
-	fileSep     string // :::: unless --arg-file-sep
-	eof         string
-	noEmpty     bool
-	link        bool
-	shuf        bool
-	trim        string
-	dryRun      bool
+	parens      string   // --parens: the brackets of {= =}
+	// --er, --bnr, --dnr, --bner, --seqreplace, --slotreplace: new names
+	// for {.} {/} {//} {/.} {#} {%}.
+	extReplace, baseReplace, dirReplace, baseExtReplace, seqReplace, slotReplace string
+
+	noKeepOrder   bool   // --no-keep-order: undoes -k
+	silent        bool   // --silent: undoes -v
+	gnu           bool   // --gnu: accepted; multitask behaves as GNU parallel anyway
+	skipFirstLine bool   // --skip-first-line: the first input line is no value
+	slotVar       string // --process-slot-var: the variable holding the slot less one
+	nice          int
+	argSep        string // ::: unless --arg-sep
+	fileSep       string // :::: unless --arg-file-sep
+	eof           string
+	noEmpty       bool
+	link          bool
+	shuf          bool
+	trim          string
+	dryRun        bool
 
 	timeout    string
 	termseq    string
@@ -140,6 +150,8 @@ func newFlagSet(o *options) *flagSet {
 	fs.alias("jobs", "P", "max-procs", "maxprocs")
 	fs.boolVar(&o.keepOrder, "keep-order", 'k', "print the jobs' output in the order of their input")
 	fs.alias("keep-order", "keeporder")
+	fs.boolVar(&o.noKeepOrder, "no-keep-order", 0, "undo -k")
+	fs.alias("no-keep-order", "nokeeporder", "nok", "no-k")
 	fs.boolVar(&o.group, "group", 0, "print each job's output whole when it ends (the default)")
 	fs.boolVar(&o.lineBuf, "line-buffer", 0, "print whole lines as they come")
 	fs.alias("line-buffer", "line-buffered", "linebuffer", "linebuffered", "lb")
@@ -156,6 +168,7 @@ func newFlagSet(o *options) *flagSet {
 	fs.alias("color-failed", "colour-failed", "colorfailed", "colourfailed", "color-fail", "colour-fail", "colorfail", "colourfail", "cf")
 	fs.boolVar(&o.verbose, "", 'v', "print each job's command line on stdout before its output")
 	fs.boolVar(&o.trace, "verbose", 't', "print each job's command line on stderr as it starts")
+	fs.boolVar(&o.silent, "silent", 0, "undo -v")
 	fs.stringVar(&o.workdir, "workdir", 0, "DIR", "run the jobs in DIR, made if need be (replacement strings allowed; ... for a new temporary directory per job)")
 	fs.alias("workdir", "work-dir", "wd")
 	fs.intVar(&o.nice, "nice", 0, "N", "run the jobs at niceness N")
@@ -173,6 +186,17 @@ func newFlagSet(o *options) *flagSet {
 	fs.boolVar(&o.plus, "plus", 0, "add GNU's --plus replacement strings: {+/} {+.} {..} {+..} {...} {+...} {/..} {/...} {##} {0#} {0%}, and {:-str} {:n} {:n:m} {#re} {##re} {%re} {%%re} {/re/str} {/#re/str} {/%re/str} {//re/str} {^re} {^^re} {,re} {,,re}")
 	fs.stringsVar(&o.rpls, "rpl", 0, "'TAG CODE'", "make TAG a replacement string standing for {= CODE =}; a (group) in TAG is $$1 in CODE")
 	fs.stringsVar(&o.filters, "filter", 0, "CODE", "run only the jobs for which the Perl CODE, its replacement strings replaced unquoted, is true ('{1} < {2}'); the others are skipped")
+	fs.stringVar(&o.parens, "parens", 0, "LR", "use the halves of LR as the brackets of {= =} (default {==})")
+	fs.stringVar(&o.extReplace, "extensionreplace", 0, "STR", "use STR instead of {.}")
+	fs.alias("extensionreplace", "er")
+	fs.stringVar(&o.baseReplace, "basenamereplace", 0, "STR", "use STR instead of {/}")
+	fs.alias("basenamereplace", "bnr")
+	fs.stringVar(&o.dirReplace, "dirnamereplace", 0, "STR", "use STR instead of {//}")
+	fs.alias("dirnamereplace", "dnr")
+	fs.stringVar(&o.baseExtReplace, "basenameextensionreplace", 0, "STR", "use STR instead of {/.}")
+	fs.alias("basenameextensionreplace", "bner")
+	fs.stringVar(&o.seqReplace, "seqreplace", 0, "STR", "use STR instead of {#}")
+	fs.stringVar(&o.slotReplace, "slotreplace", 0, "STR", "use STR instead of {%}")
 	fs.boolVar(&o.quote, "quote", 'q', "quote the command's own words too, so no shell expands them")
 	fs.boolVar(&o.shell, "shell", 0, "always run through the shell ($PARALLEL_SHELL, $SHELL or /bin/sh)")
 	fs.boolVar(&o.context, "xargs-context", 'X', "as many values per command as fit, repeating the words around {}")
@@ -205,6 +229,8 @@ func newFlagSet(o *options) *flagSet {
 	fs.alias("link", "xapply")
 	fs.boolVar(&o.shuf, "shuf", 0, "run the jobs in a random order (reads all input first)")
 	fs.stringVar(&o.trim, "trim", 0, "n|l|r|lr", "trim white space from values")
+	fs.boolVar(&o.skipFirstLine, "skip-first-line", 0, "skip the first line of the first input source (or of stdin with --pipe)")
+	fs.alias("skip-first-line", "skipfirstline")
 
 	fs.group("Failure, time and halting")
 	fs.stringVar(&o.timeout, "timeout", 0, "DUR", "kill a job after DUR (seconds, or 1m30s), or after N% of the median runtime")
@@ -259,6 +285,9 @@ func newFlagSet(o *options) *flagSet {
 	fs.stringVar(&o.cluster, "cluster", 0, "URL", "run the jobs on the workers of the cluster at URL (multitask worker); embedded: a cluster of -j workers here")
 
 	fs.group("Other")
+	fs.stringVar(&o.slotVar, "process-slot-var", 0, "VAR", "give the jobs VAR holding their slot number less one (default PARALLEL_JOBSLOT0)")
+	fs.alias("process-slot-var", "processslotvar")
+	fs.boolVar(&o.gnu, "gnu", 0, "accepted from GNU parallel's scripts")
 	fs.boolVar(&o.help, "help", 'h', "show this help")
 	fs.boolVar(&o.version, "version", 'V', "show the version")
 	fs.stringVar(&o.minVersion, "minversion", 0, "VERSION", "print the GNU parallel version multitask follows; exit 255 if it is older than VERSION")
@@ -281,6 +310,9 @@ func parseOptions(args []string) (*options, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
+	// As GNU parallel, whatever their order.
+	o.keepOrder = o.keepOrder && !o.noKeepOrder
+	o.verbose = o.verbose && !o.silent
 	// Output modes exclude each other, as GNU parallel checks them.
 	for _, both := range [][2]string{{"group", "ungroup"}, {"group", "line-buffer"}, {"ungroup", "line-buffer"}} {
 		if fs.changed(both[0]) && fs.changed(both[1]) {

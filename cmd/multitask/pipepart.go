@@ -68,9 +68,15 @@ func (o *options) pipeParts(split pipeSplit, block int64, slots int, warn func(s
 	}
 	for i := range parts {
 		p := &parts[i]
-		p.header, err = readHeader(p.f, split, block)
+		var start int64 // --skip-first-line skips each file's first line
+		if o.skipFirstLine {
+			start, err = firstLineLen(p.f)
+		}
 		if err == nil {
-			p.pos, err = splitPositions(p.f, p.size, block, int64(len(p.header)), split)
+			p.header, err = readHeader(p.f, split, block, start)
+		}
+		if err == nil {
+			p.pos, err = splitPositions(p.f, p.size, block, start+int64(len(p.header)), split)
 		}
 		if err != nil {
 			return parts, fmt.Errorf("--pipe-part: %s: %w", p.f.Name(), err)
@@ -79,12 +85,32 @@ func (o *options) pipeParts(split pipeSplit, block int64, slots int, warn func(s
 	return parts, nil
 }
 
-// readHeader reads what --header matches at the start of f, reading more
+// firstLineLen is the length of f's first line, with its newline: all of
+// f when it has none.
+func firstLineLen(f io.ReaderAt) (int64, error) {
+	buf := make([]byte, 4096)
+	var off int64
+	for {
+		n, err := f.ReadAt(buf, off)
+		if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
+			return off + int64(i) + 1, nil
+		}
+		off += int64(n)
+		if errors.Is(err, io.EOF) {
+			return off, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+}
+
+// readHeader reads what --header matches at start in f, reading more
 // until it matches or f ends, as GNU parallel does (which reads a block at
 // a time, where this reads no more than scanChunk: a header is short, and
 // a part may be a gigabyte); nothing when no header is asked for or none
 // matches.
-func readHeader(f *os.File, split pipeSplit, block int64) ([]byte, error) {
+func readHeader(f *os.File, split pipeSplit, block, start int64) ([]byte, error) {
 	if split.header == nil {
 		return nil, nil
 	}
@@ -92,7 +118,7 @@ func readHeader(f *os.File, split pipeSplit, block int64) ([]byte, error) {
 	chunk := int(min(block, scanChunk))
 	for {
 		buf = slices.Grow(buf, chunk)
-		n, err := f.ReadAt(buf[len(buf):len(buf)+chunk], int64(len(buf)))
+		n, err := f.ReadAt(buf[len(buf):len(buf)+chunk], start+int64(len(buf)))
 		buf = buf[:len(buf)+n]
 		if loc := split.header.FindIndex(buf); loc != nil {
 			return buf[:loc[1]], nil

@@ -150,6 +150,9 @@ type runPlan struct {
 
 // plan checks the options and opens the inputs.
 func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, err error) {
+	if o.skipFirstLine && o.pipe && !o.pipePart {
+		stdin = input.SkipLine(stdin) // else the first input source's (inputOptions)
+	}
 	p := &runPlan{o: o, stdin: stdin, stdout: stdout, stderr: stderr}
 	defer func() {
 		if err != nil {
@@ -180,6 +183,7 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		return nil, err
 	}
 	c.KeepOrder = o.keepOrder
+	c.SlotVar = cmp.Or(o.slotVar, "PARALLEL_JOBSLOT0")
 	// -u prints the output as it comes, --files or not, as in GNU parallel.
 	p.listFiles = o.outputFiles && !o.ungroup
 	c.Print = o.results == "" && !p.listFiles
@@ -320,12 +324,22 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 	for _, r := range o.rpls {
 		rpls = append(rpls, tmpl.ParseRpl(r))
 	}
-	if len(rpls) > 0 || len(o.filters) > 0 || tmpl.HasPerlExpr(words...) || tmpl.HasPerlExpr(o.tagString) || tmpl.HasPerlExpr(o.results) || tmpl.HasPerlExpr(o.workdir) {
+	parens := tmpl.DefaultParens
+	if o.parens != "" {
+		if parens, err = tmpl.ParseParens(o.parens); err != nil {
+			return nil, fmt.Errorf("%w: %v", errUsage, err)
+		}
+	}
+	if len(rpls) > 0 || len(o.filters) > 0 || parens.Has(words...) || parens.Has(o.tagString, o.ctagString, o.results, o.workdir) {
 		if p.perl, err = perl.Start(stderr); err != nil {
 			return nil, err
 		}
 	}
-	topts := tmpl.Options{Replace: o.replace, Quote: o.quote, Shell: o.shell, Names: p.in.Names(), Context: o.context || o.replArgs || o.linesL && !o.multi && !o.xargs, Multi: o.multi || o.xargs, Plus: o.plus, Perl: p.perlEval(), Rpls: rpls}
+	topts := tmpl.Options{
+		Replace: o.replace, Quote: o.quote, Shell: o.shell, Names: p.in.Names(),
+		Context: o.context || o.replArgs || o.linesL && !o.multi && !o.xargs, Multi: o.multi || o.xargs,
+		Plus: o.plus, Perl: p.perlEval(), Rpls: rpls, Parens: parens, Renames: o.renames(),
+	}
 	if p.tmpl, err = tmpl.Parse(words, topts); err != nil {
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -348,7 +362,10 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		c.Color = colorizer(colorAll, o.colorFailed)
 	}
 	text := func(option, s string) (*tmpl.Template, error) {
-		t, err := tmpl.Parse([]string{s}, tmpl.Options{Replace: o.replace, Names: p.in.Names(), Text: true, Plus: o.plus, Perl: p.perlEval(), Rpls: rpls})
+		t, err := tmpl.Parse([]string{s}, tmpl.Options{
+			Replace: o.replace, Names: p.in.Names(), Text: true,
+			Plus: o.plus, Perl: p.perlEval(), Rpls: rpls, Parens: parens, Renames: topts.Renames,
+		})
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", errUsage, option, err)
 		}
@@ -455,7 +472,7 @@ func (o *options) inputOptions(stdin io.Reader) (input.Options, error) {
 	io := input.Options{
 		Stdin: stdin, Null: o.null, Colsep: o.colsep, Header: o.header,
 		Link: o.link, MaxArgs: o.maxArgs, Trim: o.trim, EOF: o.eof, NoRunIfEmpty: o.noEmpty, Shuf: o.shuf,
-		JoinLines: o.lines > 0,
+		JoinLines: o.lines > 0, SkipFirstLine: o.skipFirstLine && !o.pipe,
 	}
 	if o.maxSet && o.maxArgs == 0 {
 		io.NoArgs = true
@@ -480,6 +497,21 @@ func (o *options) inputOptions(stdin io.Reader) (input.Options, error) {
 		}
 	}
 	return io, nil
+}
+
+// renames are the new names of built-in replacement strings, in the order
+// GNU parallel gives them.
+func (o *options) renames() []tmpl.Rename {
+	var rs []tmpl.Rename
+	for _, r := range []tmpl.Rename{
+		{Old: "{.}", New: o.extReplace}, {Old: "{/}", New: o.baseReplace}, {Old: "{//}", New: o.dirReplace},
+		{Old: "{#}", New: o.seqReplace}, {Old: "{%}", New: o.slotReplace}, {Old: "{/.}", New: o.baseExtReplace},
+	} {
+		if r.New != "" {
+			rs = append(rs, r)
+		}
+	}
+	return rs
 }
 
 // shellPath is the shell that runs command lines, as GNU parallel picks it.

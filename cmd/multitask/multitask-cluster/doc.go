@@ -32,7 +32,8 @@
 // memory limit the submitting command gave it, and reports each job's
 // output and exit status. A job runs in the worker's working directory,
 // with the worker's environment and PATH plus the job's PARALLEL_SEQ,
-// PARALLEL_JOBSLOT and PARALLEL_PID, and through the shell the submitting
+// PARALLEL_JOBSLOT, PARALLEL_JOBSLOT0 (or the name --process-slot-var
+// gives it) and PARALLEL_PID, and through the shell the submitting
 // command names, as GNU parallel's jobs on another host run there.
 //
 // SIGINT or SIGTERM stops a worker taking jobs; the jobs it runs have

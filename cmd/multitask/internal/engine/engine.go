@@ -82,7 +82,10 @@ const (
 type Config struct {
 	Slots   int                                        // jobs at once (at least 1)
 	Command func(seq, slot int, args []string) Command // a job's command
-	Shell   string                                     // runs Command.Line as Shell -c Line
+	// SlotVar names the variable that gives a job its slot number less
+	// one (GNU parallel's --process-slot-var); none when empty.
+	SlotVar string
+	Shell   string // runs Command.Line as Shell -c Line
 
 	KeepOrder bool                         // print in input order
 	Output    Output                       // how output is printed

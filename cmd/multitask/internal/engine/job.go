@@ -62,8 +62,11 @@ func retryDelay(base time.Duration, try int) time.Duration {
 // try runs a job once.
 func (r *runner) try(job Job, slot, idx int, cmd Command) *Result {
 	res := &Result{Job: job, Slot: slot, Command: cmd, Stdout: &spool{dir: r.cfg.TempDir}, Stderr: &spool{dir: r.cfg.TempDir}, idx: idx}
-	env := make([]string, len(r.cfg.Env), len(r.cfg.Env)+3)
+	env := make([]string, len(r.cfg.Env), len(r.cfg.Env)+4)
 	copy(env, r.cfg.Env)
+	if r.cfg.SlotVar != "" {
+		env = append(env, r.cfg.SlotVar+"="+strconv.Itoa(slot-1))
+	}
 	spec := &jobexec.Spec{
 		Job: jobexec.Job{
 			Line: cmd.Line, Argv: cmd.Argv, Shell: r.cfg.Shell, Stdin: job.Input, StdinAsFile: r.cfg.InputAsFile,

@@ -45,6 +45,10 @@ type Options struct {
 	// Stdin is read for the File "-" and when there are no Sources; nil
 	// reads as empty.
 	Stdin io.Reader
+	// SkipFirstLine (--skip-first-line) drops the first line of the first
+	// source, up to and with its newline, whatever the delimiter, as GNU
+	// parallel reads one line of it before the rest.
+	SkipFirstLine bool
 	// Null (-0, --null) ends records at NUL instead of newline.
 	Null bool
 	// Delim (-d, --delimiter) ends records at this string, already
@@ -246,6 +250,17 @@ func Open(opt Options) (*Reader, error) {
 	if len(sources) == 0 {
 		sources = []Source{{File: "-"}}
 	}
+	// skip is where the first source is read from, without its first line
+	// under SkipFirstLine.
+	skip := func(i int, in io.Reader) io.Reader {
+		if i == 0 && opt.SkipFirstLine {
+			return SkipLine(in)
+		}
+		return in
+	}
+	if len(sources) > 0 && sources[0].File == "-" {
+		stdin = skip(0, stdin) // shared by every source reading "-"
+	}
 	for i, s := range sources {
 		var sp *splitter
 		switch s.File {
@@ -255,7 +270,7 @@ func Open(opt Options) (*Reader, error) {
 				b.WriteString(v)
 				b.WriteString(delim)
 			}
-			sp = newSplitter(&b, ":::", delim, opt.Paragraph)
+			sp = newSplitter(skip(i, &b), ":::", delim, opt.Paragraph)
 		case "-":
 			sp = stdinSource()
 		default:
@@ -265,7 +280,7 @@ func Open(opt Options) (*Reader, error) {
 				return nil, &OpenError{File: s.File, Err: err}
 			}
 			r.files = append(r.files, f)
-			sp = newSplitter(f, s.File, delim, opt.Paragraph)
+			sp = newSplitter(skip(i, f), s.File, delim, opt.Paragraph)
 		}
 		r.srcs = append(r.srcs, source{sp: sp, cfg: &r.cfg})
 		r.links = append(r.links, i+1 < len(sources) && sources[i+1].Link)
@@ -453,4 +468,31 @@ func (r *Reader) Close() error {
 		r.closeErr = errors.Join(errs...)
 	})
 	return r.closeErr
+}
+
+// lineSkipper reads r without its first line: the bytes up to and with
+// the first newline.
+type lineSkipper struct {
+	r       io.Reader
+	skipped bool
+}
+
+// SkipLine returns r without its first line.
+func SkipLine(r io.Reader) io.Reader { return &lineSkipper{r: r} }
+
+func (s *lineSkipper) Read(p []byte) (int, error) {
+	for !s.skipped {
+		n, err := s.r.Read(p)
+		if i := bytes.IndexByte(p[:n], '\n'); i >= 0 {
+			s.skipped = true
+			if rest := copy(p, p[i+1:n]); rest > 0 || err != nil {
+				return rest, err
+			}
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return s.r.Read(p)
 }

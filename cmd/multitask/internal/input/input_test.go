@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -373,6 +374,23 @@ func BenchmarkLines(b *testing.B) {
 		}
 		if n != 1_000_000 {
 			b.Fatalf("%d jobs", n)
+		}
+	}
+}
+
+func TestSkipLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"head\nrest\nmore": "rest\nmore",
+		"\nrest":           "rest",
+		"only a line":      "",
+		"line\n":           "",
+		"":                 "",
+	} {
+		for _, r := range []io.Reader{strings.NewReader(in), iotest.OneByteReader(strings.NewReader(in)), iotest.DataErrReader(strings.NewReader(in))} {
+			got, err := io.ReadAll(SkipLine(r))
+			if err != nil || string(got) != want {
+				t.Errorf("SkipLine(%q) read %q, %v; want %q", in, got, err, want)
+			}
 		}
 	}
 }

@@ -25,7 +25,7 @@ type rplName struct {
 // and those of --rpl, longest first: GNU finds them in that order, so -I x{
 // leaves the x{.} of a template as x followed by {.}. An --rpl of the same
 // name as another replaces it.
-func rplNames(replace string, plus bool, user []Rpl) ([]rplName, error) {
+func rplNames(replace string, plus bool, renames []Rename, user []Rpl) ([]rplName, error) {
 	names := map[string]kind{
 		"{}": kValue, "{.}": kExt, "{/}": kBase, "{//}": kDir,
 		"{/.}": kBaseExt, "{#}": kSeq, "{%}": kSlot,
@@ -44,6 +44,12 @@ func rplNames(replace string, plus bool, user []Rpl) ([]rplName, error) {
 		// same spelling, and {} itself becomes plain text.
 		delete(names, "{}")
 		names[replace] = kValue
+	}
+	for _, r := range renames {
+		if k, ok := names[r.Old]; ok && r.New != r.Old {
+			delete(names, r.Old)
+			names[r.New] = k
+		}
 	}
 	users := map[string]*userRpl{}
 	for _, r := range user {
@@ -223,12 +229,12 @@ func split(parts []part, m matcher) []part {
 // segment splits a command word into literal text and replacement
 // strings, finding each replacement string (and then its positional form)
 // in the text the longer ones left, as GNU does.
-func segment(word string, names []rplName, plus, perl bool) []part {
+func segment(word string, names []rplName, plus bool, perl *Parens) []part {
 	parts := []part{{lit: word}}
-	if perl {
+	if perl != nil {
 		// GNU finds {= =} before the others, which are not looked for
 		// inside them.
-		parts = split(parts, perlMatcher)
+		parts = split(parts, perl.matcher())
 	}
 	if plus {
 		// GNU finds these first, as their definitions are the longest;

@@ -34,22 +34,46 @@ type PerlResult struct {
 // kPerl is {= expr =} and its positional form {=N expr =}.
 const kPerl kind = 200
 
-// HasPerlExpr reports whether the words, joined as GNU joins them when a
-// {= is left open, hold a {= expr =}.
-func HasPerlExpr(words ...string) bool {
-	s := strings.Join(words, " ")
-	i := strings.Index(s, "{=")
-	return i >= 0 && strings.Contains(s[i+2:], "=}")
+// Parens are the brackets of a Perl expression: {= and =} unless
+// --parens changes them.
+type Parens struct{ Left, Right string }
+
+// DefaultParens are GNU parallel's.
+var DefaultParens = Parens{"{=", "=}"}
+
+// ParseParens reads the value of --parens: the left and the right
+// bracket, each half of it, as GNU splits it.
+func ParseParens(s string) (Parens, error) {
+	if len(s) < 2 {
+		return Parens{}, fmt.Errorf("tmpl: --parens %q: give the left and the right bracket, such as {==}", s)
+	}
+	return Parens{s[:len(s)/2], s[len(s)/2:]}, nil
 }
 
-// mergePerlWords joins a word whose {= has no =} with the words after it,
-// with spaces, until it has: GNU reads {= $_ =} given as three words as
-// one replacement string.
-func mergePerlWords(words []string) []string {
+func (p Parens) orDefault() Parens {
+	if p.Left == "" {
+		return DefaultParens
+	}
+	return p
+}
+
+// Has reports whether the words, joined as GNU joins them when a left
+// bracket is left open, hold a Perl expression.
+func (p Parens) Has(words ...string) bool {
+	p = p.orDefault()
+	s := strings.Join(words, " ")
+	i := strings.Index(s, p.Left)
+	return i >= 0 && strings.Contains(s[i+len(p.Left):], p.Right)
+}
+
+// merge joins a word whose left bracket has no right one with the words
+// after it, with spaces, until it has: GNU reads {= $_ =} given as three
+// words as one replacement string.
+func (p Parens) merge(words []string) []string {
 	out := make([]string, 0, len(words))
 	for i := 0; i < len(words); i++ {
 		w := words[i]
-		for leftOpen(w) && i+1 < len(words) {
+		for p.leftOpen(w) && i+1 < len(words) {
 			i++
 			w += " " + words[i]
 		}
@@ -58,40 +82,48 @@ func mergePerlWords(words []string) []string {
 	return out
 }
 
-// leftOpen reports whether s holds a {= that no =} closes, once each
-// closed pair is taken out, the last {= first (GNU's
-// s/(.*){=.*?=}/$1/ repeated).
-func leftOpen(s string) bool {
+// leftOpen reports whether s holds a left bracket that no right one
+// closes, once each closed pair is taken out, the last left one first
+// (GNU's s/(.*)$l.*?$r/$1/ repeated).
+func (p Parens) leftOpen(s string) bool {
 	for {
 		closed := false
-		for i := strings.LastIndex(s, "{="); i >= 0; i = strings.LastIndex(s[:i], "{=") {
-			if k := strings.Index(s[i+2:], "=}"); k >= 0 {
-				s = s[:i] + s[i+2+k+2:]
+		for i := strings.LastIndex(s, p.Left); i >= 0; i = strings.LastIndex(s[:i], p.Left) {
+			if k := strings.Index(s[i+len(p.Left):], p.Right); k >= 0 {
+				s = s[:i] + s[i+len(p.Left)+k+len(p.Right):]
 				closed = true
 				break
 			}
 		}
 		if !closed {
-			return strings.Contains(s, "{=")
+			return strings.Contains(s, p.Left)
 		}
 	}
 }
 
-// perlMatcher finds the leftmost {= expr =} whose expr holds neither {=
-// nor =}, as GNU finds them: the nearest =} after a {=, which closes the
-// last {= before it. An expr starting with a number N, other than 0, is
-// positional: it runs on the job's N-th value.
-func perlMatcher(s string) (int, int, rpl, bool) {
-	for from := 0; ; {
-		k := strings.Index(s[from:], "=}")
-		if k < 0 {
-			return 0, 0, rpl{}, false
+// matcher finds the leftmost expression as GNU's regular expression
+// L((?:(?!L|R).)*?)R finds it: from a left bracket, the code up to the
+// first right bracket, provided no bracket starts inside the code. Code
+// starting with a number N, other than 0, is positional: it runs on the
+// job's N-th value.
+func (p Parens) matcher() matcher {
+	return func(s string) (int, int, rpl, bool) {
+		for i := 0; ; i++ {
+			j := strings.Index(s[i:], p.Left)
+			if j < 0 {
+				return 0, 0, rpl{}, false
+			}
+			i += j
+			code := i + len(p.Left)
+			for q := code; q <= len(s); q++ {
+				if strings.HasPrefix(s[q:], p.Right) {
+					return i, q + len(p.Right), newPerl(s[code:q]), true
+				}
+				if strings.HasPrefix(s[q:], p.Left) {
+					break
+				}
+			}
 		}
-		k += from
-		if i := strings.LastIndex(s[:k], "{="); i >= 0 && i >= from {
-			return i, k + 2, newPerl(s[i+2 : k]), true
-		}
-		from = k + 1
 	}
 }
 

@@ -47,8 +47,8 @@ func TestMergePerlWords(t *testing.T) {
 		{[]string{"{={==}", "=}"}, []string{"{={==} =}"}},                    // the inner pair closes first
 		{[]string{"{==}", "{= a =}", "b"}, []string{"{==}", "{= a =}", "b"}}, // closed already
 	} {
-		if got := mergePerlWords(tc.in); !slices.Equal(got, tc.want) {
-			t.Errorf("mergePerlWords(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := DefaultParens.merge(tc.in); !slices.Equal(got, tc.want) {
+			t.Errorf("merge(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

@@ -59,7 +59,17 @@ type Options struct {
 	// Rpls are the replacement strings of --rpl, each standing for a
 	// {= expr =}.
 	Rpls []Rpl
+	// Parens are the brackets of {= expr =} (--parens); the zero value
+	// is {= and =}.
+	Parens Parens
+	// Renames give built-in replacement strings other names, in turn, as
+	// --er, --bnr, --dnr, --bner, --seqreplace and --slotreplace do (and
+	// Replace for {}): {.} renamed XX is XX, and {.} plain text.
+	Renames []Rename
 }
+
+// Rename gives the built-in replacement string Old the name New.
+type Rename struct{ Old, New string }
 
 // A Template is a parsed command template. It is immutable, so one
 // Template may expand commands from many goroutines at once.
@@ -137,14 +147,17 @@ func Parse(words []string, opt Options) (*Template, error) {
 		}
 		words = renamed
 	}
-	perl := HasPerlExpr(words...)
-	if (perl || len(opt.Rpls) > 0) && opt.Perl == nil {
+	var perl *Parens
+	if parens := opt.Parens.orDefault(); parens.Has(words...) {
+		perl = &parens
+	}
+	if (perl != nil || len(opt.Rpls) > 0) && opt.Perl == nil {
 		return nil, fmt.Errorf("tmpl: parse %q: %w", strings.Join(words, " "), ErrPerlExpr)
 	}
-	if perl {
-		words = mergePerlWords(words)
+	if perl != nil {
+		words = perl.merge(words)
 	}
-	names, err := rplNames(opt.Replace, opt.Plus, opt.Rpls)
+	names, err := rplNames(opt.Replace, opt.Plus, opt.Renames, opt.Rpls)
 	if err != nil {
 		return nil, err
 	}
