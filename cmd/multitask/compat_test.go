@@ -473,7 +473,21 @@ var compatCases = []compatCase{
 	{name: "skip first line pipe part", args: []string{"-k", "--pipe-part", "--block", "300", "-a", "parts.txt", "--header", ":", "--skip-first-line", "cat; echo -"}},
 	{name: "process slot var", args: []string{"-k", "-j1", "--process-slot-var", "XX", "echo $XX $PARALLEL_JOBSLOT0", ":::", "a", "b"}},
 	{name: "jobslot0", args: []string{"-k", "-j1", "echo $PARALLEL_JOBSLOT0 $PARALLEL_JOBSLOT", ":::", "a", "b"}},
+
+	// --csv, which GNU parallel reads with Perl's Text::CSV.
+	{name: "csv", stdin: csvText, args: []string{"-k", "--csv", "echo", "[{1}]", "[{2}]", "[{3}]"}},
+	{name: "csv header", stdin: "h1,\"h 2\"\n1,2\n", args: []string{"-k", "--csv", "--header", ":", "echo", "{h1}", "{2}"}},
+	{name: "csv colsep", args: []string{"-k", "--csv", "--colsep", ";", "echo", "{2}", "{1}", ":::", "a;b", " c ; d "}},
+	{name: "csv untrimmed", args: []string{"-k", "--csv", "echo", "[{2}]", "[{1}]", ":::", " c , d "}},
+	{name: "csv values", args: []string{"-k", "--csv", "-N2", "echo", "{}", "{3}", ":::", "a,b", "c,d"}},
+	{name: "csv bad", stdin: "a\"b\n", args: []string{"-k", "--csv", "echo", "{1}"}},
+	{name: "csv pipe", stdin: csvText, args: []string{"-k", "--pipe", "--csv", "-N1", "cat; echo -"}},
+	{name: "csv pipe blocks", stdin: csvText, args: []string{"-k", "--pipe", "--csv", "--block", "12", "cat; echo -"}},
 }
+
+// csvText is CSV with quoted fields, doubled quotes, a field over two
+// lines and an empty line.
+const csvText = "a,\"b c\",d\n\"x,y\",\"q\"\"uote\",z\n\"multi\nline\",2,3\n\nlast,,\n"
 
 // TestCompatibleWithGNUParallel runs each case with GNU parallel and with
 // multitask and compares stdout and the exit status.

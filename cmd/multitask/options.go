@@ -70,6 +70,7 @@ type options struct {
 	silent        bool   // --silent: undoes -v
 	gnu           bool   // --gnu: accepted; multitask behaves as GNU parallel anyway
 	skipFirstLine bool   // --skip-first-line: the first input line is no value
+	csv           bool   // --csv: values are CSV records
 	slotVar       string // --process-slot-var: the variable holding the slot less one
 	nice          int
 	argSep        string // ::: unless --arg-sep
@@ -219,6 +220,7 @@ func newFlagSet(o *options) *flagSet {
 	fs.alias("arg-file-sep", "argfilesep")
 	fs.stringVar(&o.colsep, "colsep", 'C', "REGEXP", "split each input line into columns at REGEXP: {1} {2} ...")
 	fs.alias("colsep", "col-sep")
+	fs.boolVar(&o.csv, "csv", 0, "values are CSV records, split into columns at commas (or --colsep, one character); a quoted field may span lines")
 	fs.stringVar(&o.header, "header", 0, "REGEXP", "the first input line is a header (: for one line); columns are then named {name}")
 	fs.boolVar(&o.null, "null", '0', "input items end at NUL, not newline")
 	fs.stringVar(&o.delim, "delimiter", 'd', "DELIM", "input items end at DELIM (\\n, \\t, \\0 ... understood)")

@@ -33,6 +33,7 @@ type pipeSplit struct {
 	lines    int            // -L or -l: lines per record; 0 for records of --recend
 	header   *regexp.Regexp // --header: what starts stdin and every block
 	noEmpty  bool           // -r: drop blank lines
+	csv      bool           // --csv: blocks end at a line end outside quotes
 	warn     func(string)
 }
 
@@ -100,6 +101,15 @@ func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 				if cut = lineRecordsEnd(buf, p.lines); cut > 0 && !emit(cut) {
 					return
 				}
+			case p.csv:
+				// GNU parallel ends a block of CSV at the last newline
+				// with an even number of quotes before it, -N or not.
+				if cut = csvRecordsEnd(buf); !eof && cut > 0 && !emit(cut) {
+					return
+				}
+				if eof {
+					cut = 0 // what is left is the last block
+				}
 			case p.records > 0:
 				// As many blocks of that many records as buf holds;
 				// with -L, a record is that many of them.
@@ -142,7 +152,7 @@ func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 // file. When it ends, f's offset is where blocks would have left it.
 func (p pipeSplit) sections(f *os.File) (iter.Seq2[engine.Job, error], bool) {
 	sep := []byte(p.recEnd + p.recStart)
-	if p.header != nil || p.records > 0 || p.lines > 0 || p.noEmpty || len(sep) == 0 {
+	if p.header != nil || p.records > 0 || p.lines > 0 || p.noEmpty || p.csv || len(sep) == 0 {
 		return nil, false
 	}
 	fi, err := f.Stat()
@@ -269,6 +279,23 @@ func lineRecordsEnd(buf []byte, n int) int {
 	}
 }
 
+// csvRecordsEnd is where the last whole CSV record in buf ends: after the
+// last newline with an even number of double quotes before it; 0 for none.
+func csvRecordsEnd(buf []byte) int {
+	quotes := bytes.Count(buf, []byte{'"'})
+	for end := len(buf); ; {
+		i := bytes.LastIndexByte(buf[:end], '\n')
+		if i < 0 {
+			return 0
+		}
+		quotes -= bytes.Count(buf[i:end], []byte{'"'})
+		if quotes%2 == 0 {
+			return i + 1
+		}
+		end = i
+	}
+}
+
 // nthIndex is where the nth sep is in buf, -1 if buf holds fewer, counted
 // as GNU parallel counts them: each search starts a byte after the last
 // find, so that a sep at the very start does not count.
@@ -386,6 +413,7 @@ func (o *options) records(p *pipeSplit) error {
 	}
 	p.lines = o.lines
 	p.noEmpty = o.noEmpty
+	p.csv = o.csv
 	if h := o.header; h != "" {
 		// ":" is one line and a number that many lines, as GNU parallel
 		// reads them; anything else is a regular expression.

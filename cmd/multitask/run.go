@@ -470,7 +470,7 @@ func (p *runPlan) countJobs(jobs iter.Seq2[engine.Job, error]) (iter.Seq2[engine
 
 func (o *options) inputOptions(stdin io.Reader) (input.Options, error) {
 	io := input.Options{
-		Stdin: stdin, Null: o.null, Colsep: o.colsep, Header: o.header,
+		Stdin: stdin, Null: o.null, Colsep: o.colsep, CSV: o.csv, Header: o.header,
 		Link: o.link, MaxArgs: o.maxArgs, Trim: o.trim, EOF: o.eof, NoRunIfEmpty: o.noEmpty, Shuf: o.shuf,
 		JoinLines: o.lines > 0, SkipFirstLine: o.skipFirstLine && !o.pipe,
 	}

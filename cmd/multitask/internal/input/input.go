@@ -2,6 +2,7 @@ package input
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -66,6 +67,10 @@ type Options struct {
 	// (RE2) syntax, which matches Perl's for the usual separators. Given
 	// explicitly, it also makes Trim default to "lr", as GNU does.
 	Colsep string
+	// CSV (--csv) reads values as records of CSV, split into columns as
+	// Perl's Text::CSV parses them, at Colsep, one byte, or else a comma.
+	// A line that leaves a quoted field open goes on with the next one.
+	CSV bool
 	// Header (--header) makes the first record of every source a header
 	// whose columns name the value columns (see [Reader.Names]); that
 	// record is no job. GNU ignores the regexp given to --header outside
@@ -146,6 +151,7 @@ type config struct {
 	eofStr    string
 	skipEmpty bool
 	joinLines bool
+	csv       bool // a record goes on while its quotes are odd
 	warnFn    func(string)
 	// The CR-NL warning looks at the first three values read from any
 	// source, as GNU counts them globally.
@@ -167,6 +173,7 @@ type Reader struct {
 	links   []bool // links[i]: source i is linked with source i+1 (no --link)
 	link    bool
 	colsep  *regexp.Regexp // nil: records are not split into columns
+	csvSep  byte           // with CSV: the separator, colsep being nil
 	trim    trimmer
 	noArgs  bool
 	maxArgs int
@@ -219,6 +226,18 @@ func Open(opt Options) (*Reader, error) {
 	colsep := opt.Colsep
 	if colsep == "" && opt.Header != "" {
 		colsep = `\t`
+	}
+	if opt.CSV {
+		r.cfg.csv = true
+		r.csvSep = ','
+		switch len(opt.Colsep) {
+		case 0:
+		case 1:
+			r.csvSep = opt.Colsep[0]
+		default:
+			return nil, fmt.Errorf("input: --csv: --colsep %q: the separator of CSV is one character", opt.Colsep)
+		}
+		colsep = ""
 	}
 	if colsep != "" {
 		if r.colsep, err = regexp.Compile(colsep); err != nil {
@@ -323,6 +342,14 @@ func (r *Reader) readHeader(opt Options) error {
 		} else if strings.HasSuffix(line, "\r\n") {
 			line = line[:len(line)-2] + "\n"
 		}
+		if r.cfg.csv {
+			names, err := csvFields(line, r.csvSep)
+			if err != nil {
+				return err
+			}
+			r.names = append(r.names, names...)
+			continue
+		}
 		r.names = append(r.names, perlSplit(r.colsep, line, 0)...)
 	}
 	return nil
@@ -354,17 +381,20 @@ func (r *Reader) Records() iter.Seq2[[]string, error] {
 			return
 		}
 		r.used = true
-		if !r.shuf {
-			if err := r.records(func(rec []string) bool { return yield(r.finish(rec), nil) }); err != nil {
-				yield(nil, err)
-			}
-			return
-		}
 		var all [][]string
-		if err := r.records(func(rec []string) bool {
-			all = append(all, r.finish(rec))
-			return true
-		}); err != nil {
+		var badRecord error
+		err := r.records(func(rec []string) bool {
+			rec, badRecord = r.finish(rec)
+			switch {
+			case badRecord != nil:
+				return false
+			case r.shuf:
+				all = append(all, rec)
+				return true
+			}
+			return yield(rec, nil)
+		})
+		if err = cmp.Or(err, badRecord); err != nil {
 			yield(nil, err)
 			return
 		}
@@ -421,15 +451,22 @@ func (r *Reader) Jobs() iter.Seq2[[]string, error] {
 
 // finish turns a record of source values into the values a job sees:
 // split into columns, NUL replaced, NoArg or trimmed.
-func (r *Reader) finish(rec []string) []string {
-	if r.colsep != nil {
+func (r *Reader) finish(rec []string) ([]string, error) {
+	if r.colsep != nil || r.cfg.csv {
 		var cols []string
 		for _, v := range rec {
-			if v == "" {
+			switch {
+			case v == "":
 				cols = append(cols, "")
-				continue
+			case r.cfg.csv:
+				fields, err := csvFields(v, r.csvSep)
+				if err != nil {
+					return nil, err
+				}
+				cols = append(cols, fields...)
+			default:
+				cols = append(cols, perlSplit(r.colsep, v, -1)...)
 			}
-			cols = append(cols, perlSplit(r.colsep, v, -1)...)
 		}
 		rec = cols
 	}
@@ -453,7 +490,7 @@ func (r *Reader) finish(rec []string) []string {
 			rec[i] = r.trim.trim(rec[i])
 		}
 	}
-	return rec
+	return rec, nil
 }
 
 // Close closes the input files Open opened; it does not close Stdin.

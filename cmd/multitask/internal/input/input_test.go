@@ -394,3 +394,39 @@ func TestSkipLine(t *testing.T) {
 		}
 	}
 }
+
+func TestCSVFields(t *testing.T) {
+	for _, tc := range []struct {
+		rec  string
+		want []string // nil: not CSV
+	}{
+		{"a,b", []string{"a", "b"}},
+		{"a,", []string{"a", ""}},
+		{",", []string{"", ""}},
+		{`"a,b",c`, []string{"a,b", "c"}},
+		{`"a""b",c`, []string{`a"b`, "c"}},
+		{`"",""`, []string{"", ""}},
+		{" a , b ", []string{" a ", " b "}},
+		{"x\ty", []string{"x\ty"}},
+		{"\"a\r\",b", []string{"a\r", "b"}},
+		{"\"a\nb\",c", []string{"a\nb", "c"}},
+		{"a\nb", []string{"a"}}, // a newline outside quotes ends the record
+		{`"a" ,b`, nil},
+		{`a, "b"`, nil},
+		{`a"b,c`, nil},
+		{`"a`, nil},
+		{`"a"x`, nil},
+		{"a,b\r", nil},
+	} {
+		got, err := csvFields(tc.rec, ',')
+		if tc.want == nil {
+			if !errors.Is(err, ErrCSV) {
+				t.Errorf("csvFields(%q) = %q, %v; want ErrCSV", tc.rec, got, err)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("csvFields(%q) = %q, %v; want %q", tc.rec, got, err, tc.want)
+		}
+	}
+}

@@ -155,24 +155,45 @@ type source struct {
 // is shared.
 func (s source) next() (v string, ok bool, err error) {
 	var begun *string // under joinLines: what the value so far holds
+	// Under csv: the lines of a record whose quoted field is still open,
+	// with their separators.
+	var open *string
 	for {
 		rec, term, ok, err := s.sp.raw()
 		if err != nil {
 			return "", false, err
 		}
 		if !ok {
-			if begun != nil {
+			switch {
+			case open != nil:
+				// Without its last separator, as GNU chomps it.
+				return strings.TrimSuffix(*open, string(s.sp.delim)), true, nil
+			case begun != nil:
 				return *begun, true, nil
 			}
 			return "", false, nil
 		}
 		s.cfg.countCRLF(rec, term, s.sp)
+		if s.cfg.csv && oddQuotes(rec) != (open != nil) {
+			more := rec
+			if open != nil {
+				more = *open + rec
+			}
+			if term {
+				more += string(s.sp.delim)
+			}
+			open = &more
+			continue
+		}
 		if s.cfg.eofStr != "" && rec == s.cfg.eofStr {
 			s.sp.done = true
 			if begun != nil {
 				return *begun, true, nil
 			}
 			return "", false, nil
+		}
+		if open != nil {
+			rec, open = *open+rec, nil
 		}
 		if begun != nil {
 			rec, begun = *begun+rec, nil
