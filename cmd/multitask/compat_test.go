@@ -483,6 +483,13 @@ var compatCases = []compatCase{
 	{name: "csv bad", stdin: "a\"b\n", args: []string{"-k", "--csv", "echo", "{1}"}},
 	{name: "csv pipe", stdin: csvText, args: []string{"-k", "--pipe", "--csv", "-N1", "cat; echo -"}},
 	{name: "csv pipe blocks", stdin: csvText, args: []string{"-k", "--pipe", "--csv", "--block", "12", "cat; echo -"}},
+
+	{name: "shell quote values", args: []string{"-k", "--shell-quote", ":::", "a b", "c'd"}},
+	{name: "shell quote", args: []string{"-k", "--shell-quote", "echo", "{}", "x", ":::", "a b"}},
+	{name: "shell quote tag", args: []string{"-k", "--shell-quote", "--tag", "echo", ":::", "a b"}},
+	{name: "shell quote dry run", args: []string{"-k", "--dry-run", "--shell-quote", "echo", ":::", "a b"}},
+	{name: "total jobs", args: []string{"-k", "--total-jobs", "5", "--plus", "echo", "{##}", "{= $_=total_jobs() =}", ":::", "a", "b"}},
+	{name: "total jobs halt", args: []string{"-k", "-j1", "--total-jobs", "4", "--halt", "soon,fail=50%", "echo {}; exit {}", ":::", "0", "1", "1", "0", "0"}},
 }
 
 // csvText is CSV with quoted fields, doubled quotes, a field over two

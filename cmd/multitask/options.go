@@ -71,6 +71,7 @@ type options struct {
 	gnu           bool   // --gnu: accepted; multitask behaves as GNU parallel anyway
 	skipFirstLine bool   // --skip-first-line: the first input line is no value
 	csv           bool   // --csv: values are CSV records
+	totalJobs     int    // --total-jobs: the number of jobs, given rather than counted
 	slotVar       string // --process-slot-var: the variable holding the slot less one
 	nice          int
 	argSep        string // ::: unless --arg-sep
@@ -81,6 +82,7 @@ type options struct {
 	shuf          bool
 	trim          string
 	dryRun        bool
+	shellQuote    bool // --shell-quote: print each command line quoted for the shell, running nothing
 
 	timeout    string
 	termseq    string
@@ -180,6 +182,8 @@ func newFlagSet(o *options) *flagSet {
 	fs.boolVar(&o.openTTY, "open-tty", 'o', "give the jobs the terminal as stdin")
 	fs.boolVar(&o.dryRun, "dry-run", 0, "print the command lines without running them")
 	fs.alias("dry-run", "dryrun", "dr")
+	fs.boolVar(&o.shellQuote, "shell-quote", 0, "print each command line quoted as one shell word, without running it")
+	fs.alias("shell-quote", "shellquote", "shell_quote")
 
 	fs.group("Command line")
 	fs.stringVar(&o.replace, "", 'I', "STR", "use STR instead of {}")
@@ -261,6 +265,8 @@ func newFlagSet(o *options) *flagSet {
 	fs.boolVar(&o.bar, "bar", 0, "show a progress bar on a terminal, and a summary at the end")
 	fs.boolVar(&o.eta, "eta", 0, "show the estimated time left on a terminal, and a summary at the end")
 	fs.boolVar(&o.progress, "progress", 0, "as --eta")
+	fs.intVar(&o.totalJobs, "total-jobs", 0, "N", "take N as the number of jobs, for --bar, --eta, a percentage --halt, {##} and total_jobs(), instead of counting them")
+	fs.alias("total-jobs", "totaljobs", "total")
 	fs.stringVar(&o.memFree, "memfree", 0, "SIZE", "start a job only while SIZE of memory is available (k, M, G); kill the youngest job while less than half is")
 	fs.stringVar(&o.load, "load", 0, "N", "start a job only while the load is below N: N, N% of the cores, +N or -N cores")
 	fs.stringVar(&o.delay, "delay", 0, "DUR", "wait DUR between job starts")

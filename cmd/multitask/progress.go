@@ -19,6 +19,7 @@ type progress struct {
 	bar, eta bool
 	live     bool // w is a terminal: redraw in place
 	start    time.Time
+	total    int // the number of jobs when known before they are read; 0 if not
 
 	mu      sync.Mutex
 	read    int  // jobs read from the input
@@ -30,8 +31,8 @@ type progress struct {
 	done chan struct{}
 }
 
-func newProgress(w io.Writer, bar, eta bool) *progress {
-	p := &progress{w: w, bar: bar, eta: eta, live: isTerminal(w), start: time.Now(),
+func newProgress(w io.Writer, bar, eta bool, total int) *progress {
+	p := &progress{w: w, bar: bar, eta: eta, live: isTerminal(w), start: time.Now(), total: total,
 		stop: make(chan struct{}), done: make(chan struct{})}
 	go p.draw()
 	return p
@@ -84,6 +85,9 @@ func (p *progress) line() string {
 	p.mu.Lock()
 	read, ended, allRead := p.read, p.ended, p.allRead
 	p.mu.Unlock()
+	if p.total > 0 {
+		read, allRead = max(read, p.total), true
+	}
 	elapsed := time.Since(p.start)
 	total := fmt.Sprint(read)
 	if !allRead {

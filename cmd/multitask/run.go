@@ -447,6 +447,10 @@ func (p *runPlan) setCounts(total int) {
 // their number, and returns them again, with the number (-1 when not
 // counted).
 func (p *runPlan) countJobs(jobs iter.Seq2[engine.Job, error]) (iter.Seq2[engine.Job, error], int, error) {
+	if p.o.totalJobs > 0 && p.tee == nil {
+		p.setCounts(p.o.totalJobs)
+		return jobs, p.o.totalJobs, nil
+	}
 	if p.cfg.Halt.Percent == 0 && !p.needsTotal() && p.tee == nil {
 		return jobs, -1, nil
 	}
@@ -899,7 +903,7 @@ func (p *runPlan) execute(ctx context.Context) int {
 	defer p.closePerl()
 	defer closeParts(p.parts)
 	o := p.o
-	if o.dryRun {
+	if o.dryRun || o.shellQuote {
 		return p.dryRun()
 	}
 	c := &p.cfg
@@ -966,7 +970,7 @@ func (p *runPlan) execute(ctx context.Context) int {
 	}
 	var prog *progress
 	if o.bar || o.eta || o.progress {
-		prog = newProgress(p.stderr, o.bar, o.eta || o.progress)
+		prog = newProgress(p.stderr, o.bar, o.eta || o.progress, max(total, 0))
 		jobs = counted(jobs, prog)
 	}
 	var endErr error
@@ -1146,7 +1150,10 @@ func (p *runPlan) dryRun() int {
 			skipped++ // GNU parallel counts it failed, and prints it
 		}
 		line := cmd.Line
-		if n := p.lineLen(j, line); n >= p.maxLine {
+		if p.o.shellQuote && !p.o.dryRun {
+			line = tmpl.Quote(line) // --dry-run prints it as it is, as in GNU parallel
+		}
+		if n := p.lineLen(j, cmd.Line); n >= p.maxLine {
 			return p.fail(&engine.TooLongError{Seq: j.Seq, Len: n, Max: p.maxLine, Args: j.Args})
 		}
 		switch {
