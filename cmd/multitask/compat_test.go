@@ -329,6 +329,12 @@ var compatCases = []compatCase{
 	{name: "pipe cat, stdin empty", stdin: lines(5), args: []string{"-k", "--pipe", "--cat", "--block", "3", "cat {} > /dev/null; cat | wc -c"}},
 	{name: "pipe cat dry run", stdin: lines(5), args: []string{"-k", "--pipe", "--cat", "--dry-run", "wc", "{}"}},
 	{name: "pipe part cat", args: []string{"-k", "--pipe-part", "--cat", "-a", "parts.txt", "--block", "500", "wc -c < {}"}},
+	{name: "cat implies pipe", stdin: lines(5), args: []string{"-k", "--cat", "--block", "3", "wc -l < {}"}},
+	{name: "pipe fifo", stdin: lines(30), args: []string{"-k", "--pipe", "--fifo", "--block", "20", "wc -l < {}; echo {#}"}},
+	{name: "fifo implies pipe", stdin: lines(5), args: []string{"-k", "--fifo", "-N2", "cat {} | tr 1-5 a-e"}},
+	{name: "pipe fifo exit", stdin: lines(5), args: []string{"-k", "--pipe", "--fifo", "-N2", "cat {} > /dev/null; exit 3"}},
+	{name: "pipe fifo dry run", stdin: lines(5), args: []string{"-k", "--pipe", "--fifo", "--dry-run", "wc", "{}"}},
+	{name: "pipe part fifo", args: []string{"-k", "--pipe-part", "--fifo", "-a", "parts.txt", "--block", "500", "wc -c < {}"}},
 	// -r drops blank lines, and --header gives every job the header.
 	{name: "pipe skips blank lines", stdin: "a\n\n\nb\n \t\nc\n\n", args: []string{"-k", "--pipe", "-r", "--block", "3", "echo [; cat; echo ]"}},
 	{name: "pipe header", stdin: "H\na\nb\nc\n", args: []string{"-k", "--pipe", "--header", ":", "--block", "2", "echo [; cat; echo ]"}},

@@ -71,6 +71,7 @@ type options struct {
 	gnu           bool   // --gnu: accepted; multitask behaves as GNU parallel anyway
 	skipFirstLine bool   // --skip-first-line: the first input line is no value
 	csv           bool   // --csv: values are CSV records
+	fifo          bool   // --fifo: each job's block in a named pipe
 	totalJobs     int    // --total-jobs: the number of jobs, given rather than counted
 	slotVar       string // --process-slot-var: the variable holding the slot less one
 	nice          int
@@ -287,6 +288,7 @@ func newFlagSet(o *options) *flagSet {
 	fs.boolVar(&o.roundRobin, "round-robin", 0, "with --pipe: start at most -j jobs, and give each block to whichever running job takes it first")
 	fs.alias("round-robin", "roundrobin", "round")
 	fs.boolVar(&o.tee, "tee", 0, "with --pipe: give all of stdin to every job, one job per value of ::: and ::::, all at once")
+	fs.boolVar(&o.fifo, "fifo", 0, "as --cat, with a named pipe the job must read instead of a file")
 	fs.boolVar(&o.cat, "cat", 0, "give each job its block in a temporary file, named by {} and $PARALLEL_TMP, instead of on its stdin")
 
 	fs.group("Cluster")
@@ -338,7 +340,8 @@ func parseOptions(args []string) (*options, error) {
 	}
 	o.delimSet = fs.changed("delimiter")
 	o.blockSet = fs.changed("block")
-	o.pipe = o.pipe || o.pipePart
+	// --cat and --fifo read stdin in blocks, as GNU parallel makes them.
+	o.pipe = o.pipe || o.pipePart || o.cat || o.fifo
 	o.replArgs = fs.changed("max-replace-args")
 	o.maxSet = fs.changed("max-args") || o.replArgs
 	if err := o.setLines(fs.changed("max-lines"), fs.byShort['L'].changed); err != nil {

@@ -259,14 +259,14 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 	}
 
 	c.Verbose, c.Trace = o.verbose, o.trace
-	if o.cat && !o.pipe {
-		return nil, fmt.Errorf("%w: --cat gives the blocks of --pipe or --pipe-part in files: use it with one of them", errUsage)
+	if o.cat && o.fifo {
+		return nil, fmt.Errorf("%w: --fifo cannot be combined with --cat", errUsage)
 	}
-	c.InputAsFile = o.cat
+	c.InputAsFile, c.InputAsFifo = o.cat, o.fifo
 	if o.pipe && o.tee {
 		switch {
-		case o.pipePart, o.cat, o.cluster != "":
-			return nil, fmt.Errorf("%w: --tee cannot be combined with --pipe-part, --cat or --cluster", errUsage)
+		case o.pipePart, o.cat, o.fifo, o.cluster != "":
+			return nil, fmt.Errorf("%w: --tee cannot be combined with --pipe-part, --cat, --fifo or --cluster", errUsage)
 		}
 		// Every job reads all of stdin; the values of ::: make the jobs.
 		p.tee = &teeStdin{src: stdin}
@@ -294,8 +294,8 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		p.pool = newBlockPool(c.Slots + 2)
 		p.split.pool = p.pool
 		if o.roundRobin {
-			if o.pipePart || o.cat || o.cluster != "" {
-				return nil, fmt.Errorf("%w: --round-robin cannot be combined with --pipe-part, --cat or --cluster", errUsage)
+			if o.pipePart || o.cat || o.fifo || o.cluster != "" {
+				return nil, fmt.Errorf("%w: --round-robin cannot be combined with --pipe-part, --cat, --fifo or --cluster", errUsage)
 			}
 			p.rr = newRoundRobin(c.Slots, p.pool)
 		}
@@ -877,11 +877,11 @@ func (p *runPlan) commandLine(seq, slot int, args []string) engine.Command {
 	if p.noWords {
 		return engine.Command{Line: strings.Join(args, " ")}
 	}
-	if p.o.pipe && p.o.cat {
+	if p.o.pipe && (p.o.cat || p.o.fifo) {
 		// {} is the block's file: $PARALLEL_TMP, unquoted, as GNU
 		// parallel puts it, so the shell runs the line.
 		c := p.tmpl.Expand(seq, slot, []string{catMarker})
-		return engine.Command{Line: strings.ReplaceAll(c.Line, catMarker, "$PARALLEL_TMP")}
+		return engine.Command{Line: strings.ReplaceAll(c.Line, catMarker, "$PARALLEL_TMP"), Skip: c.Skip}
 	}
 	if p.o.pipe && (p.tee == nil || !p.tmpl.HasReplacement()) {
 		// A block is no value: nothing is appended, and the separator

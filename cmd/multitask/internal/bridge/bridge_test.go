@@ -77,7 +77,7 @@ func TestRoundTrip(t *testing.T) {
 			Stdin: []byte("block\n"), StdinAsFile: true, Timeout: 3 * time.Second, MemLimit: 1 << 30,
 			TermSeq: []jobexec.TermStep{{Signal: syscall.SIGINT, Wait: time.Second}, {Signal: syscall.SIGKILL}},
 			Dir:     "work/a", Nice: 7},
-		{Line: "y", Dir: jobexec.TempDir, Nice: -3},
+		{Line: "y", Dir: jobexec.TempDir, Nice: -3, StdinAsFifo: true},
 	}
 	for i, j := range jobs {
 		id, got, err := decodeSubmit(encodeSubmit(uint64(i)<<40, &j))

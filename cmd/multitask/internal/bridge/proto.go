@@ -189,6 +189,7 @@ func appendJob(e *encoder, j *jobexec.Job) {
 	}
 	e.int(j.MemLimit)
 	e.bool(j.StdinAsFile)
+	e.bool(j.StdinAsFifo)
 	e.string(j.Dir)
 	e.int(int64(j.Nice))
 }
@@ -216,6 +217,7 @@ func readJob(d *decoder) jobexec.Job {
 	}
 	j.MemLimit = d.int()
 	j.StdinAsFile = d.bool()
+	j.StdinAsFifo = d.bool()
 	j.Dir = d.string()
 	j.Nice = int(d.int())
 	return j

@@ -139,6 +139,8 @@ type Config struct {
 	// temporary file named in $PARALLEL_TMP instead of on its stdin
 	// (--cat).
 	InputAsFile bool
+	// InputAsFifo gives it in a named pipe instead (--fifo).
+	InputAsFifo bool
 
 	// MaxLine, when not 0, stops the run at the first job whose command
 	// line is that long or longer, with a *TooLongError, and kills the

@@ -69,7 +69,7 @@ func (r *runner) try(job Job, slot, idx int, cmd Command) *Result {
 	}
 	spec := &jobexec.Spec{
 		Job: jobexec.Job{
-			Line: cmd.Line, Argv: cmd.Argv, Shell: r.cfg.Shell, Stdin: job.Input, StdinAsFile: r.cfg.InputAsFile,
+			Line: cmd.Line, Argv: cmd.Argv, Shell: r.cfg.Shell, Stdin: job.Input, StdinAsFile: r.cfg.InputAsFile, StdinAsFifo: r.cfg.InputAsFifo,
 			Env: append(env,
 				"PARALLEL_SEQ="+strconv.Itoa(job.Seq),
 				"PARALLEL_JOBSLOT="+strconv.Itoa(slot),

@@ -35,6 +35,11 @@ type Job struct {
 	// in a temporary file instead, named in $PARALLEL_TMP and removed
 	// once the job has ended; the job reads /dev/null (--cat).
 	StdinAsFile bool
+	// StdinAsFifo puts the job's stdin in a named pipe instead, named in
+	// $PARALLEL_TMP and removed once the job has ended; the job reads
+	// /dev/null (--fifo). The pipe is written while the job runs; what the
+	// job leaves unread is dropped when it ends.
+	StdinAsFifo bool
 	// Timeout, when positive, kills the job's group with TermSeq once it
 	// has run that long.
 	Timeout time.Duration
@@ -152,6 +157,20 @@ func Run(ctx context.Context, s *Spec) Outcome {
 		spec := *s
 		spec.Env = append(slices.Clip(s.Env), "PARALLEL_TMP="+path)
 		spec.Stdin, spec.StdinFile, spec.StdinAsFile = nil, nil, false
+		s = &spec
+	}
+	if s.StdinAsFifo {
+		path, err := s.tempName()
+		if err == nil {
+			err = syscall.Mkfifo(path, 0o600)
+		}
+		if err != nil {
+			return startFailed(s, fmt.Errorf("a named pipe for the job's input: %w", err))
+		}
+		defer feedFifo(path, s.stdin())()
+		spec := *s
+		spec.Env = append(slices.Clip(s.Env), "PARALLEL_TMP="+path)
+		spec.Stdin, spec.StdinFile, spec.StdinStream, spec.StdinAsFifo = nil, nil, nil, false
 		s = &spec
 	}
 	dir, err := s.workdir()
@@ -418,6 +437,49 @@ func (s *Spec) stdinToFile() (path string, err error) {
 		return "", fmt.Errorf("a file for the job's input: %w", err)
 	}
 	return f.Name(), nil
+}
+
+// tempName returns a name for a new temporary file of the job's, that
+// nothing holds yet.
+func (s *Spec) tempName() (string, error) {
+	f, err := TempFile(s.tempDir(), "")
+	if err != nil {
+		return "", err
+	}
+	f.Close()
+	return f.Name(), os.Remove(f.Name())
+}
+
+// feedFifo writes src into the named pipe at path as soon as a reader
+// opens it, and returns what ends the writing and removes the pipe, once
+// the job has ended: a job that never opened the pipe, or stopped
+// reading, would otherwise keep the writer waiting for ever.
+func feedFifo(path string, src stdinSource) (end func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w, err := os.OpenFile(path, os.O_WRONLY, 0) // blocks until a reader opens
+		if err != nil {
+			return
+		}
+		if src != nil {
+			src.writeTo(w)
+		}
+		w.Close()
+	}()
+	return func() {
+		select {
+		case <-done:
+		default:
+			// Open and close a reader of our own: a writer waiting to
+			// open goes on, and its writes fail for want of a reader.
+			if r, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+				r.Close()
+			}
+			<-done
+		}
+		os.Remove(path)
+	}
 }
 
 // TempFile makes a new file in dir, named as GNU parallel names its

@@ -277,3 +277,40 @@ func TestSectionIsStdin(t *testing.T) {
 		}
 	}
 }
+
+// TestStdinAsFifo gives a job its block in a named pipe: the job reads it
+// there and nothing on stdin; a job that leaves it unopened, or reads part
+// of a big block, still ends; and no pipe is left.
+func TestStdinAsFifo(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	path := filepath.Join(tmp, "in")
+	if err := os.WriteFile(path, []byte("0123456789"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	big := bytes.Repeat([]byte("x"), 1<<20)
+	for _, tc := range []struct {
+		name, line, want string
+		stdin            []byte
+		sec              *Section
+	}{
+		{"memory", `cat "$PARALLEL_TMP"; echo; cat | wc -c; test -p "$PARALLEL_TMP" && echo fifo`, "block\n0\nfifo\n", []byte("block"), nil},
+		{"section", `cat "$PARALLEL_TMP"`, "23456", nil, &Section{File: f, Off: 2, Len: 5}},
+		{"never opened", `echo done`, "done\n", big, nil},
+		{"partly read", `head -c 3 "$PARALLEL_TMP"`, "xxx", big, nil},
+	} {
+		var out bytes.Buffer
+		spec := &Spec{Job: Job{Shell: "/bin/sh", Line: tc.line, Stdin: tc.stdin, StdinAsFifo: true}, StdinFile: tc.sec, Stdout: &out}
+		if o := Run(context.Background(), spec); o.Exit != 0 || out.String() != tc.want {
+			t.Errorf("%s: exit %d, stdout %q; want 0, %q", tc.name, o.Exit, out.String(), tc.want)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "par*")); len(left) > 0 {
+		t.Errorf("left: %v", left)
+	}
+}
