@@ -14,9 +14,11 @@ package perl
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strconv"
 	"sync"
@@ -45,17 +47,40 @@ type Interp struct {
 	r    *bufio.Reader
 	err  error
 	subs map[string]bool // the expressions compiled
+	// held keeps what perl prints when stderr is no file, for Close to
+	// write: the run writes to such a writer, and perl must not at the
+	// same time.
+	held   lockedBuffer
+	stderr io.Writer
+}
+
+// lockedBuffer is a buffer that perl's output is copied into while others
+// read it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
 }
 
 // Start starts perl, found on PATH. What perl and the expressions print
-// goes to stderr.
+// goes to stderr: at once when it is a file, else when Close is called.
 func Start(stderr io.Writer) (*Interp, error) {
 	path, err := exec.LookPath("perl")
 	if err != nil {
 		return nil, ErrNoPerl
 	}
+	p := &Interp{subs: map[string]bool{}}
 	cmd := exec.Command(path, "-e", prelude)
-	cmd.Stderr = stderr
+	if f, ok := stderr.(*os.File); ok {
+		cmd.Stderr = f
+	} else {
+		cmd.Stderr, p.stderr = &p.held, stderr
+	}
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -67,7 +92,8 @@ func Start(stderr io.Writer) (*Interp, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNoPerl, err)
 	}
-	return &Interp{cmd: cmd, in: in, w: bufio.NewWriter(in), r: bufio.NewReader(out), subs: map[string]bool{}}, nil
+	p.cmd, p.in, p.w, p.r = cmd, in, bufio.NewWriter(in), bufio.NewReader(out)
+	return p, nil
 }
 
 // compile compiles expr, once: GNU parallel compiles an expression at
@@ -137,7 +163,11 @@ func (p *Interp) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	_ = p.in.Close() // perl ends at the end of its input
-	return p.cmd.Wait()
+	err := p.cmd.Wait()
+	if p.stderr != nil {
+		_, _ = p.held.b.WriteTo(p.stderr)
+	}
+	return err
 }
 
 // field writes one length-prefixed field of a request.
