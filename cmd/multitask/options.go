@@ -72,6 +72,8 @@ type options struct {
 	skipFirstLine bool   // --skip-first-line: the first input line is no value
 	csv           bool   // --csv: values are CSV records
 	fifo          bool   // --fifo: each job's block in a named pipe
+	rrs           bool   // --remove-rec-sep: blocks without their record separators
+	groupBy       string // --group-by: blocks hold whole groups of lines of a key
 	totalJobs     int    // --total-jobs: the number of jobs, given rather than counted
 	slotVar       string // --process-slot-var: the variable holding the slot less one
 	nice          int
@@ -285,6 +287,10 @@ func newFlagSet(o *options) *flagSet {
 	fs.alias("block", "block-size", "blocksize")
 	fs.stringVar(&o.recEnd, "recend", 0, "STR", "records end with STR (default \\n); blocks end at a record's end")
 	fs.stringVar(&o.recStart, "recstart", 0, "STR", "records start with STR")
+	fs.stringVar(&o.groupBy, "group-by", 0, "KEY", "cut blocks only where the key of the lines changes: a column's number or (from the header line) name, and/or Perl code run on it ('3', 'name', '2 $_=int($_/10)', 's/-.*//')")
+	fs.alias("group-by", "groupby")
+	fs.boolVar(&o.rrs, "remove-rec-sep", 0, "remove --recend and --recstart from the blocks of --pipe")
+	fs.alias("remove-rec-sep", "removerecsep", "rrs")
 	fs.boolVar(&o.roundRobin, "round-robin", 0, "with --pipe: start at most -j jobs, and give each block to whichever running job takes it first")
 	fs.alias("round-robin", "roundrobin", "round")
 	fs.boolVar(&o.tee, "tee", 0, "with --pipe: give all of stdin to every job, one job per value of ::: and ::::, all at once")
@@ -341,7 +347,7 @@ func parseOptions(args []string) (*options, error) {
 	o.delimSet = fs.changed("delimiter")
 	o.blockSet = fs.changed("block")
 	// --cat and --fifo read stdin in blocks, as GNU parallel makes them.
-	o.pipe = o.pipe || o.pipePart || o.cat || o.fifo
+	o.pipe = o.pipe || o.pipePart || o.cat || o.fifo || o.groupBy != ""
 	o.replArgs = fs.changed("max-replace-args")
 	o.maxSet = fs.changed("max-args") || o.replArgs
 	if err := o.setLines(fs.changed("max-lines"), fs.byShort['L'].changed); err != nil {

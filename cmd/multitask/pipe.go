@@ -34,6 +34,7 @@ type pipeSplit struct {
 	header   *regexp.Regexp // --header: what starts stdin and every block
 	noEmpty  bool           // -r: drop blank lines
 	csv      bool           // --csv: blocks end at a line end outside quotes
+	rrs      bool           // --remove-rec-sep: blocks lose their record separators
 	warn     func(string)
 }
 
@@ -75,6 +76,9 @@ func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 			} else {
 				job.Input = append(append(p.pool.get(len(header) + n)[:0], header...), buf[:n]...)
 				buf = append(buf[:0], rest...)
+			}
+			if p.rrs {
+				job.Input = append(job.Input[:len(header)], removeRecSep(job.Input[len(header):], p.recEnd, p.recStart)...)
 			}
 			return yield(job, nil)
 		}
@@ -152,7 +156,7 @@ func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 // file. When it ends, f's offset is where blocks would have left it.
 func (p pipeSplit) sections(f *os.File) (iter.Seq2[engine.Job, error], bool) {
 	sep := []byte(p.recEnd + p.recStart)
-	if p.header != nil || p.records > 0 || p.lines > 0 || p.noEmpty || p.csv || len(sep) == 0 {
+	if p.header != nil || p.records > 0 || p.lines > 0 || p.noEmpty || p.csv || p.rrs || len(sep) == 0 {
 		return nil, false
 	}
 	fi, err := f.Stat()
@@ -277,6 +281,38 @@ func lineRecordsEnd(buf []byte, n int) int {
 		}
 		end = i
 	}
+}
+
+// removeRecSep removes from block, in place, the record separators, as
+// GNU parallel's --remove-rec-sep does: every recEnd followed by
+// recStart, then recStart at the start and recEnd at the end (or before a
+// last newline, where Perl's $ matches too).
+func removeRecSep(block []byte, recEnd, recStart string) []byte {
+	if sep := recEnd + recStart; sep != "" {
+		out := block[:0]
+		for {
+			i := bytes.Index(block, []byte(sep))
+			if i < 0 {
+				break
+			}
+			out = append(out, block[:i]...)
+			block = block[i+len(sep):]
+		}
+		block = append(out, block...)
+	}
+	if recStart != "" {
+		if rest, ok := bytes.CutPrefix(block, []byte(recStart)); ok {
+			block = append(block[:0], rest...)
+		}
+	}
+	if recEnd != "" {
+		if rest, ok := bytes.CutSuffix(block, []byte(recEnd)); ok {
+			block = rest
+		} else if rest, ok := bytes.CutSuffix(block, []byte(recEnd+"\n")); ok {
+			block = append(rest, '\n')
+		}
+	}
+	return block
 }
 
 // csvRecordsEnd is where the last whole CSV record in buf ends: after the
@@ -414,6 +450,7 @@ func (o *options) records(p *pipeSplit) error {
 	p.lines = o.lines
 	p.noEmpty = o.noEmpty
 	p.csv = o.csv
+	p.rrs = o.rrs
 	if h := o.header; h != "" {
 		// ":" is one line and a number that many lines, as GNU parallel
 		// reads them; anything else is a regular expression.

@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -286,6 +288,9 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		} else {
 			p.split, err = o.pipeSplit(warn)
 		}
+		if err == nil && o.groupBy != "" {
+			err = p.groupBy(stdin)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -331,7 +336,7 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		}
 	}
 	if len(rpls) > 0 || len(o.filters) > 0 || parens.Has(words...) || parens.Has(o.tagString, o.ctagString, o.results, o.workdir) {
-		if p.perl, err = perl.Start(stderr); err != nil {
+		if err = p.startPerl(); err != nil {
 			return nil, err
 		}
 	}
@@ -847,6 +852,57 @@ func (p *runPlan) command(seq, slot int, args []string) engine.Command {
 	}
 	c.Err = p.perlErr()
 	return c
+}
+
+// startPerl starts the evaluator of Perl code, unless it runs.
+func (p *runPlan) startPerl() (err error) {
+	if p.perl == nil {
+		p.perl, err = perl.Start(p.stderr)
+	}
+	return err
+}
+
+// groupBy makes --pipe cut stdin only between groups of lines, as GNU
+// parallel does: it marks stdin where the key of the lines changes, cuts
+// it at the marks, which each block then loses, and gives each block the
+// header line the key reads.
+func (p *runPlan) groupBy(stdin io.Reader) error {
+	o := p.o
+	switch {
+	case o.pipePart:
+		return fmt.Errorf("%w: --group-by works with --pipe, not --pipe-part", errUsage)
+	case o.rrs:
+		return fmt.Errorf("%w: --remove-rec-sep is not compatible with --groupby", errUsage)
+	case o.recStartSet:
+		return fmt.Errorf("%w: --recstart is not compatible with --groupby", errUsage)
+	case p.split.recEnd != "\n":
+		return fmt.Errorf("%w: --recend is not compatible with --groupby", errUsage)
+	}
+	key := input.ParseGroupKey(o.groupBy)
+	var eval func(code, v string) (string, error)
+	if key.NeedsPerl() {
+		if err := p.startPerl(); err != nil {
+			return err
+		}
+		eval = func(code, v string) (string, error) {
+			return p.perl.Eval(code, v, tmpl.PerlJob{}).Value, p.perl.Err()
+		}
+	}
+	marker := make([]byte, 20) // GNU's: 119 random bits
+	const chars = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	for i := range marker {
+		marker[i] = chars[rand.IntN(len(chars))]
+	}
+	grouped, err := input.GroupBy(stdin, key, o.colsep, eval, string(marker))
+	if err != nil {
+		return err
+	}
+	p.stdin = grouped
+	p.split.recEnd, p.split.recStart, p.split.rrs = "", string(marker), true
+	if key.Header {
+		p.split.header = regexp.MustCompile(`^.*\n`)
+	}
+	return nil
 }
 
 // perlEval is the evaluator of {= =} for the templates, if one runs.
