@@ -69,6 +69,11 @@ func TestJoblogMatchesGNU(t *testing.T) {
 		{"appended to nothing", []string{"-k", "--joblog", "+new", "echo", ":::", "a"}},
 		// A dry run runs nothing, and so logs nothing: not even a header.
 		{"dry run", []string{"-k", "--dry-run", "--joblog", "new", "echo", ":::", "a"}},
+		// Skipped jobs log exit value -2, as they count failed.
+		{"skipped by perl", []string{"-k", "--joblog", "jl", "echo {= $_ > 1 and skip() =}", ":::", "1", "2", "3"}},
+		{"filtered", []string{"-k", "--joblog", "jl", "--filter", "{} != 2", "echo", ":::", "1", "2", "3"}},
+		{"skipped with retries", []string{"-k", "--joblog", "jl", "--retries", "3", "echo {= skip() =}", ":::", "1"}},
+		{"skipped in a dry run", []string{"-k", "--dry-run", "--joblog", "new", "echo {= skip() =}", ":::", "a"}},
 	}
 	pairs := make([]*pair, len(cases))
 	for i, tc := range cases {
