@@ -354,6 +354,15 @@ var compatCases = []compatCase{
 	{name: "group by blocks", stdin: lines(40), args: []string{"-k", "--pipe", "--group-by", "s/.$//", "--block", "20", "cat | wc -l"}},
 	{name: "group by rrs", stdin: "a\n", args: []string{"-k", "--pipe", "--group-by", "1", "--rrs", "cat"}},
 	{name: "group by recend", stdin: "a\n", args: []string{"-k", "--pipe", "--group-by", "1", "--recend", ",", "cat"}},
+
+	// --bin: lines spread over -j jobs by the number of their key.
+	{name: "bin", stdin: "1\n-1\n2.7\nx\n 5\n1e1\n", args: []string{"-k", "--pipe", "--bin", "1", "-j3", "cat | paste -sd:"}},
+	{name: "bin column", stdin: "a,1\nb,2\nc,3\n", args: []string{"-k", "--pipe", "--bin", "2", "--colsep", ",", "-j2", "cat | paste -sd:"}},
+	{name: "bin perl", stdin: "a,1\nb,2\nc,3\n", args: []string{"-k", "--pipe", "--bin", "2 $_*=3; $_+=1", "--colsep", ",", "-j2", "cat | paste -sd:"}},
+	{name: "bin name", stdin: "x,y,z\na,1,q\nb,2,q\nc,3,q\n", args: []string{"-k", "--pipe", "--bin", "y", "--colsep", ",", "-j2", "cat | paste -sd:"}},
+	{name: "bin name without colsep", stdin: "x,y\na,1\n", args: []string{"-k", "--pipe", "--bin", "y", "-j2", "echo {#} {%}; cat"}},
+	{name: "bin dry run", stdin: lines(6), args: []string{"-k", "--pipe", "--bin", "1", "-j2", "--dry-run", "cat"}},
+	{name: "bin job stops reading", stdin: lines(10), args: []string{"-k", "--pipe", "--bin", "1", "-j2", "head -1"}},
 	// -r drops blank lines, and --header gives every job the header.
 	{name: "pipe skips blank lines", stdin: "a\n\n\nb\n \t\nc\n\n", args: []string{"-k", "--pipe", "-r", "--block", "3", "echo [; cat; echo ]"}},
 	{name: "pipe header", stdin: "H\na\nb\nc\n", args: []string{"-k", "--pipe", "--header", ":", "--block", "2", "echo [; cat; echo ]"}},

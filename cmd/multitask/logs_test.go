@@ -74,6 +74,7 @@ func TestJoblogMatchesGNU(t *testing.T) {
 		{"filtered", []string{"-k", "--joblog", "jl", "--filter", "{} != 2", "echo", ":::", "1", "2", "3"}},
 		{"skipped with retries", []string{"-k", "--joblog", "jl", "--retries", "3", "echo {= skip() =}", ":::", "1"}},
 		{"skipped in a dry run", []string{"-k", "--dry-run", "--joblog", "new", "echo {= skip() =}", ":::", "a"}},
+		{"bin sends nothing", []string{"-k", "--pipe", "--bin", "1", "-j3", "--joblog", "jl", "cat"}},
 	}
 	pairs := make([]*pair, len(cases))
 	for i, tc := range cases {

@@ -74,6 +74,7 @@ type options struct {
 	fifo          bool   // --fifo: each job's block in a named pipe
 	rrs           bool   // --remove-rec-sep: blocks without their record separators
 	groupBy       string // --group-by: blocks hold whole groups of lines of a key
+	shard, bin    string // --shard, --bin: the key that picks each line's job
 	totalJobs     int    // --total-jobs: the number of jobs, given rather than counted
 	slotVar       string // --process-slot-var: the variable holding the slot less one
 	nice          int
@@ -289,6 +290,8 @@ func newFlagSet(o *options) *flagSet {
 	fs.stringVar(&o.recStart, "recstart", 0, "STR", "records start with STR")
 	fs.stringVar(&o.groupBy, "group-by", 0, "KEY", "cut blocks only where the key of the lines changes: a column's number or (from the header line) name, and/or Perl code run on it ('3', 'name', '2 $_=int($_/10)', 's/-.*//')")
 	fs.alias("group-by", "groupby")
+	fs.stringVar(&o.shard, "shard", 0, "KEY", "with --pipe: run -j jobs for the whole input, each line going to the job its key's hash picks (KEY as for --group-by; columns at --colsep, a comma by default)")
+	fs.stringVar(&o.bin, "bin", 0, "KEY", "as --shard, the key being the number of the job (modulo -j; 0 is the last job)")
 	fs.boolVar(&o.rrs, "remove-rec-sep", 0, "remove --recend and --recstart from the blocks of --pipe")
 	fs.alias("remove-rec-sep", "removerecsep", "rrs")
 	fs.boolVar(&o.roundRobin, "round-robin", 0, "with --pipe: start at most -j jobs, and give each block to whichever running job takes it first")

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -276,5 +277,47 @@ func TestLineRecordsEnd(t *testing.T) {
 		if got := lineRecordsEnd([]byte(c.buf), c.n); got != c.want {
 			t.Errorf("lineRecordsEnd(%q, %d) = %d, want %d", c.buf, c.n, got, c.want)
 		}
+	}
+}
+
+// TestShardKeepsKeysTogether: --shard gives all lines of a key to one
+// job, in their order, and every line to some job. Which job gets a key
+// varies from run to run in GNU parallel, so only this is compared.
+func TestShardKeepsKeysTogether(t *testing.T) {
+	var in strings.Builder
+	for i := range 300 {
+		fmt.Fprintf(&in, "%d,key%d\n", i, i%17)
+	}
+	o := runIn(t, in.String(), "-k", "--pipe", "--shard", "2", "--colsep", ",", "-j4", "cat; echo --")
+	if o.code != 0 {
+		t.Fatalf("exit %d: %s", o.code, o.stderr)
+	}
+	jobs := strings.Split(strings.TrimSuffix(o.stdout, "--\n"), "--\n")
+	if len(jobs) != 4 {
+		t.Fatalf("%d jobs, want 4: %q", len(jobs), o.stdout)
+	}
+	owner := map[string]int{}
+	seen := 0
+	for j, out := range jobs {
+		last := -1
+		for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			if line == "" {
+				continue
+			}
+			n, key, _ := strings.Cut(line, ",")
+			if o, ok := owner[key]; ok && o != j {
+				t.Errorf("%s went to jobs %d and %d", key, o+1, j+1)
+			}
+			owner[key] = j
+			i, _ := strconv.Atoi(n)
+			if i <= last {
+				t.Errorf("job %d: line %d after %d", j+1, i, last)
+			}
+			last = i
+			seen++
+		}
+	}
+	if seen != 300 || len(owner) != 17 {
+		t.Errorf("%d lines and %d keys reached the jobs, want 300 and 17", seen, len(owner))
 	}
 }

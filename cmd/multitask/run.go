@@ -140,6 +140,7 @@ type runPlan struct {
 	workdir     *tmpl.Template // --workdir, a directory per job
 	listFiles   bool           // --files: print a file's name for each job's output
 	tee         *teeStdin      // --pipe --tee: stdin for every job
+	bins        *binStdin      // --pipe --shard or --bin: lines spread over the jobs by key
 	rr          *roundRobin    // --pipe --round-robin: blocks for running jobs
 
 	perl    *perl.Interp     // evaluates {= =} and --filter, when they are given
@@ -272,6 +273,11 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		}
 		// Every job reads all of stdin; the values of ::: make the jobs.
 		p.tee = &teeStdin{src: stdin}
+		stdin = strings.NewReader("")
+	} else if o.pipe && (o.shard != "" || o.bin != "") {
+		if err := p.planBins(stdin); err != nil {
+			return nil, err
+		}
 		stdin = strings.NewReader("")
 	} else if o.pipe {
 		if (len(o.sources) > 0 || len(o.argFiles) > 0) && !o.pipePart {
@@ -596,6 +602,9 @@ func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
 	if p.o.pipePart {
 		return partJobs(p.parts)
 	}
+	if p.bins != nil {
+		return p.bins.jobs()
+	}
 	if p.o.pipe && p.tee == nil {
 		blocks := p.split.blocks(p.stdin)
 		if f, ok := p.stdin.(*os.File); ok {
@@ -884,9 +893,7 @@ func (p *runPlan) groupBy(stdin io.Reader) error {
 		if err := p.startPerl(); err != nil {
 			return err
 		}
-		eval = func(code, v string) (string, error) {
-			return p.perl.Eval(code, v, tmpl.PerlJob{}).Value, p.perl.Err()
-		}
+		eval = p.perlValue
 	}
 	marker := make([]byte, 20) // GNU's: 119 random bits
 	const chars = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -903,6 +910,38 @@ func (p *runPlan) groupBy(stdin io.Reader) error {
 		p.split.header = regexp.MustCompile(`^.*\n`)
 	}
 	return nil
+}
+
+// planBins makes --shard or --bin spread the lines of stdin over -j jobs.
+func (p *runPlan) planBins(stdin io.Reader) error {
+	o := p.o
+	switch {
+	case o.shard != "" && o.bin != "":
+		return fmt.Errorf("%w: --shard cannot be combined with --bin", errUsage)
+	case o.pipePart || o.cat || o.fifo || o.cluster != "" || o.roundRobin || o.groupBy != "":
+		return fmt.Errorf("%w: --shard and --bin cannot be combined with --pipe-part, --cat, --fifo, --cluster, --round-robin or --group-by", errUsage)
+	case len(o.sources) > 0 || len(o.argFiles) > 0:
+		return fmt.Errorf("%w: --pipe reads stdin: ::: and :::: cannot be used with it", errUsage)
+	}
+	key := input.ParseGroupKey(o.shard + o.bin)
+	var eval func(code, v string) (string, error)
+	if key.NeedsPerl() {
+		if err := p.startPerl(); err != nil {
+			return err
+		}
+		eval = p.perlValue
+	}
+	binner, err := input.NewBinner(key, o.colsep, eval, p.cfg.Slots, o.shard != "")
+	if err != nil {
+		return err
+	}
+	p.bins = newBinStdin(stdin, binner, key.Header, p.cfg.Slots)
+	return nil
+}
+
+// perlValue runs Perl code with $_ set to v, and returns $_.
+func (p *runPlan) perlValue(code, v string) (string, error) {
+	return p.perl.Eval(code, v, tmpl.PerlJob{}).Value, p.perl.Err()
 }
 
 // perlEval is the evaluator of {= =} for the templates, if one runs.
@@ -980,6 +1019,10 @@ func (p *runPlan) execute(ctx context.Context) int {
 	c.Total = max(total, 0)
 	if p.rr != nil {
 		defer p.rr.close()
+	}
+	if p.bins != nil {
+		defer p.bins.close()
+		go p.bins.run()
 	}
 	if p.tee != nil {
 		// Every job must run at once, as they all read stdin together.
@@ -1106,6 +1149,9 @@ func (p *runPlan) execute(ctx context.Context) int {
 	}
 	if err == nil {
 		err = p.perlErr() // from a --tagstring, say, expanded as output is printed
+	}
+	if err == nil && p.bins != nil {
+		err = p.bins.Err()
 	}
 	if err != nil {
 		return p.fail(err)

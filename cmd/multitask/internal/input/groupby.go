@@ -55,8 +55,9 @@ func ParseGroupKey(s string) GroupKey {
 // NeedsPerl reports whether the key runs Perl code.
 func (k GroupKey) NeedsPerl() bool { return k.Code != "" }
 
-// ErrNoColumn fails GroupBy when the header names no such column.
-var ErrNoColumn = errors.New("input: --group-by: no such column in the header")
+// ErrNoColumn fails GroupBy and Binner when the header names no such
+// column.
+var ErrNoColumn = errors.New("input: no such column in the header")
 
 // GroupBy returns r with marker written before each line whose key is
 // not the key of the line before it, the first line included, as GNU

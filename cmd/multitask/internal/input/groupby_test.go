@@ -3,6 +3,7 @@ package input
 import (
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -63,5 +64,50 @@ func TestGroupBy(t *testing.T) {
 		if !errors.Is(err, ErrNoColumn) {
 			t.Errorf("GroupBy(%q) of %q: %v, want ErrNoColumn", tc.key, tc.in, err)
 		}
+	}
+}
+
+func TestBinner(t *testing.T) {
+	double := func(code, v string) (string, error) { return v + v, nil }
+	for _, tc := range []struct {
+		key, colsep string
+		jobs        int
+		lines       []string
+		want        []int
+	}{
+		// The number modulo the jobs picks the job; 0 picks the last.
+		{"1", "", 3, []string{"1\n", "-1\n", "2.7\n", "x\n", " 5\n", "1e1\n", "3\n"}, []int{0, 1, 1, 2, 1, 0, 2}},
+		{"2", ",", 2, []string{"a,1\n", "b,2\n", "c\n"}, []int{0, 1, 1}},
+		{"-1", ",", 2, []string{"a,1,b\n"}, []int{0}},       // $F[-2]
+		{"0", ",", 4, []string{"7,1\n"}, []int{2}},          // the whole line
+		{"2 double", ",", 3, []string{"a,1,x\n"}, []int{1}}, // 11
+	} {
+		b, err := NewBinner(ParseGroupKey(tc.key), tc.colsep, double, tc.jobs, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range tc.lines {
+			if got, err := b.Job(line); err != nil || got != tc.want[i] {
+				t.Errorf("--bin %q, %d jobs: %q goes to %d, %v; want %d", tc.key, tc.jobs, line, got, err, tc.want[i])
+			}
+		}
+	}
+	// --shard: a key always picks the same job, and keys spread.
+	b, err := NewBinner(ParseGroupKey("1"), ",", nil, 4, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[int]bool{}
+	for i := range 100 {
+		key := strconv.Itoa(i)
+		j1, _ := b.Job(key + ",a\n")
+		j2, _ := b.Job(key + ",b\n")
+		if j1 != j2 || j1 < 0 || j1 >= 4 {
+			t.Fatalf("key %s went to jobs %d and %d", key, j1, j2)
+		}
+		used[j1] = true
+	}
+	if len(used) != 4 {
+		t.Errorf("100 keys used %d of 4 jobs", len(used))
 	}
 }
