@@ -44,19 +44,7 @@ func NewBinner(k GroupKey, colsep string, eval func(code, v string) (string, err
 
 // Header reads the header line, which names the key's column.
 func (b *Binner) Header(line string) error {
-	if b.key.Name == "" {
-		return nil
-	}
-	b.key.Column = 0
-	for i, name := range perlSplit(b.names, line, 0) {
-		if name == b.key.Name {
-			b.key.Column = i + 1
-		}
-	}
-	if b.key.Column == 0 {
-		return fmt.Errorf("%w: %q", ErrNoColumn, b.key.Name)
-	}
-	return nil
+	return b.key.resolve(perlSplit(b.names, line, 0))
 }
 
 // Job returns the index, from 0, of the job that gets line, newline and

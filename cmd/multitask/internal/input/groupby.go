@@ -115,10 +115,8 @@ func (g *groupReader) next() error {
 	if !g.begun {
 		g.begun = true
 		if g.key.Header {
-			if g.key.Name != "" {
-				if err := g.resolve(line); err != nil {
-					return err
-				}
+			if err := g.key.resolve(perlSplit(g.sep, line, 0)); err != nil {
+				return err
 			}
 			g.out.WriteString(line)
 			return nil
@@ -147,18 +145,22 @@ func (g *groupReader) next() error {
 	return nil
 }
 
-// resolve finds the column a name names in the header line, split as GNU
-// splits it: with its newline, so that the last name holds one.
-// A name given twice names its last column, as GNU's hash of them does.
-func (g *groupReader) resolve(header string) error {
-	g.key.Column = 0
-	for i, name := range perlSplit(g.sep, header, 0) {
-		if name == g.key.Name {
-			g.key.Column = i + 1
+// resolve finds the column of k's name among the names of a header,
+// split as GNU splits it: with its newline, so that the last name holds
+// one. A name given twice names its last column, as GNU's hash of them
+// does. Without a name there is nothing to find.
+func (k *GroupKey) resolve(names []string) error {
+	if k.Name == "" {
+		return nil
+	}
+	k.Column = 0
+	for i, name := range names {
+		if name == k.Name {
+			k.Column = i + 1
 		}
 	}
-	if g.key.Column == 0 {
-		return fmt.Errorf("%w: %q", ErrNoColumn, g.key.Name)
+	if k.Column == 0 {
+		return fmt.Errorf("%w: %q", ErrNoColumn, k.Name)
 	}
 	return nil
 }

@@ -223,17 +223,7 @@ func TestTempFilesFollowTheJobsTMPDIR(t *testing.T) {
 // of a file, in a file named by $PARALLEL_TMP: the job reads it there and
 // nothing on stdin, and the file is gone once the job has ended.
 func TestStdinAsFile(t *testing.T) {
-	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp)
-	path := filepath.Join(tmp, "in")
-	if err := os.WriteFile(path, []byte("0123456789"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	tmp, f := digitsFile(t)
 	job := Job{Shell: "/bin/sh", Line: `cat "$PARALLEL_TMP"; echo; cat | wc -c; basename "$PARALLEL_TMP"`, StdinAsFile: true}
 	inMemory := job
 	inMemory.Stdin = []byte("block")
@@ -282,17 +272,7 @@ func TestSectionIsStdin(t *testing.T) {
 // there and nothing on stdin; a job that leaves it unopened, or reads part
 // of a big block, still ends; and no pipe is left.
 func TestStdinAsFifo(t *testing.T) {
-	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp)
-	path := filepath.Join(tmp, "in")
-	if err := os.WriteFile(path, []byte("0123456789"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	tmp, f := digitsFile(t)
 	big := bytes.Repeat([]byte("x"), 1<<20)
 	for _, tc := range []struct {
 		name, line, want string
@@ -313,4 +293,22 @@ func TestStdinAsFifo(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(tmp, "par*")); len(left) > 0 {
 		t.Errorf("left: %v", left)
 	}
+}
+
+// digitsFile makes the TMPDIR of the test a directory of its own, and
+// opens a file in it holding the digits 0 to 9.
+func digitsFile(t *testing.T) (tmp string, f *os.File) {
+	t.Helper()
+	tmp = t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	path := filepath.Join(tmp, "in")
+	if err := os.WriteFile(path, []byte("0123456789"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return tmp, f
 }
