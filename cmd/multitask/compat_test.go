@@ -363,6 +363,12 @@ var compatCases = []compatCase{
 	{name: "bin name without colsep", stdin: "x,y\na,1\n", args: []string{"-k", "--pipe", "--bin", "y", "-j2", "echo {#} {%}; cat"}},
 	{name: "bin dry run", stdin: lines(6), args: []string{"-k", "--pipe", "--bin", "1", "-j2", "--dry-run", "cat"}},
 	{name: "bin job stops reading", stdin: lines(10), args: []string{"-k", "--pipe", "--bin", "1", "-j2", "head -1"}},
+	{name: "show limits", args: []string{"-k", "--show-limits", "echo", ":::", "a"}},
+	{name: "show limits of -s", args: []string{"-k", "-s", "1000", "--show-limits", "echo", ":::", "a"}},
+	{name: "limit", args: []string{"-k", "--limit", "exit 0", "echo", ":::", "a", "b"}},
+	{name: "limit waits", args: []string{"-k", "-j1", "--limit", "n=$(cat c 2>/dev/null || echo 0); echo $((n+1)) > c; [ $n -ge 3 ]", "echo {}", ":::", "a", "b"}},
+	{name: "limit mem", args: []string{"-k", "--limit", "mem 1k", "echo", ":::", "a"}},
+	{name: "limit load", args: []string{"-k", "--limit", "load 100", "echo", ":::", "a"}},
 	// -r drops blank lines, and --header gives every job the header.
 	{name: "pipe skips blank lines", stdin: "a\n\n\nb\n \t\nc\n\n", args: []string{"-k", "--pipe", "-r", "--block", "3", "echo [; cat; echo ]"}},
 	{name: "pipe header", stdin: "H\na\nb\nc\n", args: []string{"-k", "--pipe", "--header", ":", "--block", "2", "echo [; cat; echo ]"}},

@@ -131,6 +131,7 @@ func TestBadInputExits255(t *testing.T) {
 		{"--pipe", "--shard", "1", "--bin", "1", "cat"},
 		{"--pipe", "--bin", "1", "cat", ":::", "a"},
 		{"--pipe", "--bin", "1", "--round-robin", "cat"},
+		{"--limit", "io 10", "echo", ":::", "1"},
 		{"--round-robin", "--pipe", "--plus", "echo", "{##}"},
 		{"--tty", "--cluster", "embedded", "echo", ":::", "1"},
 		{"--env", "[", "echo", ":::", "1"},

@@ -75,6 +75,7 @@ func TestJoblogMatchesGNU(t *testing.T) {
 		{"skipped with retries", []string{"-k", "--joblog", "jl", "--retries", "3", "echo {= skip() =}", ":::", "1"}},
 		{"skipped in a dry run", []string{"-k", "--dry-run", "--joblog", "new", "echo {= skip() =}", ":::", "a"}},
 		{"bin sends nothing", []string{"-k", "--pipe", "--bin", "1", "-j3", "--joblog", "jl", "cat"}},
+		{"limit kills the youngest", []string{"-k", "-j1", "--joblog", "jl", "--limit", "if [ -e k ]; then rm k; exit 2; fi", "touch k; sleep 3; echo {}", ":::", "a"}},
 	}
 	pairs := make([]*pair, len(cases))
 	for i, tc := range cases {

@@ -75,6 +75,8 @@ type options struct {
 	rrs           bool   // --remove-rec-sep: blocks without their record separators
 	groupBy       string // --group-by: blocks hold whole groups of lines of a key
 	shard, bin    string // --shard, --bin: the key that picks each line's job
+	showLimits    bool   // --show-limits: print the limits of command lines first
+	limit         string // --limit: a command whose exit status lets jobs start
 	totalJobs     int    // --total-jobs: the number of jobs, given rather than counted
 	slotVar       string // --process-slot-var: the variable holding the slot less one
 	nice          int
@@ -273,6 +275,7 @@ func newFlagSet(o *options) *flagSet {
 	fs.alias("total-jobs", "totaljobs", "total")
 	fs.stringVar(&o.memFree, "memfree", 0, "SIZE", "start a job only while SIZE of memory is available (k, M, G); kill the youngest job while less than half is")
 	fs.stringVar(&o.load, "load", 0, "N", "start a job only while the load is below N: N, N% of the cores, +N or -N cores")
+	fs.stringVar(&o.limit, "limit", 0, "CMD", "before starting a job, run CMD: exit 0 starts it, 1 waits, 2 also kills the youngest job; 'mem SIZE' is --memfree SIZE and 'load N' --load N")
 	fs.stringVar(&o.delay, "delay", 0, "DUR", "wait DUR between job starts")
 	fs.stringVar(&o.tmpdir, "tmpdir", 0, "DIR", "put temporary files (output too big for memory, --cat blocks) in DIR, and give the jobs TMPDIR=DIR")
 	fs.alias("tmpdir", "tempdir")
@@ -306,6 +309,8 @@ func newFlagSet(o *options) *flagSet {
 	fs.group("Other")
 	fs.stringVar(&o.slotVar, "process-slot-var", 0, "VAR", "give the jobs VAR holding their slot number less one (default PARALLEL_JOBSLOT0)")
 	fs.alias("process-slot-var", "processslotvar")
+	fs.boolVar(&o.showLimits, "show-limits", 0, "print the longest command line the system takes and the longest multitask makes, then run")
+	fs.alias("show-limits", "showlimits")
 	fs.boolVar(&o.gnu, "gnu", 0, "accepted from GNU parallel's scripts")
 	fs.boolVar(&o.help, "help", 'h', "show this help")
 	fs.boolVar(&o.version, "version", 'V', "show the version")

@@ -11,6 +11,7 @@ import (
 	"iter"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path"
 	"regexp"
@@ -242,6 +243,11 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 	}
 	if o.memLimit != "" {
 		if c.MemLimit, err = parseSize(o.memLimit); err != nil {
+			return nil, err
+		}
+	}
+	if o.limit != "" {
+		if err := p.planLimit(); err != nil {
 			return nil, err
 		}
 	}
@@ -863,6 +869,45 @@ func (p *runPlan) command(seq, slot int, args []string) engine.Command {
 	return c
 }
 
+// planLimit reads --limit: GNU parallel's "mem SIZE" and "load N" are
+// --memfree and --load; any other command runs through the shell before
+// each start, and while jobs run.
+func (p *runPlan) planLimit() error {
+	c := &p.cfg
+	fields := strings.Fields(p.o.limit)
+	var err error
+	switch {
+	case len(fields) == 2 && fields[0] == "mem":
+		c.MemFree, err = parseSize(fields[1])
+	case len(fields) == 2 && fields[0] == "load":
+		c.Load, err = parseLoad(fields[1])
+	case len(fields) > 0 && fields[0] == "io":
+		err = fmt.Errorf("%w: --limit io: not supported (GNU parallel reads iostat)", errUsage)
+	default:
+		// Its output may come at any time, and is no job's: stdout is
+		// dropped, and stderr is kept when it is a file.
+		var stderr *os.File
+		if f, ok := p.stderr.(*os.File); ok {
+			stderr = f
+		}
+		script, shell := p.o.limit, c.Shell
+		c.Limit = func() int {
+			cmd := exec.Command(shell, "-c", script)
+			cmd.Env = append(os.Environ(), "SSHLOGIN=:")
+			if stderr != nil {
+				cmd.Stderr = stderr
+			}
+			if err := cmd.Run(); cmd.ProcessState == nil {
+				return 0 // it cannot run: the jobs will fail to, and say why
+			} else if err != nil {
+				return cmd.ProcessState.ExitCode()
+			}
+			return 0
+		}
+	}
+	return err
+}
+
 // startPerl starts the evaluator of Perl code, unless it runs.
 func (p *runPlan) startPerl() (err error) {
 	if p.perl == nil {
@@ -998,6 +1043,13 @@ func (p *runPlan) execute(ctx context.Context) int {
 	defer p.closePerl()
 	defer closeParts(p.parts)
 	o := p.o
+	if o.showLimits {
+		// GNU parallel's words.
+		fmt.Fprintf(p.stdout, "Maximal size of command: %d\nMaximal usable size of command: %d\n\n"+
+			"Execution will continue now, and it will try to read its input\n"+
+			"and run commands; if this is not what you wanted to happen, please\n"+
+			"press CTRL-D or CTRL-C\n", maxArgLen, p.maxLine)
+	}
 	if o.dryRun || o.shellQuote {
 		return p.dryRun()
 	}

@@ -128,6 +128,10 @@ type Config struct {
 	// while less than half of it is.
 	MemFree int64
 	Load    float64 // start a job only while fewer processes than this run (GNU's load)
+	// Limit runs --limit's command and returns its exit status: 0 lets a
+	// job start, any other holds the starts back, and 2, when jobs run
+	// here, also kills the youngest running job.
+	Limit func() int
 
 	// Env is added to each job's environment, after os.Environ().
 	Env []string
@@ -322,8 +326,8 @@ func Run(ctx context.Context, cfg Config, jobs iter.Seq2[Job, error]) (Summary, 
 	var watching sync.WaitGroup
 	if r.exec == nil {
 		r.exec = jobexec.Run
-		if cfg.MemFree > 0 {
-			r.mem = newMemWatch(cfg.MemFree, r.cfg.memAvailable)
+		if cfg.MemFree > 0 || cfg.Limit != nil {
+			r.mem = newMemWatch(cfg.MemFree, r.cfg.memAvailable, cfg.Limit)
 			watchCtx, stopWatch := context.WithCancel(ctx)
 			defer func() { stopWatch(); watching.Wait() }()
 			watching.Go(func() { r.mem.watch(watchCtx) })
@@ -539,7 +543,7 @@ func (r *runner) waitResources(last *time.Time) bool {
 			return false
 		}
 	}
-	for !resourcesFree(r.cfg.MemFree, r.cfg.memAvailable, r.cfg.Load) {
+	for !resourcesFree(r.cfg.MemFree, r.cfg.memAvailable, r.cfg.Load) || r.cfg.Limit != nil && r.cfg.Limit() != 0 {
 		if !r.sleep(100 * time.Millisecond) {
 			return false
 		}

@@ -660,3 +660,40 @@ func TestCommandErrorStopsTheRun(t *testing.T) {
 		t.Fatalf("summary %+v, output %q; want job 3 never started", sum, out.String())
 	}
 }
+
+// TestLimit holds the starts back while --limit's command exits 1, and
+// kills the youngest job, without a word, when it exits 2.
+func TestLimit(t *testing.T) {
+	dir := t.TempDir()
+	cfg, out, errOut := config(2)
+	cfg.KeepOrder = true
+	var calls, kills atomic.Int32
+	cfg.Limit = func() int {
+		n := calls.Add(1)
+		switch _, err := os.Stat(filepath.Join(dir, "2")); {
+		case n <= 3:
+			return 1 // the first job waits for three answers
+		case err == nil && kills.Add(1) == 1:
+			return 2 // both run: the youngest goes, once
+		}
+		return 0
+	}
+	got := map[int]*Result{}
+	cfg.Ended = func(r *Result) { got[r.Seq] = r }
+	jobs := lines("touch "+dir+"/1; sleep 1; echo one", "touch "+dir+"/2; sleep 30; echo two")
+	if _, err := Run(context.Background(), cfg, jobs); err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load() < 4 {
+		t.Errorf("the command ran %d times, want the first job to wait for a 0", calls.Load())
+	}
+	if r := got[1]; r == nil || r.Exit != 0 || out.String() != "one\n" {
+		t.Errorf("the oldest job: %+v, output %q; want it to end as it would have", r, out.String())
+	}
+	if r := got[2]; r == nil || r.Exit != -1 || !r.TimedOut {
+		t.Errorf("the youngest job: %+v, want it killed", r)
+	}
+	if errOut.String() != "" {
+		t.Errorf("stderr %q, want nothing said of the kill", errOut.String())
+	}
+}

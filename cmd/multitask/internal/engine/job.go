@@ -83,14 +83,14 @@ func (r *runner) try(job Job, slot, idx int, cmd Command) *Result {
 	if r.cfg.Timeout.Percent > 0 {
 		spec.Limit = r.timeout
 	}
-	var memKilled *atomic.Bool
+	var memKilled *atomic.Int32
 	if r.mem != nil {
 		memKilled = r.mem.add(job.Seq)
 		defer r.mem.remove(job.Seq)
 		limit := spec.Limit
 		spec.Limit = func() time.Duration {
 			switch {
-			case memKilled.Load():
+			case memKilled.Load() != 0:
 				return killNow
 			case limit != nil:
 				return limit()
@@ -108,7 +108,9 @@ func (r *runner) try(job Job, slot, idx int, cmd Command) *Result {
 	res.Exit, res.Signal = o.Exit, o.Signal
 	res.TimedOut, res.OverMem, res.Killed = o.TimedOut, o.OverMem, o.Killed
 	switch {
-	case o.TimedOut && memKilled != nil && memKilled.Load():
+	case o.TimedOut && memKilled != nil && memKilled.Load() == killedForLimit:
+		// GNU parallel says nothing of it.
+	case o.TimedOut && memKilled != nil && memKilled.Load() == killedForMem:
 		fmt.Fprintf(r.cfg.Stderr, "multitask: Warning: This job was killed because less than half of --memfree was available:\nmultitask: Warning: %s\n", cmd.Line)
 	case o.TimedOut:
 		fmt.Fprintf(r.cfg.Stderr, "multitask: Warning: This job was killed because it timed out:\nmultitask: Warning: %s\n", cmd.Line)
