@@ -150,3 +150,27 @@ func TestFirstInterruptWaitsSecondKills(t *testing.T) {
 		t.Fatalf("two interrupts: output %q after %v; want the jobs killed", out.String(), time.Since(begin))
 	}
 }
+
+// TestInterruptSparesPerl: Ctrl-C at a terminal reaches the whole
+// foreground process group; the perl that evaluates {= =} must outlive it,
+// for the running jobs' tags are made when they end.
+func TestInterruptSparesPerl(t *testing.T) {
+	dir := t.TempDir()
+	started := filepath.Join(dir, "started")
+	var out, errOut bytes.Buffer
+	cmd := exec.Command(binary(t), "-k", "-j2", "--tagstring", "{= $_ .= '!' =}", "echo {} >> "+started+"; sleep 1; echo done", ":::", "1", "2", "3", "4")
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitLines(t, started, 2)
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) // as a terminal sends it
+	err := cmd.Wait()
+	if got := out.String(); got != "1!\tdone\n2!\tdone\n" || errOut.String() != "" {
+		t.Fatalf("output %q, stderr %q; want the two running jobs', tagged, and no error", got, errOut.String())
+	}
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 255 {
+		t.Fatalf("exit %v, want 255 for an interrupted run", err)
+	}
+}

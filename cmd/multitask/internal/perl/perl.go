@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
+	"syscall"
 
 	"github.com/multitask-go/multitask/cmd/multitask/internal/tmpl"
 )
@@ -76,6 +77,10 @@ func Start(stderr io.Writer) (*Interp, error) {
 	}
 	p := &Interp{subs: map[string]bool{}}
 	cmd := exec.Command(path, "-e", prelude)
+	// A group of its own: Ctrl-C at the terminal stops multitask
+	// starting jobs, and must not end the perl that the running jobs'
+	// tags still need. It ends with its input, when multitask does.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if f, ok := stderr.(*os.File); ok {
 		cmd.Stderr = f
 	} else {
