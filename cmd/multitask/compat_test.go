@@ -369,6 +369,11 @@ var compatCases = []compatCase{
 	{name: "limit waits", args: []string{"-k", "-j1", "--limit", "n=$(cat c 2>/dev/null || echo 0); echo $((n+1)) > c; [ $n -ge 3 ]", "echo {}", ":::", "a", "b"}},
 	{name: "limit mem", args: []string{"-k", "--limit", "mem 1k", "echo", ":::", "a"}},
 	{name: "limit load", args: []string{"-k", "--limit", "load 100", "echo", ":::", "a"}},
+	// barrier(2) prints 1 and 1 with one slot, 1 and 2 with more.
+	{name: "use sockets", args: []string{"-k", "--use-sockets-instead-of-threads", barrier(2), ":::", "a", "b"}},
+	{name: "use sockets percent", args: []string{"-k", "--use-sockets-instead-of-threads", "-j", "200%", barrier(2), ":::", "a", "b"}},
+	{name: "use cores", args: []string{"-k", "--use-cores-instead-of-threads", "-j", "+0", barrier(2), ":::", "a", "b"}},
+	{name: "use cpus", args: []string{"-k", "--use-cpus-instead-of-cores", "--number-of-cores"}},
 	// -r drops blank lines, and --header gives every job the header.
 	{name: "pipe skips blank lines", stdin: "a\n\n\nb\n \t\nc\n\n", args: []string{"-k", "--pipe", "-r", "--block", "3", "echo [; cat; echo ]"}},
 	{name: "pipe header", stdin: "H\na\nb\nc\n", args: []string{"-k", "--pipe", "--header", ":", "--block", "2", "echo [; cat; echo ]"}},

@@ -302,7 +302,7 @@ func TestJobsFileResize(t *testing.T) {
 		t.Fatalf("-j FILE holding 2: %d, %v (file %q)", n, err, o.jobsFile)
 	}
 	var warned []string
-	resize := jobsFileResize(file, func(s string) { warned = append(warned, s) })
+	resize := jobsFileResize(file, runtime.NumCPU(), func(s string) { warned = append(warned, s) })
 	write("5\n", -time.Minute)
 	if n := resize(); n != 5 {
 		t.Fatalf("after the file changed to 5: %d", n)
@@ -311,7 +311,7 @@ func TestJobsFileResize(t *testing.T) {
 	if n := resize(); n != 0 {
 		t.Fatalf("a second look within a second: %d, want 0", n)
 	}
-	resize = jobsFileResize(file, func(s string) { warned = append(warned, s) })
+	resize = jobsFileResize(file, runtime.NumCPU(), func(s string) { warned = append(warned, s) })
 	write("many", time.Minute)
 	if n := resize(); n != 0 || len(warned) != 1 || !strings.HasPrefix(warned[0], "-j "+file+": the file holds no count") {
 		t.Fatalf("a file without a count: %d, warnings %q", n, warned)

@@ -77,18 +77,21 @@ type options struct {
 	shard, bin    string // --shard, --bin: the key that picks each line's job
 	showLimits    bool   // --show-limits: print the limits of command lines first
 	limit         string // --limit: a command whose exit status lets jobs start
-	totalJobs     int    // --total-jobs: the number of jobs, given rather than counted
-	slotVar       string // --process-slot-var: the variable holding the slot less one
-	nice          int
-	argSep        string // ::: unless --arg-sep
-	fileSep       string // :::: unless --arg-file-sep
-	eof           string
-	noEmpty       bool
-	link          bool
-	shuf          bool
-	trim          string
-	dryRun        bool
-	shellQuote    bool // --shell-quote: print each command line quoted for the shell, running nothing
+	// --use-sockets-instead-of-threads, --use-cores-instead-of-threads
+	// and --use-cpus-instead-of-cores: what -j counts as a CPU.
+	useSockets, useCores, useCPUs bool
+	totalJobs                     int    // --total-jobs: the number of jobs, given rather than counted
+	slotVar                       string // --process-slot-var: the variable holding the slot less one
+	nice                          int
+	argSep                        string // ::: unless --arg-sep
+	fileSep                       string // :::: unless --arg-file-sep
+	eof                           string
+	noEmpty                       bool
+	link                          bool
+	shuf                          bool
+	trim                          string
+	dryRun                        bool
+	shellQuote                    bool // --shell-quote: print each command line quoted for the shell, running nothing
 
 	timeout    string
 	termseq    string
@@ -311,6 +314,12 @@ func newFlagSet(o *options) *flagSet {
 	fs.alias("process-slot-var", "processslotvar")
 	fs.boolVar(&o.showLimits, "show-limits", 0, "print the longest command line the system takes and the longest multitask makes, then run")
 	fs.alias("show-limits", "showlimits")
+	fs.boolVar(&o.useSockets, "use-sockets-instead-of-threads", 0, "count CPU sockets, not threads, for -j")
+	fs.alias("use-sockets-instead-of-threads", "usesocketsinsteadofthreads")
+	fs.boolVar(&o.useCores, "use-cores-instead-of-threads", 0, "count CPU cores, not threads, for -j")
+	fs.alias("use-cores-instead-of-threads", "usecoresinsteadofthreads")
+	fs.boolVar(&o.useCPUs, "use-cpus-instead-of-cores", 0, "accepted from GNU parallel's scripts: it changes nothing here, as in GNU parallel")
+	fs.alias("use-cpus-instead-of-cores", "usecpusinsteadofcores")
 	fs.boolVar(&o.gnu, "gnu", 0, "accepted from GNU parallel's scripts")
 	fs.boolVar(&o.help, "help", 'h', "show this help")
 	fs.boolVar(&o.version, "version", 'V', "show the version")
@@ -437,7 +446,7 @@ func (o *options) setLines(l, L bool) error {
 // count from the file FILE, which may change while jobs run (see
 // jobsFileResize).
 func (o *options) slots() (int, error) {
-	n, err := jobsCount(o.jobs)
+	n, err := jobsCount(o.jobs, o.cpus())
 	if err == nil {
 		return n, nil
 	}
@@ -445,21 +454,21 @@ func (o *options) slots() (int, error) {
 		return 0, err
 	}
 	o.jobsFile = o.jobs
-	if n, err = readJobsFile(o.jobs); err != nil {
+	if n, err = readJobsFile(o.jobs, o.cpus()); err != nil {
 		return 0, fmt.Errorf("%w: %w", errUsage, err)
 	}
 	return n, nil
 }
 
 // readJobsFile reads the count of jobs from file, as -j FILE gives it.
-func readJobsFile(file string) (int, error) {
+func readJobsFile(file string, cpus int) (int, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return 0, fmt.Errorf("-j %s: %w", file, err)
 	}
 	// As GNU's Perl matches it: a line, with or without its newline.
 	count := strings.TrimSuffix(string(b), "\n")
-	n, err := jobsCount(count)
+	n, err := jobsCount(count, cpus)
 	if err != nil || count == "" {
 		return 0, fmt.Errorf("-j %s: the file holds no count of jobs: %q", file, count)
 	}
@@ -470,7 +479,7 @@ func readJobsFile(file string) (int, error) {
 // it has changed since it was last read, looked at no more than once a
 // second, as GNU parallel looks. A count that cannot be read keeps the
 // last one, and warns.
-func jobsFileResize(file string, warn func(string)) func() int {
+func jobsFileResize(file string, cpus int, warn func(string)) func() int {
 	var read, looked time.Time
 	if fi, err := os.Stat(file); err == nil {
 		read = fi.ModTime()
@@ -485,7 +494,7 @@ func jobsFileResize(file string, warn func(string)) func() int {
 			return 0
 		}
 		read = fi.ModTime()
-		n, err := readJobsFile(file)
+		n, err := readJobsFile(file, cpus)
 		if err != nil {
 			warn(err.Error() + "; the number of jobs stays as it was.")
 			return 0
@@ -494,10 +503,25 @@ func jobsFileResize(file string, warn func(string)) func() int {
 	}
 }
 
+// cpus is what -j counts as the CPUs: their threads, or with
+// --use-sockets-instead-of-threads their sockets, or with
+// --use-cores-instead-of-threads their cores, as GNU parallel counts them
+// here (--use-cpus-instead-of-cores changes nothing but on remote hosts).
+func (o *options) cpus() int {
+	sockets, cores, threads := cpuTopology()
+	switch {
+	case o.useSockets:
+		return sockets
+	case o.useCores:
+		return cores
+	}
+	return threads
+}
+
 // jobsCount reads a count of jobs as -j gives it: N, N% of the cores, +N
-// or -N cores, or 0 for as many as possible.
-func jobsCount(s string) (int, error) {
-	cores := runtime.NumCPU()
+// or -N cores, or 0 for as many as possible; cores is the number of CPUs
+// (see options.cpus).
+func jobsCount(s string, cores int) (int, error) {
 	var n float64
 	switch {
 	case s == "":

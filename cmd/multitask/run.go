@@ -181,7 +181,7 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		c.Slots = most
 	}
 	if o.jobsFile != "" {
-		c.Resize = jobsFileResize(o.jobsFile, warn)
+		c.Resize = jobsFileResize(o.jobsFile, o.cpus(), warn)
 	}
 	if p.maxLine, err = o.lineLimit(warn); err != nil {
 		return nil, err
