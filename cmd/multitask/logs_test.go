@@ -191,6 +191,10 @@ func TestResultsMatchGNU(t *testing.T) {
 		{"template dir", "", []string{"--results", "res/d_{#}/", "echo {}", ":::", "x", "y"}},
 		{"template of two sources", "", []string{"--results", "res/p{2}_{1}", "echo", ":::", "1", "2", ":::", "A"}},
 		{"template with -X", "", []string{"-X", "--results", "res/{1}_x", "echo", ":::", "1", "2", "3"}},
+		// A dry run makes each job's seq and stderr files, and no stdout.
+		{"dry run", "", []string{"--dry-run", "--results", "res", "echo", ":::", "a", "b"}},
+		{"dry run of a template file", "", []string{"--dry-run", "--results", "res/{}.txt", "echo", ":::", "a", "b"}},
+		{"dry run of a template dir", "", []string{"--dry-run", "--results", "res/{}/", "echo", ":::", "a"}},
 	}
 	pairs := make([]*pair, len(cases))
 	for i, tc := range cases {
@@ -206,7 +210,7 @@ func TestResultsMatchGNU(t *testing.T) {
 				t.Errorf("results\n got %q stdout %q exit %d\nwant %q stdout %q exit %d (GNU parallel)", got, ours.stdout, ours.code, want, gnu.stdout, gnu.code)
 			}
 			// multitask adds a meta file to every job's directory, or
-			// beside its files.
+			// beside its files, once the job has run.
 			metas := 0
 			filepath.WalkDir(filepath.Join(ourDir, "res"), func(_ string, d fs.DirEntry, _ error) error {
 				if d != nil && strings.HasSuffix(d.Name(), "meta.json") {
@@ -214,7 +218,11 @@ func TestResultsMatchGNU(t *testing.T) {
 				}
 				return nil
 			})
-			if seqs := countSuffix(want, "seq"); metas != seqs {
+			seqs := countSuffix(want, "seq")
+			if slices.Contains(tc.args, "--dry-run") {
+				seqs = 0
+			}
+			if metas != seqs {
 				t.Errorf("%d meta.json files for %d jobs", metas, seqs)
 			}
 		})

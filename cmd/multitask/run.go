@@ -1321,8 +1321,11 @@ func (p *runPlan) dryRun() int {
 				return p.fail(err)
 			}
 		case p.o.results != "":
-			// GNU parallel prints nothing, nor writes the line in the
-			// job's files.
+			// GNU parallel prints nothing, and makes the job's seq and
+			// stderr files, but no stdout.
+			if err := results.DryRun(p.resultPath(j, slot), j.Seq); err != nil {
+				return p.fail(err)
+			}
 		case p.listFiles:
 			// GNU parallel prints the name of a file it leaves no trace of.
 			if err := p.listOutputFile(j, slot, nil); err != nil {

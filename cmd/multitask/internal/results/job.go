@@ -87,6 +87,27 @@ func OpenPath(out string, seq int) (*Job, error) {
 	return openFiles(out+".seq", out, out+".err", out+"."+MetaName, seq)
 }
 
+// DryRun makes, for a job that --dry-run does not run, the files GNU
+// parallel then makes where OpenPath would open them: "seq" and an empty
+// "stderr" (out+".seq" and out+".err" in the file layout), and no stdout.
+func DryRun(out string, seq int) error {
+	seqPath, stderr := out+".seq", out+".err"
+	if strings.HasSuffix(out, "/") {
+		seqPath, stderr = out+"seq", out+"stderr"
+	}
+	if err := os.MkdirAll(filepath.Dir(seqPath), 0o777); err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	if err := os.WriteFile(seqPath, []byte(strconv.Itoa(seq)), 0o666); err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	f, err := create(stderr)
+	if err != nil {
+		return err
+	}
+	return closeFile(f)
+}
+
 // openDir makes dir and opens a job's files in it.
 func openDir(dir string, seq int) (*Job, error) {
 	if err := os.MkdirAll(dir, 0o777); err != nil {

@@ -437,3 +437,27 @@ func TestDoneMatchesGNU(t *testing.T) {
 		})
 	}
 }
+
+func TestDryRun(t *testing.T) {
+	dir := t.TempDir()
+	for out, want := range map[string][]string{
+		filepath.Join(dir, "d") + "/":  {"d/seq", "d/stderr"},
+		filepath.Join(dir, "f", "o.x"): {"f/o.x.err", "f/o.x.seq"},
+	} {
+		if err := DryRun(out, 7); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range want {
+			b, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if wantBody := map[bool]string{true: "7", false: ""}[strings.HasSuffix(name, "seq")]; string(b) != wantBody {
+				t.Errorf("%s holds %q, want %q", name, b, wantBody)
+			}
+		}
+		if Done(out) {
+			t.Errorf("%s: a dry run's results count as done", out)
+		}
+	}
+}
