@@ -77,6 +77,7 @@ type options struct {
 	shard, bin    string // --shard, --bin: the key that picks each line's job
 	showLimits    bool   // --show-limits: print the limits of command lines first
 	limit         string // --limit: a command whose exit status lets jobs start
+	blockTimeout  string // --block-timeout: cut a block from what came in this time
 	// --use-sockets-instead-of-threads, --use-cores-instead-of-threads
 	// and --use-cpus-instead-of-cores: what -j counts as a CPU.
 	useSockets, useCores, useCPUs bool
@@ -298,6 +299,8 @@ func newFlagSet(o *options) *flagSet {
 	fs.alias("group-by", "groupby")
 	fs.stringVar(&o.shard, "shard", 0, "KEY", "with --pipe: run -j jobs for the whole input, each line going to the job its key's hash picks (KEY as for --group-by; columns at --colsep, a comma by default)")
 	fs.stringVar(&o.bin, "bin", 0, "KEY", "as --shard, the key being the number of the job (modulo -j; 0 is the last job)")
+	fs.stringVar(&o.blockTimeout, "block-timeout", 0, "DUR", "with --pipe: when a whole block has not come in DUR (at least a second), give a job the records that have")
+	fs.alias("block-timeout", "blocktimeout", "bt")
 	fs.boolVar(&o.rrs, "remove-rec-sep", 0, "remove --recend and --recstart from the blocks of --pipe")
 	fs.alias("remove-rec-sep", "removerecsep", "rrs")
 	fs.boolVar(&o.roundRobin, "round-robin", 0, "with --pipe: start at most -j jobs, and give each block to whichever running job takes it first")

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/multitask-go/multitask/cmd/multitask/internal/engine"
 	"github.com/multitask-go/multitask/cmd/multitask/internal/input"
@@ -35,7 +36,10 @@ type pipeSplit struct {
 	noEmpty  bool           // -r: drop blank lines
 	csv      bool           // --csv: blocks end at a line end outside quotes
 	rrs      bool           // --remove-rec-sep: blocks lose their record separators
-	warn     func(string)
+	// timeout (--block-timeout), when positive, cuts a block from what
+	// has come when a whole one has not come in that time.
+	timeout time.Duration
+	warn    func(string)
 }
 
 // blankLines are what -r drops in --pipe mode, as GNU parallel's
@@ -54,6 +58,11 @@ var blankLines = regexp.MustCompile(`(?m)^[ \t\n\v\f\r]*\n`)
 func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 	return func(yield func(engine.Job, error) bool) {
 		in := &sysReader{r: r}
+		if p.timeout > 0 {
+			t := newTimedReader(r)
+			defer t.stop()
+			in.r, in.timed = t, t
+		}
 		sep := []byte(p.recEnd + p.recStart)
 		size := p.size
 		var buf []byte
@@ -83,7 +92,12 @@ func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 			return yield(job, nil)
 		}
 		for {
+			in.deadline = time.Now().Add(p.timeout)
 			eof, err := in.fill(&buf, size-len(buf)%size)
+			timedOut := errors.Is(err, errBlockTimeout)
+			if timedOut {
+				err = nil
+			}
 			if err != nil {
 				yield(engine.Job{}, err)
 				return
@@ -138,7 +152,7 @@ func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 			if eof {
 				break
 			}
-			if cut == 0 {
+			if cut == 0 && !timedOut {
 				size = grow(size, p.warn)
 			}
 		}
@@ -387,6 +401,10 @@ func (p *blockPool) put(b []byte) {
 type sysReader struct {
 	r   io.Reader
 	eof bool // r returned io.EOF; later reads return nothing
+	// timed, when set, is r, read until deadline: a read then fails with
+	// errBlockTimeout.
+	timed    *timedReader
+	deadline time.Time
 }
 
 // fill appends up to n bytes to buf, reading until it has them or the
@@ -410,7 +428,16 @@ func (s *sysReader) fill(buf *[]byte, n int) (eof bool, err error) {
 func (s *sysReader) read(buf *[]byte, n int) (int, error) {
 	b := slices.Grow(*buf, n)
 	for !s.eof {
-		m, err := s.r.Read(b[len(b) : len(b)+n])
+		var m int
+		var err error
+		if s.timed != nil {
+			m, err = s.timed.readBefore(b[len(b):len(b)+n], s.deadline)
+		} else {
+			m, err = s.r.Read(b[len(b) : len(b)+n])
+		}
+		if errors.Is(err, errBlockTimeout) {
+			return 0, err
+		}
 		*buf = b[:len(b)+m]
 		if errors.Is(err, io.EOF) {
 			s.eof = true
@@ -437,6 +464,14 @@ func (o *options) pipeSplit(warn func(string)) (pipeSplit, error) {
 		warn("--blocksize >= 2G causes problems. Using 2G-1.")
 	}
 	p := pipeSplit{size: int(min(n, maxBlock)), warn: warn}
+	if o.blockTimeout != "" {
+		if p.timeout, err = parseDuration(o.blockTimeout); err != nil {
+			return p, err
+		}
+		if p.timeout < time.Second {
+			return p, fmt.Errorf("%w: --block-timeout must be at least 1", errUsage)
+		}
+	}
 	return p, o.records(&p)
 }
 
@@ -476,3 +511,70 @@ func (o *options) records(p *pipeSplit) error {
 	}
 	return nil
 }
+
+// errBlockTimeout ends a read of --pipe's stdin at --block-timeout.
+var errBlockTimeout = errors.New("--block-timeout")
+
+// timedReader reads r in a goroutine of its own, so that a read may give
+// up at a deadline while the bytes still come. The goroutine ends when r
+// ends or stop is called, unless a read of r blocks for ever, which only
+// the end of the process ends.
+type timedReader struct {
+	chunks chan chunk
+	done   chan struct{}
+	rest   chunk // what the last read left of a chunk
+}
+
+type chunk struct {
+	b   []byte
+	err error
+}
+
+func newTimedReader(r io.Reader) *timedReader {
+	t := &timedReader{chunks: make(chan chunk), done: make(chan struct{})}
+	go func() {
+		for {
+			buf := make([]byte, 64<<10)
+			n, err := r.Read(buf)
+			select {
+			case t.chunks <- chunk{buf[:n], err}:
+			case <-t.done:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return t
+}
+
+// Read reads as r would, with no deadline.
+func (t *timedReader) Read(p []byte) (int, error) { return t.readBefore(p, time.Time{}) }
+
+// readBefore reads into p what has come, waiting until deadline (for ever
+// when zero) for something to come. Once r has failed or ended, every
+// read returns that.
+func (t *timedReader) readBefore(p []byte, deadline time.Time) (int, error) {
+	if len(t.rest.b) == 0 && t.rest.err == nil {
+		var timeout <-chan time.Time
+		if !deadline.IsZero() {
+			timer := time.NewTimer(time.Until(deadline))
+			defer timer.Stop()
+			timeout = timer.C
+		}
+		select {
+		case t.rest = <-t.chunks:
+		case <-timeout:
+			return 0, errBlockTimeout
+		}
+	}
+	n := copy(p, t.rest.b)
+	t.rest.b = t.rest.b[n:]
+	if len(t.rest.b) > 0 {
+		return n, nil
+	}
+	return n, t.rest.err
+}
+
+func (t *timedReader) stop() { close(t.done) }

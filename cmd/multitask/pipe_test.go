@@ -5,13 +5,17 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"testing/iotest"
 	"unsafe"
+
+	"github.com/multitask-go/multitask/cmd/multitask/internal/gnutest"
 )
 
 // TestPipeBlocksDoNotDependOnReads cuts the same input read whole, a byte
@@ -319,5 +323,31 @@ func TestShardKeepsKeysTogether(t *testing.T) {
 	}
 	if seen != 300 || len(owner) != 17 {
 		t.Errorf("%d lines and %d keys reached the jobs, want 300 and 17", seen, len(owner))
+	}
+}
+
+// TestBlockTimeoutMatchesGNU feeds stdin with a pause longer than
+// --block-timeout: the records that came before it make a block of their
+// own, as in GNU parallel.
+func TestBlockTimeoutMatchesGNU(t *testing.T) {
+	gnu := gnutest.Path(t)
+	ours := binary(t)
+	for _, tc := range []struct{ feed, args string }{
+		{`echo a; sleep 2.5; echo b`, `--pipe --bt 1 -k 'cat; echo -'`},
+		{`printf 'a\nb'; sleep 2.5; echo c`, `--pipe --bt 1 -k 'cat; echo -'`},
+		{`echo a; echo b; sleep 2.5; echo c`, `--pipe -N1 --bt 1 -k 'cat; echo -'`},
+	} {
+		outs := make([]string, 2)
+		var wg sync.WaitGroup
+		for i, tool := range []string{gnu, ours} {
+			wg.Go(func() {
+				out, err := exec.Command("/bin/sh", "-c", "("+tc.feed+") | "+tool+" "+tc.args).CombinedOutput()
+				outs[i] = fmt.Sprintf("%s(%v)", out, err)
+			})
+		}
+		wg.Wait()
+		if outs[1] != outs[0] {
+			t.Errorf("(%s) | multitask %s\n got %q\nwant %q (GNU parallel)", tc.feed, tc.args, outs[1], outs[0])
+		}
 	}
 }
