@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/multitask-go/multitask/cmd/multitask/internal/gnutest"
 	"github.com/multitask-go/multitask/internal/proctest"
 )
 
@@ -172,5 +174,36 @@ func TestInterruptSparesPerl(t *testing.T) {
 	}
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 255 {
 		t.Fatalf("exit %v, want 255 for an interrupted run", err)
+	}
+}
+
+// TestShebangMatchesGNU runs scripts whose #! line names GNU parallel, and
+// the same scripts naming multitask: the kernel passes the line's options
+// as one argument, which --shebang and --shebang-wrap take apart.
+func TestShebangMatchesGNU(t *testing.T) {
+	gnu := gnutest.Path(t)
+	ours := binary(t)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		line, body string
+		args       []string
+	}{
+		{"--shebang -r -k echo", "foo\nbar\n\nbaz\n", nil},
+		{"--hashbang -k echo x", "1\n2\n", nil},
+		{"--shebang-wrap -k /bin/sh", "echo \"arg: $1\"\n", []string{"a", "b c", "d"}},
+		{"--shebang-wrap -k /bin/sh", "echo never\n", nil},
+	} {
+		var outs [2]string
+		for i, tool := range []string{gnu, ours} {
+			script := filepath.Join(dir, "script"+strconv.Itoa(i))
+			if err := os.WriteFile(script, []byte("#!"+tool+" "+tc.line+"\n"+tc.body), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(script, tc.args...).CombinedOutput()
+			outs[i] = fmt.Sprintf("%s(%v)", out, err)
+		}
+		if outs[1] != outs[0] {
+			t.Errorf("#!multitask %s %q\n got %q\nwant %q (GNU parallel)", tc.line, tc.args, outs[1], outs[0])
+		}
 	}
 }

@@ -38,7 +38,7 @@ const version = "multitask 0.1"
 // run is the whole command: main only calls it, so that tests run every
 // behaviour in-process. It returns the exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	o, err := parseOptions(args)
+	o, err := parseOptions(shebangArgs(args))
 	if err == nil {
 		switch {
 		case o.help:
@@ -61,6 +61,46 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "Try 'multitask --help' for more information.")
 	}
 	return 255
+}
+
+// shebangArgs turns the command line that a script's #! line makes into
+// the one GNU parallel runs itself with: the kernel passes the options of
+// the #! line as one argument, then the script's path and arguments.
+//
+//   - #!/usr/bin/multitask --shebang OPTIONS: the script's lines, after the
+//     first, are the values (--skip-first-line -a SCRIPT OPTIONS). As in
+//     GNU, the last argument is the file read.
+//   - #!/usr/bin/multitask --shebang-wrap OPTIONS COMMAND: the script runs
+//     through COMMAND once per argument it is given, in parallel
+//     (OPTIONS COMMAND SCRIPT ::: ARGUMENTS).
+//
+// GNU runs itself again through the shell, which splits the options, and
+// the arguments too (but not the file read), at blanks: so does this. Any
+// other command line is returned as it is.
+func shebangArgs(args []string) []string {
+	if len(args) < 2 {
+		return args
+	}
+	split := func(words []string) []string {
+		var out []string
+		for _, w := range words {
+			out = append(out, strings.Fields(w)...)
+		}
+		return out
+	}
+	first := args[0]
+	for _, wrap := range []string{"--shebang-wrap", "--shebangwrap"} {
+		if rest, ok := strings.CutPrefix(first, wrap); ok {
+			return slices.Concat(strings.Fields(rest), args[1:2], []string{":::"}, split(args[2:]))
+		}
+	}
+	for _, bang := range []string{"--shebang", "--hashbang"} {
+		if rest, ok := strings.CutPrefix(first, bang); ok {
+			last := len(args) - 1
+			return slices.Concat([]string{"--skip-first-line", "-a", args[last]}, strings.Fields(rest), split(args[1:last]))
+		}
+	}
+	return args
 }
 
 // retryFromJoblog makes the run --retry-failed asks for: the commands of
