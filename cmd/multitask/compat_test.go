@@ -374,6 +374,12 @@ var compatCases = []compatCase{
 	{name: "use sockets percent", args: []string{"-k", "--use-sockets-instead-of-threads", "-j", "200%", barrier(2), ":::", "a", "b"}},
 	{name: "use cores", args: []string{"-k", "--use-cores-instead-of-threads", "-j", "+0", barrier(2), ":::", "a", "b"}},
 	{name: "use cpus", args: []string{"-k", "--use-cpus-instead-of-cores", "--number-of-cores"}},
+
+	// --template: a file written for each job.
+	{name: "template", args: []string{"-k", "-j1", "--template", "my.tmpl=t_{#}.out", "--colsep", ",", "--header", ":", "cat t_{#}.out; ls t_*", ":::", "x,y", "a,b", "c,d"}},
+	{name: "template cleanup", args: []string{"-k", "-j1", "--tmpl", "my.tmpl=t_{#}.out", "--cleanup", "--colsep", ",", "--header", ":", "cat t_{#}.out; ls t_*", ":::", "x,y", "a,b", "c,d"}},
+	{name: "template in a dry run", args: []string{"-k", "--template", "my.tmpl={}.out", "--dry-run", "cat {}.out", ":::", "a"}},
+	{name: "template missing", args: []string{"-k", "--template", "nosuch=x", "echo", ":::", "a"}},
 	// -r drops blank lines, and --header gives every job the header.
 	{name: "pipe skips blank lines", stdin: "a\n\n\nb\n \t\nc\n\n", args: []string{"-k", "--pipe", "-r", "--block", "3", "echo [; cat; echo ]"}},
 	{name: "pipe header", stdin: "H\na\nb\nc\n", args: []string{"-k", "--pipe", "--header", ":", "--block", "2", "echo [; cat; echo ]"}},
@@ -547,7 +553,8 @@ func TestCompatibleWithGNUParallel(t *testing.T) {
 	gnutest.Path(t)
 	pairs := make([]*pair, len(compatCases))
 	for i, tc := range compatCases {
-		files := map[string]string{"args.txt": "f1\nf 2\n", "more.txt": "m1\n", "procs.txt": "1\n", "noprocs.txt": "many\n", "parts.txt": partsText}
+		files := map[string]string{"args.txt": "f1\nf 2\n", "more.txt": "m1\n", "procs.txt": "1\n", "noprocs.txt": "many\n", "parts.txt": partsText,
+			"my.tmpl": "Xval: {x}\nYval: {y}\nFixed: {1}\nSeq: {#} {= $_ = uc =}\n"}
 		pairs[i] = &pair{files: files, stdin: tc.stdin, args: tc.args, gnuArgs: tc.gnuArgs}
 	}
 	startPairs(t, pairs...)

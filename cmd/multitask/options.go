@@ -66,18 +66,20 @@ type options struct {
 	// for {.} {/} {//} {/.} {#} {%}.
 	extReplace, baseReplace, dirReplace, baseExtReplace, seqReplace, slotReplace string
 
-	noKeepOrder   bool   // --no-keep-order: undoes -k
-	silent        bool   // --silent: undoes -v
-	gnu           bool   // --gnu: accepted; multitask behaves as GNU parallel anyway
-	skipFirstLine bool   // --skip-first-line: the first input line is no value
-	csv           bool   // --csv: values are CSV records
-	fifo          bool   // --fifo: each job's block in a named pipe
-	rrs           bool   // --remove-rec-sep: blocks without their record separators
-	groupBy       string // --group-by: blocks hold whole groups of lines of a key
-	shard, bin    string // --shard, --bin: the key that picks each line's job
-	showLimits    bool   // --show-limits: print the limits of command lines first
-	limit         string // --limit: a command whose exit status lets jobs start
-	blockTimeout  string // --block-timeout: cut a block from what came in this time
+	noKeepOrder   bool     // --no-keep-order: undoes -k
+	silent        bool     // --silent: undoes -v
+	gnu           bool     // --gnu: accepted; multitask behaves as GNU parallel anyway
+	skipFirstLine bool     // --skip-first-line: the first input line is no value
+	csv           bool     // --csv: values are CSV records
+	fifo          bool     // --fifo: each job's block in a named pipe
+	rrs           bool     // --remove-rec-sep: blocks without their record separators
+	groupBy       string   // --group-by: blocks hold whole groups of lines of a key
+	shard, bin    string   // --shard, --bin: the key that picks each line's job
+	showLimits    bool     // --show-limits: print the limits of command lines first
+	limit         string   // --limit: a command whose exit status lets jobs start
+	blockTimeout  string   // --block-timeout: cut a block from what came in this time
+	templates     []string // --template SOURCE=NAME: files written for each job
+	cleanup       bool     // --cleanup: --template's files are removed after their job
 	// --use-sockets-instead-of-threads, --use-cores-instead-of-threads
 	// and --use-cpus-instead-of-cores: what -j counts as a CPU.
 	useSockets, useCores, useCPUs bool
@@ -185,6 +187,9 @@ func newFlagSet(o *options) *flagSet {
 	fs.stringVar(&o.workdir, "workdir", 0, "DIR", "run the jobs in DIR, made if need be (replacement strings allowed; ... for a new temporary directory per job)")
 	fs.alias("workdir", "work-dir", "wd")
 	fs.intVar(&o.nice, "nice", 0, "N", "run the jobs at niceness N")
+	fs.stringsVar(&o.templates, "template", 0, "SRC=NAME", "before each job, write file NAME with SRC's text, replacement strings in both replaced")
+	fs.alias("template", "tmpl")
+	fs.boolVar(&o.cleanup, "cleanup", 0, "remove --template's files once their job has ended")
 	fs.stringsVar(&o.envs, "env", 0, "VAR", "give the jobs VAR (a name, a pattern such as 'FOO*', or _ for all) from here: --cluster workers get it; jobs run here have it already")
 	fs.boolVar(&o.outputFiles, "files", 0, "print the name of a file holding each job's stdout (in the temporary directory, or --results) instead of its output; stderr is dropped")
 	fs.alias("files", "output-as-files", "outputasfiles")

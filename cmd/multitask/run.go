@@ -186,6 +186,7 @@ type runPlan struct {
 
 	perl    *perl.Interp     // evaluates {= =} and --filter, when they are given
 	filters []*tmpl.Template // --filter's code
+	files   []templateFile   // --template's files
 
 	split pipeSplit  // how --pipe cuts stdin
 	pool  *blockPool // --pipe's block buffers, recycled
@@ -387,7 +388,11 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 			return nil, fmt.Errorf("%w: %v", errUsage, err)
 		}
 	}
-	if len(rpls) > 0 || len(o.filters) > 0 || parens.Has(words...) || parens.Has(o.tagString, o.ctagString, o.results, o.workdir) {
+	texts, err := o.templateTexts()
+	if err != nil {
+		return nil, err
+	}
+	if len(rpls) > 0 || len(o.filters) > 0 || parens.Has(words...) || parens.Has(o.tagString, o.ctagString, o.results, o.workdir) || parens.Has(texts...) {
 		if err = p.startPerl(); err != nil {
 			return nil, err
 		}
@@ -418,11 +423,12 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 	if colorAll := o.color || o.ctag || o.ctagString != ""; colorAll || o.colorFailed {
 		c.Color = colorizer(colorAll, o.colorFailed)
 	}
+	textOpts := tmpl.Options{
+		Replace: o.replace, Names: p.in.Names(), Text: true,
+		Plus: o.plus, Perl: p.perlEval(), Rpls: rpls, Parens: parens, Renames: topts.Renames,
+	}
 	text := func(option, s string) (*tmpl.Template, error) {
-		t, err := tmpl.Parse([]string{s}, tmpl.Options{
-			Replace: o.replace, Names: p.in.Names(), Text: true,
-			Plus: o.plus, Perl: p.perlEval(), Rpls: rpls, Parens: parens, Renames: topts.Renames,
-		})
+		t, err := tmpl.Parse([]string{s}, textOpts)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", errUsage, option, err)
 		}
@@ -454,6 +460,20 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		}
 		p.filters = append(p.filters, t)
 	}
+	// GNU parallel writes a --template file's name and text from a list
+	// of the values, put together without spaces.
+	glued := textOpts
+	glued.Glued = true
+	for i := 0; i < len(texts); i += 2 {
+		var f templateFile
+		if f.name, err = tmpl.Parse([]string{texts[i]}, glued); err == nil {
+			f.body, err = tmpl.Parse([]string{texts[i+1]}, glued)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: --template: %v", errUsage, err)
+		}
+		p.files = append(p.files, f)
+	}
 	c.Nice = o.nice
 	if c.Env, err = exportedEnv(o.envs, os.Environ()); err != nil {
 		return nil, err
@@ -476,8 +496,15 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 
 // templates are the plan's templates, those it has.
 func (p *runPlan) templates() []**tmpl.Template {
+	all := []**tmpl.Template{&p.tmpl, &p.measure, &p.tag, &p.resultsPath, &p.workdir}
+	for i := range p.filters {
+		all = append(all, &p.filters[i])
+	}
+	for i := range p.files {
+		all = append(all, &p.files[i].name, &p.files[i].body)
+	}
 	var ts []**tmpl.Template
-	for _, t := range []**tmpl.Template{&p.tmpl, &p.measure, &p.tag, &p.resultsPath, &p.workdir} {
+	for _, t := range all {
 		if *t != nil {
 			ts = append(ts, t)
 		}
@@ -905,8 +932,50 @@ func (p *runPlan) command(seq, slot int, args []string) engine.Command {
 		}
 		c.Skip = !p.perl.Filter(f.Expand(seq, slot, args).Line)
 	}
-	c.Err = p.perlErr()
+	// It writes --template's files for every job it starts, skipped or
+	// not, and in a dry run too.
+	for _, f := range p.files {
+		if err := f.write(seq, slot, args); err != nil && c.Err == nil {
+			c.Err = err
+		}
+	}
+	c.Err = cmp.Or(c.Err, p.perlErr())
 	return c
+}
+
+// templateTexts reads --template's values: the name, then the source's
+// text, of each file.
+func (o *options) templateTexts() ([]string, error) {
+	var texts []string
+	for _, t := range o.templates {
+		src, name, ok := strings.Cut(t, "=")
+		if !ok {
+			return nil, fmt.Errorf("%w: --template %s: give SOURCE=NAME", errUsage, t)
+		}
+		body, err := os.ReadFile(src)
+		if err != nil {
+			return nil, fmt.Errorf("cannot open '%s': %w", src, err)
+		}
+		texts = append(texts, name, string(body))
+	}
+	return texts, nil
+}
+
+// A templateFile is a file --template writes for each job: its name and
+// its text, each with the job's values in place.
+type templateFile struct{ name, body *tmpl.Template }
+
+func (f templateFile) write(seq, slot int, args []string) error {
+	name := f.name.Expand(seq, slot, args).Line
+	if err := os.WriteFile(name, []byte(f.body.Expand(seq, slot, args).Line), 0o666); err != nil {
+		return fmt.Errorf("--template: %w", err)
+	}
+	return nil
+}
+
+// remove removes the file written for a job, for --cleanup.
+func (f templateFile) remove(seq, slot int, args []string) {
+	os.Remove(f.name.Expand(seq, slot, args).Line)
 }
 
 // planLimit reads --limit: GNU parallel's "mem SIZE" and "load N" are
@@ -1168,6 +1237,11 @@ func (p *runPlan) execute(ctx context.Context) int {
 	c.Ended = func(r *engine.Result) {
 		// Ended is the last use of a --pipe block.
 		defer p.pool.put(r.Input)
+		if o.cleanup {
+			for _, f := range p.files {
+				f.remove(r.Seq, r.Slot, r.Args)
+			}
+		}
 		if r.Killed {
 			return
 		}

@@ -190,3 +190,13 @@ func TestRplExpand(t *testing.T) {
 		t.Errorf("--rpl without an evaluator: %v, want ErrPerlExpr", err)
 	}
 }
+
+func TestGlued(t *testing.T) {
+	tp, err := Parse([]string{"<{}> {1}{#}"}, Options{Text: true, Glued: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tp.Expand(3, 1, []string{"a", "b c"}).Line; got != "<ab c> a3" {
+		t.Errorf("glued: %q, want the values with nothing between them", got)
+	}
+}

@@ -62,6 +62,10 @@ type Options struct {
 	// Parens are the brackets of {= expr =} (--parens); the zero value
 	// is {= and =}.
 	Parens Parens
+	// Glued puts the values a replacement string inserts together, with
+	// no space between them: GNU parallel's --template files, which it
+	// prints as a list.
+	Glued bool
 	// Renames give built-in replacement strings other names, in turn, as
 	// --er, --bnr, --dnr, --bner, --seqreplace and --slotreplace do (and
 	// Replace for {}): {.} renamed XX is XX, and {.} plain text.
@@ -77,6 +81,7 @@ type Template struct {
 	items    []item
 	hasRpl   bool
 	quote    bool // -q
+	glued    bool // no space between a replacement string's values
 	quoteArg bool
 	context  bool // -X's context replace
 	// direct is set when commands may skip the shell, subject to the
@@ -162,7 +167,7 @@ func Parse(words []string, opt Options) (*Template, error) {
 		return nil, err
 	}
 	segs := make([][]part, len(words), len(words)+1)
-	t := &Template{quote: opt.Quote, context: opt.Context, perl: opt.Perl}
+	t := &Template{quote: opt.Quote, context: opt.Context, perl: opt.Perl, glued: opt.Glued}
 	for i, w := range words {
 		segs[i] = segment(w, names, opt.Plus, perl)
 		for _, p := range segs[i] {
@@ -503,7 +508,7 @@ func (t *Template) Expand(seq, slot int, args []string) Command {
 			e.sep()
 		case opGroup:
 			for j := range args {
-				if j > 0 {
+				if j > 0 && !t.glued {
 					e.sep()
 				}
 				for _, p := range it.parts {
