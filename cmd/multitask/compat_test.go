@@ -380,6 +380,14 @@ var compatCases = []compatCase{
 	{name: "template cleanup", args: []string{"-k", "-j1", "--tmpl", "my.tmpl=t_{#}.out", "--cleanup", "--colsep", ",", "--header", ":", "cat t_{#}.out; ls t_*", ":::", "x,y", "a,b", "c,d"}},
 	{name: "template in a dry run", args: []string{"-k", "--template", "my.tmpl={}.out", "--dry-run", "cat {}.out", ":::", "a"}},
 	{name: "template missing", args: []string{"-k", "--template", "nosuch=x", "echo", ":::", "a"}},
+
+	// The text of other options repeats around each value as the
+	// command's does.
+	{name: "tagstring with -X", args: []string{"-k", "-X", "-j1", "--tagstring", "T{}", "echo", ":::", "a", "b"}},
+	{name: "tagstring with -N", args: []string{"-k", "-N2", "--tagstring", "T{} {#}", "echo", ":::", "a", "b"}},
+	{name: "tagstring with -m", args: []string{"-k", "-m", "-j1", "--tagstring", "T{}", "echo", ":::", "a", "b"}},
+	{name: "tag with -X", args: []string{"-k", "-X", "-j1", "--tag", "echo", ":::", "a", "b"}},
+	{name: "template with -N", args: []string{"-k", "-N2", "--template", "my.tmpl=t_{#}.out", "--colsep", ",", "--header", ":", "cat t_*.out; ls t_*", ":::", "x,y", "a,b", "c,d"}},
 	// -r drops blank lines, and --header gives every job the header.
 	{name: "pipe skips blank lines", stdin: "a\n\n\nb\n \t\nc\n\n", args: []string{"-k", "--pipe", "-r", "--block", "3", "echo [; cat; echo ]"}},
 	{name: "pipe header", stdin: "H\na\nb\nc\n", args: []string{"-k", "--pipe", "--header", ":", "--block", "2", "echo [; cat; echo ]"}},

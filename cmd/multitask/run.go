@@ -423,8 +423,10 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 	if colorAll := o.color || o.ctag || o.ctagString != ""; colorAll || o.colorFailed {
 		c.Color = colorizer(colorAll, o.colorFailed)
 	}
+	// GNU parallel replaces in them as in the command: with -X, -N or -L,
+	// the text around a value repeats with it.
 	textOpts := tmpl.Options{
-		Replace: o.replace, Names: p.in.Names(), Text: true,
+		Replace: o.replace, Names: p.in.Names(), Text: true, Context: topts.Context,
 		Plus: o.plus, Perl: p.perlEval(), Rpls: rpls, Parens: parens, Renames: topts.Renames,
 	}
 	text := func(option, s string) (*tmpl.Template, error) {
