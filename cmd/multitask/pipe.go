@@ -61,7 +61,7 @@ func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 		if p.timeout > 0 {
 			t := newTimedReader(r)
 			defer t.stop()
-			in.r, in.timed = t, t
+			in.timed = t
 		}
 		sep := []byte(p.recEnd + p.recStart)
 		size := p.size
@@ -401,8 +401,8 @@ func (p *blockPool) put(b []byte) {
 type sysReader struct {
 	r   io.Reader
 	eof bool // r returned io.EOF; later reads return nothing
-	// timed, when set, is r, read until deadline: a read then fails with
-	// errBlockTimeout.
+	// timed, when set, reads r in its stead, until deadline (none when
+	// zero): a read then fails with errBlockTimeout.
 	timed    *timedReader
 	deadline time.Time
 }
@@ -548,9 +548,6 @@ func newTimedReader(r io.Reader) *timedReader {
 	}()
 	return t
 }
-
-// Read reads as r would, with no deadline.
-func (t *timedReader) Read(p []byte) (int, error) { return t.readBefore(p, time.Time{}) }
 
 // readBefore reads into p what has come, waiting until deadline (for ever
 // when zero) for something to come. Once r has failed or ended, every

@@ -1008,10 +1008,11 @@ func (p *runPlan) planLimit() error {
 			if stderr != nil {
 				cmd.Stderr = stderr
 			}
-			if err := cmd.Run(); cmd.ProcessState == nil {
-				return 0 // it cannot run: the jobs will fail to, and say why
-			} else if err != nil {
-				return cmd.ProcessState.ExitCode()
+			// One that cannot run at all limits nothing: the jobs will
+			// fail to run too, and say why.
+			var exit *exec.ExitError
+			if errors.As(cmd.Run(), &exit) {
+				return exit.ExitCode()
 			}
 			return 0
 		}
