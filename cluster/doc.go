@@ -34,6 +34,10 @@
 // result to a JetStream stream the submitting executor reads, and
 // acknowledges the task only once the server has stored the result.
 // Results never travel over core NATS, so a restarted server loses none.
+// The results a worker has for one executor while it publishes others go
+// together in its next message, and so do its questions before tasks
+// begin (see Cancellation): a busy worker sends a message for many tasks,
+// an idle one waits for none.
 //
 // Delivery is at least once: a task whose worker dies or stalls before it
 // acknowledges is delivered again after AckWait, and may then run a

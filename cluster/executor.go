@@ -491,24 +491,36 @@ func (c *client) closeIdleLocked() {
 // claimTimeout bounds the round trip that settles a cancellation.
 const claimTimeout = 5 * time.Second
 
-// onBegin answers a worker that asks whether it may begin a task: yes,
-// unless the task has ended here (cancelled, expired, stopped, or its
-// result came already). The executor's memory settles the race between a
-// worker's start and a cancellation, which spares the claims bucket a
-// write per task; a worker that gets no answer claims the task in the
-// bucket instead, where a cancellation also looks (see settle).
+// onBegin answers a worker that asks whether it may begin some tasks: yes
+// to each, unless the task has ended here (cancelled, expired, stopped, or
+// its result came already). The question is "<worker> <id>...", the
+// answer a byte per id, beginYes or beginNo. The executor's memory settles
+// the race between a worker's start and a cancellation, which spares the
+// claims bucket a write per task; a worker that gets no answer claims the
+// task in the bucket instead, where a cancellation also looks (see
+// settle).
 func (c *client) onBegin(m *nats.Msg) {
-	id, worker, _ := strings.Cut(string(m.Data), " ")
-	ok, wait := c.mayBegin(id, worker)
-	if wait != nil {
-		go func() { <-wait; c.onBegin(m) }()
-		return
+	worker, ids, _ := strings.Cut(string(m.Data), " ")
+	list := strings.Fields(ids)
+	c.answerBegin(m, worker, list, make([]byte, len(list)), 0)
+}
+
+// answerBegin answers the question m from its id number from on, and
+// then responds; a task whose cancellation or expiry is settling is
+// answered once it has settled, off the subscription's goroutine.
+func (c *client) answerBegin(m *nats.Msg, worker string, ids []string, answer []byte, from int) {
+	for i := from; i < len(ids); i++ {
+		ok, wait := c.mayBegin(ids[i], worker)
+		if wait != nil {
+			go func() { <-wait; c.answerBegin(m, worker, ids, answer, i) }()
+			return
+		}
+		answer[i] = beginNo
+		if ok {
+			answer[i] = beginYes
+		}
 	}
-	answer := beginNo
-	if ok {
-		answer = beginYes
-	}
-	_ = m.Respond([]byte(answer))
+	_ = m.Respond(answer)
 }
 
 // mayBegin answers worker, which asks to begin task id, unless a
@@ -631,8 +643,8 @@ func (c *client) stopRunning(en *entry, ctx context.Context) {
 	_, _ = c.nc.RequestWithContext(rctx, stopPrefix+worker, []byte(en.id))
 }
 
-// onResult delivers a result to its future; a later result of the same
-// task, from a task that ran more than once, is dropped.
+// onResult delivers the results of a message to their futures; a later
+// result of a task, from a task that ran more than once, is dropped.
 func (c *client) onResult(msg jetstream.Msg) {
 	if md, err := msg.Metadata(); err == nil {
 		c.lastResult.Store(max(c.lastResult.Load(), md.Sequence.Stream))
@@ -640,31 +652,40 @@ func (c *client) onResult(msg jetstream.Msg) {
 	if c.durable != nil {
 		_ = msg.Ack() // it is here: no need to deliver it again
 	}
-	h := msg.Headers()
-	en := c.take(h.Get(hID))
+	results, err := parseResults(msg.Data())
+	if err != nil {
+		return // no worker sent it
+	}
+	for i := range results {
+		c.deliverResult(&results[i])
+	}
+}
+
+// deliverResult delivers r to its future, unless that has ended.
+func (c *client) deliverResult(r *result) {
+	en := c.take(r.id)
 	if en == nil {
 		return
 	}
-	if n, err := strconv.Atoi(h.Get(hAttempts)); err == nil && n > 1 {
-		c.st.retried.Add(int64(n - 1))
+	if r.attempts > 1 {
+		c.st.retried.Add(int64(r.attempts - 1))
 	}
-	status := h.Get(hStatus)
-	if status == statusOK && h.Get(hObject) != "" {
-		go c.deliverObject(en, h.Get(hObject))
+	if r.status == statusOK && r.object != "" {
+		go c.deliverObject(en, r.object)
 		return
 	}
 	var err error
 	var value []byte
-	switch status {
+	switch r.status {
 	case statusOK:
-		value = msg.Data()
+		value = r.data
 		c.st.done.Add(1)
 	case statusDead:
 		c.st.dead.Add(1)
-		err = mp.UnmarshalError(msg.Data())
+		err = mp.UnmarshalError(r.data)
 	default:
 		c.st.failed.Add(1)
-		err = mp.UnmarshalError(msg.Data())
+		err = mp.UnmarshalError(r.data)
 	}
 	en.deliver(value, err)
 }

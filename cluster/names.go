@@ -29,7 +29,8 @@ const (
 	beginPrefix   = "multitask.begin." // core NATS: <executor>, may a worker begin a task
 )
 
-// Headers of a task message and of a result message.
+// Headers of a task message. What a result says is in the data of its
+// message (see appendResult).
 const (
 	hID          = "Multitask-Id"
 	hFunc        = "Multitask-Func"
@@ -41,8 +42,6 @@ const (
 	hBackoff     = "Multitask-Backoff"
 	hObject      = "Multitask-Object"
 	hObjectAbove = "Multitask-Object-Above"
-	hStatus      = "Multitask-Status"
-	hAttempts    = "Multitask-Attempts"
 )
 
 // Result statuses.
@@ -52,10 +51,11 @@ const (
 	statusDead  = "dead"
 )
 
-// The answers of an executor to a worker that asks to begin a task.
+// The answers of an executor to a worker that asks to begin a task, a
+// byte per task.
 const (
-	beginYes = "yes"
-	beginNo  = "no"
+	beginYes = 'y'
+	beginNo  = 'n'
 )
 
 // Claim values: the first writer of a task's key wins. A worker claims a

@@ -418,8 +418,14 @@ func (in *intruder) result(t *testing.T, subject, id string) (status string, err
 		if err := msg.DoubleAck(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if msg.Headers().Get("Multitask-Id") == id {
-			return msg.Headers().Get("Multitask-Status"), mp.UnmarshalError(msg.Data())
+		results, err := cluster.ParseResults(msg.Data())
+		if err != nil {
+			t.Fatalf("the results on %s: %v", subject, err)
+		}
+		for _, r := range results {
+			if r.ID == id {
+				return r.Status, mp.UnmarshalError(r.Data)
+			}
 		}
 	}
 }

@@ -57,21 +57,23 @@ func Serve(ctx context.Context, opts ...Option) error {
 // A worker takes tasks of one queue from JetStream and runs them, as many
 // at a time as it has slots.
 type worker struct {
-	id     string
-	cfg    *config
-	nc     *nats.Conn
-	l      *layout
-	cons   jetstream.Consumer
-	exec   *client            // the executor of this process, if any: asked by a call
-	pool   *mp.Pool           // nil: tasks run in goroutines
-	slots  chan struct{}      // a token per task fetched and not yet run
-	tail   chan struct{}      // a token per task whose outcome is on its way
-	cancel context.CancelFunc // ends the fetching
-	abort  context.CancelCauseFunc
-	runCtx context.Context // the parent of the tasks' contexts: aborted after the grace
-	sub    *nats.Subscription
-	wg     sync.WaitGroup // fetches and tasks
-	loops  sync.WaitGroup // the fetch loop, the heartbeat and the report loop
+	id      string
+	cfg     *config
+	nc      *nats.Conn
+	l       *layout
+	cons    jetstream.Consumer
+	exec    *client            // the executor of this process, if any: asked by a call
+	pool    *mp.Pool           // nil: tasks run in goroutines
+	slots   chan struct{}      // a token per task fetched and not yet run
+	tail    chan struct{}      // a token per task whose outcome is on its way
+	asks    *batcher[*ask]     // by executor, the questions before tasks begin
+	results *batcher[*outcome] // by executor, the outcomes to publish
+	cancel  context.CancelFunc // ends the fetching
+	abort   context.CancelCauseFunc
+	runCtx  context.Context // the parent of the tasks' contexts: aborted after the grace
+	sub     *nats.Subscription
+	wg      sync.WaitGroup // fetches and tasks
+	loops   sync.WaitGroup // the fetch loop, the heartbeat and the report loop
 
 	// The tasks the worker ended, which it reports to the totals bucket.
 	done, failed atomic.Int64
@@ -123,6 +125,8 @@ func startWorker(ctx context.Context, nc *nats.Conn, cfg *config, n int, exec *c
 		running: make(map[string]context.CancelCauseFunc),
 		ended:   make(chan struct{}, 1),
 	}
+	w.asks = newBatcher(&w.wg, w.askExecutor)
+	w.results = newBatcher(&w.wg, w.publishResults)
 	w.adoptAckWait(cons.CachedInfo())
 	if cfg.isolate {
 		popts := append([]mp.PoolOption{mp.Workers(n), mp.Grace(cfg.grace)}, cfg.pool...)
@@ -395,8 +399,8 @@ func isToken(s string) bool { return len(s) <= 64 && isName(s) }
 // task acknowledged, a retry asked for, or the task terminated.
 //
 // The task's slot is freed, by free, once its function has returned: the
-// round trips that report the outcome overlap the next task's run, as many
-// at a time as the tail allows.
+// round trips that report the outcome overlap the next task's run, for as
+// many tasks at a time as the tail allows.
 func (w *worker) handle(msg jetstream.Msg, free func()) {
 	t, err := parseTask(msg)
 	if err != nil {
@@ -442,15 +446,16 @@ func (w *worker) handle(msg jetstream.Msg, free func()) {
 	if err != nil {
 		status = statusError
 	}
-	w.tail <- struct{}{}
 	free()
 	w.finish(ctx, msg, t, value, err, status)
-	<-w.tail
 }
 
 // askTimeout bounds the wait for an executor's answer to a worker that
 // asks to begin a task, after which the worker claims it in the bucket.
 const askTimeout = 2 * time.Second
+
+// maxAsk is the most tasks a worker asks about in one question.
+const maxAsk = 1024
 
 // begin reports whether the worker may begin task t: it asks the task's
 // executor, which says no once the task has ended there, and claims the
@@ -467,13 +472,46 @@ func (w *worker) begin(ctx context.Context, t *task) bool {
 			<-wait
 		}
 	}
-	actx, cancel := context.WithTimeout(ctx, askTimeout)
-	reply, err := w.nc.RequestWithContext(actx, beginPrefix+strings.TrimPrefix(t.reply, resultsPrefix), []byte(t.id+" "+w.id))
-	cancel()
-	if err == nil {
-		return string(reply.Data) == beginYes
+	a := &ask{id: t.id, answer: make(chan byte, 1)}
+	w.asks.add(beginPrefix+strings.TrimPrefix(t.reply, resultsPrefix), a)
+	switch <-a.answer {
+	case beginYes:
+		return true
+	case beginNo:
+		return false
 	}
 	return w.claim(ctx, t.id)
+}
+
+// An ask is a task the worker asks its executor about; its answer is
+// beginYes, beginNo, or 0 when the executor did not answer.
+type ask struct {
+	id     string
+	answer chan byte
+}
+
+// askExecutor asks the executor at subject whether the worker may begin
+// the tasks of some asks, at most maxAsk of them, and tells them its
+// answers: none (zeros) when it does not answer well.
+func (w *worker) askExecutor(subject string, asks []*ask) int {
+	asks = asks[:min(len(asks), maxAsk)]
+	var q strings.Builder
+	q.WriteString(w.id)
+	for _, a := range asks {
+		q.WriteByte(' ')
+		q.WriteString(a.id)
+	}
+	ctx, cancel := context.WithTimeout(w.runCtx, askTimeout)
+	reply, err := w.nc.RequestWithContext(ctx, subject, []byte(q.String()))
+	cancel()
+	answers := make([]byte, len(asks))
+	if err == nil && len(reply.Data) == len(asks) {
+		answers = reply.Data
+	}
+	for i, a := range asks {
+		a.answer <- answers[i]
+	}
+	return len(asks)
 }
 
 // claim records in the claims bucket that this worker begins task id,
@@ -516,25 +554,30 @@ func (w *worker) adoptAckWait(info *jetstream.ConsumerInfo) {
 
 // keepAlive tells JetStream that the worker still holds msg, every third
 // of AckWait, until stop is called: a big argument may take longer to read
-// than AckWait.
+// than AckWait. A timer does it, rather than a goroutine per task.
 func (w *worker) keepAlive(msg jetstream.Msg) (stop func()) {
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		beat := time.NewTimer(time.Duration(w.ackWait.Load()) / 3)
-		defer beat.Stop()
-		for {
-			select {
-			case <-beat.C:
-				_ = msg.InProgress()
-				beat.Reset(time.Duration(w.ackWait.Load()) / 3)
-			case <-done:
-				return
-			}
+	var (
+		mu      sync.Mutex // held by a beat, so that none follows stop
+		stopped bool
+		beat    *time.Timer
+	)
+	period := func() time.Duration { return time.Duration(w.ackWait.Load()) / 3 }
+	mu.Lock()
+	defer mu.Unlock()
+	beat = time.AfterFunc(period(), func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !stopped {
+			_ = msg.InProgress()
+			beat.Reset(period())
 		}
-	}()
-	return func() { close(done); <-finished }
+	})
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		stopped = true
+		beat.Stop()
+	}
 }
 
 // run runs the task with a heartbeat that keeps JetStream from delivering
@@ -630,37 +673,63 @@ func backoff(base, max time.Duration, attempt int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
+// An outcome is a task's result on its way to its executor, with the
+// task's message, which is acknowledged once the result is stored.
+type outcome struct {
+	result
+	msg jetstream.Msg
+}
+
 // finish records a task that failed for good after more than one delivery
-// as dead, publishes the task's outcome, and acknowledges the task once the
+// as dead, and queues the task's outcome to be published, with those of
+// other tasks for the same executor; the task is acknowledged once its
 // result is stored: until then, a crash leaves it to be delivered again.
 func (w *worker) finish(ctx context.Context, msg jetstream.Msg, t *task, value []byte, runErr error, status string) {
-	res := nats.NewMsg(t.reply)
-	res.Header.Set(hID, t.id)
-	res.Header.Set(hStatus, status)
-	res.Header.Set(hAttempts, strconv.Itoa(t.attempt))
+	w.tail <- struct{}{} // given back by publishResults
+	o := &outcome{msg: msg, result: result{id: t.id, status: status, attempts: t.attempt}}
 	if runErr != nil {
-		res.Data = mp.MarshalError(runErr)
+		o.data = mp.MarshalError(runErr)
 	} else if len(value) > inline(cmp.Or(t.objectAbove, DefaultObjectAbove), w.nc) {
 		name, err := w.l.putObject(ctx, t.id+".result", value)
 		if err != nil {
-			res.Header.Set(hStatus, statusError)
-			res.Data = mp.MarshalError(err)
+			o.status = statusError
+			o.data = mp.MarshalError(err)
 		} else {
-			res.Header.Set(hObject, name)
+			o.object = name
 		}
 	} else {
-		res.Data = value
+		o.data = value
 	}
 	// The dead record goes first, so that a caller whose future has
 	// failed finds it in DeadTasks.
 	if runErr != nil && (t.attempt > 1 || status == statusDead) {
 		w.recordDead(ctx, t, runErr)
 	}
-	if !w.publish(ctx, res, "r."+t.id) {
-		return
+	w.results.add(t.reply, o)
+}
+
+// publishResults publishes to reply the results of as many outcomes as
+// one message holds, and acknowledges their tasks once it is stored.
+func (w *worker) publishResults(reply string, outs []*outcome) int {
+	limit := int(w.nc.MaxPayload()) - 4<<10 // room for the headers
+	var data []byte
+	n := 0
+	for ; n < len(outs) && (n == 0 || len(data)+resultSize(&outs[n].result) <= limit); n++ {
+		data = appendResult(data, &outs[n].result)
 	}
-	_ = msg.Ack()
-	w.count(res.Header.Get(hStatus))
+	defer func() {
+		for range n {
+			<-w.tail
+		}
+	}()
+	if !w.publish(w.runCtx, &nats.Msg{Subject: reply, Data: data}, nuid.Next()) {
+		return n // the worker aborts: the tasks run elsewhere
+	}
+	for _, o := range outs[:n] {
+		_ = o.msg.Ack()
+		w.count(o.status)
+	}
+	return n
 }
 
 // publish stores m in its stream, retrying while the server is away,
