@@ -330,10 +330,19 @@ func (e *Executor) ExecuteCall(t futures.Task, call *mp.Call) error {
 	if e.task.timeout > 0 {
 		m.Header.Set(hTimeout, strconv.FormatInt(int64(e.task.timeout), 10))
 	}
-	m.Header.Set(hRetries, strconv.Itoa(e.task.retries))
-	m.Header.Set(hRedeliv, strconv.Itoa(e.task.redeliveries))
-	m.Header.Set(hBackoff, e.task.backoff.String()+","+e.task.maxBackoff.String())
-	m.Header.Set(hObjectAbove, strconv.Itoa(e.task.objectAbove))
+	// A setting left at its default goes without a header, as the worker
+	// reads a missing one: every header costs each task on the server and
+	// in the worker.
+	if e.task.retries != 0 {
+		m.Header.Set(hRetries, strconv.Itoa(e.task.retries))
+		m.Header.Set(hBackoff, e.task.backoff.String()+","+e.task.maxBackoff.String())
+	}
+	if e.task.redeliveries != DefaultRedeliveries {
+		m.Header.Set(hRedeliv, strconv.Itoa(e.task.redeliveries))
+	}
+	if e.task.objectAbove != DefaultObjectAbove {
+		m.Header.Set(hObjectAbove, strconv.Itoa(e.task.objectAbove))
+	}
 	if len(arg) > inline(e.task.objectAbove, c.nc) {
 		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 		name, err := c.l.putObject(ctx, en.id+".arg", arg)

@@ -369,8 +369,11 @@ func parseTask(msg jetstream.Msg) (*task, error) {
 	}
 	t.timeout = time.Duration(num(hTimeout))
 	t.retries = num(hRetries)
-	t.redeliveries = num(hRedeliv)
-	t.objectAbove = num(hObjectAbove)
+	t.redeliveries = DefaultRedeliveries
+	if h.Get(hRedeliv) != "" {
+		t.redeliveries = num(hRedeliv)
+	}
+	t.objectAbove = cmp.Or(num(hObjectAbove), DefaultObjectAbove)
 	if b := h.Get(hBackoff); b != "" && err == nil {
 		base, max, _ := strings.Cut(b, ",")
 		var err1, err2 error
@@ -677,7 +680,8 @@ func backoff(base, max time.Duration, attempt int) time.Duration {
 // task's message, which is acknowledged once the result is stored.
 type outcome struct {
 	result
-	msg jetstream.Msg
+	msg       jetstream.Msg
+	stopBeats func() // of the heartbeat that keeps msg ours while the result waits
 }
 
 // finish records a task that failed for good after more than one delivery
@@ -686,10 +690,11 @@ type outcome struct {
 // result is stored: until then, a crash leaves it to be delivered again.
 func (w *worker) finish(ctx context.Context, msg jetstream.Msg, t *task, value []byte, runErr error, status string) {
 	w.tail <- struct{}{} // given back by publishResults
-	o := &outcome{msg: msg, result: result{id: t.id, status: status, attempts: t.attempt}}
+	// A result may wait behind others while the server is slow or away.
+	o := &outcome{msg: msg, result: result{id: t.id, status: status, attempts: t.attempt}, stopBeats: w.keepAlive(msg)}
 	if runErr != nil {
 		o.data = mp.MarshalError(runErr)
-	} else if len(value) > inline(cmp.Or(t.objectAbove, DefaultObjectAbove), w.nc) {
+	} else if len(value) > inline(t.objectAbove, w.nc) {
 		name, err := w.l.putObject(ctx, t.id+".result", value)
 		if err != nil {
 			o.status = statusError
@@ -718,7 +723,8 @@ func (w *worker) publishResults(reply string, outs []*outcome) int {
 		data = appendResult(data, &outs[n].result)
 	}
 	defer func() {
-		for range n {
+		for _, o := range outs[:n] {
+			o.stopBeats()
 			<-w.tail
 		}
 	}()
