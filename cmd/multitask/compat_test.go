@@ -549,6 +549,19 @@ var compatCases = []compatCase{
 	{name: "shell quote dry run", args: []string{"-k", "--dry-run", "--shell-quote", "echo", ":::", "a b"}},
 	{name: "total jobs", args: []string{"-k", "--total-jobs", "5", "--plus", "echo", "{##}", "{= $_=total_jobs() =}", ":::", "a", "b"}},
 	{name: "total jobs halt", args: []string{"-k", "-j1", "--total-jobs", "4", "--halt", "soon,fail=50%", "echo {}; exit {}", ":::", "0", "1", "1", "0", "0"}},
+
+	// --semaphore in the foreground: one job, of no value, with stdin.
+	{name: "semaphore status", args: []string{"--semaphore", "--fg", "--id", "compat", "echo hi; exit 3"}},
+	{name: "semaphore killed", args: []string{"--fg", "--id", "compat", "kill -9 $$"}},
+	{name: "semaphore status above 255", args: []string{"--fg", "--id", "compat", "exit 300"}},
+	{name: "semaphore no value", args: []string{"--fg", "--id", "compat", "echo", "[{}]", "x"}},
+	{name: "semaphore drops sources", args: []string{"--fg", "--semaphore-name", "compat", "echo", "a", ":::", "b", "c"}},
+	{name: "semaphore stdin", stdin: "x\ny\n", args: []string{"--fg", "--id", "compat", "cat"}},
+	{name: "semaphore arg file", stdin: "ignored\n", args: []string{"--fg", "--id", "compat", "-a", "args.txt", "cat"}},
+	{name: "semaphore two arg files", args: []string{"--fg", "--id", "compat", "-a", "args.txt", "-a", "more.txt", "cat"}},
+	{name: "semaphore wait", args: []string{"--wait", "--id", "compat-free"}},
+	{name: "semaphore tag", args: []string{"--fg", "--id", "compat", "--tag", "echo", "t"}},
+	{name: "semaphore slots", args: []string{"--fg", "--id", "compat", "-j3", "echo $PARALLEL_SEQ $PARALLEL_JOBSLOT"}},
 }
 
 // csvText is CSV with quoted fields, doubled quotes, a field over two

@@ -83,7 +83,7 @@ func TestParseOptionsErrors(t *testing.T) {
 		{"not a count", []string{"--retries", "x", "echo"}, "--retries"},
 		{"ambiguous", []string{"--jo", "2", "echo"}, "ambiguous (joblog, jobs)"},
 		{"ambiguous over aliases", []string{"--ta", "echo"}, "ambiguous (tag, tag-string, tagstring)"},
-		{"a GNU option not supported", []string{"--semaphoret", "5", "echo"}, "--semaphoret"},
+		{"a GNU option not supported", []string{"--tmu", "echo"}, "--tmu"},
 		{"underscore for dash", []string{"--dry_run", "echo"}, "--dry_run"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -58,6 +58,8 @@ func TestJoblogMatchesGNU(t *testing.T) {
 		{"pipe sends from a file", []string{"-k", "--pipe", "--block", "12", "--joblog", "jl", "wc", "-c"}},
 		{"pipe sends the header", []string{"-k", "--pipe", "--header", ":", "--block", "10", "--joblog", "jl", "wc", "-c"}},
 		{"pipe part sends nothing", []string{"-k", "--pipe-part", "-a", "part", "--block", "20", "--joblog", "jl", "wc", "-c"}},
+		{"semaphore", []string{"--fg", "--id", "joblog", "--joblog", "jl", "echo", "{}", "x"}},
+		{"semaphore failed", []string{"--fg", "--id", "joblog", "--joblog", "jl", "exit 5"}},
 		{"retries until one succeeds", []string{"-k", "--joblog", "jl", "--retries", "3", "if [ -e {}.tried ]; then echo ok; else touch {}.tried; exit 1; fi", ":::", "a", "b"}},
 		// A timed-out job logs -1 unless it exited with a status of its
 		// own, and the signal that ended it, if one did.

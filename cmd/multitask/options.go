@@ -130,6 +130,12 @@ type options struct {
 
 	cluster string // --cluster: the jobs run on a cluster's workers
 
+	// --semaphore (see semaphore.go).
+	semaphore, fg, bg, wait bool
+	semName                 string        // --id
+	semTimeoutArg           string        // --semaphore-timeout as given
+	semTimeout              time.Duration // below 0: give up after -semTimeout
+
 	jobsFile string // -j FILE: the file that holds the count of jobs
 
 	delimSet    bool // -d was given, possibly empty (paragraph mode)
@@ -314,6 +320,16 @@ func newFlagSet(o *options) *flagSet {
 	fs.boolVar(&o.fifo, "fifo", 0, "as --cat, with a named pipe the job must read instead of a file")
 	fs.boolVar(&o.cat, "cat", 0, "give each job its block in a temporary file, named by {} and $PARALLEL_TMP, instead of on its stdin")
 
+	fs.group("Semaphore (GNU's sem)")
+	fs.boolVar(&o.semaphore, "semaphore", 0, "run the command once, in the background, when one of the -j places (default 1) of a semaphore shared by name is free")
+	fs.stringVar(&o.semName, "semaphore-name", 0, "NAME", "the semaphore's name (default: the terminal's); implies --semaphore")
+	fs.alias("semaphore-name", "semaphorename", "id")
+	fs.boolVar(&o.fg, "fg", 0, "with --semaphore: run in the foreground, and exit with the command's status")
+	fs.boolVar(&o.bg, "bg", 0, "with --semaphore: run in the background (the default); implies --semaphore")
+	fs.boolVar(&o.wait, "wait", 0, "wait until fewer than -j (default 1) commands hold the semaphore; implies --semaphore")
+	fs.stringVar(&o.semTimeoutArg, "semaphore-timeout", 0, "DUR", "take the semaphore anyway after DUR; with -DUR, exit 1 then")
+	fs.alias("semaphore-timeout", "semaphoretimeout", "st")
+
 	fs.group("Cluster")
 	fs.stringVar(&o.cluster, "cluster", 0, "URL", "run the jobs on the workers of the cluster at URL (multitask worker); embedded: a cluster of -j workers here")
 
@@ -381,6 +397,19 @@ func parseOptions(args []string) (*options, error) {
 	o.recEndSet, o.recStartSet = fs.changed("recend"), fs.changed("recstart")
 	if o.haltOnErr {
 		o.halt = "now,fail=1"
+	}
+	if o.isSemaphore() && !fs.changed("jobs") {
+		o.jobs = "1" // GNU's sem runs one command at a time, unless told
+	}
+	if o.semTimeoutArg != "" {
+		d, err := parseDuration(strings.TrimPrefix(o.semTimeoutArg, "-"))
+		if err != nil {
+			return nil, fmt.Errorf("--semaphore-timeout: %w", err)
+		}
+		o.semTimeout = d
+		if strings.HasPrefix(o.semTimeoutArg, "-") {
+			o.semTimeout = -d
+		}
 	}
 	if _, err := strconv.ParseFloat(o.minVersion, 64); o.minVersion != "" && err != nil {
 		return nil, fmt.Errorf("%w: --minversion %s: a number is expected", errUsage, o.minVersion)

@@ -51,6 +51,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if code, ok := o.answer(stdout); ok {
 			return code
 		}
+		if o.isSemaphore() {
+			return o.runSemaphore(ctx, args, stdin, stdout, stderr)
+		}
 		var r *runPlan
 		if r, err = o.plan(stdin, stdout, stderr); err == nil {
 			return r.execute(ctx)
@@ -674,6 +677,9 @@ func (p *runPlan) planParts(warn func(string)) error {
 
 // jobs numbers the input's values as jobs.
 func (p *runPlan) jobs() iter.Seq2[engine.Job, error] {
+	if p.o.isSemaphore() {
+		return p.semaphoreJob()
+	}
 	if p.o.pipePart {
 		return partJobs(p.parts)
 	}
@@ -1237,9 +1243,11 @@ func (p *runPlan) execute(ctx context.Context) int {
 		jobs = counted(jobs, prog)
 	}
 	var endErr error
+	semExit := 0 // --semaphore exits with its one job's status
 	c.Ended = func(r *engine.Result) {
 		// Ended is the last use of a --pipe block.
 		defer p.pool.put(r.Input)
+		semExit = r.ExitValue()
 		if o.cleanup {
 			for _, f := range p.files {
 				f.remove(r.Seq, r.Slot, r.Args)
@@ -1342,6 +1350,9 @@ func (p *runPlan) execute(ctx context.Context) int {
 		// whole, as GNU parallel's interrupted runs do.
 		return 255
 	default:
+	}
+	if o.isSemaphore() {
+		return semExit
 	}
 	return sum.ExitCode()
 }
