@@ -417,6 +417,9 @@ func (w *worker) handle(msg jetstream.Msg, free func()) {
 		return
 	}
 	if !w.begin(ctx, t) {
+		if w.runCtx.Err() != nil {
+			return // the worker stopped before it could ask: the task runs elsewhere
+		}
 		_ = msg.Term() // its submitter gave up on it first
 		return
 	}

@@ -38,6 +38,12 @@ func semaphoreRun(ctx context.Context, bin, dir, tmp string, args ...string) (st
 	return string(b), cmd.ProcessState.ExitCode()
 }
 
+// waitFor is a shell loop that waits for the file name to exist, for at
+// most 30 s: a background job outlives a test that fails.
+func waitFor(name string) string {
+	return "i=0; while [ ! -e " + name + " ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done"
+}
+
 // TestSemaphoreRunsInTheBackground: --semaphore returns as soon as its job
 // has a place, and leaves the job running; the next command of the same
 // semaphore waits for that place; --wait waits for the last.
@@ -45,7 +51,7 @@ func TestSemaphoreRunsInTheBackground(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	dir, tmp, bin := t.TempDir(), t.TempDir(), binary(t)
-	gated := "while [ ! -e go ]; do sleep 0.01; done; echo one > out1"
+	gated := waitFor("go") + "; echo one > out1"
 	if out, code := semaphoreRun(ctx, bin, dir, tmp, "--semaphore", "--id", "bg", gated); code != 0 || out != "" {
 		t.Fatalf("the first command: %q, exit %d", out, code)
 	}
@@ -65,8 +71,14 @@ func TestSemaphoreRunsInTheBackground(t *testing.T) {
 	if r := <-second; r.out != "one\n" || r.code != 0 {
 		t.Fatalf("the second command, which must wait for the first: %q, exit %d", r.out, r.code)
 	}
-	if _, code := semaphoreRun(ctx, bin, dir, tmp, "--wait", "--id", "bg", "--st", "-20"); code != 0 {
-		t.Fatalf("--wait: exit %d", code)
+	waitFree(t, ctx, bin, dir, tmp, "bg")
+}
+
+// waitFree runs --wait on the semaphore id, which must be free within 20 s.
+func waitFree(t *testing.T, ctx context.Context, bin, dir, tmp, id string) {
+	t.Helper()
+	if out, code := semaphoreRun(ctx, bin, dir, tmp, "--wait", "--id", id, "--st", "-20"); code != 0 {
+		t.Fatalf("--wait on %s: %q, exit %d", id, out, code)
 	}
 }
 
@@ -77,14 +89,12 @@ func TestSemaphoreCountsAcrossProcesses(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	dir, tmp, bin := t.TempDir(), t.TempDir(), binary(t)
-	for _, job := range []string{"touch a; while [ ! -e b ]; do sleep 0.01; done", "touch b; while [ ! -e a ]; do sleep 0.01; done"} {
+	for _, job := range []string{"touch a; " + waitFor("b"), "touch b; " + waitFor("a")} {
 		if _, code := semaphoreRun(ctx, bin, dir, tmp, "-j2", "--id", "two", job); code != 0 {
 			t.Fatalf("%s: exit %d", job, code)
 		}
 	}
-	if _, code := semaphoreRun(ctx, bin, dir, tmp, "--wait", "--id", "two", "--st", "-20"); code != 0 {
-		t.Fatalf("--wait: exit %d; the two jobs did not run at once", code)
-	}
+	waitFree(t, ctx, bin, dir, tmp, "two") // else the jobs did not run at once
 }
 
 // TestSemaphorePlaceOfAKilledRun: a place is free again once the run that
@@ -116,9 +126,7 @@ func TestSemaphorePlaceOfAKilledRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
-	if out, code := semaphoreRun(ctx, bin, dir, tmp, "--wait", "--id", "killed", "--st", "-20"); code != 0 {
-		t.Fatalf("--wait after the run was killed: %q, exit %d", out, code)
-	}
+	waitFree(t, ctx, bin, dir, tmp, "killed")
 	for _, kid := range proctest.Children(os.Getpid()) {
 		t.Errorf("process %d left running", kid)
 	}
