@@ -73,6 +73,9 @@ func seqArgs(n int, cmd ...string) []string {
 	return args
 }
 
+// fastaText is records that start with a line of >, as FASTA files hold.
+const fastaText = ">a\nAC\nGT\n>b\nTT\n>c\nGG\nCC\n>d\nA\n"
+
 var compatCases = []compatCase{
 	{name: "values", args: []string{"-k", "echo", ":::", "a", "b", "c"}},
 	{name: "stdin lines", stdin: "x\ny\n\nz", args: []string{"-k", "echo", "[{}]"}},
@@ -549,6 +552,17 @@ var compatCases = []compatCase{
 	{name: "shell quote dry run", args: []string{"-k", "--dry-run", "--shell-quote", "echo", ":::", "a b"}},
 	{name: "total jobs", args: []string{"-k", "--total-jobs", "5", "--plus", "echo", "{##}", "{= $_=total_jobs() =}", ":::", "a", "b"}},
 	{name: "total jobs halt", args: []string{"-k", "-j1", "--total-jobs", "4", "--halt", "soon,fail=50%", "echo {}; exit {}", ":::", "0", "1", "1", "0", "0"}},
+
+	// --regexp: --recstart and --recend as regular expressions.
+	{name: "regexp records", stdin: fastaText, args: []string{"-k", "--pipe", "--regexp", "--recstart", "^>", "-N1", "cat; echo -"}},
+	{name: "regexp two records", stdin: fastaText, args: []string{"-k", "--pipe", "--regexp", "--recstart", "^>", "-N2", "cat; echo -"}},
+	{name: "regexp garbage first", stdin: "junk\n" + fastaText, args: []string{"-k", "--pipe", "--regexp", "--recstart", "^>", "-N1", "cat; echo -"}},
+	{name: "regexp blocks", stdin: fastaText, args: []string{"-k", "--pipe", "--regexp", "--recstart", "^>", "--block", "8", "cat; echo -"}},
+	{name: "regexp alternation", stdin: "x1\nA\ny2\nB\nx3\n", args: []string{"-k", "--pipe", "--regexp", "--recstart", "x|y", "-N1", "cat; echo -"}},
+	{name: "regexp end and start", stdin: "a;\nb;\nc;\n", args: []string{"-k", "--pipe", "--regexp", "--recend", ";\\n", "--recstart", "[a-z]", "-N2", "cat; echo -"}},
+	{name: "regexp end", stdin: "1,2;3;4,5;", args: []string{"-k", "--pipe", "--regexp", "--recend", "[,;]", "-N2", "cat; echo -"}},
+	{name: "regexp remove separators", stdin: fastaText, args: []string{"-k", "--pipe", "--regexp", "--recstart", "^>", "--rrs", "-N1", "cat; echo -"}},
+	{name: "regexp remove both", stdin: "a1;\nb2;\nc3;\n", args: []string{"-k", "--pipe", "--regexp", "--recend", ";\\n", "--recstart", "[a-z]", "--rrs", "-N1", "cat; echo -"}},
 
 	// --semaphore in the foreground: one job, of no value, with stdin.
 	{name: "semaphore status", args: []string{"--semaphore", "--fg", "--id", "compat", "echo hi; exit 3"}},

@@ -73,6 +73,7 @@ type options struct {
 	csv           bool     // --csv: values are CSV records
 	fifo          bool     // --fifo: each job's block in a named pipe
 	rrs           bool     // --remove-rec-sep: blocks without their record separators
+	regexp        bool     // --regexp: --recend and --recstart are regular expressions
 	groupBy       string   // --group-by: blocks hold whole groups of lines of a key
 	shard, bin    string   // --shard, --bin: the key that picks each line's job
 	showLimits    bool     // --show-limits: print the limits of command lines first
@@ -312,6 +313,8 @@ func newFlagSet(o *options) *flagSet {
 	fs.stringVar(&o.bin, "bin", 0, "KEY", "as --shard, the key being the number of the job (modulo -j; 0 is the last job)")
 	fs.stringVar(&o.blockTimeout, "block-timeout", 0, "DUR", "with --pipe: when a whole block has not come in DUR (at least a second), give a job the records that have")
 	fs.alias("block-timeout", "blocktimeout", "bt")
+	fs.boolVar(&o.regexp, "regexp", 0, "--recend and --recstart are regular expressions (Go's syntax; ^ and $ match at lines)")
+	fs.alias("regexp", "regex")
 	fs.boolVar(&o.rrs, "remove-rec-sep", 0, "remove --recend and --recstart from the blocks of --pipe")
 	fs.alias("remove-rec-sep", "removerecsep", "rrs")
 	fs.boolVar(&o.roundRobin, "round-robin", 0, "with --pipe: start at most -j jobs, and give each block to whichever running job takes it first")
@@ -404,7 +407,7 @@ func parseOptions(args []string) (*options, error) {
 	if o.semTimeoutArg != "" {
 		d, err := parseDuration(strings.TrimPrefix(o.semTimeoutArg, "-"))
 		if err != nil {
-			return nil, fmt.Errorf("--semaphore-timeout: %w", err)
+			return nil, fmt.Errorf("%w: --semaphore-timeout: %s", errUsage, strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
 		}
 		o.semTimeout = d
 		if strings.HasPrefix(o.semTimeoutArg, "-") {

@@ -36,6 +36,9 @@ type pipeSplit struct {
 	noEmpty  bool           // -r: drop blank lines
 	csv      bool           // --csv: blocks end at a line end outside quotes
 	rrs      bool           // --remove-rec-sep: blocks lose their record separators
+	// re, with --regexp, finds record ends and starts as regular
+	// expressions rather than as recEnd and recStart.
+	re *recordRegexps
 	// timeout (--block-timeout), when positive, cuts a block from what
 	// has come when a whole one has not come in that time.
 	timeout time.Duration
@@ -87,10 +90,17 @@ func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 				buf = append(buf[:0], rest...)
 			}
 			if p.rrs {
-				job.Input = append(job.Input[:len(header)], removeRecSep(job.Input[len(header):], p.recEnd, p.recStart)...)
+				block := job.Input[len(header):]
+				if p.re != nil {
+					block = p.re.removeSep(block)
+				} else {
+					block = removeRecSep(block, p.recEnd, p.recStart)
+				}
+				job.Input = append(job.Input[:len(header)], block...)
 			}
 			return yield(job, nil)
 		}
+		garbageRead := false // --regexp -N: what comes before the first record
 		for {
 			in.deadline = time.Now().Add(p.timeout)
 			eof, err := in.fill(&buf, size-len(buf)%size)
@@ -127,6 +137,28 @@ func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 				}
 				if eof {
 					cut = 0 // what is left is the last block
+				}
+			case p.re != nil && p.records > 0:
+				if !garbageRead {
+					// GNU parallel makes what comes before the first
+					// record start a block of its own.
+					garbageRead = true
+					if cut = p.re.garbage(buf); cut > 0 && !emit(cut) {
+						return
+					}
+				}
+				for len(buf) > 0 {
+					i := p.re.nthCut(buf, p.records*max(p.lines, 1))
+					if i <= 0 {
+						break
+					}
+					if cut = i; !emit(cut) {
+						return
+					}
+				}
+			case p.re != nil && !eof:
+				if cut = p.re.lastCut(buf); cut > 0 && !emit(cut) {
+					return
 				}
 			case p.records > 0:
 				// As many blocks of that many records as buf holds;
@@ -170,7 +202,7 @@ func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 // file. When it ends, f's offset is where blocks would have left it.
 func (p pipeSplit) sections(f *os.File) (iter.Seq2[engine.Job, error], bool) {
 	sep := []byte(p.recEnd + p.recStart)
-	if p.header != nil || p.records > 0 || p.lines > 0 || p.noEmpty || p.csv || p.rrs || len(sep) == 0 {
+	if p.re != nil || p.header != nil || p.records > 0 || p.lines > 0 || p.noEmpty || p.csv || p.rrs || len(sep) == 0 {
 		return nil, false
 	}
 	fi, err := f.Stat()
@@ -498,6 +530,13 @@ func (o *options) records(p *pipeSplit) error {
 		if p.header, err = regexp.Compile(`^(?:` + h + `)`); err != nil {
 			return fmt.Errorf("%w: --header: %v", errUsage, err)
 		}
+	}
+	if o.regexp {
+		if o.pipePart {
+			return fmt.Errorf("%w: --regexp cannot be combined with --pipe-part", errUsage)
+		}
+		p.re, err = newRecordRegexps(o.recEnd, o.recStart, o.recEndSet, o.recStartSet)
+		return err
 	}
 	if o.recEndSet || !o.recStartSet {
 		// --recstart alone leaves records without an end of their own,
