@@ -564,6 +564,8 @@ var compatCases = []compatCase{
 	{name: "regexp remove separators", stdin: fastaText, args: []string{"-k", "--pipe", "--regexp", "--recstart", "^>", "--rrs", "-N1", "cat; echo -"}},
 	{name: "regexp remove both", stdin: "a1;\nb2;\nc3;\n", args: []string{"-k", "--pipe", "--regexp", "--recend", ";\\n", "--recstart", "[a-z]", "--rrs", "-N1", "cat; echo -"}},
 
+	{name: "memsuspend", args: []string{"-k", "--memsuspend", "1M", "echo", ":::", "a", "b"}},
+
 	// --semaphore in the foreground: one job, of no value, with stdin.
 	{name: "semaphore status", args: []string{"--semaphore", "--fg", "--id", "compat", "echo hi; exit 3"}},
 	{name: "semaphore killed", args: []string{"--fg", "--id", "compat", "kill -9 $$"}},

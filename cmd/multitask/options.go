@@ -112,15 +112,16 @@ type options struct {
 	results      string
 	json         bool
 
-	bar      bool
-	progress bool
-	eta      bool
-	memFree  string
-	load     string
-	delay    string
-	memLimit string
-	maxLines string // -l, --max-lines, as given
-	maxChars string // -s, --max-chars, as given
+	bar        bool
+	progress   bool
+	eta        bool
+	memFree    string
+	memSuspend string
+	load       string
+	delay      string
+	memLimit   string
+	maxLines   string // -l, --max-lines, as given
+	maxChars   string // -s, --max-chars, as given
 
 	pipe     bool
 	pipePart bool // --pipe-part: cut the files of -a and :::: into parts, without reading them
@@ -289,6 +290,7 @@ func newFlagSet(o *options) *flagSet {
 	fs.boolVar(&o.progress, "progress", 0, "as --eta")
 	fs.intVar(&o.totalJobs, "total-jobs", 0, "N", "take N as the number of jobs, for --bar, --eta, a percentage --halt, {##} and total_jobs(), instead of counting them")
 	fs.alias("total-jobs", "totaljobs", "total")
+	fs.stringVar(&o.memSuspend, "memsuspend", 0, "SIZE", "start a job only while SIZE more of memory is available; stop (SIGSTOP) the youngest jobs while less than 2 × SIZE is, and let them go on as it comes back")
 	fs.stringVar(&o.memFree, "memfree", 0, "SIZE", "start a job only while SIZE of memory is available (k, M, G); kill the youngest job while less than half is")
 	fs.stringVar(&o.load, "load", 0, "N", "start a job only while the load is below N: N, N% of the cores, +N or -N cores")
 	fs.stringVar(&o.limit, "limit", 0, "CMD", "before starting a job, run CMD: exit 0 starts it, 1 waits, 2 also kills the youngest job; 'mem SIZE' is --memfree SIZE and 'load N' --load N")

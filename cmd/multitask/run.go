@@ -280,6 +280,11 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 			return nil, err
 		}
 	}
+	if o.memSuspend != "" {
+		if c.MemSuspend, err = parseSize(o.memSuspend); err != nil {
+			return nil, err
+		}
+	}
 	if o.load != "" {
 		if c.Load, err = parseLoad(o.load); err != nil {
 			return nil, err

@@ -127,7 +127,11 @@ type Config struct {
 	// when jobs run here (Exec is nil), kills the youngest running job
 	// while less than half of it is.
 	MemFree int64
-	Load    float64 // start a job only while fewer processes than this run (GNU's load)
+	// MemSuspend starts a job only with this much more memory available,
+	// and, when jobs run here, stops the youngest running jobs while less
+	// than twice it is, as GNU parallel's --memsuspend does.
+	MemSuspend int64
+	Load       float64 // start a job only while fewer processes than this run (GNU's load)
 	// Limit runs --limit's command and returns its exit status: 0 lets a
 	// job start, any other holds the starts back, and 2, when jobs run
 	// here, also kills the youngest running job.
@@ -326,8 +330,8 @@ func Run(ctx context.Context, cfg Config, jobs iter.Seq2[Job, error]) (Summary, 
 	var watching sync.WaitGroup
 	if r.exec == nil {
 		r.exec = jobexec.Run
-		if cfg.MemFree > 0 || cfg.Limit != nil {
-			r.mem = newMemWatch(cfg.MemFree, r.cfg.memAvailable, cfg.Limit)
+		if cfg.MemFree > 0 || cfg.MemSuspend > 0 || cfg.Limit != nil {
+			r.mem = newMemWatch(cfg.MemFree, cfg.MemSuspend, r.cfg.memAvailable, cfg.Limit)
 			watchCtx, stopWatch := context.WithCancel(ctx)
 			defer func() { stopWatch(); watching.Wait() }()
 			watching.Go(func() { r.mem.watch(watchCtx) })
@@ -543,7 +547,7 @@ func (r *runner) waitResources(last *time.Time) bool {
 			return false
 		}
 	}
-	for !resourcesFree(r.cfg.MemFree, r.cfg.memAvailable, r.cfg.Load) || r.cfg.Limit != nil && r.cfg.Limit() != 0 {
+	for !resourcesFree(r.cfg.MemFree+r.cfg.MemSuspend, r.cfg.memAvailable, r.cfg.Load) || r.cfg.Limit != nil && r.cfg.Limit() != 0 {
 		if !r.sleep(100 * time.Millisecond) {
 			return false
 		}

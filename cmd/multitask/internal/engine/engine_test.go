@@ -697,3 +697,79 @@ func TestLimit(t *testing.T) {
 		t.Errorf("stderr %q, want nothing said of the kill", errOut.String())
 	}
 }
+
+// TestMemSuspendStopsTheYoungest runs three jobs, then makes memory short:
+// the two youngest stop, as GNU parallel's --memsuspend stops them, and
+// the oldest goes on; once memory is back they go on too, and all end.
+func TestMemSuspendStopsTheYoungest(t *testing.T) {
+	dir := t.TempDir()
+	cfg, _, _ := config(3)
+	cfg.MemSuspend = 1000
+	var short atomic.Bool
+	cfg.memAvailable = func() int64 {
+		if short.Load() {
+			return 900 // below --memsuspend: one job runs
+		}
+		return 5000
+	}
+	pidFile := func(n int) string { return filepath.Join(dir, strconv.Itoa(n)) }
+	job := func(n int) string {
+		return "echo $$ > " + pidFile(n) + "; while [ ! -e " + dir + "/end ]; do sleep 0.02; done"
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Run(context.Background(), cfg, lines(job(1), job(2), job(3)))
+		done <- err
+	}()
+	defer func() {
+		os.WriteFile(filepath.Join(dir, "end"), nil, 0o644)
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	pids := make([]int, 4)
+	for n := 1; n <= 3; n++ {
+		waitUntil(t, "job "+strconv.Itoa(n)+" started", func() bool {
+			b, err := os.ReadFile(pidFile(n))
+			if err != nil || len(b) == 0 || b[len(b)-1] != '\n' {
+				return false
+			}
+			pids[n], err = strconv.Atoi(strings.TrimSpace(string(b)))
+			return err == nil
+		})
+	}
+	short.Store(true)
+	for n := 2; n <= 3; n++ {
+		waitUntil(t, "job "+strconv.Itoa(n)+" stopped", func() bool { return processState(pids[n]) == "T" })
+	}
+	if s := processState(pids[1]); s == "T" {
+		t.Fatal("the oldest job stopped too")
+	}
+	short.Store(false)
+	for n := 2; n <= 3; n++ {
+		waitUntil(t, "job "+strconv.Itoa(n)+" going on", func() bool { return processState(pids[n]) != "T" })
+	}
+}
+
+// waitUntil waits up to 20 s for ok, which says what.
+func waitUntil(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !ok(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within 20 s: %s", what)
+		}
+	}
+}
+
+// processState is the state letter of process pid (R, S, T, ...), or "".
+func processState(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return ""
+	}
+	// The state follows the command's name, in parentheses.
+	if i := bytes.LastIndexByte(b, ')'); i >= 0 && i+2 < len(b) {
+		return string(b[i+2])
+	}
+	return ""
+}

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/multitask-go/multitask/cmd/multitask/internal/jobexec"
@@ -83,19 +82,22 @@ func (r *runner) try(job Job, slot, idx int, cmd Command) *Result {
 	if r.cfg.Timeout.Percent > 0 {
 		spec.Limit = r.timeout
 	}
-	var memKilled *atomic.Int32
+	var watch *watched
 	if r.mem != nil {
-		memKilled = r.mem.add(job.Seq)
+		watch = r.mem.add(job.Seq)
 		defer r.mem.remove(job.Seq)
 		limit := spec.Limit
 		spec.Limit = func() time.Duration {
 			switch {
-			case memKilled.Load() != 0:
+			case watch.kill.Load() != 0:
 				return killNow
 			case limit != nil:
 				return limit()
 			}
 			return r.cfg.Timeout.After
+		}
+		if r.cfg.MemSuspend > 0 {
+			spec.Suspend = watch.stop.Load
 		}
 	}
 	if r.cfg.Reaper != nil {
@@ -108,9 +110,9 @@ func (r *runner) try(job Job, slot, idx int, cmd Command) *Result {
 	res.Exit, res.Signal = o.Exit, o.Signal
 	res.TimedOut, res.OverMem, res.Killed = o.TimedOut, o.OverMem, o.Killed
 	switch {
-	case o.TimedOut && memKilled != nil && memKilled.Load() == killedForLimit:
+	case o.TimedOut && watch != nil && watch.kill.Load() == killedForLimit:
 		// GNU parallel says nothing of it.
-	case o.TimedOut && memKilled != nil && memKilled.Load() == killedForMem:
+	case o.TimedOut && watch != nil && watch.kill.Load() == killedForMem:
 		fmt.Fprintf(r.cfg.Stderr, "multitask: Warning: This job was killed because less than half of --memfree was available:\nmultitask: Warning: %s\n", cmd.Line)
 	case o.TimedOut:
 		fmt.Fprintf(r.cfg.Stderr, "multitask: Warning: This job was killed because it timed out:\nmultitask: Warning: %s\n", cmd.Line)

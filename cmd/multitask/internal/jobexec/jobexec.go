@@ -84,6 +84,11 @@ type Spec struct {
 	// runs, for a limit that moves (--timeout N% of a median).
 	Limit func() time.Duration
 
+	// Suspend, when not nil, is asked every 50ms while the job runs
+	// whether its process group should be stopped (SIGSTOP) or go on
+	// (SIGCONT), as --memsuspend has it.
+	Suspend func() bool
+
 	// Stdout and Stderr receive the job's output. An *os.File is given to
 	// the job as it is; any other writer is fed from a pipe by a goroutine
 	// of Run, and Run returns once the pipe is drained. A nil writer
@@ -324,7 +329,14 @@ func (s *Spec) await(ctx context.Context, child *supervise.Child, pgid int, o *O
 		timeout = t.C
 	}
 	var recheck <-chan time.Time
-	if s.Limit != nil || s.MemLimit > 0 {
+	stopped := false // by Suspend
+	// A stopped job goes on before it is told to end, so that it can.
+	goOn := func() {
+		if stopped {
+			_ = syscall.Kill(-pgid, syscall.SIGCONT)
+		}
+	}
+	if s.Limit != nil || s.MemLimit > 0 || s.Suspend != nil {
 		tk := time.NewTicker(50 * time.Millisecond)
 		defer tk.Stop()
 		recheck = tk.C
@@ -335,9 +347,20 @@ func (s *Spec) await(ctx context.Context, child *supervise.Child, pgid int, o *O
 			return
 		case <-timeout:
 			o.TimedOut = true
+			goOn()
 			s.terminate(child, pgid)
 			return
 		case <-recheck:
+			if s.Suspend != nil {
+				if stop := s.Suspend(); stop != stopped {
+					sig := syscall.SIGCONT
+					if stop {
+						sig = syscall.SIGSTOP
+					}
+					_ = syscall.Kill(-pgid, sig)
+					stopped = stop
+				}
+			}
 			if s.Limit != nil {
 				if d := s.Limit(); d > 0 && time.Since(o.Start) > d {
 					timeout = closedTime
@@ -351,6 +374,7 @@ func (s *Spec) await(ctx context.Context, child *supervise.Child, pgid int, o *O
 			}
 		case <-ctx.Done():
 			o.Killed = true
+			goOn()
 			s.terminate(child, pgid)
 			return
 		}

@@ -140,6 +140,21 @@ func TestLimitIsAskedAgain(t *testing.T) {
 	}
 }
 
+// TestStoppedJobEndsAtItsTimeout stops a job for good with Suspend: its
+// timeout still ends it, by SIGTERM, which a stopped group would not act
+// on until it went on.
+func TestStoppedJobEndsAtItsTimeout(t *testing.T) {
+	var asked atomic.Int32
+	stop := func() bool { asked.Add(1); return true }
+	o := Run(context.Background(), &Spec{Job: Job{Shell: "/bin/sh", Line: "sleep 30", Timeout: 300 * time.Millisecond}, Suspend: stop})
+	if !o.TimedOut || o.Signal != int(syscall.SIGTERM) {
+		t.Fatalf("outcome %+v; want timed out, by SIGTERM", o)
+	}
+	if asked.Load() == 0 {
+		t.Fatal("Suspend was never asked")
+	}
+}
+
 func TestFileWritersAreGivenAsTheyAre(t *testing.T) {
 	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
 	if err != nil {
