@@ -117,11 +117,13 @@ type options struct {
 	eta        bool
 	memFree    string
 	memSuspend string
-	load       string
-	delay      string
-	memLimit   string
-	maxLines   string // -l, --max-lines, as given
-	maxChars   string // -s, --max-chars, as given
+
+	shellCompletion string // --shell-completion: print the completion code of this shell
+	load            string
+	delay           string
+	memLimit        string
+	maxLines        string // -l, --max-lines, as given
+	maxChars        string // -s, --max-chars, as given
 
 	pipe     bool
 	pipePart bool // --pipe-part: cut the files of -a and :::: into parts, without reading them
@@ -350,6 +352,8 @@ func newFlagSet(o *options) *flagSet {
 	fs.boolVar(&o.useCPUs, "use-cpus-instead-of-cores", 0, "accepted from GNU parallel's scripts: it changes nothing here, as in GNU parallel")
 	fs.alias("use-cpus-instead-of-cores", "usecpusinsteadofcores")
 	fs.boolVar(&o.gnu, "gnu", 0, "accepted from GNU parallel's scripts")
+	fs.stringVar(&o.shellCompletion, "shell-completion", 0, "SHELL", "print the code that makes SHELL (bash, zsh, auto: $SHELL's) complete multitask's options, and exit")
+	fs.alias("shell-completion", "shellcompletion")
 	fs.boolVar(&o.help, "help", 'h', "show this help")
 	fs.boolVar(&o.version, "version", 'V', "show the version")
 	fs.stringVar(&o.minVersion, "minversion", 0, "VERSION", "print the GNU parallel version multitask follows; exit 255 if it is older than VERSION")

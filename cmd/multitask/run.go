@@ -47,16 +47,21 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		case o.version:
 			fmt.Fprintln(stdout, version)
 			return 0
-		}
-		if code, ok := o.answer(stdout); ok {
-			return code
-		}
-		if o.isSemaphore() {
-			return o.runSemaphore(ctx, args, stdin, stdout, stderr)
-		}
-		var r *runPlan
-		if r, err = o.plan(stdin, stdout, stderr); err == nil {
-			return r.execute(ctx)
+		case o.shellCompletion != "":
+			if err = printCompletion(stdout, o.shellCompletion); err == nil {
+				return 0
+			}
+		default:
+			if code, ok := o.answer(stdout); ok {
+				return code
+			}
+			if o.isSemaphore() {
+				return o.runSemaphore(ctx, args, stdin, stdout, stderr)
+			}
+			var r *runPlan
+			if r, err = o.plan(stdin, stdout, stderr); err == nil {
+				return r.execute(ctx)
+			}
 		}
 	}
 	fmt.Fprintf(stderr, "multitask: %v\n", strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
