@@ -565,6 +565,7 @@ var compatCases = []compatCase{
 	{name: "regexp remove both", stdin: "a1;\nb2;\nc3;\n", args: []string{"-k", "--pipe", "--regexp", "--recend", ";\\n", "--recstart", "[a-z]", "--rrs", "-N1", "cat; echo -"}},
 
 	{name: "shell completion of another shell", args: []string{"--shell-completion", "fish"}},
+	{name: "noswap", args: []string{"-k", "--noswap", "echo", ":::", "a", "b"}},
 	{name: "memsuspend", args: []string{"-k", "--memsuspend", "1M", "echo", ":::", "a", "b"}},
 
 	// --semaphore in the foreground: one job, of no value, with stdin.

@@ -117,6 +117,7 @@ type options struct {
 	eta        bool
 	memFree    string
 	memSuspend string
+	noSwap     bool
 
 	shellCompletion string // --shell-completion: print the completion code of this shell
 	load            string
@@ -292,6 +293,7 @@ func newFlagSet(o *options) *flagSet {
 	fs.boolVar(&o.progress, "progress", 0, "as --eta")
 	fs.intVar(&o.totalJobs, "total-jobs", 0, "N", "take N as the number of jobs, for --bar, --eta, a percentage --halt, {##} and total_jobs(), instead of counting them")
 	fs.alias("total-jobs", "totaljobs", "total")
+	fs.boolVar(&o.noSwap, "noswap", 0, "start no job while the machine swaps both in and out (looked at every second; the first start waits for two looks)")
 	fs.stringVar(&o.memSuspend, "memsuspend", 0, "SIZE", "start a job only while SIZE more of memory is available; stop (SIGSTOP) the youngest jobs while less than 2 × SIZE is, and let them go on as it comes back")
 	fs.stringVar(&o.memFree, "memfree", 0, "SIZE", "start a job only while SIZE of memory is available (k, M, G); kill the youngest job while less than half is")
 	fs.stringVar(&o.load, "load", 0, "N", "start a job only while the load is below N: N, N% of the cores, +N or -N cores")

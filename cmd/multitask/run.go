@@ -285,6 +285,7 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 			return nil, err
 		}
 	}
+	c.NoSwap = o.noSwap
 	if o.memSuspend != "" {
 		if c.MemSuspend, err = parseSize(o.memSuspend); err != nil {
 			return nil, err

@@ -178,8 +178,15 @@ type Config struct {
 	// writers before it returns.
 	Exec func(ctx context.Context, s *jobexec.Spec) jobexec.Outcome
 
+	// NoSwap starts no job while the machine swaps both in and out, as
+	// GNU parallel's --noswap.
+	NoSwap bool
+
 	// memAvailable replaces the available memory's reading, for tests.
 	memAvailable func() int64
+	// swapCounts replaces the reading of the pages swapped in and out so
+	// far, for tests.
+	swapCounts func() (in, out int64)
 
 	// Resize, when not nil, is asked each time a job ends for a new
 	// number of slots, 0 for no change (-j FILE, whose file may change as
@@ -327,6 +334,10 @@ func Run(ctx context.Context, cfg Config, jobs iter.Seq2[Job, error]) (Summary, 
 	if r.cfg.memAvailable == nil {
 		r.cfg.memAvailable = memAvailable
 	}
+	r.swap.counts = swapCounts
+	if r.cfg.swapCounts != nil {
+		r.swap.counts = r.cfg.swapCounts
+	}
 	var watching sync.WaitGroup
 	if r.exec == nil {
 		r.exec = jobexec.Run
@@ -388,6 +399,7 @@ type runner struct {
 	haltOnce sync.Once
 	runtimes remedian
 	mem      *memWatch  // under MemFree, when jobs run here
+	swap     swapWatch  // under NoSwap
 	sum      Summary    // written by the collector, and Started by schedule
 	outputMu sync.Mutex // keeps lines of different jobs apart under LineBuffer
 	// Under LineBuffer with KeepOrder, the job whose turn it is to print
@@ -547,7 +559,7 @@ func (r *runner) waitResources(last *time.Time) bool {
 			return false
 		}
 	}
-	for !resourcesFree(r.cfg.MemFree+r.cfg.MemSuspend, r.cfg.memAvailable, r.cfg.Load) || r.cfg.Limit != nil && r.cfg.Limit() != 0 {
+	for !resourcesFree(r.cfg.MemFree+r.cfg.MemSuspend, r.cfg.memAvailable, r.cfg.Load) || r.cfg.NoSwap && r.swap.swapping() || r.cfg.Limit != nil && r.cfg.Limit() != 0 {
 		if !r.sleep(100 * time.Millisecond) {
 			return false
 		}

@@ -773,3 +773,40 @@ func processState(pid int) string {
 	}
 	return ""
 }
+
+// TestNoSwapHoldsStarts holds the first start while pages are swapped both
+// in and out, and starts the job once they are not.
+func TestNoSwapHoldsStarts(t *testing.T) {
+	dir := t.TempDir()
+	cfg, _, _ := config(1)
+	cfg.NoSwap = true
+	var (
+		looks  atomic.Int32
+		active atomic.Bool
+		pages  atomic.Int64
+	)
+	active.Store(true)
+	cfg.swapCounts = func() (int64, int64) {
+		looks.Add(1)
+		if active.Load() {
+			pages.Add(10)
+		}
+		return pages.Load(), pages.Load()
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Run(context.Background(), cfg, lines("touch "+dir+"/started"))
+		done <- err
+	}()
+	waitUntil(t, "three looks at the swap", func() bool { return looks.Load() >= 3 })
+	if _, err := os.Stat(filepath.Join(dir, "started")); err == nil {
+		t.Fatal("the job started while the machine swapped")
+	}
+	active.Store(false)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "started")); err != nil {
+		t.Fatal("the job did not run once the swapping stopped")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"os"
 	"strconv"
+	"time"
 )
 
 // resourcesFree reports whether at least memFree bytes are available, as
@@ -59,4 +60,47 @@ func load() float64 {
 		}
 	}
 	return float64(max(n-1, 0))
+}
+
+// swapCounts reads the pages swapped in and out since boot from
+// /proc/vmstat; 0 when it cannot.
+func swapCounts() (in, out int64) {
+	b, err := os.ReadFile("/proc/vmstat")
+	if err != nil {
+		return 0, 0
+	}
+	for line := range bytes.Lines(b) {
+		key, value, _ := bytes.Cut(bytes.TrimSpace(line), []byte(" "))
+		n, _ := strconv.ParseInt(string(value), 10, 64)
+		switch string(key) {
+		case "pswpin":
+			in = n
+		case "pswpout":
+			out = n
+		}
+	}
+	return in, out
+}
+
+// A swapWatch tells whether the machine swaps both in and out, as GNU
+// parallel's --noswap asks: from the counts of swapped pages, looked at
+// again once a second has passed since the last look.
+type swapWatch struct {
+	counts  func() (in, out int64)
+	at      time.Time // of the last look
+	in, out int64
+	active  bool
+}
+
+// swapping reports whether the machine swapped both in and out between
+// the last two looks. Until it has looked twice it does not know, and
+// says so, as GNU parallel does: the first start waits for a second look.
+func (w *swapWatch) swapping() bool {
+	if !w.at.IsZero() && time.Since(w.at) < time.Second {
+		return w.active
+	}
+	in, out := w.counts()
+	w.active = w.at.IsZero() || in > w.in && out > w.out
+	w.at, w.in, w.out = time.Now(), in, out
+	return w.active
 }
