@@ -54,8 +54,10 @@ type client struct {
 	durable    jetstream.Consumer // on a cluster, the consumer that reads them
 	recv       jetstream.ConsumeContext
 	lastResult atomic.Uint64
-	stopPurge  context.CancelFunc
-	purged     sync.WaitGroup
+	stopLoops  context.CancelFunc
+	loops      sync.WaitGroup // the purge loop and the ack loop
+
+	acks chan published // first publishes, whose acknowledgements the ack loop waits for
 
 	mu      sync.Mutex
 	pending map[string]*entry
@@ -150,7 +152,7 @@ func newExecutor(ctx context.Context, nc *nats.Conn, cfg *config, srv *embedded,
 		return nil, err
 	}
 	c := &client{cfg: *cfg, server: srv, nc: nc, l: l, id: nuid.Next(),
-		pending: make(map[string]*entry), idle: make(chan struct{})}
+		pending: make(map[string]*entry), idle: make(chan struct{}), acks: make(chan published, maxUnacked)}
 	c.reply = resultsPrefix + c.id
 	if c.results, err = js.Stream(ctx, resultsStream); err != nil {
 		return nil, fmt.Errorf("cluster: the stream of results: %w", err)
@@ -170,10 +172,11 @@ func newExecutor(ctx context.Context, nc *nats.Conn, cfg *config, srv *embedded,
 			return nil, err
 		}
 	}
-	purgeCtx, stopPurge := context.WithCancel(context.Background())
-	c.stopPurge = stopPurge
-	c.purged.Add(1)
-	go c.purgeLoop(purgeCtx)
+	loopCtx, stopLoops := context.WithCancel(context.Background())
+	c.stopLoops = stopLoops
+	c.loops.Add(2)
+	go c.purgeLoop(loopCtx)
+	go c.ackLoop(loopCtx)
 	return c.executor(cfg.task), nil
 }
 
@@ -227,7 +230,7 @@ const purgeEvery = 250 * time.Millisecond
 // purgeLoop removes the results the executor has read from the stream, in
 // bulk, until ctx ends; then it removes the rest of them.
 func (c *client) purgeLoop(ctx context.Context) {
-	defer c.purged.Done()
+	defer c.loops.Done()
 	var done uint64
 	t := time.NewTicker(purgeEvery)
 	defer t.Stop()
@@ -380,7 +383,7 @@ func (e *Executor) ExecuteCall(t futures.Task, call *mp.Call) error {
 	// acknowledgement, and any retry, is waited for apart.
 	opts := publishOptions(en.id, e.task.queueTimeout)
 	f, err := c.l.js.PublishMsgAsync(m, opts...)
-	go c.publish(en, m, opts, f, err)
+	c.acks <- published{en, m, opts, f, err}
 	return nil
 }
 
@@ -426,6 +429,51 @@ func publishOptions(id string, ttl time.Duration) []jetstream.PublishOpt {
 		opts = append(opts, jetstream.WithMsgTTL(max(ttl, time.Second)))
 	}
 	return opts
+}
+
+// maxUnacked is the most first publishes of tasks whose acknowledgements
+// the ack loop has not seen: ExecuteCall waits beyond, as nats.go waits
+// beyond its own bound of asynchronous publishes.
+const maxUnacked = 4096
+
+// published is a task's first publish, as ExecuteCall hands it to the ack
+// loop: the message, its options, and the future of its acknowledgement or
+// the error of the publish.
+type published struct {
+	en   *entry
+	m    *nats.Msg
+	opts []jetstream.PublishOpt
+	f    jetstream.PubAckFuture
+	err  error
+}
+
+// ackLoop waits for the acknowledgements of tasks' first publishes, in
+// order, until ctx ends: one goroutine for all of them rather than one per
+// task. A publish that failed is retried in a goroutine of its own.
+func (c *client) ackLoop(ctx context.Context) {
+	defer c.loops.Done()
+	for {
+		var p published
+		select {
+		case p = <-c.acks:
+		case <-ctx.Done():
+			return
+		}
+		if p.err == nil {
+			select {
+			case ack := <-p.f.Ok():
+				p.en.seq.Store(ack.Sequence)
+				if !c.isPending(p.en.id) {
+					go c.deleteTask(p.en) // cancelled while it was on its way
+				}
+				continue
+			case p.err = <-p.f.Err():
+			case <-ctx.Done():
+				return
+			}
+		}
+		go c.publish(p.en, p.m, p.opts, nil, p.err)
+	}
 }
 
 // publish waits for the acknowledgement of the task's first publish (f,
@@ -749,8 +797,8 @@ func (c *client) teardown() {
 	if c.local != nil {
 		c.local.stop()
 	}
-	c.stopPurge()
-	c.purged.Wait()
+	c.stopLoops()
+	c.loops.Wait()
 	if c.durable != nil {
 		ctx, stop := context.WithTimeout(context.Background(), claimTimeout)
 		_ = c.l.js.DeleteConsumer(ctx, resultsStream, "results_"+c.id)
