@@ -57,7 +57,8 @@ type client struct {
 	stopLoops  context.CancelFunc
 	loops      sync.WaitGroup // the purge loop and the ack loop
 
-	acks chan published // first publishes, whose acknowledgements the ack loop waits for
+	acks      chan published // first publishes, whose acknowledgements the ack loop waits for
+	loopsDone <-chan struct{}
 
 	mu      sync.Mutex
 	pending map[string]*entry
@@ -173,7 +174,7 @@ func newExecutor(ctx context.Context, nc *nats.Conn, cfg *config, srv *embedded,
 		}
 	}
 	loopCtx, stopLoops := context.WithCancel(context.Background())
-	c.stopLoops = stopLoops
+	c.stopLoops, c.loopsDone = stopLoops, loopCtx.Done()
 	c.loops.Add(2)
 	go c.purgeLoop(loopCtx)
 	go c.ackLoop(loopCtx)
@@ -383,7 +384,12 @@ func (e *Executor) ExecuteCall(t futures.Task, call *mp.Call) error {
 	// acknowledgement, and any retry, is waited for apart.
 	opts := publishOptions(en.id, e.task.queueTimeout)
 	f, err := c.l.js.PublishMsgAsync(m, opts...)
-	c.acks <- published{en, m, opts, f, err}
+	select {
+	case c.acks <- published{en, m, opts, f, err}:
+	case <-c.loopsDone:
+		// Torn down: the task was cancelled before this, as nothing that
+		// is pending lets the executor end.
+	}
 	return nil
 }
 
