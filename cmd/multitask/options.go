@@ -112,12 +112,13 @@ type options struct {
 	results      string
 	json         bool
 
-	bar        bool
-	progress   bool
-	eta        bool
-	memFree    string
-	memSuspend string
-	noSwap     bool
+	bar         bool
+	progress    bool
+	eta         bool
+	memFree     string
+	memSuspend  string
+	noSwap      bool
+	interactive bool // --interactive: ask before each job
 
 	shellCompletion string // --shell-completion: print the completion code of this shell
 	load            string
@@ -204,6 +205,7 @@ func newFlagSet(o *options) *flagSet {
 	fs.stringsVar(&o.envs, "env", 0, "VAR", "give the jobs VAR (a name, a pattern such as 'FOO*', or _ for all) from here: --cluster workers get it; jobs run here have it already")
 	fs.boolVar(&o.outputFiles, "files", 0, "print the name of a file holding each job's stdout (in the temporary directory, or --results) instead of its output; stderr is dropped")
 	fs.alias("files", "output-as-files", "outputasfiles")
+	fs.boolVar(&o.interactive, "interactive", 'p', "ask on the terminal before each job, showing its command; run it if the answer starts with y")
 	fs.boolVar(&o.tty, "tty", 0, "give the jobs the terminal as stdin, one job at a time (unless -j), output ungrouped (unless --group or --line-buffer)")
 	fs.boolVar(&o.openTTY, "open-tty", 'o', "give the jobs the terminal as stdin")
 	fs.boolVar(&o.dryRun, "dry-run", 0, "print the command lines without running them")

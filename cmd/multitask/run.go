@@ -286,6 +286,11 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		}
 	}
 	c.NoSwap = o.noSwap
+	if o.interactive && !o.dryRun {
+		if c.Confirm, err = confirmOnTTY(stderr); err != nil {
+			return nil, err
+		}
+	}
 	if o.memSuspend != "" {
 		if c.MemSuspend, err = parseSize(o.memSuspend); err != nil {
 			return nil, err

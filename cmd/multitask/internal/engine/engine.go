@@ -162,6 +162,10 @@ type Config struct {
 	// scheduling goroutine; true skips the job, which Ended then never
 	// sees. It serves --resume.
 	Skip func(Job, Command) bool
+	// Confirm, when not nil, is asked before each job starts, once its
+	// resources are there, whether it should run (--interactive); a job
+	// it refuses is skipped, as Command.Skip skips it.
+	Confirm func(Command) bool
 
 	// Ended is called once per job (its last try) right after its output
 	// is printed, so in input order with KeepOrder, from one goroutine, as
@@ -444,6 +448,9 @@ func (r *runner) schedule(jobs iter.Seq2[Job, error]) error {
 			r.slots <- slot
 			r.sum.Stopped = true
 			return nil
+		}
+		if r.cfg.Confirm != nil && !cmd.Skip && !r.cfg.Confirm(cmd) {
+			cmd.Skip = true
 		}
 		idx := r.sum.Started
 		r.sum.Started++
