@@ -26,11 +26,43 @@ func TestMain(m *testing.M) {
 	// Both runners must use the same shell: GNU parallel would otherwise
 	// take the first shell among its ancestors.
 	os.Setenv("PARALLEL_SHELL", "/bin/sh")
+	// multitask reads GNU parallel's profiles and $PARALLEL, as GNU does:
+	// the tests run with none, in a home of their own (GNU's runs have
+	// theirs, see gnuHome), and keep Go's caches where they are.
+	home, err := hermeticHome()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	// Every in-process run starts this binary as its reaper, which under
 	// the race detector would sleep a second at exit (atexit_sleep_ms)
 	// waiting for reports that a finished process can no longer have.
 	os.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
-	os.Exit(runTests(m))
+	code := runTests(m)
+	os.RemoveAll(home)
+	os.Exit(code)
+}
+
+// hermeticHome makes HOME a new empty directory and clears the variables
+// that name GNU parallel's configuration, keeping Go's caches, which
+// default to places in HOME, where they are.
+func hermeticHome() (string, error) {
+	for _, v := range []string{"GOCACHE", "GOMODCACHE", "GOPATH"} {
+		out, err := exec.Command("go", "env", v).Output()
+		if err != nil {
+			return "", fmt.Errorf("go env %s: %w", v, err)
+		}
+		os.Setenv(v, strings.TrimSpace(string(out)))
+	}
+	home, err := os.MkdirTemp("", "multitask-test-home-")
+	if err != nil {
+		return "", err
+	}
+	os.Setenv("HOME", home)
+	for _, v := range []string{"PARALLEL", "PARALLEL_HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS"} {
+		os.Unsetenv(v)
+	}
+	return home, nil
 }
 
 func runTests(m *testing.M) int {

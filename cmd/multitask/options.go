@@ -118,7 +118,8 @@ type options struct {
 	memFree     string
 	memSuspend  string
 	noSwap      bool
-	interactive bool // --interactive: ask before each job
+	interactive bool     // --interactive: ask before each job
+	profiles    []string // --profile: read instead of the config files
 
 	shellCompletion string // --shell-completion: print the completion code of this shell
 	load            string
@@ -366,7 +367,8 @@ func newFlagSet(o *options) *flagSet {
 	fs.boolVar(&o.numThreads, "number-of-threads", 0, "print the number of CPU threads and exit")
 	fs.boolVar(&o.numSockets, "number-of-sockets", 0, "print the number of CPU sockets and exit")
 	fs.boolVar(&o.maxLineLen, "max-line-length-allowed", 0, "print the longest argument exec takes, as GNU parallel finds it, and exit")
-	fs.boolVar(&o.plain, "plain", 0, "accepted from GNU parallel's scripts; multitask reads no profile")
+	fs.stringsVar(&o.profiles, "profile", 'J', "NAME", "read options from the profile NAME of GNU parallel's configuration directories ($PARALLEL_HOME, ~/.parallel, ...) instead of its config files")
+	fs.boolVar(&o.plain, "plain", 0, "read no profile or config file, and ignore $PARALLEL")
 	fs.boolVar(&o.willCite, "will-cite", 0, "accepted from GNU parallel's scripts; multitask prints no notice")
 	fs.alias("will-cite", "willcite", "nn", "nonotice", "no-notice", "bibtex")
 	return fs

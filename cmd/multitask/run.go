@@ -38,7 +38,11 @@ const version = "multitask 0.1"
 // run is the whole command: main only calls it, so that tests run every
 // behaviour in-process. It returns the exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	o, err := parseOptions(shebangArgs(args))
+	args, err := withProfiles(shebangArgs(args))
+	var o *options
+	if err == nil {
+		o, err = parseOptions(args)
+	}
 	if err == nil {
 		switch {
 		case o.help:

@@ -54,8 +54,8 @@ func (p *runPlan) semaphoreJob() iter.Seq2[engine.Job, error] {
 	}
 }
 
-// runSemaphore runs the command line o, whose arguments are args, as a
-// semaphore's job.
+// runSemaphore runs the command line o, whose arguments are args (those
+// of the profiles and $PARALLEL first), as a semaphore's job.
 func (o *options) runSemaphore(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "multitask: %v\n", strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
@@ -143,7 +143,8 @@ func background(args []string, held *os.File, stdin io.Reader, stdout, stderr io
 		fmt.Fprintf(stderr, "multitask: --semaphore: %v\n", err)
 		return 255, true
 	}
-	cmd := exec.Command(exe, args...)
+	// args hold the options of the profiles and $PARALLEL already.
+	cmd := exec.Command(exe, append([]string{"--plain"}, args...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = in, out, errOut
 	cmd.Env = append(os.Environ(), semaphoreHeldEnv+"="+held.Name())
 	cmd.ExtraFiles = []*os.File{held}
