@@ -748,8 +748,11 @@ func (w *worker) publish(ctx context.Context, m *nats.Msg, id string) bool {
 		m.Header = nats.Header{}
 	}
 	m.Header.Set(jetstream.MsgIDHeader, id)
-	for {
-		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	// A publish lost with a stream leader that died is waited for a second
+	// at first, since the results queued behind it wait too; the wait
+	// doubles, up to 5 s, each time an answer takes longer.
+	for wait := time.Second; ; {
+		pctx, cancel := context.WithTimeout(ctx, wait)
 		ack, err := w.nc.RequestMsgWithContext(pctx, m)
 		cancel()
 		if err == nil {
@@ -757,6 +760,9 @@ func (w *worker) publish(ctx context.Context, m *nats.Msg, id string) bool {
 		}
 		if err == nil {
 			return true
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			wait = min(2*wait, 5*time.Second)
 		}
 		select {
 		case <-time.After(100 * time.Millisecond):
