@@ -215,6 +215,9 @@ var (
 // they were submitted in.
 func TestTasksStartInSubmissionOrder(t *testing.T) {
 	ctx := context.Background()
+	startedMu.Lock()
+	started = nil // a run before this one, under -count
+	startedMu.Unlock()
 	ex := newExecutor(t, cluster.Workers(1))
 	const n = 300
 	fs := make([]*futures.Future[int], n)
