@@ -9,41 +9,44 @@ import (
 	"strings"
 )
 
-// withProfiles returns the command line args with the options GNU
+// parseWithProfiles parses the command line args with the options GNU
 // parallel takes from elsewhere before them: those of its profile files
 // (--profile NAME, or by default its config files), then those of
-// $PARALLEL, each split as a shell splits words. --plain reads none.
-// Profiles are read, never written: nothing is kept in the home directory.
-func withProfiles(args []string) ([]string, error) {
+// $PARALLEL, each split as a shell splits words. --plain reads none. It
+// returns the options and the whole line. Profiles are read, never
+// written: nothing is kept in the home directory.
+func parseWithProfiles(args []string) (*options, []string, error) {
 	o, err := parseOptions(args)
 	if err != nil || o.plain {
-		return args, nil // the error comes again from the whole line
+		return o, args, err
 	}
 	var words []string
 	for _, p := range profileFiles(o.profiles) {
 		w, err := readProfile(p)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		words = append(words, w...)
 	}
 	if env := os.Getenv("PARALLEL"); env != "" {
 		w, err := shellWords(env)
 		if err != nil {
-			return nil, fmt.Errorf("%w: $PARALLEL: %v", errUsage, err)
+			return nil, nil, fmt.Errorf("%w: $PARALLEL: %v", errUsage, err)
 		}
 		words = append(words, w...)
 	}
 	if len(words) == 0 {
-		return args, nil
+		return o, args, nil // parsed once, as most runs are
 	}
-	return slices.Concat(words, args), nil
+	args = slices.Concat(words, args)
+	o, err = parseOptions(args)
+	return o, args, err
 }
 
 // profileFiles are the profiles to read, as GNU parallel finds them: each
-// NAME of --profile in the first of its configuration directories that
-// holds it (a NAME starting with / or ./ is a path), or else its config
-// files, those that exist.
+// NAME of --profile in every configuration directory that holds it (a
+// NAME starting with / or ./ is a path), or else its config files, those
+// that exist.
 func profileFiles(names []string) []string {
 	dirs := configDirs()
 	var files []string

@@ -38,11 +38,7 @@ const version = "multitask 0.1"
 // run is the whole command: main only calls it, so that tests run every
 // behaviour in-process. It returns the exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	args, err := withProfiles(shebangArgs(args))
-	var o *options
-	if err == nil {
-		o, err = parseOptions(args)
-	}
+	o, args, err := parseWithProfiles(shebangArgs(args))
 	if err == nil {
 		switch {
 		case o.help:
@@ -60,7 +56,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 				return code
 			}
 			if o.isSemaphore() {
-				return o.runSemaphore(ctx, args, stdin, stdout, stderr)
+				var code int
+				if code, err = o.runSemaphore(ctx, args, stdin, stdout, stderr); err == nil {
+					return code
+				}
+				break
 			}
 			var r *runPlan
 			if r, err = o.plan(stdin, stdout, stderr); err == nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -55,20 +54,17 @@ func (p *runPlan) semaphoreJob() iter.Seq2[engine.Job, error] {
 }
 
 // runSemaphore runs the command line o, whose arguments are args (those
-// of the profiles and $PARALLEL first), as a semaphore's job.
-func (o *options) runSemaphore(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fail := func(err error) int {
-		fmt.Fprintf(stderr, "multitask: %v\n", strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
-		return 255
-	}
+// of the profiles and $PARALLEL first), as a semaphore's job, and returns
+// its exit status, or the error that kept it from running.
+func (o *options) runSemaphore(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	if len(o.argFiles) > 1 {
-		fmt.Fprintln(stderr, "multitask: A semaphore cannot take input from more files") // GNU's words
-		return 255
+		//lint:ignore ST1005 GNU parallel's words
+		return 0, errors.New("A semaphore cannot take input from more files")
 	}
 	if len(o.argFiles) == 1 {
 		f, err := os.Open(o.argFiles[0])
 		if err != nil {
-			return fail(err)
+			return 0, err
 		}
 		defer f.Close()
 		stdin = f
@@ -80,37 +76,46 @@ func (o *options) runSemaphore(ctx context.Context, args []string, stdin io.Read
 		o.command = []string{"true"}
 	}
 	var held *os.File
-	if place := os.Getenv(semaphoreHeldEnv); place != "" {
-		// Started by background, below, with the place taken.
+	if place, ok := os.LookupEnv(semaphoreHeldEnv); ok {
+		// Started by background, below, with the place taken (or, after
+		// a timeout, the semaphore taken without one).
 		os.Unsetenv(semaphoreHeldEnv)
-		var err error
-		if held, err = heldPlace(place); err != nil {
-			return fail(err)
+		if place != "" {
+			var err error
+			if held, err = heldPlace(place); err != nil {
+				return 0, err
+			}
 		}
 	} else {
 		count, err := o.slots()
 		if err != nil {
-			return fail(err)
+			return 0, err
 		}
-		dir, err := semaphoreDir(cmp.Or(o.semName, ttyName()))
+		name := o.semName
+		if name == "" {
+			name = ttyName()
+		}
+		dir, err := semaphoreDir(name)
 		if err != nil {
-			return fail(fmt.Errorf("--semaphore: %w", err))
+			return 0, fmt.Errorf("--semaphore: %w", err)
 		}
 		held, err = acquire(dir, count, o.semTimeout, stderr)
 		switch {
 		case errors.Is(err, errSemaphoreTimeout):
-			return 1
+			return 1, nil
 		case err != nil:
-			return fail(fmt.Errorf("--semaphore: %w", err))
+			return 0, fmt.Errorf("--semaphore: %w", err)
 		}
 		if o.wait {
 			// GNU runs true in the background: nothing to wait for.
-			held.Close()
-			return 0
+			if held != nil {
+				held.Close()
+			}
+			return 0, nil
 		}
 		if !o.fg {
 			if code, ok := background(args, held, stdin, stdout, stderr); ok {
-				return code
+				return code, nil
 			}
 		}
 	}
@@ -119,9 +124,9 @@ func (o *options) runSemaphore(ctx context.Context, args []string, stdin io.Read
 	}
 	r, err := o.plan(stdin, stdout, stderr)
 	if err != nil {
-		return fail(err)
+		return 0, err
 	}
-	return r.execute(ctx)
+	return r.execute(ctx), nil
 }
 
 // background starts this program again, with args, to run the job in the
@@ -137,7 +142,6 @@ func background(args []string, held *os.File, stdin io.Reader, stdout, stderr io
 	if !inFile || !outFile || !errFile {
 		return 0, false
 	}
-	defer held.Close()
 	exe, err := os.Executable()
 	if err != nil {
 		fmt.Fprintf(stderr, "multitask: --semaphore: %v\n", err)
@@ -146,8 +150,14 @@ func background(args []string, held *os.File, stdin io.Reader, stdout, stderr io
 	// args hold the options of the profiles and $PARALLEL already.
 	cmd := exec.Command(exe, append([]string{"--plain"}, args...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = in, out, errOut
-	cmd.Env = append(os.Environ(), semaphoreHeldEnv+"="+held.Name())
-	cmd.ExtraFiles = []*os.File{held}
+	// A place taken is handed over, named; after a timeout took the
+	// semaphore anyway there is none, and the name is empty.
+	cmd.Env = append(os.Environ(), semaphoreHeldEnv+"=")
+	if held != nil {
+		defer held.Close()
+		cmd.Env[len(cmd.Env)-1] += held.Name()
+		cmd.ExtraFiles = []*os.File{held}
+	}
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintf(stderr, "multitask: --semaphore: %v\n", err)
 		return 255, true

@@ -122,6 +122,18 @@ func TestSemaphorePlaceOfAKilledRun(t *testing.T) {
 	if _, code := semaphoreRun(ctx, bin, dir, tmp, "--wait", "--id", "killed", "--st", "-0.5"); code != 1 {
 		t.Fatalf("--wait while the place is held: exit %d, want 1 (timed out)", code)
 	}
+	// A positive timeout takes the semaphore anyway, and the job runs in
+	// the background without a place.
+	if _, code := semaphoreRun(ctx, bin, dir, tmp, "--id", "killed", "--st", "0.3", "echo stolen > stolen"); code != 0 {
+		t.Fatalf("--st 0.3 while the place is held: exit %d, want 0", code)
+	}
+	for b, _ := os.ReadFile(filepath.Join(dir, "stolen")); string(b) != "stolen\n"; b, _ = os.ReadFile(filepath.Join(dir, "stolen")) {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the job of a stolen semaphore did not run")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
