@@ -61,6 +61,14 @@ func TestCancelRacesBegin(t *testing.T) {
 		connectReady(t, ex.ClientURL(), cluster.Workers(1)) // its worker runs ex's tasks
 		cancelRacesBegin(t, ex)
 	})
+	t.Run("over NATS to several workers", func(t *testing.T) {
+		// Leased workers begin tasks without asking: the cancellations
+		// recall them.
+		ex := newExecutor(t, cluster.Listen("127.0.0.1:0"), cluster.Insecure(), cluster.Workers(0))
+		connectReady(t, ex.ClientURL(), cluster.Workers(3))
+		connectReady(t, ex.ClientURL(), cluster.Workers(3))
+		cancelRacesBegin(t, ex)
+	})
 }
 
 func cancelRacesBegin(t *testing.T, ex *cluster.Executor) {
@@ -77,6 +85,11 @@ func cancelRacesBegin(t *testing.T, ex *cluster.Executor) {
 	if v, err := mark.Submit(ctx, ex, n).Result(ctx); err != nil || v != n {
 		t.Fatalf("the last task: %v, %v", v, err)
 	}
+	// With several slots, a task taken before the last may still run.
+	eventually(t, "the queue drains", func() bool {
+		s := ex.Stats()
+		return s.Err == nil && s.Queued == 0 && s.Running == 0
+	})
 	won := 0
 	for i, f := range fs {
 		v, err := f.Result(ctx)

@@ -36,8 +36,8 @@
 // Results never travel over core NATS, so a restarted server loses none.
 // The results a worker has for one executor while it publishes others go
 // together in its next message, and so do its questions before tasks
-// begin (see Cancellation): a busy worker sends a message for many tasks,
-// an idle one waits for none.
+// begin, when it asks (see Cancellation): a busy worker sends a message
+// for many tasks, an idle one waits for none.
 //
 // Delivery is at least once: a task whose worker dies or stalls before it
 // acknowledges is delivered again after AckWait, and may then run a
@@ -51,17 +51,33 @@
 //
 // # Cancellation
 //
-// A worker asks the task's executor before it begins the task, and the
-// executor settles in memory the race between that start and a
-// cancellation: [futures.Future]'s Cancel returns true only when no worker
-// has begun the task, which then never runs, and its message is removed
-// from the stream. A worker that gets no answer (its executor is gone, or
-// out of reach for a while) claims the task in a JetStream key-value
-// bucket instead, where a cancellation writes first: the first writer
-// wins. When a task's context ends while it runs, the worker running it is
-// told to cancel the function's context (and, with [Processes], kills its
-// process after the grace), and the future ends at once with the context's
-// error. Cancel of a task not yet begun takes a round trip to the server.
+// [futures.Future]'s Cancel returns true only when no worker has begun the
+// task, which then never runs, and its message is removed from the
+// stream. The executor settles the race between a worker's start and a
+// cancellation:
+//
+//   - A worker in the executor's own process asks it, by a call, before
+//     it begins each task.
+//   - A worker elsewhere asks over NATS before it begins a task, and the
+//     executor's answer grants it a lease of two seconds, renewed while
+//     tasks come, under which it begins that executor's tasks without
+//     asking. A cancellation then recalls the task from every worker that
+//     holds a lease: Cancel returns true only when each answered that it
+//     had not begun it. A lease holder that does not answer within a
+//     second (it died, or is out of reach) may have begun the task, and
+//     Cancel returns false; the task then runs, or is cancelled by a later
+//     Cancel. A worker that stops gives its leases back.
+//   - A worker that gets no answer (its executor is gone, or out of reach
+//     for a while) claims the task in a JetStream key-value bucket
+//     instead, where a cancellation writes first: the first writer wins.
+//
+// A task begun under a lease shows [futures.Running] once it has run for
+// about 50 ms, or when a cancellation finds it begun; one that ends sooner
+// goes from pending to done. When a task's context ends while it runs, the
+// worker running it is told to cancel the function's context (and, with
+// [Processes], kills its process after the grace), and the future ends at
+// once with the context's error. Cancel of a task not yet begun takes a
+// round trip to each worker that holds a lease, and one to the server.
 //
 // # Security
 //

@@ -60,10 +60,18 @@ type client struct {
 	acks      chan published // first publishes, whose acknowledgements the ack loop waits for
 	loopsDone <-chan struct{}
 
+	// read is the stream sequence up to which every result of this
+	// executor has been delivered to its future: a grant of a lease tells
+	// workers, which forget the tasks they began up to it (see lease.go).
+	read atomic.Uint64
+
 	mu      sync.Mutex
 	pending map[string]*entry
 	closing bool
 	idle    chan struct{} // closed once closing and nothing is pending
+
+	leases   map[string]time.Time // by worker: when the lease it holds ends, as this process measures
+	withheld map[string]*entry    // tasks that no lease covers: a cancellation or expiry settles, or the task ended and its message is still in the stream
 
 	st       counters
 	stopOnce sync.Once
@@ -153,7 +161,8 @@ func newExecutor(ctx context.Context, nc *nats.Conn, cfg *config, srv *embedded,
 		return nil, err
 	}
 	c := &client{cfg: *cfg, server: srv, nc: nc, l: l, id: nuid.Next(),
-		pending: make(map[string]*entry), idle: make(chan struct{}), acks: make(chan published, maxUnacked)}
+		pending: make(map[string]*entry), idle: make(chan struct{}), acks: make(chan published, maxUnacked),
+		leases: make(map[string]time.Time), withheld: make(map[string]*entry)}
 	c.reply = resultsPrefix + c.id
 	if c.results, err = js.Stream(ctx, resultsStream); err != nil {
 		return nil, fmt.Errorf("cluster: the stream of results: %w", err)
@@ -161,8 +170,8 @@ func newExecutor(ctx context.Context, nc *nats.Conn, cfg *config, srv *embedded,
 	if err := c.consumeResults(ctx, js); err != nil {
 		return nil, err
 	}
-	// Workers ask before they begin a task; the subscription ends with
-	// the connection, after the local workers.
+	// Workers ask before they begin a task, or for a lease; the
+	// subscription ends with the connection, after the local workers.
 	if _, err := nc.Subscribe(beginPrefix+c.id, c.onBegin); err != nil {
 		c.recv.Stop()
 		return nil, fmt.Errorf("cluster: subscribe to workers' requests: %w", err)
@@ -254,11 +263,30 @@ func (c *client) purgeLoop(ctx context.Context) {
 					last = info.AckFloor.Stream
 				}
 			}
+			c.read.Store(max(c.read.Load(), last))
 			if last > done && c.results.Purge(pctx, jetstream.WithPurgeSubject(c.reply), jetstream.WithPurgeSequence(last+1)) == nil {
 				done = last
 			}
 			stop()
 		}
+		c.deleteWithheld()
+	}
+}
+
+// deleteWithheld deletes again the messages of ended tasks whose deletion
+// failed, and forgets the leases that have ended.
+func (c *client) deleteWithheld() {
+	var again []*entry
+	c.mu.Lock()
+	c.holdersLocked()
+	for _, en := range c.withheld {
+		if en.settling == nil && en.seq.Load() > 0 {
+			again = append(again, en)
+		}
+	}
+	c.mu.Unlock()
+	for _, en := range again {
+		c.deleteTask(en)
 	}
 }
 
@@ -497,13 +525,16 @@ func (c *client) publish(en *entry, m *nats.Msg, opts []jetstream.PublishOpt, f 
 			case err = <-f.Err():
 			}
 		}
-		if !c.isPending(en.id) {
+		// A task cancelled meanwhile is published on, for its sequence:
+		// the message may be stored, and must then be deleted.
+		if !c.isPending(en.id) && !c.isWithheld(en.id) {
 			return
 		}
 		if c.nc.IsClosed() || !transient(err) {
 			if en := c.take(en.id); en != nil {
 				en.t.Reject(fmt.Errorf("cluster: publish task %q: %w", en.call.Name(), err))
 			}
+			c.unwithhold(en.id) // not stored
 			return
 		}
 		time.Sleep(wait)
@@ -515,6 +546,13 @@ func (c *client) isPending(id string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	_, ok := c.pending[id]
+	return ok
+}
+
+func (c *client) isWithheld(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.withheld[id]
 	return ok
 }
 
@@ -557,12 +595,16 @@ const claimTimeout = 5 * time.Second
 // onBegin answers a worker that asks whether it may begin some tasks: yes
 // to each, unless the task has ended here (cancelled, expired, stopped, or
 // its result came already). The question is "<worker> <id>...", the
-// answer a byte per id, beginYes or beginNo. The executor's memory settles
-// the race between a worker's start and a cancellation, which spares the
-// claims bucket a write per task; a worker that gets no answer claims the
-// task in the bucket instead, where a cancellation also looks (see
-// settle).
+// answer a byte per id, beginYes or beginNo, and the lease it grants the
+// worker (see lease.go). The executor's memory settles the race between a
+// worker's start and a cancellation, which spares the claims bucket a
+// write per task; a worker that gets no answer claims the task in the
+// bucket instead, where a cancellation also looks (see settle).
 func (c *client) onBegin(m *nats.Msg) {
+	if q, ok := strings.CutPrefix(string(m.Data), string(releaseMark)); ok {
+		c.onRelease(m, q)
+		return
+	}
 	worker, ids, _ := strings.Cut(string(m.Data), " ")
 	list := strings.Fields(ids)
 	c.answerBegin(m, worker, list, make([]byte, len(list)), 0)
@@ -582,6 +624,9 @@ func (c *client) answerBegin(m *nats.Msg, worker string, ids []string, answer []
 		if ok {
 			answer[i] = beginYes
 		}
+	}
+	if isToken(worker) {
+		answer = c.grant(worker, answer)
 	}
 	_ = m.Respond(answer)
 }
@@ -607,11 +652,13 @@ func (c *client) mayBegin(id, worker string) (ok bool, wait <-chan struct{}) {
 }
 
 // settle decides, for a cancellation or an expiry, whether the task ends
-// unbegun: it records value in the claims bucket, unless a worker has
-// begun the task by asking here, and ends the task when the bucket took
-// it. Workers that ask meanwhile wait for the outcome. It reports whether
-// the task ended here, and whether a worker had begun it; neither, when
-// the bucket could not be written.
+// unbegun. It recalls the task from the workers that hold leases, and
+// records value in the claims bucket, unless a worker has begun the task,
+// by asking here or under its lease; it ends the task when the bucket
+// took it. Workers that ask meanwhile wait for the outcome. It reports
+// whether the task ended here, and whether a worker had begun it; neither
+// when a worker with a lease did not answer, or the bucket could not be
+// written.
 func (c *client) settle(en *entry, value string) (ended, begun bool) {
 	c.mu.Lock()
 	for en.settling != nil {
@@ -626,19 +673,31 @@ func (c *client) settle(en *entry, value string) (ended, begun bool) {
 	}
 	done := make(chan struct{})
 	en.settling = done
+	c.withheld[en.id] = en
+	holders := c.holdersLocked()
 	c.mu.Unlock()
 
-	ctx, stop := context.WithTimeout(context.Background(), claimTimeout)
-	_, err := c.l.claims.Create(ctx, en.id, []byte(value))
-	stop()
-	if err == nil {
-		ended = c.take(en.id) != nil
+	worker, sure := c.recall(en.id, holders)
+	if worker == "" && sure {
+		ctx, stop := context.WithTimeout(context.Background(), claimTimeout)
+		_, err := c.l.claims.Create(ctx, en.id, []byte(value))
+		stop()
+		if err == nil {
+			ended = c.take(en.id) != nil
+		}
+		begun = errors.Is(err, jetstream.ErrKeyExists) // claimed there by a worker that got no answer
 	}
 	c.mu.Lock()
 	en.settling = nil
+	if worker != "" {
+		en.worker, begun = worker, true
+	}
+	if !ended {
+		delete(c.withheld, en.id)
+	}
 	c.mu.Unlock()
 	close(done)
-	return ended, errors.Is(err, jetstream.ErrKeyExists) // claimed there by a worker that got no answer
+	return ended, begun
 }
 
 // cancel is the task's guard: it reports whether the cancellation won the
@@ -668,12 +727,27 @@ func (c *client) expire(en *entry, d time.Duration) {
 
 // deleteTask removes a task that will not run from its stream, once it is
 // there; a worker that took it already is told no when it asks to begin.
+// Until the message is gone, the task is withheld from leases: a worker
+// that gets it asks about it. A deletion that fails is tried again by the
+// purge loop.
 func (c *client) deleteTask(en *entry) {
-	if seq := en.seq.Load(); seq > 0 {
-		ctx, stop := context.WithTimeout(context.Background(), claimTimeout)
-		_ = c.l.tasks.DeleteMsg(ctx, seq)
-		stop()
+	seq := en.seq.Load()
+	if seq == 0 {
+		return // the ack loop deletes it once stored
 	}
+	ctx, stop := context.WithTimeout(context.Background(), claimTimeout)
+	err := c.l.tasks.DeleteMsg(ctx, seq)
+	stop()
+	if err == nil || errors.Is(err, jetstream.ErrMsgNotFound) {
+		c.unwithhold(en.id)
+	}
+}
+
+// unwithhold lets leases cover task id again: it will not come.
+func (c *client) unwithhold(id string) {
+	c.mu.Lock()
+	delete(c.withheld, id)
+	c.mu.Unlock()
 }
 
 // stopRunning handles the end of a task's context: a task no worker has
@@ -689,12 +763,10 @@ func (c *client) stopRunning(en *entry, ctx context.Context) {
 	rctx, stop := context.WithTimeout(context.Background(), claimTimeout)
 	defer stop()
 	if worker == "" {
-		// Perhaps begun by a worker that got no answer from here.
-		e, err := c.l.claims.Get(rctx, en.id)
-		if err != nil || !strings.HasPrefix(string(e.Value()), claimRun) {
+		worker = c.findRunner(rctx, en)
+		if worker == "" {
 			return
 		}
-		worker = strings.TrimPrefix(string(e.Value()), claimRun)
 	}
 	// A worker that gets the task again, and no answer from here, must
 	// not begin it either.
@@ -706,21 +778,44 @@ func (c *client) stopRunning(en *entry, ctx context.Context) {
 	_, _ = c.nc.RequestWithContext(rctx, stopPrefix+worker, []byte(en.id))
 }
 
+// findRunner returns the worker that began en without asking here, if
+// one did: under its lease, or claiming it in the claims bucket when it
+// got no answer from here.
+func (c *client) findRunner(ctx context.Context, en *entry) string {
+	c.mu.Lock()
+	holders := c.holdersLocked()
+	c.mu.Unlock()
+	if worker, _ := c.recall(en.id, holders); worker != "" {
+		c.mu.Lock()
+		en.worker = worker
+		c.mu.Unlock()
+		en.t.Begin()
+		return worker
+	}
+	e, err := c.l.claims.Get(ctx, en.id)
+	if err != nil || !strings.HasPrefix(string(e.Value()), claimRun) {
+		return ""
+	}
+	return strings.TrimPrefix(string(e.Value()), claimRun)
+}
+
 // onResult delivers the results of a message to their futures; a later
 // result of a task, from a task that ran more than once, is dropped.
+//
+// The message counts as read once its results are delivered, not before:
+// a worker forgets the tasks it began under its lease once the executor
+// has read their results (see lease.go).
 func (c *client) onResult(msg jetstream.Msg) {
+	if results, err := parseResults(msg.Data()); err == nil { // else no worker sent it
+		for i := range results {
+			c.deliverResult(&results[i])
+		}
+	}
 	if md, err := msg.Metadata(); err == nil {
 		c.lastResult.Store(max(c.lastResult.Load(), md.Sequence.Stream))
 	}
 	if c.durable != nil {
 		_ = msg.Ack() // it is here: no need to deliver it again
-	}
-	results, err := parseResults(msg.Data())
-	if err != nil {
-		return // no worker sent it
-	}
-	for i := range results {
-		c.deliverResult(&results[i])
 	}
 }
 

@@ -16,3 +16,6 @@ func ParseResults(data []byte) ([]Result, error) {
 	}
 	return out, err
 }
+
+// ExecutorID is the id of e's client, which names its subjects.
+func ExecutorID(e *Executor) string { return e.c.id }

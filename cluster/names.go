@@ -25,8 +25,9 @@ const (
 	tasksPrefix   = "multitask.tasks."
 	resultsPrefix = "multitask.results."
 	deadPrefix    = "multitask.dead."
-	stopPrefix    = "multitask.stop."  // core NATS: <worker>, a task to stop
-	beginPrefix   = "multitask.begin." // core NATS: <executor>, may a worker begin a task
+	stopPrefix    = "multitask.stop."   // core NATS: <worker>, a task to stop
+	beginPrefix   = "multitask.begin."  // core NATS: <executor>, may a worker begin a task
+	recallPrefix  = "multitask.recall." // core NATS: <worker>, did it begin an executor's task under its lease
 )
 
 // Headers of a task message. What a result says is in the data of its

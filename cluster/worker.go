@@ -70,8 +70,10 @@ type worker struct {
 	results *batcher[*outcome] // by executor, the outcomes to publish
 	cancel  context.CancelFunc // ends the fetching
 	abort   context.CancelCauseFunc
-	runCtx  context.Context // the parent of the tasks' contexts: aborted after the grace
-	sub     *nats.Subscription
+	runCtx  context.Context    // the parent of the tasks' contexts: aborted after the grace
+	sub     *nats.Subscription // stop requests
+	recalls *nats.Subscription
+	leases  leases
 	wg      sync.WaitGroup // fetches and tasks
 	loops   sync.WaitGroup // the fetch loop, the heartbeat and the report loop
 
@@ -125,6 +127,7 @@ func startWorker(ctx context.Context, nc *nats.Conn, cfg *config, n int, exec *c
 		running: make(map[string]context.CancelCauseFunc),
 		ended:   make(chan struct{}, 1),
 	}
+	w.leases.m = make(map[string]*lease)
 	w.asks = newBatcher(&w.wg, w.askExecutor)
 	w.results = newBatcher(&w.wg, w.publishResults)
 	w.adoptAckWait(cons.CachedInfo())
@@ -137,6 +140,11 @@ func startWorker(ctx context.Context, nc *nats.Conn, cfg *config, n int, exec *c
 	if w.sub, err = nc.Subscribe(stopPrefix+w.id, w.stopTask); err != nil {
 		w.closePool()
 		return nil, fmt.Errorf("cluster: subscribe to stop requests: %w", err)
+	}
+	if w.recalls, err = nc.Subscribe(recallPrefix+w.id, w.answerRecall); err != nil {
+		w.sub.Unsubscribe()
+		w.closePool()
+		return nil, fmt.Errorf("cluster: subscribe to recalls: %w", err)
 	}
 	w.runCtx, w.abort = context.WithCancelCause(context.Background())
 	fetchCtx, cancel := context.WithCancel(context.Background())
@@ -163,7 +171,9 @@ func (w *worker) stop() {
 		<-done
 	}
 	w.abort(nil)
+	w.giveBack()
 	w.sub.Unsubscribe()
+	w.recalls.Unsubscribe()
 	w.closePool()
 	ctx, cancel := context.WithTimeout(context.Background(), claimTimeout)
 	w.report(ctx)
@@ -340,6 +350,7 @@ type task struct {
 	object        string
 	objectAbove   int
 	attempt       int
+	leased        bool // begun under its executor's lease
 }
 
 // parseTask reads a task's headers; a message that is not a well-formed
@@ -436,15 +447,19 @@ func (w *worker) handle(msg jetstream.Msg, free func()) {
 			return
 		}
 		if err != nil {
+			w.unlease(t)
 			_ = msg.Nak() // the store may be back at the next delivery
 			return
 		}
 	}
+	stopTelling := w.tellBegun(t)
 	value, err := w.run(t, msg, arg)
+	stopTelling()
 	if w.runCtx.Err() != nil {
 		return // the worker stopped: the task runs elsewhere
 	}
 	if err != nil && t.attempt <= t.retries && w.retryable(err) {
+		w.unlease(t)
 		_ = msg.NakWithDelay(backoff(t.backoff, t.max, t.attempt))
 		return
 	}
@@ -463,11 +478,12 @@ const askTimeout = 2 * time.Second
 // maxAsk is the most tasks a worker asks about in one question.
 const maxAsk = 1024
 
-// begin reports whether the worker may begin task t: it asks the task's
-// executor, which says no once the task has ended there, and claims the
-// task in the claims bucket when the executor does not answer (it is
-// gone, or out of reach for now). A task delivered again after its worker
-// died is begun anew.
+// begin reports whether the worker may begin task t: under the lease of
+// the task's executor (see lease.go), or else it asks the executor, which
+// says no once the task has ended there, and claims the task in the
+// claims bucket when the executor does not answer (it is gone, or out of
+// reach for now). A task delivered again after its worker died is begun
+// anew.
 func (w *worker) begin(ctx context.Context, t *task) bool {
 	if w.exec != nil && t.reply == w.exec.reply {
 		for {
@@ -478,8 +494,11 @@ func (w *worker) begin(ctx context.Context, t *task) bool {
 			<-wait
 		}
 	}
+	if w.beginLeased(t) {
+		return true
+	}
 	a := &ask{id: t.id, answer: make(chan byte, 1)}
-	w.asks.add(beginPrefix+strings.TrimPrefix(t.reply, resultsPrefix), a)
+	w.asks.add(beginPrefix+executorOf(t.reply), a)
 	switch <-a.answer {
 	case beginYes:
 		return true
@@ -490,7 +509,8 @@ func (w *worker) begin(ctx context.Context, t *task) bool {
 }
 
 // An ask is a task the worker asks its executor about; its answer is
-// beginYes, beginNo, or 0 when the executor did not answer.
+// beginYes, beginNo, or 0 when the executor did not answer. An ask without
+// an id only renews the worker's lease, and has no answer.
 type ask struct {
 	id     string
 	answer chan byte
@@ -498,23 +518,31 @@ type ask struct {
 
 // askExecutor asks the executor at subject whether the worker may begin
 // the tasks of some asks, at most maxAsk of them, and tells them its
-// answers: none (zeros) when it does not answer well.
+// answers: none (zeros) when it does not answer well. It takes the lease
+// the answer grants.
 func (w *worker) askExecutor(subject string, asks []*ask) int {
 	asks = asks[:min(len(asks), maxAsk)]
 	var q strings.Builder
 	q.WriteString(w.id)
+	var tasks []*ask
 	for _, a := range asks {
-		q.WriteByte(' ')
-		q.WriteString(a.id)
+		if a.id != "" {
+			q.WriteByte(' ')
+			q.WriteString(a.id)
+			tasks = append(tasks, a)
+		}
 	}
+	asked := time.Now()
 	ctx, cancel := context.WithTimeout(w.runCtx, askTimeout)
 	reply, err := w.nc.RequestWithContext(ctx, subject, []byte(q.String()))
 	cancel()
-	answers := make([]byte, len(asks))
-	if err == nil && len(reply.Data) == len(asks) {
-		answers = reply.Data
+	answers := make([]byte, len(tasks))
+	var grant []byte
+	if err == nil && len(reply.Data) >= len(tasks) {
+		answers, grant = reply.Data[:len(tasks)], reply.Data[len(tasks):]
 	}
-	for i, a := range asks {
+	w.granted(strings.TrimPrefix(subject, beginPrefix), asked, grant)
+	for i, a := range tasks {
 		a.answer <- answers[i]
 	}
 	return len(asks)
@@ -731,9 +759,11 @@ func (w *worker) publishResults(reply string, outs []*outcome) int {
 			<-w.tail
 		}
 	}()
-	if !w.publish(w.runCtx, &nats.Msg{Subject: reply, Data: data}, nuid.Next()) {
+	seq, ok := w.publish(w.runCtx, &nats.Msg{Subject: reply, Data: data}, nuid.Next())
+	if !ok {
 		return n // the worker aborts: the tasks run elsewhere
 	}
+	w.stored(executorOf(reply), outs[:n], seq)
 	for _, o := range outs[:n] {
 		_ = o.msg.Ack()
 		w.count(o.status)
@@ -742,8 +772,9 @@ func (w *worker) publishResults(reply string, outs []*outcome) int {
 }
 
 // publish stores m in its stream, retrying while the server is away,
-// until the worker aborts. Its id makes a repeated publish harmless.
-func (w *worker) publish(ctx context.Context, m *nats.Msg, id string) bool {
+// until the worker aborts, and returns its stream sequence. Its id makes a
+// repeated publish harmless.
+func (w *worker) publish(ctx context.Context, m *nats.Msg, id string) (uint64, bool) {
 	if m.Header == nil {
 		m.Header = nats.Header{}
 	}
@@ -755,11 +786,12 @@ func (w *worker) publish(ctx context.Context, m *nats.Msg, id string) bool {
 		pctx, cancel := context.WithTimeout(ctx, wait)
 		ack, err := w.nc.RequestMsgWithContext(pctx, m)
 		cancel()
+		var seq uint64
 		if err == nil {
-			err = pubAckError(ack.Data)
+			seq, err = parsePubAck(ack.Data)
 		}
 		if err == nil {
-			return true
+			return seq, true
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			wait = min(2*wait, 5*time.Second)
@@ -767,31 +799,40 @@ func (w *worker) publish(ctx context.Context, m *nats.Msg, id string) bool {
 		select {
 		case <-time.After(100 * time.Millisecond):
 		case <-ctx.Done():
-			return false
+			return 0, false
 		}
 	}
 }
 
-// pubAckError is the error that JetStream's answer to a publish holds; nil
-// for a PubAck. A PubAck is recognised without decoding it: workers
-// publish a result per task, and decoding each answer with encoding/json,
-// as jetstream's PublishMsg does, took 6% of the CPU of New with its
-// goroutine workers.
-func pubAckError(data []byte) error {
+// parsePubAck returns the stream sequence of JetStream's answer to a
+// publish, a PubAck, or the error the answer holds. A PubAck is read
+// without encoding/json: workers publish results all the time, and
+// decoding each answer, as jetstream's PublishMsg does, took 6% of the
+// CPU of New with its goroutine workers.
+func parsePubAck(data []byte) (uint64, error) {
 	if bytes.HasPrefix(data, []byte(`{"stream":"`)) && !bytes.Contains(data, []byte(`"error"`)) {
-		return nil
+		if _, after, ok := bytes.Cut(data, []byte(`"seq":`)); ok {
+			end := 0
+			for end < len(after) && '0' <= after[end] && after[end] <= '9' {
+				end++
+			}
+			if seq, err := strconv.ParseUint(string(after[:end]), 10, 64); err == nil {
+				return seq, nil
+			}
+		}
 	}
 	var answer struct {
 		Stream string              `json:"stream"`
+		Seq    uint64              `json:"seq"`
 		Error  *jetstream.APIError `json:"error"`
 	}
 	switch err := json.Unmarshal(data, &answer); {
 	case err != nil:
-		return fmt.Errorf("cluster: the answer to a publish, %q: %w", data, err)
+		return 0, fmt.Errorf("cluster: the answer to a publish, %q: %w", data, err)
 	case answer.Error != nil:
-		return answer.Error
+		return 0, answer.Error
 	case answer.Stream == "":
-		return fmt.Errorf("cluster: the answer to a publish, %q, is no PubAck", data)
+		return 0, fmt.Errorf("cluster: the answer to a publish, %q, is no PubAck", data)
 	}
-	return nil
+	return answer.Seq, nil
 }
