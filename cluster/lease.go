@@ -49,6 +49,9 @@ const (
 )
 
 // A lease is a worker's leave to begin an executor's tasks without asking.
+// The worker renews it while it holds tasks begun under it whose results
+// the executor has not read: until then, a cancellation must be able to
+// recall them.
 type lease struct {
 	until    time.Time            // when it ends: zero before the first grant
 	renewing bool                 // a question that renews it is on its way
@@ -58,8 +61,9 @@ type lease struct {
 
 // leases are a worker's, by the id of the executor that granted them.
 type leases struct {
-	mu sync.Mutex
-	m  map[string]*lease
+	mu        sync.Mutex
+	m         map[string]*lease
+	givenBack bool // the worker stops: it takes no lease any more
 }
 
 // get returns the lease of executor exec, which it makes when there is
@@ -79,32 +83,62 @@ func executorOf(reply string) string { return strings.TrimPrefix(reply, resultsP
 // beginLeased begins task t under the lease of its executor, and reports
 // whether it did: not when the worker holds no lease, when the executor
 // recalled the task, or when the task was delivered before. The worker
-// then asks. A lease half run out is renewed meanwhile.
+// then asks.
 func (w *worker) beginLeased(t *task) bool {
 	if t.attempt > 1 {
 		return false
 	}
-	exec := executorOf(t.reply)
-	now := time.Now()
 	w.leases.mu.Lock()
-	l := w.leases.m[exec]
-	if l == nil || !now.Before(l.until) {
-		w.leases.mu.Unlock()
+	defer w.leases.mu.Unlock()
+	l := w.leases.m[executorOf(t.reply)]
+	if l == nil || !time.Now().Before(l.until) {
 		return false
 	}
 	if _, recalled := l.recalled[t.id]; recalled {
-		w.leases.mu.Unlock()
 		return false
 	}
 	l.begun[t.id] = 0
-	renew := !l.renewing && l.until.Sub(now) < leaseTerm/2
-	l.renewing = l.renewing || renew
-	w.leases.mu.Unlock()
-	if renew {
-		w.asks.add(beginPrefix+exec, &ask{}) // a question about no task
-	}
 	t.leased = true
 	return true
+}
+
+// leaseLoop renews, every quarter of a lease, the leases under which the
+// worker began tasks whose results the executor has not read, once half
+// run out, until ctx ends: the executor recalls tasks from the holders of
+// leases only. It forgets the leases that ended long ago.
+func (w *worker) leaseLoop(ctx context.Context) {
+	defer w.loops.Done()
+	t := time.NewTicker(leaseTerm / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+		var renew []string
+		now := time.Now()
+		w.leases.mu.Lock()
+		for exec, l := range w.leases.m {
+			if now.Sub(l.until) > recallKeep {
+				delete(w.leases.m, exec) // no executor recalls from it
+				continue
+			}
+			if len(l.begun) > 0 && !l.renewing && l.until.Sub(now) < leaseTerm/2 {
+				l.renewing = true
+				renew = append(renew, exec)
+			}
+			for id, at := range l.recalled {
+				if now.Sub(at) > recallKeep {
+					delete(l.recalled, id)
+				}
+			}
+		}
+		w.leases.mu.Unlock()
+		for _, exec := range renew {
+			w.asks.add(beginPrefix+exec, &ask{}) // a question about no task
+		}
+	}
 }
 
 // granted takes the lease that an executor's answer to a question asked
@@ -116,7 +150,7 @@ func (w *worker) granted(exec string, asked time.Time, grant []byte) {
 	defer w.leases.mu.Unlock()
 	l := w.leases.get(exec)
 	l.renewing = false
-	if len(grant) == 0 || grant[0] != grantMark {
+	if len(grant) == 0 || grant[0] != grantMark || w.leases.givenBack {
 		return
 	}
 	read, n := binary.Uvarint(grant[1:])
@@ -133,11 +167,6 @@ func (w *worker) granted(exec string, asked time.Time, grant []byte) {
 	for id, seq := range l.begun {
 		if seq != 0 && seq <= read {
 			delete(l.begun, id)
-		}
-	}
-	for id, at := range l.recalled {
-		if now.Sub(at) > recallKeep {
-			delete(l.recalled, id)
 		}
 	}
 }
@@ -232,15 +261,18 @@ func (w *worker) answerRecall(m *nats.Msg) {
 
 // giveBack gives the worker's leases back as it stops, each with the
 // tasks the worker began under it: the executor no longer recalls tasks
-// from this worker, and counts those as begun.
+// from this worker, and counts those as begun. A task the worker begins
+// from then on, it asks about.
 func (w *worker) giveBack() {
 	held := make(map[string][]string)
 	w.leases.mu.Lock()
+	w.leases.givenBack = true
 	now := time.Now()
 	for exec, l := range w.leases.m {
 		if len(l.begun) == 0 && !now.Before(l.until) {
 			continue
 		}
+		l.until = time.Time{}
 		ids := make([]string, 0, len(l.begun))
 		for id := range l.begun {
 			ids = append(ids, id)
@@ -263,13 +295,22 @@ func (w *worker) giveBack() {
 	}
 }
 
+// maxWithheld is the most tasks withheld from leases for which the
+// executor still grants leases: beyond, as while many cancellations
+// settle at once, workers ask about every task.
+const maxWithheld = 2048
+
 // grant appends to the answer to worker's question the lease it grants:
 // the last result read for sure, and the tasks withheld from leases.
 func (c *client) grant(worker string, answer []byte) []byte {
-	b := append(answer, grantMark)
-	b = binary.AppendUvarint(b, c.read.Load())
+	read := c.read.Load()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if len(c.withheld) > maxWithheld {
+		return answer
+	}
+	b := append(answer, grantMark)
+	b = binary.AppendUvarint(b, read)
 	// Measured from now, later than the worker's own measure, which runs
 	// from before it asked.
 	c.leases[worker] = time.Now().Add(leaseTerm)

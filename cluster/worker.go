@@ -75,7 +75,7 @@ type worker struct {
 	recalls *nats.Subscription
 	leases  leases
 	wg      sync.WaitGroup // fetches and tasks
-	loops   sync.WaitGroup // the fetch loop, the heartbeat and the report loop
+	loops   sync.WaitGroup // the fetch loop, the lease loop, the heartbeat and the report loop
 
 	// The tasks the worker ended, which it reports to the totals bucket.
 	done, failed atomic.Int64
@@ -149,7 +149,8 @@ func startWorker(ctx context.Context, nc *nats.Conn, cfg *config, n int, exec *c
 	w.runCtx, w.abort = context.WithCancelCause(context.Background())
 	fetchCtx, cancel := context.WithCancel(context.Background())
 	w.cancel = cancel
-	w.loops.Add(3)
+	w.loops.Add(4)
+	go w.leaseLoop(fetchCtx)
 	go w.fetchLoop(fetchCtx)
 	go w.heartbeat(fetchCtx)
 	go w.reportLoop(fetchCtx)
@@ -162,6 +163,7 @@ func startWorker(ctx context.Context, nc *nats.Conn, cfg *config, n int, exec *c
 func (w *worker) stop() {
 	w.cancel()
 	w.loops.Wait()
+	w.giveBack()
 	done := make(chan struct{})
 	go func() { w.wg.Wait(); close(done) }()
 	select {
@@ -171,7 +173,6 @@ func (w *worker) stop() {
 		<-done
 	}
 	w.abort(nil)
-	w.giveBack()
 	w.sub.Unsubscribe()
 	w.recalls.Unsubscribe()
 	w.closePool()
