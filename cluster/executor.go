@@ -594,7 +594,8 @@ const claimTimeout = 5 * time.Second
 
 // onBegin answers a worker that asks whether it may begin some tasks: yes
 // to each, unless the task has ended here (cancelled, expired, stopped, or
-// its result came already). The question is "<worker> <id>...", the
+// its result came already). The question is "<worker> <id>..." (the worker
+// first marked with leaselessMark when it wants no lease), the
 // answer a byte per id, beginYes or beginNo, and the lease it grants the
 // worker (see lease.go). The executor's memory settles the race between a
 // worker's start and a cancellation, which spares the claims bucket a
@@ -606,18 +607,19 @@ func (c *client) onBegin(m *nats.Msg) {
 		return
 	}
 	worker, ids, _ := strings.Cut(string(m.Data), " ")
+	worker, leaseless := strings.CutPrefix(worker, string(leaselessMark))
 	list := strings.Fields(ids)
-	c.answerBegin(m, worker, list, make([]byte, len(list)), 0)
+	c.answerBegin(m, worker, !leaseless, list, make([]byte, len(list)), 0)
 }
 
 // answerBegin answers the question m from its id number from on, and
-// then responds; a task whose cancellation or expiry is settling is
+// then responds, with a lease unless the worker wants none; a task whose cancellation or expiry is settling is
 // answered once it has settled, off the subscription's goroutine.
-func (c *client) answerBegin(m *nats.Msg, worker string, ids []string, answer []byte, from int) {
+func (c *client) answerBegin(m *nats.Msg, worker string, lease bool, ids []string, answer []byte, from int) {
 	for i := from; i < len(ids); i++ {
 		ok, wait := c.mayBegin(ids[i], worker)
 		if wait != nil {
-			go func() { <-wait; c.answerBegin(m, worker, ids, answer, i) }()
+			go func() { <-wait; c.answerBegin(m, worker, lease, ids, answer, i) }()
 			return
 		}
 		answer[i] = beginNo
@@ -625,7 +627,7 @@ func (c *client) answerBegin(m *nats.Msg, worker string, ids []string, answer []
 			answer[i] = beginYes
 		}
 	}
-	if isToken(worker) {
+	if lease && isToken(worker) {
 		answer = c.grant(worker, answer)
 	}
 	_ = m.Respond(answer)

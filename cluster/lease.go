@@ -42,10 +42,11 @@ const recallTimeout = time.Second
 const recallKeep = time.Minute
 
 const (
-	grantMark   = 'L' // in an answer to a question, after a byte per task: a lease follows
-	releaseMark = '-' // first in a question that gives leases back
-	recallBegun = 'b' // a worker's answer to a recall: it began the task
-	recallBack  = 'r' // a worker's answer to a recall: it asks before it begins the task
+	grantMark     = 'L' // in an answer to a question, after a byte per task: a lease follows
+	releaseMark   = '-' // first in a question that gives leases back
+	leaselessMark = '!' // first in a question that wants no lease
+	recallBegun   = 'b' // a worker's answer to a recall: it began the task
+	recallBack    = 'r' // a worker's answer to a recall: it asks before it begins the task
 )
 
 // A lease is a worker's leave to begin an executor's tasks without asking.

@@ -524,6 +524,11 @@ type ask struct {
 func (w *worker) askExecutor(subject string, asks []*ask) int {
 	asks = asks[:min(len(asks), maxAsk)]
 	var q strings.Builder
+	w.leases.mu.Lock()
+	if w.leases.givenBack {
+		q.WriteByte(leaselessMark)
+	}
+	w.leases.mu.Unlock()
 	q.WriteString(w.id)
 	var tasks []*ask
 	for _, a := range asks {
