@@ -343,6 +343,8 @@ var compatCases = []compatCase{
 	{name: "pipe rrs recstart", stdin: ">a\nx\n>b\ny\n", args: []string{"-k", "--pipe", "--recstart", ">", "--rrs", "-N1", "cat; echo -"}},
 	{name: "pipe rrs before a newline", stdin: "ax\nbx", args: []string{"-k", "--pipe", "--recend", "x", "--rrs", "cat; echo -"}},
 	{name: "pipe rrs header", stdin: "h\na,b,", args: []string{"-k", "--pipe", "--header", ":", "--recend", ",", "--rrs", "-N1", "cat; echo -"}},
+	{name: "pipe rrs empty block", stdin: "aXXXXbXXXX", args: []string{"-k", "--pipe", "--recend", "XX", "--rrs", "-N1", "--joblog", "log", "echo {#}; cat; echo"}},
+	{name: "pipe rrs empty block header", stdin: "HXXaXXXX", args: []string{"-k", "--pipe", "--recend", "XX", "--header", "1", "--rrs", "-N1", "echo {#}; cat; echo"}},
 	{name: "pipe part rrs", args: []string{"-k", "--pipe-part", "-a", "parts.txt", "--rrs", "--block", "500", "wc -c"}},
 
 	// --group-by: blocks of whole groups of lines.

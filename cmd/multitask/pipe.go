@@ -78,10 +78,11 @@ func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 		// emit makes a job of the header and the first n bytes of buf;
 		// false when the consumer stopped. It copies the smaller part: a
 		// block longer than what follows it is handed over whole, and what
-		// follows moves to a buffer of its own.
+		// follows moves to a buffer of its own. A block that --rrs leaves
+		// empty makes no job, and takes no sequence number, as in GNU
+		// parallel.
 		emit := func(n int) bool {
-			seq++
-			job := engine.Job{Seq: seq}
+			var job engine.Job
 			if rest := buf[n:]; len(header) == 0 && len(rest) < n {
 				job.Input = buf[:n]
 				buf = append(p.pool.get(len(rest) + size)[:0], rest...)
@@ -96,8 +97,14 @@ func (p pipeSplit) blocks(r io.Reader) iter.Seq2[engine.Job, error] {
 				} else {
 					block = removeRecSep(block, p.recEnd, p.recStart)
 				}
+				if len(block) == 0 {
+					p.pool.put(job.Input)
+					return true
+				}
 				job.Input = append(job.Input[:len(header)], block...)
 			}
+			seq++
+			job.Seq = seq
 			return yield(job, nil)
 		}
 		garbageRead := false // --regexp -N: what comes before the first record
