@@ -99,9 +99,10 @@ func (t Task) Begin() bool {
 // hands the task to another process sets a guard that settles, in memory
 // that process shares, the race between the cancellation and the start
 // over there: g returns false once the work has begun. g must return
-// promptly (a cluster's takes one bounded round trip to its server) and
-// must not wait for the task; it may call Begin. Guard reports false, and sets nothing, when the task has
-// already ended: a cancellation came first, and the task must not run.
+// promptly (a cluster's takes bounded round trips to its workers and its
+// server) and must not wait for the task; it may call Begin. Guard reports
+// false, and sets nothing, when the task has already ended: a cancellation
+// came first, and the task must not run.
 func (t Task) Guard(g func() bool) bool {
 	return t.r != nil && g != nil && t.r.setGuard(g)
 }
