@@ -595,9 +595,9 @@ const claimTimeout = 5 * time.Second
 // onBegin answers a worker that asks whether it may begin some tasks: yes
 // to each, unless the task has ended here (cancelled, expired, stopped, or
 // its result came already). The question is "<worker> <id>..." (the worker
-// first marked with leaselessMark when it wants no lease), the
-// answer a byte per id, beginYes or beginNo, and the lease it grants the
-// worker (see lease.go). The executor's memory settles the race between a
+// marked with leaselessMark first when it wants no lease), the answer a
+// byte per id, beginYes or beginNo, and the lease it grants the worker
+// (see lease.go). The executor's memory settles the race between a
 // worker's start and a cancellation, which spares the claims bucket a
 // write per task; a worker that gets no answer claims the task in the
 // bucket instead, where a cancellation also looks (see settle).
@@ -613,8 +613,9 @@ func (c *client) onBegin(m *nats.Msg) {
 }
 
 // answerBegin answers the question m from its id number from on, and
-// then responds, with a lease unless the worker wants none; a task whose cancellation or expiry is settling is
-// answered once it has settled, off the subscription's goroutine.
+// then responds, with a lease unless the worker wants none; a task whose
+// cancellation or expiry is settling is answered once it has settled, off
+// the subscription's goroutine.
 func (c *client) answerBegin(m *nats.Msg, worker string, lease bool, ids []string, answer []byte, from int) {
 	for i := from; i < len(ids); i++ {
 		ok, wait := c.mayBegin(ids[i], worker)

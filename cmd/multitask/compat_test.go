@@ -379,6 +379,7 @@ var compatCases = []compatCase{
 	{name: "use sockets percent", args: []string{"-k", "--use-sockets-instead-of-threads", "-j", "200%", barrier(2), ":::", "a", "b"}},
 	{name: "use cores", args: []string{"-k", "--use-cores-instead-of-threads", "-j", "+0", barrier(2), ":::", "a", "b"}},
 	{name: "use cpus", args: []string{"-k", "--use-cpus-instead-of-cores", "--number-of-cores"}},
+	{name: "session and filter hosts", args: []string{"-k", "--session", "--filter-hosts", "--filterhosts", "echo", ":::", "a", "b"}},
 
 	// --template: a file written for each job.
 	{name: "template", args: []string{"-k", "-j1", "--template", "my.tmpl=t_{#}.out", "--colsep", ",", "--header", ":", "cat t_{#}.out; ls t_*", ":::", "x,y", "a,b", "c,d"}},

@@ -158,6 +158,7 @@ type options struct {
 	numCores, numThreads, numSockets, maxLineLen bool
 	plain                                        bool
 	willCite                                     bool
+	session, filterHosts                         bool // accepted: they change nothing without env_parallel and -S
 
 	command []string
 	sources []source
@@ -357,6 +358,9 @@ func newFlagSet(o *options) *flagSet {
 	fs.boolVar(&o.useCPUs, "use-cpus-instead-of-cores", 0, "accepted from GNU parallel's scripts: it changes nothing here, as in GNU parallel")
 	fs.alias("use-cpus-instead-of-cores", "usecpusinsteadofcores")
 	fs.boolVar(&o.gnu, "gnu", 0, "accepted from GNU parallel's scripts")
+	fs.boolVar(&o.session, "session", 0, "accepted from GNU parallel's scripts: it matters to env_parallel only")
+	fs.boolVar(&o.filterHosts, "filter-hosts", 0, "accepted from GNU parallel's scripts: it drops -S hosts that are down, and multitask has none")
+	fs.alias("filter-hosts", "filterhosts")
 	fs.stringVar(&o.shellCompletion, "shell-completion", 0, "SHELL", "print the code that makes SHELL (bash, zsh, auto: $SHELL's) complete multitask's options, and exit")
 	fs.alias("shell-completion", "shellcompletion")
 	fs.boolVar(&o.help, "help", 'h', "show this help")

@@ -85,7 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var c config
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.IntVar(&c.count, "count", 5, "runs of each benchmark; the tables show medians")
+	fs.IntVar(&c.count, "count", 5, "rounds, each a go test -count 1 that runs every benchmark once, so that those\ncompared alternate; the tables show medians over the rounds")
 	fs.StringVar(&c.benchtime, "benchtime", "500ms", "go test -benchtime for each run (a duration, or Nx)")
 	fs.StringVar(&c.bench, "bench", ".", "go test -bench pattern, e.g. 'SubmitResult|Latency'")
 	fs.StringVar(&c.timeout, "timeout", "30m", "go test -timeout")
@@ -243,25 +243,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // goBench returns the output of go test -bench, run in the current directory
-// (the bench module), or the contents of -input. While go test runs, its
-// output is copied to progress.
+// (the bench module) once per round, or the contents of -input. While go
+// test runs, its output is copied to progress.
+//
+// Each round runs every benchmark once, rather than one go test -count
+// running each benchmark that many times in a row: the speed of a shared
+// machine drifts over minutes, and the benchmarks whose ratios a target
+// takes then see the same drift.
 func (c config) goBench(ctx context.Context, progress io.Writer) ([]byte, error) {
 	if c.input != "" {
 		return os.ReadFile(c.input)
 	}
 	args := []string{"test", "-run", "^$", "-bench", c.bench, "-benchmem",
-		"-count", strconv.Itoa(c.count), "-benchtime", c.benchtime, "-timeout", c.timeout, ".", "./clusterbench"}
-	fmt.Fprintf(progress, "report: go %s\n", quoteArgs(args))
+		"-count", "1", "-benchtime", c.benchtime, "-timeout", c.timeout, ".", "./clusterbench"}
 	var buf bytes.Buffer
-	cmd := exec.CommandContext(ctx, "go", args...)
 	progress = &lockedWriter{w: progress} // written by two of cmd's goroutines
-	cmd.Stdout = io.MultiWriter(&buf, progress)
-	cmd.Stderr = progress
-	err := cmd.Run()
-	if err != nil {
-		err = fmt.Errorf("go test: %w", err)
+	for round := 1; round <= c.count; round++ {
+		fmt.Fprintf(progress, "report: round %d of %d: go %s\n", round, c.count, quoteArgs(args))
+		cmd := exec.CommandContext(ctx, "go", args...)
+		cmd.Stdout = io.MultiWriter(&buf, progress)
+		cmd.Stderr = progress
+		if err := cmd.Run(); err != nil {
+			return buf.Bytes(), fmt.Errorf("go test, round %d: %w", round, err)
+		}
 	}
-	return buf.Bytes(), err
+	return buf.Bytes(), nil
 }
 
 // runPython runs python/threadpool.py and returns what it printed on stdout.
