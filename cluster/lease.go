@@ -201,23 +201,10 @@ func (w *worker) tellBegun(t *task) (stop func()) {
 	if !t.leased {
 		return func() {}
 	}
-	var (
-		mu      sync.Mutex // held while telling, so that none follows stop
-		stopped bool
-	)
-	timer := time.AfterFunc(tellAfter, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if !stopped {
-			w.asks.add(beginPrefix+executorOf(t.reply), &ask{id: t.id, answer: make(chan byte, 1)})
-		}
+	return every(func() time.Duration { return tellAfter }, func() bool {
+		w.asks.add(beginPrefix+executorOf(t.reply), &ask{id: t.id, answer: make(chan byte, 1)})
+		return false
 	})
-	return func() {
-		mu.Lock()
-		defer mu.Unlock()
-		stopped = true
-		timer.Stop()
-	}
 }
 
 // unlease hands task t, begun under its executor's lease and going back

@@ -98,13 +98,7 @@ func TestStoppedWorkerGivesLeaseBack(t *testing.T) {
 // executor: the recall finds it begun, so Cancel returns false, and the end
 // of its context stops it there.
 func TestRecallFindsLeasedTask(t *testing.T) {
-	ex := newHub(t)
-	connectReady(t, ex.ClientURL(), cluster.Workers(1))
-	bctx := bounded(t)
-	if _, err := square.Submit(bctx, ex, 1).Result(bctx); err != nil { // the lease
-		t.Fatal(err)
-	}
-	g := newGate(t)
+	ex, g, bctx := leasedHub(t)
 	ctx, cancel := context.WithCancel(bctx)
 	defer cancel()
 	f := gate.Submit(ctx, ex, 7)
@@ -124,13 +118,7 @@ func TestRecallFindsLeasedTask(t *testing.T) {
 // TestLeasedTaskShowsRunning checks that a task begun under a lease is
 // told to its executor once it has run a moment, and shows running.
 func TestLeasedTaskShowsRunning(t *testing.T) {
-	ex := newHub(t)
-	connectReady(t, ex.ClientURL(), cluster.Workers(1))
-	ctx := bounded(t)
-	if _, err := square.Submit(ctx, ex, 1).Result(ctx); err != nil { // the lease
-		t.Fatal(err)
-	}
-	g := newGate(t)
+	ex, g, ctx := leasedHub(t)
 	f := gate.Submit(ctx, ex, 8)
 	<-g.began
 	eventually(t, "the future shows running", func() bool { return f.State() == futures.Running })
@@ -138,4 +126,17 @@ func TestLeasedTaskShowsRunning(t *testing.T) {
 	if v, err := f.Result(ctx); err != nil || v != 8 {
 		t.Fatalf("the task: %v, %v", v, err)
 	}
+}
+
+// leasedHub starts a hub, and a worker of its queue that holds a lease of
+// it, having run a task; it returns the hub, a gate and the test's context.
+func leasedHub(t *testing.T) (*cluster.Executor, *gateState, context.Context) {
+	t.Helper()
+	ex := newHub(t)
+	connectReady(t, ex.ClientURL(), cluster.Workers(1))
+	ctx := bounded(t)
+	if _, err := square.Submit(ctx, ex, 1).Result(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return ex, newGate(t), ctx
 }

@@ -594,29 +594,37 @@ func (w *worker) adoptAckWait(info *jetstream.ConsumerInfo) {
 
 // keepAlive tells JetStream that the worker still holds msg, every third
 // of AckWait, until stop is called: a big argument may take longer to read
-// than AckWait. A timer does it, rather than a goroutine per task.
+// than AckWait.
 func (w *worker) keepAlive(msg jetstream.Msg) (stop func()) {
+	return every(func() time.Duration { return time.Duration(w.ackWait.Load()) / 3 }, func() bool {
+		_ = msg.InProgress()
+		return true
+	})
+}
+
+// every calls fn after period(), and again after each period() for as long
+// as fn returns true, until stop is called; no call follows stop. A timer
+// does it, rather than a goroutine per task.
+func every(period func() time.Duration, fn func() bool) (stop func()) {
 	var (
-		mu      sync.Mutex // held by a beat, so that none follows stop
+		mu      sync.Mutex // held by a call, so that none follows stop
 		stopped bool
-		beat    *time.Timer
+		timer   *time.Timer
 	)
-	period := func() time.Duration { return time.Duration(w.ackWait.Load()) / 3 }
 	mu.Lock()
 	defer mu.Unlock()
-	beat = time.AfterFunc(period(), func() {
+	timer = time.AfterFunc(period(), func() {
 		mu.Lock()
 		defer mu.Unlock()
-		if !stopped {
-			_ = msg.InProgress()
-			beat.Reset(period())
+		if !stopped && fn() {
+			timer.Reset(period())
 		}
 	})
 	return func() {
 		mu.Lock()
 		defer mu.Unlock()
 		stopped = true
-		beat.Stop()
+		timer.Stop()
 	}
 }
 
