@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,6 +32,8 @@ type compatCase struct {
 	// sameStderr: stderr must be GNU's too (it holds no message of the
 	// runner's own).
 	sameStderr bool
+	// files are more files the case's directory holds, by name.
+	files map[string]string
 }
 
 // barrier is a job that waits (3 s at most) until n jobs have started,
@@ -566,6 +569,18 @@ var compatCases = []compatCase{
 	{name: "regexp end", stdin: "1,2;3;4,5;", args: []string{"-k", "--pipe", "--regexp", "--recend", "[,;]", "-N2", "cat; echo -"}},
 	{name: "regexp remove separators", stdin: fastaText, args: []string{"-k", "--pipe", "--regexp", "--recstart", "^>", "--rrs", "-N1", "cat; echo -"}},
 	{name: "regexp remove both", stdin: "a1;\nb2;\nc3;\n", args: []string{"-k", "--pipe", "--regexp", "--recend", ";\\n", "--recstart", "[a-z]", "--rrs", "-N1", "cat; echo -"}},
+	// With --pipe-part, GNU cuts after the last match in what it has read
+	// from each look's start: 128 KiB at a time, so the file of "windows"
+	// is bigger than that.
+	{name: "regexp pipe part start", args: []string{"-k", "--pipe-part", "-a", "parts.txt", "--regexp", "--recstart", "x{5}", "--block", "500", "wc", "-c"}},
+	{name: "regexp pipe part end", args: []string{"-k", "--pipe-part", "-a", "parts.txt", "--regexp", "--recend", "[05]\\n", "--block", "400", "wc", "-c"}},
+	{name: "regexp pipe part anchored", args: []string{"-k", "--pipe-part", "-a", "parts.txt", "--regexp", "--recstart", "^x", "--block", "500", "wc", "-c"}},
+	{name: "regexp pipe part both", args: []string{"-k", "--pipe-part", "-a", "parts.txt", "--regexp", "--recend", "7\\n", "--recstart", "x+1", "--block", "300", "wc", "-c"}},
+	{name: "regexp pipe part any end", args: []string{"-k", "--pipe-part", "-a", "parts.txt", "--regexp", "--recend", "", "--block", "999", "wc", "-c"}},
+	{name: "regexp pipe part windows", files: map[string]string{"big.txt": strings.Repeat(partsText, 40)},
+		args: []string{"-k", "--pipe-part", "-a", "big.txt", "--regexp", "--recstart", "x{3}", "--block", "100k", "wc", "-c"}},
+	{name: "regexp pipe part header", files: map[string]string{"big.txt": strings.Repeat(partsText, 40)},
+		args: []string{"-k", "--pipe-part", "-a", "big.txt", "--header", ":", "--regexp", "--recend", "9\\n", "--block", "60k", "head", "-n", "2"}},
 
 	{name: "shell completion of another shell", args: []string{"--shell-completion", "fish"}},
 	{name: "noswap", args: []string{"-k", "--noswap", "echo", ":::", "a", "b"}},
@@ -597,6 +612,7 @@ func TestCompatibleWithGNUParallel(t *testing.T) {
 	for i, tc := range compatCases {
 		files := map[string]string{"args.txt": "f1\nf 2\n", "more.txt": "m1\n", "procs.txt": "1\n", "noprocs.txt": "many\n", "parts.txt": partsText,
 			"my.tmpl": "Xval: {x}\nYval: {y}\nFixed: {1}\nSeq: {#} {= $_ = uc =}\n"}
+		maps.Copy(files, tc.files)
 		pairs[i] = &pair{files: files, stdin: tc.stdin, args: tc.args, gnuArgs: tc.gnuArgs}
 	}
 	startPairs(t, pairs...)

@@ -133,7 +133,7 @@ func TestBadInputExits255(t *testing.T) {
 		{"--pipe", "--bin", "1", "--round-robin", "cat"},
 		{"--limit", "io 10", "echo", ":::", "1"},
 		{"--pipe", "--regexp", "--recstart", "(?<=x)", "cat"},
-		{"--pipe-part", "--regexp", "-a", "x", "cat"},
+		{"--pipe-part", "--regexp", "--recend", "(", "-a", "x", "cat"},
 		{"--semaphore", "--fg", "--id", "bad-input", "-a", "x", "-a", "y", "cat"},
 		{"--semaphore-timeout", "soon", "--fg", "cat"},
 		{"--round-robin", "--pipe", "--plus", "echo", "{##}"},

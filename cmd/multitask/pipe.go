@@ -539,9 +539,6 @@ func (o *options) records(p *pipeSplit) error {
 		}
 	}
 	if o.regexp {
-		if o.pipePart {
-			return fmt.Errorf("%w: --regexp cannot be combined with --pipe-part", errUsage)
-		}
 		p.re, err = newRecordRegexps(o.recEnd, o.recStart, o.recEndSet, o.recStartSet)
 		return err
 	}

@@ -214,7 +214,8 @@ func TestLastIndexAt(t *testing.T) {
 // rule decides plainly, and a record end that spans two reads.
 func TestSplitPositions(t *testing.T) {
 	nl := pipeSplit{recEnd: "\n"}
-	long := strings.Repeat("a", scanChunk-1) + "\n\nb" // "\n\n" across the first read's end
+	long := strings.Repeat("a", scanChunk-1) + "\n\nb"       // "\n\n" across the first read's end
+	far := "a" + strings.Repeat("b", 3*scanChunk-2) + "\n>c" // found in the third window
 	for _, tc := range []struct {
 		name        string
 		data        string
@@ -230,6 +231,9 @@ func TestSplitPositions(t *testing.T) {
 		{"no record end at all: every block", "abcdefg", 3, 0, pipeSplit{}, []int64{0, 3, 6, 7}},
 		{"record end and start", "a1xb1yc1x", 1, 0, pipeSplit{recEnd: "1", recStart: "x"}, []int64{0, 2, 8, 9}},
 		{"a record end across reads", long, scanChunk - 2, 0, pipeSplit{recEnd: "\n", recStart: "\n"}, []int64{0, scanChunk, int64(len(long))}},
+		{"regexp: the last cut read", "a1x1xa1x", 1, 0, regexpSplit(t, "1", "x"), []int64{0, 7, 8}},
+		{"regexp: anchored, no cut", "a\nx\nx", 1, 0, regexpSplit(t, "\n", "^x"), []int64{0, 5}},
+		{"regexp: a cut windows away", far, 1, 0, regexpSplit(t, "\n", ">"), []int64{0, 3 * scanChunk, int64(len(far))}},
 	} {
 		got, err := splitPositions(strings.NewReader(tc.data), int64(len(tc.data)), tc.block, tc.skip, tc.split)
 		if err != nil || !slices.Equal(got, tc.want) {
@@ -350,4 +354,15 @@ func TestBlockTimeoutMatchesGNU(t *testing.T) {
 			t.Errorf("(%s) | multitask %s\n got %q\nwant %q (GNU parallel)", tc.feed, tc.args, outs[1], outs[0])
 		}
 	}
+}
+
+// regexpSplit is the split of --regexp with --recend end and --recstart
+// start.
+func regexpSplit(t *testing.T, end, start string) pipeSplit {
+	t.Helper()
+	re, err := newRecordRegexps(end, start, true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pipeSplit{re: re}
 }

@@ -141,25 +141,55 @@ const scanChunk = 128 << 10
 // finds them: from skip plus block, and block past each cut, the first
 // record end followed by a record start; a part ends after its record
 // end. Without a record end or start, parts are cut every block bytes.
+//
+// With --regexp, GNU parallel cuts after the last record end followed by
+// a record start in what it has read from the look's start, a window at
+// a time, once that holds one: Perl's greedy /^(.*end)start/s finds that
+// last one, and so does Go's leftmost-first match of the same expression.
 func splitPositions(f io.ReaderAt, size, block, skip int64, split pipeSplit) ([]int64, error) {
-	sep := []byte(split.recEnd + split.recStart)
+	var cut func(buf []byte, grown int) int // where in buf the part ends, or -1
+	if re := split.re; re != nil {
+		// Only a match that ends in the new window or the 64 KiB before
+		// it is new: a long stretch without cuts is not scanned again and
+		// again.
+		const overlap = 64 << 10
+		cut = func(buf []byte, grown int) int {
+			if !re.anyCut.Match(buf[max(0, grown-overlap):]) {
+				return -1
+			}
+			if m := re.partCut.FindSubmatchIndex(buf); m != nil {
+				return m[3]
+			}
+			return -1
+		}
+	} else if sep := []byte(split.recEnd + split.recStart); len(sep) > 0 {
+		cut = func(buf []byte, grown int) int {
+			from := max(0, grown-len(sep)+1)
+			if i := bytes.Index(buf[from:], sep); i >= 0 {
+				return from + i + len(split.recEnd)
+			}
+			return -1
+		}
+	}
 	pos := []int64{skip}
 	var buf []byte
 	for at := skip + block; at < size; at += block {
-		if len(sep) == 0 {
+		if cut == nil {
 			pos = append(pos, at)
 			continue
 		}
 		buf = buf[:0]
 		for {
-			from := max(0, len(buf)-len(sep)+1)
+			grown := len(buf)
 			buf = slices.Grow(buf, scanChunk)
-			n, err := f.ReadAt(buf[len(buf):len(buf)+scanChunk], at+int64(len(buf)))
-			buf = buf[:len(buf)+n]
-			if i := bytes.Index(buf[from:], sep); i >= 0 {
-				at += int64(from + i + len(split.recEnd))
-				pos = append(pos, at)
-				break
+			n, err := f.ReadAt(buf[grown:grown+scanChunk], at+int64(grown))
+			buf = buf[:grown+n]
+			if n > 0 {
+				if i := cut(buf, grown); i >= 0 {
+					at += int64(i)
+					pos = append(pos, at)
+					break
+				}
 			}
 			if n == 0 || errors.Is(err, io.EOF) {
 				break // no record end after at: the next look is a block on

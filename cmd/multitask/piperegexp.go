@@ -13,6 +13,10 @@ type recordRegexps struct {
 	sep   *regexp.Regexp // a record end then a record start; a cut is where its first group ends
 	start *regexp.Regexp // a record start at the very start
 	trail *regexp.Regexp // a record end at the end, before a last newline if any
+
+	// For --pipe-part, which GNU parallel matches without /m: anyCut
+	// finds whether a window holds a cut, lastCut where its last one is.
+	anyCut, partCut *regexp.Regexp
 }
 
 // newRecordRegexps compiles --recend and --recstart, given or not, as
@@ -31,9 +35,11 @@ func newRecordRegexps(recEnd, recStart string, endSet, startSet bool) (*recordRe
 	}
 	end, start := "(?:"+recEnd+")", "(?:"+recStart+")"
 	return &recordRegexps{
-		sep:   regexp.MustCompile(`(?m)(` + end + `)` + start),
-		start: regexp.MustCompile(`(?m)\A` + start),
-		trail: regexp.MustCompile(`(?m)` + end + `(\n?)\z`),
+		sep:     regexp.MustCompile(`(?m)(` + end + `)` + start),
+		start:   regexp.MustCompile(`(?m)\A` + start),
+		trail:   regexp.MustCompile(`(?m)` + end + `(\n?)\z`),
+		anyCut:  regexp.MustCompile(`(?s)` + end + start),
+		partCut: regexp.MustCompile(`(?s)^(.*` + end + `)` + start),
 	}, nil
 }
 
