@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -579,6 +580,16 @@ var compatCases = []compatCase{
 	{name: "regexp pipe part any end", args: []string{"-k", "--pipe-part", "-a", "parts.txt", "--regexp", "--recend", "", "--block", "999", "wc", "-c"}},
 	{name: "regexp pipe part windows", files: map[string]string{"big.txt": strings.Repeat(partsText, 40)},
 		args: []string{"-k", "--pipe-part", "-a", "big.txt", "--regexp", "--recstart", "x{3}", "--block", "100k", "wc", "-c"}},
+	// --group-by with --pipe-part: GNU's binary search for where keys
+	// change, quirks included; with two files it reads the first to cut
+	// both (and loops for ever when the second is the longer).
+	{name: "group by pipe part", files: groupFiles, args: []string{"-k", "--pipe-part", "-a", "sorted.tsv", "--group-by", "1", "--block", "100", "head -c 4; wc -c"}},
+	{name: "group by pipe part name", files: groupFiles, args: []string{"-k", "--pipe-part", "-a", "named.tsv", "--group-by", "key", "--block", "300", "head -c 4; wc -c"}},
+	{name: "group by pipe part names twice", files: groupFiles, args: []string{"-k", "--pipe-part", "-a", "named.tsv", "-a", "named.tsv", "--group-by", "key", "--block", "300", "head -c 4; wc -c"}},
+	{name: "group by pipe part perl", files: groupFiles, args: []string{"-k", "--pipe-part", "-a", "mixed.tsv", "--group-by", "2 $_=int($_/10)", "--block", "77", "head -c 4; wc -c"}},
+	{name: "group by pipe part from the end", files: groupFiles, args: []string{"-k", "--pipe-part", "-a", "mixed.tsv", "--group-by", "-1", "--block", "300", "wc -c"}},
+	{name: "group by pipe part header", files: groupFiles, args: []string{"-k", "--pipe-part", "-a", "named.tsv", "--header", ":", "--group-by", "1", "--block", "200", "head -n 2; wc -c"}},
+	{name: "group by pipe part two files", files: groupFiles, args: []string{"-k", "--pipe-part", "-a", "mixed.tsv", "-a", "sorted.tsv", "--group-by", "1", "--block", "300", "wc -c"}},
 	{name: "regexp pipe part header", files: map[string]string{"big.txt": strings.Repeat(partsText, 40)},
 		args: []string{"-k", "--pipe-part", "-a", "big.txt", "--header", ":", "--regexp", "--recend", "9\\n", "--block", "60k", "head", "-n", "2"}},
 
@@ -659,6 +670,23 @@ func sortedLines(s string) string {
 }
 
 // partsText is a file for --pipe-part: 300 lines of varied lengths.
+// groupFiles are tab-separated files for --group-by with --pipe-part:
+// sorted.tsv has its keys in groups of 1 to 8 lines, named.tsv is that
+// with a header line, and mixed.tsv has keys in no order.
+var groupFiles = func() map[string]string {
+	rng := rand.New(rand.NewPCG(5, 9))
+	var sorted, mixed strings.Builder
+	for k := range 60 {
+		for j := range 1 + rng.IntN(8) {
+			fmt.Fprintf(&sorted, "k%02d\tv%d\n", k, j)
+		}
+	}
+	for range 400 {
+		fmt.Fprintf(&mixed, "%s\t%d\t%s\n", []string{"a", "b", "c", "dd", "e"}[rng.IntN(5)], rng.IntN(31), strings.Repeat("x", rng.IntN(21)))
+	}
+	return map[string]string{"sorted.tsv": sorted.String(), "named.tsv": "key\tval\n" + sorted.String(), "mixed.tsv": mixed.String()}
+}()
+
 var partsText = func() string {
 	var b strings.Builder
 	for i := range 300 {

@@ -16,6 +16,8 @@ import (
 	"unsafe"
 
 	"github.com/multitask-go/multitask/cmd/multitask/internal/gnutest"
+
+	"github.com/multitask-go/multitask/cmd/multitask/internal/input"
 )
 
 // TestPipeBlocksDoNotDependOnReads cuts the same input read whole, a byte
@@ -365,4 +367,33 @@ func regexpSplit(t *testing.T, end, start string) pipeSplit {
 		t.Fatal(err)
 	}
 	return pipeSplit{re: re}
+}
+
+// TestGroupCutsEnd cuts files of random keys and lengths with --group-by,
+// each after another as --pipe-part's files are, so that the later ones
+// are cut by reading the first, as GNU parallel cuts them: where GNU would
+// search for ever, multitask ends, with parts in order up to each file's
+// end.
+func TestGroupCutsEnd(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	for round := range 300 {
+		pg, err := newPartGroups(input.ParseGroupKey("1"), "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 1 + rng.IntN(3) {
+			var text strings.Builder
+			for i, lines := 0, rng.IntN(60); i < lines; i++ {
+				fmt.Fprintf(&text, "k%d\tv\n", rng.IntN(4))
+			}
+			size := int64(text.Len())
+			pos, _, err := pg.cut(strings.NewReader(text.String()), size, 1+rng.Int64N(40), 0, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pos[len(pos)-1] != size || !slices.IsSorted(pos) || len(slices.Compact(slices.Clone(pos))) != len(pos) {
+				t.Fatalf("round %d: positions %v of a file of %d bytes", round, pos, size)
+			}
+		}
+	}
 }

@@ -30,7 +30,7 @@ const partsPerSlot = 10
 // pipeParts opens the files --pipe-part cuts (-a and ::::) and finds their
 // parts as GNU parallel finds them. A --block below zero, -N, means N parts
 // for each of slots job slots over all the files together.
-func (o *options) pipeParts(split pipeSplit, block int64, slots int, warn func(string)) (parts []partFile, err error) {
+func (o *options) pipeParts(split pipeSplit, group *partGroups, block int64, slots int, warn func(string)) (parts []partFile, err error) {
 	names := append([]string(nil), o.argFiles...)
 	for _, s := range o.sources {
 		if s.files {
@@ -66,6 +66,9 @@ func (o *options) pipeParts(split pipeSplit, block int64, slots int, warn func(s
 	if block < 0 {
 		block = 1 + total/int64(slots)/-block
 	}
+	if group != nil && len(parts) > 1 {
+		warn("--group-by cuts every file of --pipe-part where the first file's keys change, as GNU parallel 20221122 does: give each file a run of its own to cut it at its own.")
+	}
 	for i := range parts {
 		p := &parts[i]
 		var start int64 // --skip-first-line skips each file's first line
@@ -75,7 +78,20 @@ func (o *options) pipeParts(split pipeSplit, block int64, slots int, warn func(s
 		if err == nil {
 			p.header, err = readHeader(p.f, split, block, start)
 		}
-		if err == nil {
+		switch {
+		case err != nil:
+		case group != nil:
+			// Each part gets the header's length of this file's bytes.
+			var n int64
+			if p.pos, n, err = group.cut(p.f, p.size, block, start, p.header); err == nil && n != int64(len(p.header)) {
+				p.header = make([]byte, n)
+				var got int
+				got, err = p.f.ReadAt(p.header, start)
+				if p.header = p.header[:got]; errors.Is(err, io.EOF) {
+					err = nil
+				}
+			}
+		default:
 			p.pos, err = splitPositions(p.f, p.size, block, start+int64(len(p.header)), split)
 		}
 		if err != nil {

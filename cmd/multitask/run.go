@@ -363,9 +363,9 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 			}
 		} else {
 			p.split, err = o.pipeSplit(warn)
-		}
-		if err == nil && o.groupBy != "" {
-			err = p.groupBy(stdin)
+			if err == nil && o.groupBy != "" {
+				err = p.groupBy(stdin)
+			}
 		}
 		if err != nil {
 			return nil, err
@@ -687,8 +687,18 @@ func (p *runPlan) planParts(warn func(string)) error {
 			return fmt.Errorf("%w: --block %s: a part must hold at least 1 byte", errUsage, p.o.block)
 		}
 	}
+	var group *partGroups
+	if p.o.groupBy != "" {
+		key, eval, err := p.groupKey()
+		if err != nil {
+			return err
+		}
+		if group, err = newPartGroups(key, p.o.colsep, eval); err != nil {
+			return err
+		}
+	}
 	var err error
-	if p.parts, err = p.o.pipeParts(p.split, size, p.cfg.Slots, warn); err != nil {
+	if p.parts, err = p.o.pipeParts(p.split, group, size, p.cfg.Slots, warn); err != nil {
 		return err
 	}
 	p.o.argFiles, p.o.sources = nil, nil
@@ -1060,23 +1070,9 @@ func (p *runPlan) startPerl() (err error) {
 // header line the key reads.
 func (p *runPlan) groupBy(stdin io.Reader) error {
 	o := p.o
-	switch {
-	case o.pipePart:
-		return fmt.Errorf("%w: --group-by works with --pipe, not --pipe-part", errUsage)
-	case o.rrs:
-		return fmt.Errorf("%w: --remove-rec-sep is not compatible with --groupby", errUsage)
-	case o.recStartSet:
-		return fmt.Errorf("%w: --recstart is not compatible with --groupby", errUsage)
-	case p.split.recEnd != "\n":
-		return fmt.Errorf("%w: --recend is not compatible with --groupby", errUsage)
-	}
-	key := input.ParseGroupKey(o.groupBy)
-	var eval func(code, v string) (string, error)
-	if key.NeedsPerl() {
-		if err := p.startPerl(); err != nil {
-			return err
-		}
-		eval = p.perlValue
+	key, eval, err := p.groupKey()
+	if err != nil {
+		return err
 	}
 	marker := make([]byte, 20) // GNU's: 119 random bits
 	const chars = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -1093,6 +1089,28 @@ func (p *runPlan) groupBy(stdin io.Reader) error {
 		p.split.header = regexp.MustCompile(`^.*\n`)
 	}
 	return nil
+}
+
+// groupKey reads --group-by's key, refusing what GNU parallel refuses
+// with it, and starts perl when the key runs Perl code, which eval runs.
+func (p *runPlan) groupKey() (key input.GroupKey, eval func(code, v string) (string, error), err error) {
+	o := p.o
+	switch {
+	case o.rrs:
+		return key, nil, fmt.Errorf("%w: --remove-rec-sep is not compatible with --groupby", errUsage)
+	case o.recStartSet:
+		return key, nil, fmt.Errorf("%w: --recstart is not compatible with --groupby", errUsage)
+	case p.split.recEnd != "\n":
+		return key, nil, fmt.Errorf("%w: --recend is not compatible with --groupby", errUsage)
+	}
+	key = input.ParseGroupKey(o.groupBy)
+	if key.NeedsPerl() {
+		if err := p.startPerl(); err != nil {
+			return key, nil, err
+		}
+		eval = p.perlValue
+	}
+	return key, eval, nil
 }
 
 // planBins makes --shard or --bin spread the lines of stdin over -j jobs.

@@ -164,3 +164,37 @@ func (k *GroupKey) resolve(names []string) error {
 	}
 	return nil
 }
+
+// ResolveHeader finds the column of k's name, if it has one, in a header
+// line split at sep, as GNU parallel's --pipe-part does with each file's
+// first line: names are split with the line's newline, so the last holds
+// one.
+func (k *GroupKey) ResolveHeader(line string, sep *regexp.Regexp) error {
+	return k.resolve(perlSplit(sep, line, 0))
+}
+
+// PartKey is the key of a line as GNU parallel's --pipe-part finds it for
+// --group-by: the line's column, split at sep, with a negative column
+// counted from the end (-1 the next to last, as GNU's index is one less),
+// or "" past the last, then the key's Perl code, which eval runs.
+func (k GroupKey) PartKey(line string, sep *regexp.Regexp, eval func(code, v string) (string, error)) (string, error) {
+	v := line
+	if k.HasCol {
+		fields := perlSplit(sep, line, 0)
+		i := k.Column
+		if i != 0 {
+			i--
+		}
+		if i < 0 {
+			i += len(fields)
+		}
+		v = ""
+		if i >= 0 && i < len(fields) {
+			v = fields[i]
+		}
+	}
+	if k.Code == "" {
+		return v, nil
+	}
+	return eval(k.Code, v)
+}
