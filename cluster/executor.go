@@ -171,8 +171,18 @@ func newExecutor(ctx context.Context, nc *nats.Conn, cfg *config, srv *embedded,
 		return nil, err
 	}
 	// Workers ask before they begin a task, or for a lease; the
-	// subscription ends with the connection, after the local workers.
+	// subscription ends with the connection, after the local workers. It
+	// is in place at the server before New returns: a worker that asked
+	// sooner would find no one to answer it, and fall back on the claims
+	// bucket.
 	if _, err := nc.Subscribe(beginPrefix+c.id, c.onBegin); err != nil {
+		c.recv.Stop()
+		return nil, fmt.Errorf("cluster: subscribe to workers' requests: %w", err)
+	}
+	fctx, stop := context.WithTimeout(ctx, claimTimeout)
+	err = nc.FlushWithContext(fctx)
+	stop()
+	if err != nil {
 		c.recv.Stop()
 		return nil, fmt.Errorf("cluster: subscribe to workers' requests: %w", err)
 	}

@@ -61,8 +61,11 @@ func TestSilentLeaseHolderWins(t *testing.T) {
 	}
 	defer nc.Close()
 	grant, err := nc.Request("multitask.begin."+cluster.ExecutorID(ex), []byte("silent"), 5*time.Second)
-	if err != nil || len(grant.Data) == 0 || grant.Data[0] != 'L' {
-		t.Fatalf("a question about no task: %v, %q; want a lease", err, grant.Data)
+	if err != nil {
+		t.Fatalf("a question about no task: %v", err)
+	}
+	if len(grant.Data) == 0 || grant.Data[0] != 'L' {
+		t.Fatalf("a question about no task: answered %q, want a lease", grant.Data)
 	}
 	if f.Cancel() {
 		t.Fatal("Cancel won over a lease holder that did not answer")
