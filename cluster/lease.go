@@ -17,8 +17,8 @@ import (
 // other way round: the executor recalls the task from every worker that
 // holds a lease, and each answers whether it began the task; one that had
 // not will ask before it begins it, as a worker without a lease does. A
-// worker renews its lease while tasks come, and gives it back when it
-// stops.
+// worker renews its lease while it holds tasks begun under it whose
+// results the executor has not read, and gives it back when it stops.
 //
 // The cancellation wins only when every holder answered that it had not
 // begun the task; one that does not answer may have begun it, and Cancel
