@@ -537,7 +537,7 @@ func (c *client) publish(en *entry, m *nats.Msg, opts []jetstream.PublishOpt, f 
 		}
 		// A task cancelled meanwhile is published on, for its sequence:
 		// the message may be stored, and must then be deleted.
-		if !c.isPending(en.id) && !c.isWithheld(en.id) {
+		if pending, withheld := c.tracked(en.id); !pending && !withheld {
 			return
 		}
 		if c.nc.IsClosed() || !transient(err) {
@@ -552,18 +552,19 @@ func (c *client) publish(en *entry, m *nats.Msg, opts []jetstream.PublishOpt, f 
 	}
 }
 
-func (c *client) isPending(id string) bool {
+// tracked reports whether task id is pending here, and whether it is
+// withheld from leases.
+func (c *client) tracked(id string) (pending, withheld bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	_, ok := c.pending[id]
-	return ok
+	_, pending = c.pending[id]
+	_, withheld = c.withheld[id]
+	return pending, withheld
 }
 
-func (c *client) isWithheld(id string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_, ok := c.withheld[id]
-	return ok
+func (c *client) isPending(id string) bool {
+	pending, _ := c.tracked(id)
+	return pending
 }
 
 // take removes the entry of id, which ends here, and returns it, or nil
