@@ -33,6 +33,10 @@ type compatCase struct {
 	// sameStderr: stderr must be GNU's too (it holds no message of the
 	// runner's own).
 	sameStderr bool
+	// sameMessages: stderr must be GNU's, its "parallel: Error: " and
+	// "parallel: Warning: " read as multitask's "multitask: " and
+	// "multitask: Warning: ".
+	sameMessages bool
 	// files are more files the case's directory holds, by name.
 	files map[string]string
 }
@@ -385,6 +389,36 @@ var compatCases = []compatCase{
 	{name: "use cpus", args: []string{"-k", "--use-cpus-instead-of-cores", "--number-of-cores"}},
 	{name: "session and filter hosts", args: []string{"-k", "--session", "--filter-hosts", "--filterhosts", "echo", ":::", "a", "b"}},
 
+	// Options for remote hosts, which GNU ignores without -S hosts: the
+	// file transfers with a warning (one, in GNU's order), the others
+	// without.
+	{name: "trc ignored", args: []string{"-k", "--trc", "{}.out", "--tf", "x", "echo", ":::", "a", "b"}, sameMessages: true},
+	{name: "transfer ignored", args: []string{"-k", "--transfer", "--return", "x", "echo", ":::", "a"}, sameMessages: true},
+	{name: "transferfile ignored", args: []string{"-k", "--transferfile", "x", "--basefile", "y", "echo", ":::", "a"}, sameMessages: true},
+	{name: "return ignored", args: []string{"-k", "--return", "x", "--cleanup", "echo", ":::", "a"}, sameMessages: true},
+	{name: "cleanup ignored", args: []string{"-k", "--cleanup", "--bf", "y", "echo", ":::", "a"}, sameMessages: true},
+	{name: "basefile ignored", args: []string{"-k", "--basefile", "y", "echo", ":::", "a"}, sameMessages: true},
+	{name: "basefile ignored with template cleanup", args: []string{"-k", "--cleanup", "--bf", "y", "--tmpl", "my.tmpl=t.out", "cat t.out", ":::", "a"}, sameMessages: true},
+	{name: "ssh options ignored", args: []string{"-k", "--ssh", "ssh -x", "--ssh-delay", "0.1", "--sshdelay", "1", "-M", "--controlmaster", "--rsync-opts", "-v", "echo", ":::", "a"}, sameMessages: true},
+	{name: "exit accepted", args: []string{"-k", "-x", "--exit", "-s", "20", "-m", "echo", ":::", "aaaa", "bbbb", "cccc", "dddd"}, sameMessages: true},
+	{name: "compress programs", args: []string{"-k", "--compress-program", "gzip", "--use-decompress-program", "zcat", "echo", ":::", "a", "b"}, sameMessages: true},
+
+	// Retired options: GNU names them all, whichever was given, and exits
+	// 255; -H takes a number, -B, -U, -W and --sql a value, as before.
+	{name: "retired g", args: []string{"-g", "echo", ":::", "a"}, sameMessages: true},
+	{name: "retired in a cluster", args: []string{"-kT", "echo", ":::", "a"}, sameMessages: true},
+	{name: "retired B", args: []string{"-B", "x", "echo", ":::", "a"}, sameMessages: true},
+	{name: "retired U value", args: []string{"-Ux", "echo", ":::", "a"}, sameMessages: true},
+	{name: "retired W", args: []string{"-W", "x", "echo", ":::", "a"}, sameMessages: true},
+	{name: "retired Y", args: []string{"-Y", "echo", ":::", "a"}, sameMessages: true},
+	{name: "retired H", args: []string{"-H", "2", "echo", ":::", "a"}, sameMessages: true},
+	{name: "retired H not a number", args: []string{"-H", "echo", ":::", "a"}, gnuUsage: true},
+	{name: "retired sql", args: []string{"--sql", "x", "echo", ":::", "a"}, sameMessages: true},
+	{name: "retired ctrl-c", args: []string{"--ctrl-c", "echo", ":::", "a"}, sameMessages: true},
+	{name: "retired no-ctrl-c", args: []string{"--noctrlc", "echo", ":::", "a"}, sameMessages: true},
+	{name: "retired tollef", args: []string{"--tollef", "echo", ":::", "a"}, sameMessages: true},
+	{name: "tollef with gnu", args: []string{"-k", "--tollef", "--gnu", "echo", ":::", "a"}, sameMessages: true},
+
 	// --template: a file written for each job.
 	{name: "template", args: []string{"-k", "-j1", "--template", "my.tmpl=t_{#}.out", "--colsep", ",", "--header", ":", "cat t_{#}.out; ls t_*", ":::", "x,y", "a,b", "c,d"}},
 	{name: "template cleanup", args: []string{"-k", "-j1", "--tmpl", "my.tmpl=t_{#}.out", "--cleanup", "--colsep", ",", "--header", ":", "cat t_{#}.out; ls t_*", ":::", "x,y", "a,b", "c,d"}},
@@ -611,6 +645,13 @@ var compatCases = []compatCase{
 	{name: "semaphore slots", args: []string{"--fg", "--id", "compat", "-j3", "echo $PARALLEL_SEQ $PARALLEL_JOBSLOT"}},
 }
 
+// gnuMessages is GNU parallel's stderr with its errors and warnings
+// worded as multitask's.
+func gnuMessages(stderr string) string {
+	stderr = strings.ReplaceAll(stderr, "parallel: Error: ", "multitask: ")
+	return strings.ReplaceAll(stderr, "parallel: Warning: ", "multitask: Warning: ")
+}
+
 // csvText is CSV with quoted fields, doubled quotes, a field over two
 // lines and an empty line.
 const csvText = "a,\"b c\",d\n\"x,y\",\"q\"\"uote\",z\n\"multi\nline\",2,3\n\nlast,,\n"
@@ -639,6 +680,11 @@ func TestCompatibleWithGNUParallel(t *testing.T) {
 			}
 			if tc.stdinOut && got.stdout != tc.stdin {
 				t.Errorf("multitask %q: stdout is not stdin\n got %q", tc.args, got.stdout)
+			}
+			if tc.sameMessages {
+				if msgs := gnuMessages(want.stderr); got.stderr != msgs {
+					t.Errorf("multitask %q\n got stderr %q\nwant stderr %q (GNU parallel's)", tc.args, got.stderr, msgs)
+				}
 			}
 			if tc.sameStderr && got.stderr != want.stderr {
 				t.Errorf("multitask %q\n got stderr %q\nwant stderr %q (GNU parallel)", tc.args, got.stderr, want.stderr)

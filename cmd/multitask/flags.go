@@ -69,6 +69,17 @@ func (fs *flagSet) add(f *flag) *flag {
 	return f
 }
 
+// addHidden declares f for the parser alone: --help and the shell
+// completions leave it out.
+func (fs *flagSet) addHidden(f *flag) {
+	if f.long != "" {
+		fs.byLong[f.long] = f
+	}
+	if f.short != 0 {
+		fs.byShort[f.short] = f
+	}
+}
+
 // alias gives the flag named long more names, as GNU parallel knows it
 // by: a name of one character is a short one.
 func (fs *flagSet) alias(long string, aliases ...string) {
@@ -313,10 +324,21 @@ func (fs *flagSet) usage(w io.Writer) {
 			if f.short == 0 {
 				indent = "      "
 			}
-			// Names go on as many lines as they need, within 80 columns.
+			var arg string
+			switch {
+			case f.optional:
+				arg = "[=" + f.arg + "]"
+			case f.arg != "":
+				arg = " " + f.arg
+			}
+			// Names go on as many lines as they need, within 80 columns,
+			// the value's name with the last.
 			b.WriteString(indent)
 			line := len(indent)
 			for i, n := range names {
+				if i == len(names)-1 {
+					n += arg
+				}
 				if i > 0 {
 					b.WriteString(",")
 					line++
@@ -330,12 +352,6 @@ func (fs *flagSet) usage(w io.Writer) {
 				}
 				b.WriteString(n)
 				line += len(n)
-			}
-			switch {
-			case f.optional:
-				b.WriteString("[=" + f.arg + "]")
-			case f.arg != "":
-				b.WriteString(" " + f.arg)
 			}
 			name := b.String()
 			if i := strings.LastIndexByte(name, '\n'); i >= 0 {

@@ -81,6 +81,13 @@ type options struct {
 	blockTimeout  string   // --block-timeout: cut a block from what came in this time
 	templates     []string // --template SOURCE=NAME: files written for each job
 	cleanup       bool     // --cleanup: --template's files are removed after their job
+	// GNU parallel's options for files on remote hosts (-S), which it
+	// ignores with a warning when there are none, as multitask never has.
+	transfer                     bool
+	transferFiles, returns, trcs []string
+	basefiles                    []string
+	retired                      bool // an option GNU parallel has retired was given
+	tollef                       bool // --tollef: retired, unless --gnu
 	// --use-sockets-instead-of-threads, --use-cores-instead-of-threads
 	// and --use-cpus-instead-of-cores: what -j counts as a CPU.
 	useSockets, useCores, useCPUs bool
@@ -174,6 +181,7 @@ type source struct {
 // newFlagSet declares every option into o, grouped for --help.
 func newFlagSet(o *options) *flagSet {
 	fs := newFlags()
+	retiredFlags(fs, o)
 	fs.group("Jobs and output")
 	fs.stringVar(&o.jobs, "jobs", 'j', "N", "run N jobs at once: N, N% of the cores, +N or -N cores, 0 for as many as possible, or a FILE holding one of those, read again when it changes (default: the cores)")
 	fs.alias("jobs", "P", "max-procs", "maxprocs")
@@ -203,7 +211,20 @@ func newFlagSet(o *options) *flagSet {
 	fs.intVar(&o.nice, "nice", 0, "N", "run the jobs at niceness N")
 	fs.stringsVar(&o.templates, "template", 0, "SRC=NAME", "before each job, write file NAME with SRC's text, replacement strings in both replaced")
 	fs.alias("template", "tmpl")
-	fs.boolVar(&o.cleanup, "cleanup", 0, "remove --template's files once their job has ended")
+	fs.boolVar(&o.cleanup, "cleanup", 0, "remove --template's files once their job has ended (without --template, ignored as --transfer)")
+	fs.boolVar(&o.transfer, "transfer", 0, "send files to -S hosts: accepted from GNU parallel's scripts, and ignored with GNU's warning, as multitask has no -S hosts")
+	fs.stringsVar(&o.transferFiles, "transferfile", 0, "FILE", "as --transfer")
+	fs.alias("transferfile", "transfer-file", "transfer-files", "transferfiles", "tf")
+	fs.stringsVar(&o.returns, "return", 0, "FILE", "as --transfer, for files brought back from -S hosts")
+	fs.stringsVar(&o.trcs, "trc", 0, "FILE", "as --transfer (--transfer --return FILE --cleanup)")
+	fs.stringsVar(&o.basefiles, "basefile", 0, "FILE", "as --transfer, for a file sent once to every -S host")
+	fs.alias("basefile", "bf")
+	fs.stringVar(new(string), "ssh", 0, "CMD", "for -S hosts: accepted from GNU parallel's scripts, and ignored, as GNU parallel ignores it without them")
+	fs.stringVar(new(string), "ssh-delay", 0, "DUR", "as --ssh")
+	fs.alias("ssh-delay", "sshdelay")
+	fs.stringVar(new(string), "rsync-opts", 0, "OPTS", "as --ssh")
+	fs.alias("rsync-opts", "rsyncopts")
+	fs.boolVar(new(bool), "controlmaster", 'M', "as --ssh")
 	fs.stringsVar(&o.envs, "env", 0, "VAR", "give the jobs VAR (a name, a pattern such as 'FOO*', or _ for all) from here: --cluster workers get it; jobs run here have it already")
 	fs.boolVar(&o.outputFiles, "files", 0, "print the name of a file holding each job's stdout (in the temporary directory, or --results) instead of its output; stderr is dropped")
 	fs.alias("files", "output-as-files", "outputasfiles")
@@ -306,6 +327,10 @@ func newFlagSet(o *options) *flagSet {
 	fs.stringVar(&o.tmpdir, "tmpdir", 0, "DIR", "put temporary files (output too big for memory, --cat blocks) in DIR, and give the jobs TMPDIR=DIR")
 	fs.alias("tmpdir", "tempdir")
 	fs.boolVar(&o.compress, "compress", 0, "accepted from GNU parallel's scripts; multitask's temporary files hold only output past 1 MiB a stream, uncompressed")
+	fs.stringVar(new(string), "compress-program", 0, "CMD", "as --compress")
+	fs.alias("compress-program", "use-compress-program", "usecompressprogram", "compressprogram")
+	fs.stringVar(new(string), "decompress-program", 0, "CMD", "as --compress")
+	fs.alias("decompress-program", "use-decompress-program", "usedecompressprogram", "decompressprogram")
 	fs.stringVar(&o.memLimit, "mem-limit", 0, "SIZE", "kill a job whose processes' resident memory passes SIZE")
 
 	fs.group("Pipe mode")
@@ -358,6 +383,7 @@ func newFlagSet(o *options) *flagSet {
 	fs.boolVar(&o.useCPUs, "use-cpus-instead-of-cores", 0, "accepted from GNU parallel's scripts: it changes nothing here, as in GNU parallel")
 	fs.alias("use-cpus-instead-of-cores", "usecpusinsteadofcores")
 	fs.boolVar(&o.gnu, "gnu", 0, "accepted from GNU parallel's scripts")
+	fs.boolVar(new(bool), "exit", 'x', "accepted from GNU parallel's scripts, which ignores it too (with -s, a line that is too long is an error anyway)")
 	fs.boolVar(&o.session, "session", 0, "accepted from GNU parallel's scripts: it matters to env_parallel only")
 	fs.boolVar(&o.filterHosts, "filter-hosts", 0, "accepted from GNU parallel's scripts: it drops -S hosts that are down, and multitask has none")
 	fs.alias("filter-hosts", "filterhosts")
@@ -378,6 +404,86 @@ func newFlagSet(o *options) *flagSet {
 	return fs
 }
 
+// ignoredTransfer names the option GNU parallel would warn of as ignored
+// for want of remote hosts, the first in its order of those given; "" if
+// none was.
+func (o *options) ignoredTransfer() string {
+	switch {
+	case len(o.trcs) > 0:
+		return "--trc"
+	case o.transfer:
+		return "--transfer"
+	case len(o.transferFiles) > 0:
+		return "--transferfile"
+	case len(o.returns) > 0:
+		return "--return"
+	case o.cleanup && len(o.templates) == 0:
+		return "--cleanup" // with --template, it removes the template's files
+	case len(o.basefiles) > 0:
+		return "--basefile"
+	}
+	return ""
+}
+
+// retiredFlags declares the options GNU parallel has retired, each taking
+// a value as GNU's parser takes it, so that a command line that uses one
+// is refused as GNU refuses it (see retiredError); --help leaves them out.
+func retiredFlags(fs *flagSet, o *options) {
+	retire := func(long string, short byte, arg string) *flag {
+		f := &flag{long: long, short: short, arg: arg, setBool: func() { o.retired = true }}
+		switch arg {
+		case "N":
+			f.set = func(v string) error {
+				if _, err := strconv.Atoi(v); err != nil {
+					return fmt.Errorf("%q is not a whole number", v)
+				}
+				o.retired = true
+				return nil
+			}
+		case "S":
+			f.set = func(string) error { o.retired = true; return nil }
+		}
+		fs.addHidden(f)
+		return f
+	}
+	for _, c := range []byte("gTY") {
+		retire("", c, "")
+	}
+	for _, c := range []byte("BUW") {
+		retire("", c, "S")
+	}
+	retire("", 'H', "N")
+	retire("sql", 0, "S")
+	retire("ctrl-c", 0, "")
+	fs.alias("ctrl-c", "ctrlc")
+	retire("no-ctrl-c", 0, "")
+	fs.alias("no-ctrl-c", "no-ctrlc", "noctrlc")
+	fs.addHidden(&flag{long: "tollef", setBool: func() { o.tollef = true }})
+}
+
+// retiredError is GNU parallel's answer to a retired option: whichever
+// was given, it names them all.
+type retiredError struct{ tollef bool }
+
+func (e retiredError) Error() string {
+	lines := []string{
+		"-g has been retired. Use --group.",
+		"-B has been retired. Use --bf.",
+		"-T has been retired. Use --tty.",
+		"-U has been retired. Use --er.",
+		"-W has been retired. Use --wd.",
+		"-Y has been retired. Use --shebang.",
+		"-H has been retired. Use --halt.",
+		"--sql has been retired. Use --sqlmaster.",
+		"--ctrlc has been retired.",
+		"--noctrlc has been retired.",
+	}
+	if e.tollef {
+		lines = []string{"--tollef has been retired.", "Remove --tollef or use --gnu to override --tollef."}
+	}
+	return strings.Join(lines, "\nmultitask: ")
+}
+
 // parseOptions parses a command line: options, the command, then sources.
 func parseOptions(args []string) (*options, error) {
 	o := &options{block: "1M", recEnd: "\\n", replace: "{}", argSep: ":::", fileSep: "::::"}
@@ -394,6 +500,12 @@ func parseOptions(args []string) (*options, error) {
 		if fs.changed(both[0]) && fs.changed(both[1]) {
 			return nil, fmt.Errorf("%w: --%s cannot be combined with --%s", errUsage, both[0], both[1])
 		}
+	}
+	switch {
+	case o.tollef && !o.gnu:
+		return nil, retiredError{tollef: true}
+	case o.retired:
+		return nil, retiredError{}
 	}
 	if o.tty {
 		// --tty runs one job at a time on the terminal, unless told.

@@ -221,6 +221,9 @@ func (o *options) plan(stdin io.Reader, stdout, stderr io.Writer) (_ *runPlan, e
 		}
 	}()
 	warn := func(line string) { fmt.Fprintf(stderr, "multitask: Warning: %s\n", line) }
+	if name := o.ignoredTransfer(); name != "" {
+		warn(name + " ignored as there are no remote --sshlogin.")
+	}
 	c := &p.cfg
 	if c.Slots, err = o.slots(); err != nil {
 		return nil, err
