@@ -3,7 +3,10 @@ package cluster
 import (
 	"encoding/binary"
 	"errors"
+	"strconv"
+	"strings"
 	"sync"
+	"time"
 )
 
 // A batcher sends items to their destinations several at a time, a
@@ -72,6 +75,42 @@ type result struct {
 	attempts int    // the deliveries of the task, this one included
 	object   string // the object store's name of the value, or ""
 	data     []byte // the value, or the error as mp.MarshalError encodes it
+	// ran is how long a chunk of Map ran, 0 for other tasks; it travels
+	// in the message's header (see appendRan), which older executors
+	// ignore.
+	ran time.Duration
+}
+
+// appendRan appends to b the hRan header of a message holding rs; nothing
+// when none of them tells how long it ran.
+func appendRan(b []byte, rs []*outcome) []byte {
+	for i, o := range rs {
+		if o.ran <= 0 {
+			continue
+		}
+		if len(b) > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(i), 10)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, int64(o.ran), 10)
+	}
+	return b
+}
+
+// parseRan sets the run times an hRan header gives on rs; it skips what
+// it cannot read.
+func parseRan(h string, rs []result) {
+	for h != "" {
+		var item string
+		item, h, _ = strings.Cut(h, ",")
+		i, nanos, _ := strings.Cut(item, ":")
+		n, err1 := strconv.Atoi(i)
+		d, err2 := strconv.ParseInt(nanos, 10, 64)
+		if err1 == nil && err2 == nil && 0 <= n && n < len(rs) && d > 0 {
+			rs[n].ran = time.Duration(d)
+		}
+	}
 }
 
 var errBadResults = errors.New("cluster: a malformed message of results")

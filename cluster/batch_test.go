@@ -149,3 +149,30 @@ func TestMalformedResults(t *testing.T) {
 		t.Errorf("no data: %v, %v", rs, err)
 	}
 }
+
+// TestRanRoundTrip checks the header that tells how long chunks ran: it
+// names the results that ran for a known time by their place, and a
+// header that is not well formed gives what it can and no more.
+func TestRanRoundTrip(t *testing.T) {
+	outs := []*outcome{{}, {result: result{ran: 1500}}, {}, {result: result{ran: 7}}}
+	h := string(appendRan(nil, outs))
+	if h != "1:1500,3:7" {
+		t.Fatalf("appendRan = %q, want %q", h, "1:1500,3:7")
+	}
+	rs := make([]result, len(outs))
+	parseRan(h, rs)
+	for i, o := range outs {
+		if rs[i].ran != o.ran {
+			t.Errorf("result %d ran %v, want %v", i, rs[i].ran, o.ran)
+		}
+	}
+	if h := appendRan(nil, outs[:1]); len(h) != 0 {
+		t.Errorf("appendRan of results that tell no time = %q, want nothing", h)
+	}
+
+	rs = make([]result, 3)
+	parseRan("0:5,x:1,1:-3,9:4,2:,2:8:9,1", rs)
+	if rs[0].ran != 5 || rs[1].ran != 0 || rs[2].ran != 0 {
+		t.Errorf("parseRan of a malformed header set %v, %v, %v; want 5ns, 0, 0", rs[0].ran, rs[1].ran, rs[2].ran)
+	}
+}

@@ -83,9 +83,39 @@ func TestSubmitAndMap(t *testing.T) {
 			t.Fatalf("task %d: %v, %v", i, v, err)
 		}
 	}
+	// Map's ten inputs went in one to ten calls, as its chunks grew.
 	s := ex.Stats()
-	if s.Err != nil || s.Done != 111 || s.Submitted < 101 || s.Workers != 1 {
+	if s.Err != nil || s.Done < 102 || s.Done > 111 || s.Submitted != s.Done || s.Workers != 1 {
 		t.Fatalf("Stats: %+v", s)
+	}
+}
+
+// TestMapChunksGrow checks that Map's chunks grow on a cluster as on a
+// Pool: workers tell how long each chunk ran, so that tiny tasks go
+// hundreds to a message rather than one each.
+func TestMapChunksGrow(t *testing.T) {
+	ctx := context.Background()
+	ex := newExecutor(t)
+	const n = 20000
+	i := 0
+	for v, err := range square.Map(ctx, ex, func(yield func(int) bool) {
+		for j := range n {
+			if !yield(j) {
+				return
+			}
+		}
+	}) {
+		if err != nil || v != i*i {
+			t.Fatalf("input %d: %d, %v", i, v, err)
+		}
+		i++
+	}
+	if i != n {
+		t.Fatalf("Map yielded %d results, want %d", i, n)
+	}
+	// A chunk of one input per call would make n calls.
+	if s := ex.Stats(); s.Err != nil || s.Done > n/20 {
+		t.Fatalf("%d calls for %d inputs, want at most %d: %+v", s.Done, n, n/20, s)
 	}
 }
 

@@ -37,7 +37,10 @@
 // The results a worker has for one executor while it publishes others go
 // together in its next message, and so do its questions before tasks
 // begin, when it asks (see Cancellation): a busy worker sends a message
-// for many tasks, an idle one waits for none.
+// for many tasks, an idle one waits for none. [mp.Func.Map] sends its
+// inputs in chunks, one task each, which grow as on a pool: a worker tells
+// how long each chunk ran, and tiny functions go up to 1024 inputs a
+// message.
 //
 // Delivery is at least once: a task whose worker dies or stalls before it
 // acknowledges is delivered again after AckWait, and may then run a

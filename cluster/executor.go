@@ -821,6 +821,9 @@ func (c *client) findRunner(ctx context.Context, en *entry) string {
 // has read their results (see lease.go).
 func (c *client) onResult(msg jetstream.Msg) {
 	if results, err := parseResults(msg.Data()); err == nil { // else no worker sent it
+		if h := msg.Headers().Get(hRan); h != "" {
+			parseRan(h, results)
+		}
 		for i := range results {
 			c.deliverResult(&results[i])
 		}
@@ -842,6 +845,7 @@ func (c *client) deliverResult(r *result) {
 	if r.attempts > 1 {
 		c.st.retried.Add(int64(r.attempts - 1))
 	}
+	en.call.Ran(r.ran)
 	if r.status == statusOK && r.object != "" {
 		go c.deliverObject(en, r.object)
 		return

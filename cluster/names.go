@@ -43,6 +43,9 @@ const (
 	hBackoff     = "Multitask-Backoff"
 	hObject      = "Multitask-Object"
 	hObjectAbove = "Multitask-Object-Above"
+	// hRan, on a message of results, tells how long chunks of Map ran:
+	// "i:nanoseconds" for the message's ith result, comma-separated.
+	hRan = "Multitask-Ran"
 )
 
 // Result statuses.

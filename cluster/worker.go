@@ -351,7 +351,8 @@ type task struct {
 	object        string
 	objectAbove   int
 	attempt       int
-	leased        bool // begun under its executor's lease
+	leased        bool          // begun under its executor's lease
+	ran           time.Duration // how long a chunk of Map ran here
 }
 
 // parseTask reads a task's headers; a message that is not a well-formed
@@ -454,7 +455,11 @@ func (w *worker) handle(msg jetstream.Msg, free func()) {
 		}
 	}
 	stopTelling := w.tellBegun(t)
+	start := time.Now()
 	value, err := w.run(t, msg, arg)
+	if t.chunk {
+		t.ran = time.Since(start) // Map sizes its chunks by it
+	}
 	stopTelling()
 	if w.runCtx.Err() != nil {
 		return // the worker stopped: the task runs elsewhere
@@ -736,7 +741,7 @@ type outcome struct {
 func (w *worker) finish(ctx context.Context, msg jetstream.Msg, t *task, value []byte, runErr error, status string) {
 	w.tail <- struct{}{} // given back by publishResults
 	// A result may wait behind others while the server is slow or away.
-	o := &outcome{msg: msg, result: result{id: t.id, status: status, attempts: t.attempt}, stopBeats: w.keepAlive(msg)}
+	o := &outcome{msg: msg, result: result{id: t.id, status: status, attempts: t.attempt, ran: t.ran}, stopBeats: w.keepAlive(msg)}
 	if runErr != nil {
 		o.data = mp.MarshalError(runErr)
 	} else if len(value) > inline(t.objectAbove, w.nc) {
@@ -773,7 +778,11 @@ func (w *worker) publishResults(reply string, outs []*outcome) int {
 			<-w.tail
 		}
 	}()
-	seq, ok := w.publish(w.runCtx, &nats.Msg{Subject: reply, Data: data}, nuid.Next())
+	m := &nats.Msg{Subject: reply, Data: data}
+	if ran := appendRan(nil, outs[:n]); len(ran) > 0 {
+		m.Header = nats.Header{hRan: []string{string(ran)}}
+	}
+	seq, ok := w.publish(w.runCtx, m, nuid.Next())
 	if !ok {
 		return n // the worker aborts: the tasks run elsewhere
 	}

@@ -3,6 +3,7 @@ package mp
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/multitask-go/multitask/codec"
 	"github.com/multitask-go/multitask/futures"
@@ -19,7 +20,8 @@ import (
 // the call to run once and returns without waiting, and an error means the
 // call was not accepted and will never run. t is the task of the call's
 // future, and the executor ends it exactly once: with [Call.Deliver]
-// followed by t.Run, which settles the future with the delivered outcome,
+// (after [Call.Ran], if it knows how long the call ran) followed by t.Run,
+// which settles the future with the delivered outcome,
 // or with t.Cancel or t.Reject. An executor that runs the call elsewhere
 // marks the task begun with t.Begin when the call starts there, so that
 // cancellation stops at that point. Its Execute, which can only be given a
@@ -100,6 +102,15 @@ func (c *Call) HasHandles() bool { return c.local }
 // changed afterwards.
 func (c *Call) Deliver(result []byte, err error) {
 	c.value, c.ownValue, c.err = result, true, err
+}
+
+// Ran records how long the function ran where the executor ran it, which
+// [Func.Map] sizes its chunks by: an executor that knows calls it before
+// Deliver. Map's chunks stay at one input on an executor that never does.
+func (c *Call) Ran(d time.Duration) {
+	if d > 0 {
+		c.nanos = uint64(d)
+	}
 }
 
 // submission is a Call seen as the futures.Executor that futures.Submit

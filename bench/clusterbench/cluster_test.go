@@ -216,6 +216,8 @@ func BenchmarkCluster(b *testing.B) {
 	shared(b, "rawjs", startRawJS, func(b *testing.B, e *rawJS) { e.run(b) })
 	shared(b, "procs", startServeProcs, throughput)
 	shared(b, "inproc", startInProc, throughput)
+	shared(b, "procs-map", startServeProcs, mapThroughput)
+	shared(b, "inproc-map", startInProc, mapThroughput)
 	shared(b, "roundtrip", startInProc, roundTrips)
 	shared(b, "roundtrip-mem", startInMemory, roundTrips)
 	b.Run("new", func(b *testing.B) {
@@ -304,6 +306,30 @@ func throughput(b *testing.B, ex *cluster.Executor) {
 	start := time.Now()
 	if err := submitWindowed(ex, b.N); err != nil {
 		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "tasks/s")
+}
+
+// mapThroughput runs b.N tasks through ex with Map, which sends them in
+// chunks, and reports tasks/s.
+func mapThroughput(b *testing.B, ex *cluster.Executor) {
+	ctx := context.Background()
+	start := time.Now()
+	i := 0
+	for v, err := range clusterSquare.Map(ctx, ex, func(yield func(int) bool) {
+		for j := range b.N {
+			if !yield(j) {
+				return
+			}
+		}
+	}) {
+		if err != nil || v != i*i {
+			b.Fatalf("task %d: %d, %v", i, v, err)
+		}
+		i++
+	}
+	if i != b.N {
+		b.Fatalf("Map yielded %d results of %d", i, b.N)
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "tasks/s")
 }

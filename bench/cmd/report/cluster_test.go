@@ -12,13 +12,15 @@ import (
 )
 
 // clusterSample is go test -bench output of the Cluster group. The
-// medians: rawjs 42000 tasks/s (two runs), procs 34000, inproc 30000, r1
-// 10000, r3 5000; roundtrip p50 0.5 ms and p99 2 ms, new p50 25 ms,
+// medians: rawjs 42000 tasks/s (two runs), procs 34000, inproc 30000,
+// procs-map 1,000,000, inproc-map 2,000,000, r1 10000, r3 5000; roundtrip p50 0.5 ms and p99 2 ms, new p50 25 ms,
 // cancel p99 6 ms.
 const clusterSample = `BenchmarkCluster/rawjs-2       	   20000	     25000 ns/op	     40000 tasks/s	    1000 B/op	      10 allocs/op
 BenchmarkCluster/rawjs-2       	   20000	     22727 ns/op	     44000 tasks/s	    1000 B/op	      10 allocs/op
 BenchmarkCluster/procs-2       	   20000	     29412 ns/op	     34000 tasks/s	    9000 B/op	     100 allocs/op
 BenchmarkCluster/inproc-2      	   20000	     33333 ns/op	     30000 tasks/s	    9000 B/op	     100 allocs/op
+BenchmarkCluster/procs-map-2   	 1000000	      1000 ns/op	   1000000 tasks/s	    9000 B/op	     100 allocs/op
+BenchmarkCluster/inproc-map-2  	 1000000	       500 ns/op	   2000000 tasks/s	    9000 B/op	     100 allocs/op
 BenchmarkCluster/roundtrip-2   	    2000	    600000 ns/op	    500000 p50-ns	   2000000 p99-ns	    9000 B/op	     100 allocs/op
 BenchmarkCluster/new-2         	      20	  40000000 ns/op	  25000000 p50-ns	  35000000 p99-ns	 9000000 B/op	   10000 allocs/op
 BenchmarkCluster/cancel-2      	    1000	   1000000 ns/op	    400000 p50-ns	   6000000 p99-ns	    9000 B/op	     100 allocs/op
@@ -70,6 +72,8 @@ func TestClusterTable(t *testing.T) {
 		{clusterRaw, about(clusterRaw), "2", "42000", "-", "-"},
 		{clusterProcs, about(clusterProcs), "1", "34000", "-", "-"},
 		{clusterInProc, about(clusterInProc), "1", "30000", "-", "-"},
+		{clusterProcsMap, about(clusterProcsMap), "1", "1000000", "-", "-"},
+		{clusterInProcMap, about(clusterInProcMap), "1", "2000000", "-", "-"},
 		{clusterR1, about(clusterR1), "1", "10000", "-", "-"},
 		{clusterR3, about(clusterR3), "1", "5000", "-", "-"},
 		{clusterRoundTrip, about(clusterRoundTrip), "1", "-", "0.500", "2.000"},
@@ -78,7 +82,7 @@ func TestClusterTable(t *testing.T) {
 		{clusterDask, "Dask LocalCluster, 2 worker processes", "-", "1000", "-", "-"},
 	})
 	notes := strings.Join(tb.notes, "\n")
-	for _, s := range []string{"procs is 81% of rawjs; r3 is 50% of r1; procs is 34.0× Dask", "Dask: python/dask_tasks.py, LocalCluster("} {
+	for _, s := range []string{"procs is 81% of rawjs; r3 is 50% of r1; procs is 34.0× Dask; procs-map is 1000.0× Dask", "Dask: python/dask_tasks.py, LocalCluster("} {
 		if !strings.Contains(notes, s) {
 			t.Errorf("notes lack %q:\n%s", s, notes)
 		}
@@ -88,8 +92,8 @@ func TestClusterTable(t *testing.T) {
 	r = sampleReport(t, without(clusterSample, "rawjs", "r1-"), "")
 	r.pyDaskStatus = "skipped: no interpreter imports distributed (tried python3)"
 	tb = tableOf(t, r, groupCluster)
-	if len(tb.rows) != 6 {
-		t.Errorf("%d rows, want 6: %q", len(tb.rows), tb.rows)
+	if len(tb.rows) != 8 {
+		t.Errorf("%d rows, want 8: %q", len(tb.rows), tb.rows)
 	}
 	notes = strings.Join(tb.notes, "\n")
 	if want := "Dask: python/dask_tasks.py: skipped: no interpreter imports distributed (tried python3)"; notes != want {
