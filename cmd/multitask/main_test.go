@@ -189,8 +189,30 @@ func startGNU(t *testing.T, runs ...*gnuRun) {
 	})
 }
 
-// run runs GNU parallel with home as its home directory.
+// gnuHang bounds a run of GNU parallel. Now and then it hangs for good
+// (with --pipe --bin and a job that stops reading, say), so a run that
+// takes longer is killed and run once more.
+const gnuHang = time.Minute
+
+// run runs GNU parallel with home as its home directory, a second time
+// if the first hangs.
 func (r *gnuRun) run(ctx context.Context, path, home string) (outcome, error) {
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, gnuHang)
+		o, err := r.runOnce(actx, path, home)
+		hung := ctx.Err() == nil && actx.Err() != nil
+		cancel()
+		switch {
+		case !hung:
+			return o, err
+		case attempt == 2:
+			return outcome{}, fmt.Errorf("GNU parallel %q hung twice (killed after %v)", r.args, gnuHang)
+		}
+	}
+}
+
+// runOnce runs GNU parallel once, killed when ctx ends.
+func (r *gnuRun) runOnce(ctx context.Context, path, home string) (outcome, error) {
 	cmd := exec.CommandContext(ctx, path, append([]string{"--will-cite"}, r.args...)...)
 	// A run cut short is killed with its process group: GNU parallel's
 	// helpers (with -j 0, sleeping processes that hold its stdout) as well.
