@@ -425,6 +425,9 @@ func (r report) readmeCluster() string {
 		{"tiny tasks, 2 worker processes (`Serve`), against New listening on loopback",
 			rate(clusterProcs, ""), rate(clusterRaw, "raw JetStream loop:"), dask},
 		{"… workers in the executor's process (New as it comes)", rate(clusterInProc, ""), none, none},
+		{"the same tiny tasks through `Map` (chunks of inputs), 2 worker processes; Dask: `client.map`",
+			rate(clusterProcsMap, ""), none, dask},
+		{"… workers in the executor's process", rate(clusterInProcMap, ""), none, none},
 		{"… 3 routed nats-servers, streams on all three (`Replicas(3)`)",
 			rate(clusterR3, ""), rate(clusterR1, "`Replicas(1)`:"), none},
 		{"one task at a time, Submit → Result (p50)", timeOf(clusterRoundTrip, "p50-ns"), none, none},
@@ -449,7 +452,7 @@ func (r report) readmeCluster() string {
 		b.WriteString("This run has no Dask figure.")
 	default:
 		b.WriteString("Dask: a `LocalCluster` of 2 worker processes × 1 thread on the same tasks, " +
-			"the best of 3 runs of 2000 (`bench/python/" + scriptDask + "`).")
+			"the best of 3 runs of 2000 through `client.map`, which makes a task of each input (`bench/python/" + scriptDask + "`).")
 	}
 	return b.String()
 }

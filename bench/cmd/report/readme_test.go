@@ -93,6 +93,7 @@ func TestReadmeSections(t *testing.T) {
 			"| tiny tasks, 2 worker processes (`Serve`), against New listening on loopback | 34.0 k tasks/s | " +
 				"raw JetStream loop: 42.0 k tasks/s | 1.24 | 1.00 k tasks/s | 34.0 |\n",
 			"| … 3 routed nats-servers, streams on all three (`Replicas(3)`) | 5.00 k tasks/s | `Replicas(1)`: 10.0 k tasks/s | 2.00 |  |  |\n",
+			"| the same tiny tasks through `Map` (chunks of inputs), 2 worker processes; Dask: `client.map` | 1.00 M tasks/s |  |  | 1.00 k tasks/s | 1000 |\n",
 			"| one task at a time, Submit → Result (p50) | 500 µs |  |  |  |  |\n",
 			"| … with `InMemory` (p50) | — |  |  |  |  |\n",
 			"the best of 3 runs of 2000",
