@@ -429,34 +429,29 @@ func (o *options) ignoredTransfer() string {
 // a value as GNU's parser takes it, so that a command line that uses one
 // is refused as GNU refuses it (see retiredError); --help leaves them out.
 func retiredFlags(fs *flagSet, o *options) {
-	retire := func(long string, short byte, arg string) *flag {
-		f := &flag{long: long, short: short, arg: arg, setBool: func() { o.retired = true }}
-		switch arg {
-		case "N":
-			f.set = func(v string) error {
-				if _, err := strconv.Atoi(v); err != nil {
-					return fmt.Errorf("%q is not a whole number", v)
-				}
-				o.retired = true
-				return nil
-			}
-		case "S":
-			f.set = func(string) error { o.retired = true; return nil }
+	anyValue := func(string) error { o.retired = true; return nil }
+	wholeNumber := func(v string) error {
+		if _, err := strconv.Atoi(v); err != nil {
+			return fmt.Errorf("%q is not a whole number", v)
 		}
-		fs.addHidden(f)
-		return f
+		o.retired = true
+		return nil
+	}
+	// set is nil for an option that takes no value.
+	retire := func(long string, short byte, set func(string) error) {
+		fs.addHidden(&flag{long: long, short: short, set: set, setBool: func() { o.retired = true }})
 	}
 	for _, c := range []byte("gTY") {
-		retire("", c, "")
+		retire("", c, nil)
 	}
 	for _, c := range []byte("BUW") {
-		retire("", c, "S")
+		retire("", c, anyValue)
 	}
-	retire("", 'H', "N")
-	retire("sql", 0, "S")
-	retire("ctrl-c", 0, "")
+	retire("", 'H', wholeNumber)
+	retire("sql", 0, anyValue)
+	retire("ctrl-c", 0, nil)
 	fs.alias("ctrl-c", "ctrlc")
-	retire("no-ctrl-c", 0, "")
+	retire("no-ctrl-c", 0, nil)
 	fs.alias("no-ctrl-c", "no-ctrlc", "noctrlc")
 	fs.addHidden(&flag{long: "tollef", setBool: func() { o.tollef = true }})
 }
