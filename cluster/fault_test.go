@@ -79,7 +79,13 @@ func TestClusterLeaderKilled(t *testing.T) {
 	for _, n := range ns {
 		srvs[n.Name] = startNATS(t, n)
 	}
-	ex := connectReady(t, urls(ns), cluster.Replicas(3), cluster.Workers(4), cluster.AckWait(time.Second))
+	// While the servers left elect a leader, a task's worker can neither
+	// renew nor acknowledge it, and each AckWait of a second delivers it
+	// once more: an election that takes several seconds, as under -race
+	// on two cores, must not run out its deliveries, which the default
+	// Redeliveries would (3, with the default AckWait's 5 s in mind).
+	ex := connectReady(t, urls(ns), cluster.Replicas(3), cluster.Workers(4), cluster.AckWait(time.Second),
+		cluster.Redeliveries(20))
 	for range 2 {
 		startProcess(t, serveWorker, serveArgs{URLs: urls(ns), Workers: 4, AckWait: time.Second})
 	}
