@@ -227,6 +227,12 @@ func (r *gnuRun) runOnce(ctx context.Context, path, home string) (outcome, error
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
+	if cmd.Process != nil {
+		// What GNU parallel leaves in its group is a helper of its own that
+		// it did not wait for: with --tee, a tee blocked for ever on the
+		// FIFO of a job that never opened it.
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ctx.Err() == nil {
 		return outcome{out.String(), errOut.String(), ee.ExitCode()}, nil
