@@ -214,12 +214,14 @@ func (r *gnuRun) run(ctx context.Context, path, home string) (outcome, error) {
 // runOnce runs GNU parallel once, killed when ctx ends.
 func (r *gnuRun) runOnce(ctx context.Context, path, home string) (outcome, error) {
 	cmd := exec.CommandContext(ctx, path, append([]string{"--will-cite"}, r.args...)...)
-	// A run cut short is killed with its process group: GNU parallel's
-	// helpers (with -j 0, sleeping processes that hold its stdout) as well.
-	// Its jobs, in groups of their own, end by themselves; WaitDelay
-	// bounds the wait for them.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	// GNU parallel runs in a session of its own, which holds its helpers
+	// and its jobs' process groups. A run cut short is killed with all of
+	// them; WaitDelay bounds the wait for what holds its output.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.Cancel = func() error {
+		proctest.KillSession(cmd.Process.Pid)
+		return nil
+	}
 	cmd.WaitDelay = 30 * time.Second
 	cmd.Dir = r.dir
 	cmd.Env = append(os.Environ(), "HOME="+home)
@@ -228,10 +230,10 @@ func (r *gnuRun) runOnce(ctx context.Context, path, home string) (outcome, error
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
 	if cmd.Process != nil {
-		// What GNU parallel leaves in its group is a helper of its own that
-		// it did not wait for: with --tee, a tee blocked for ever on the
-		// FIFO of a job that never opened it.
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		// What GNU parallel leaves in its session once it has exited is a
+		// helper it did not wait for: with --tee, a tee blocked for ever
+		// on the FIFO of a job that never opened it.
+		proctest.KillSession(cmd.Process.Pid)
 	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ctx.Err() == nil {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"go.uber.org/goleak"
@@ -36,13 +37,8 @@ func Check(code int) int {
 // Children returns the live processes whose parent is pid. A zombie has
 // ended and is left out.
 func Children(pid int) []int {
-	entries, _ := os.ReadDir("/proc")
 	var kids []int
-	for _, e := range entries {
-		child, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
+	for _, child := range pids() {
 		if ppid, state, ok := stat(child); ok && ppid == pid && state != "Z" {
 			kids = append(kids, child)
 		}
@@ -70,18 +66,61 @@ func Gone(ctx context.Context, pid int) bool {
 	return true
 }
 
+// KillSession kills every live process of session sid, and again those
+// that appear meanwhile, a few rounds at most: what a program started in
+// a session of its own left running, its process groups included.
+func KillSession(sid int) {
+	for range 10 {
+		var left bool
+		for _, pid := range pids() {
+			if st, ok := readStat(pid); ok && st.session == sid && st.state != "Z" {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+				left = true
+			}
+		}
+		if !left {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// pids lists the processes of /proc.
+func pids() []int {
+	entries, _ := os.ReadDir("/proc")
+	var ps []int
+	for _, e := range entries {
+		if pid, err := strconv.Atoi(e.Name()); err == nil {
+			ps = append(ps, pid)
+		}
+	}
+	return ps
+}
+
 // stat returns the parent pid and the state of pid, from /proc/pid/stat.
 func stat(pid int) (ppid int, state string, ok bool) {
+	st, ok := readStat(pid)
+	return st.ppid, st.state, ok
+}
+
+// procStat is what the tests read of /proc/pid/stat.
+type procStat struct {
+	state         string
+	ppid, session int
+}
+
+func readStat(pid int) (procStat, bool) {
 	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
 	if err != nil {
-		return 0, "", false
+		return procStat{}, false
 	}
 	// The command name is in parentheses and may hold spaces: fields
-	// start after the last ')'.
+	// start after the last ')': state, ppid, pgrp, session.
 	fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-	if len(fields) < 2 {
-		return 0, "", false
+	if len(fields) < 4 {
+		return procStat{}, false
 	}
-	ppid, err = strconv.Atoi(fields[1])
-	return ppid, fields[0], err == nil
+	ppid, err1 := strconv.Atoi(fields[1])
+	session, err2 := strconv.Atoi(fields[3])
+	return procStat{state: fields[0], ppid: ppid, session: session}, err1 == nil && err2 == nil
 }
