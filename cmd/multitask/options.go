@@ -476,6 +476,8 @@ func (e retiredError) Error() string {
 	if e.tollef {
 		lines = []string{"--tollef has been retired.", "Remove --tollef or use --gnu to override --tollef."}
 	}
+	// run prints an error after "multitask: ": every line gets it, as
+	// each of GNU's gets "parallel: Error: ".
 	return strings.Join(lines, "\nmultitask: ")
 }
 

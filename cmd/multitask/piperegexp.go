@@ -15,7 +15,7 @@ type recordRegexps struct {
 	trail *regexp.Regexp // a record end at the end, before a last newline if any
 
 	// For --pipe-part, which GNU parallel matches without /m: anyCut
-	// finds whether a window holds a cut, lastCut where its last one is.
+	// finds whether a window holds a cut, partCut where its last one is.
 	anyCut, partCut *regexp.Regexp
 }
 

@@ -39,7 +39,7 @@ func Check(code int) int {
 func Children(pid int) []int {
 	var kids []int
 	for _, child := range pids() {
-		if ppid, state, ok := stat(child); ok && ppid == pid && state != "Z" {
+		if st, ok := readStat(child); ok && st.ppid == pid && st.state != "Z" {
 			kids = append(kids, child)
 		}
 	}
@@ -49,8 +49,8 @@ func Children(pid int) []int {
 // Alive reports whether process pid exists and has not ended: a zombie,
 // which its parent has not yet waited for, has ended.
 func Alive(pid int) bool {
-	_, state, ok := stat(pid)
-	return ok && state != "Z"
+	st, ok := readStat(pid)
+	return ok && st.state != "Z"
 }
 
 // Gone waits until process pid has ended, and reports whether it did
@@ -97,18 +97,13 @@ func pids() []int {
 	return ps
 }
 
-// stat returns the parent pid and the state of pid, from /proc/pid/stat.
-func stat(pid int) (ppid int, state string, ok bool) {
-	st, ok := readStat(pid)
-	return st.ppid, st.state, ok
-}
-
 // procStat is what the tests read of /proc/pid/stat.
 type procStat struct {
 	state         string
 	ppid, session int
 }
 
+// readStat reads the state, parent and session of pid.
 func readStat(pid int) (procStat, bool) {
 	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
 	if err != nil {
